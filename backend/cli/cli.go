@@ -1,0 +1,162 @@
+// Package cli reads the command line: no command opens the desktop window,
+// "serve" serves the same UI and API to a browser.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"grantbook/backend/core"
+	"grantbook/backend/version"
+	"grantbook/backend/web"
+)
+
+// Desktop opens the window on an open core; it returns when the window closes.
+type Desktop func(app *core.App, assets fs.FS) error
+
+const usage = `Grantbook: decide who may act on your client accounts, and how far.
+
+Usage:
+  grantbook [--data-dir DIR]            open the desktop window
+  grantbook serve [--addr HOST:PORT] [--data-dir DIR]
+                                        serve the app and its JSON API to a browser
+  grantbook version                     print the version
+
+The data directory defaults to the user's config directory; GRANTBOOK_DATA_DIR
+overrides it. serve reads its access token from GRANTBOOK_TOKEN, else makes one
+and prints it with the URL.
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, assets fs.FS, desktop Desktop, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "":
+		err = runDesktop(args, assets, desktop, stderr)
+	case "serve":
+		err = runServe(args, assets, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "grantbook", version.Version)
+	case "help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "grantbook: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "grantbook:", err)
+		return 1
+	}
+	return 0
+}
+
+func dataDirFlag(fl *flag.FlagSet) *string {
+	return fl.String("data-dir", "", "where Grantbook keeps its data (default: the user config directory, or $GRANTBOOK_DATA_DIR)")
+}
+
+// DataDir resolves the data directory: flag, then environment, then the
+// OS user config directory.
+func DataDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return filepath.Abs(flagValue)
+	}
+	if env := os.Getenv("GRANTBOOK_DATA_DIR"); env != "" {
+		return filepath.Abs(env)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the user config directory (%w); pass --data-dir", err)
+	}
+	return filepath.Join(base, "Grantbook"), nil
+}
+
+func runDesktop(args []string, assets fs.FS, desktop Desktop, stderr io.Writer) error {
+	fl := flag.NewFlagSet("grantbook", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	dir := dataDirFlag(fl)
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	app, err := openCore(*dir)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	return desktop(app, assets)
+}
+
+func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("grantbook serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	addr := fl.String("addr", "127.0.0.1:8765", "address to listen on")
+	dir := dataDirFlag(fl)
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fl.Arg(0))
+	}
+	app, err := openCore(*dir)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	token := os.Getenv("GRANTBOOK_TOKEN")
+	if token == "" {
+		token = web.NewToken()
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv := &http.Server{
+		Handler:           web.NewServer(web.NewAPI(app, log), assets, token),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(stdout, "Grantbook %s is serving on http://%s/#token=%s\n", version.Version, ln.Addr(), token)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shut)
+}
+
+func openCore(flagDir string) (*core.App, error) {
+	dir, err := DataDir(flagDir)
+	if err != nil {
+		return nil, err
+	}
+	return core.Open(context.Background(), dir)
+}

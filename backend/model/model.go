@@ -1,0 +1,97 @@
+// Package model holds the records Grantbook stores and serves.
+package model
+
+import "time"
+
+// Account is one of the owner's client accounts.
+type Account struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	CreatedAt    time.Time `json:"created_at"`
+	ServiceCount int       `json:"service_count"`
+	ContactCount int       `json:"contact_count"`
+}
+
+// Service is a purchase of an account: hosting, a domain, a licence...
+type Service struct {
+	ID        int64     `json:"id"`
+	AccountID int64     `json:"account_id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Service kinds and statuses.
+var (
+	ServiceKinds    = []string{"hosting", "domain", "licence", "email", "other"}
+	ServiceStatuses = []string{"active", "suspended", "cancelled"}
+)
+
+// Contact statuses as stored.
+const (
+	StatusActive    = "active"
+	StatusInvited   = "invited"
+	StatusSuspended = "suspended"
+	// StatusExpired is derived: an active contact whose grant has expired.
+	StatusExpired = "expired"
+)
+
+// Contact is a person with access to one account.
+type Contact struct {
+	ID          int64  `json:"id"`
+	AccountID   int64  `json:"account_id"`
+	AccountType string `json:"account_type"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	Email       string `json:"email"`
+	Phone       string `json:"phone"`
+	Company     string `json:"company"`
+	Role        string `json:"role"`
+	Status      string `json:"status"`
+	// EffectiveStatus is Status with expiry applied, filled when served.
+	EffectiveStatus string       `json:"effective_status"`
+	Grant           Grant        `json:"grant"`
+	Admin           *AdminAccess `json:"admin"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+}
+
+// Name is the contact's display name.
+func (c *Contact) Name() string {
+	switch {
+	case c.FirstName == "":
+		return c.LastName
+	case c.LastName == "":
+		return c.FirstName
+	}
+	return c.FirstName + " " + c.LastName
+}
+
+// Grant is a contact's client-area access.
+type Grant struct {
+	Preset      string     `json:"preset"`
+	Permissions []string   `json:"permissions"`
+	AllServices bool       `json:"all_services"`
+	ServiceIDs  []int64    `json:"service_ids"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+}
+
+// AdminAccess is a contact's access to the owner's site administration.
+type AdminAccess struct {
+	All   bool     `json:"all"`
+	Areas []string `json:"areas"`
+}
+
+// AuditEntry records one change.
+type AuditEntry struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Action   string    `json:"action"`
+	Entity   string    `json:"entity"`
+	EntityID int64     `json:"entity_id"`
+	Summary  string    `json:"summary"`
+	Before   any       `json:"before"`
+	After    any       `json:"after"`
+}

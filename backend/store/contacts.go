@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"grantbook/backend/model"
+)
+
+const contactCols = `c.id, c.account_id, c.account_type, c.first_name, c.last_name, c.email, c.phone,
+	c.company, c.role, c.status, c.created_at, c.updated_at,
+	g.preset, g.permissions, g.all_services, g.expires_at, g.admin_all, g.admin_areas`
+
+const contactFrom = ` FROM contacts c JOIN grants g ON g.contact_id = c.id`
+
+func scanContact(sc interface{ Scan(...any) error }) (*model.Contact, error) {
+	var c model.Contact
+	var created, updated int64
+	var perms string
+	var expires sql.NullInt64
+	var adminAll bool
+	var adminAreas sql.NullString
+	err := sc.Scan(&c.ID, &c.AccountID, &c.AccountType, &c.FirstName, &c.LastName, &c.Email, &c.Phone,
+		&c.Company, &c.Role, &c.Status, &created, &updated,
+		&c.Grant.Preset, &perms, &c.Grant.AllServices, &expires, &adminAll, &adminAreas)
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	c.Grant.Permissions = strings.Fields(perms)
+	c.Grant.ServiceIDs = []int64{}
+	if expires.Valid {
+		t := time.Unix(expires.Int64, 0).UTC()
+		c.Grant.ExpiresAt = &t
+	}
+	if adminAreas.Valid {
+		c.Admin = &model.AdminAccess{All: adminAll, Areas: strings.Fields(adminAreas.String)}
+	}
+	return &c, nil
+}
+
+// EmailKey is the form of an address used for uniqueness and look-ups.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// InsertContact stores a new contact with its grant and sets its ID. A
+// second contact with the same email in the account gives ErrDuplicate.
+func (tx *Tx) InsertContact(ctx context.Context, c *model.Contact) error {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO contacts (account_id, account_type, first_name, last_name,
+		email, email_key, phone, company, role, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone,
+		c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix())
+	if isUnique(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("insert contact: %w", err)
+	}
+	if c.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.putGrant(ctx, c, true)
+}
+
+// UpdateContact writes every field of c and replaces its grant.
+func (tx *Tx) UpdateContact(ctx context.Context, c *model.Contact) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE contacts SET account_type = ?, first_name = ?, last_name = ?,
+		email = ?, email_key = ?, phone = ?, company = ?, role = ?, status = ?, updated_at = ? WHERE id = ?`,
+		c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone, c.Company, c.Role,
+		c.Status, c.UpdatedAt.Unix(), c.ID)
+	if isUnique(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("update contact %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return tx.putGrant(ctx, c, false)
+}
+
+func (tx *Tx) putGrant(ctx context.Context, c *model.Contact, fresh bool) error {
+	var expires any
+	if c.Grant.ExpiresAt != nil {
+		expires = c.Grant.ExpiresAt.Unix()
+	}
+	var adminAll bool
+	var adminAreas any
+	if c.Admin != nil {
+		adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
+	}
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (contact_id) DO UPDATE SET preset = excluded.preset, permissions = excluded.permissions,
+			all_services = excluded.all_services, expires_at = excluded.expires_at,
+			admin_all = excluded.admin_all, admin_areas = excluded.admin_areas`,
+		c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices, expires, adminAll, adminAreas)
+	if err != nil {
+		return fmt.Errorf("grant of contact %d: %w", c.ID, err)
+	}
+	if !fresh {
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM grant_services WHERE contact_id = ?`, c.ID); err != nil {
+			return fmt.Errorf("grant services of contact %d: %w", c.ID, err)
+		}
+	}
+	for _, sid := range c.Grant.ServiceIDs {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO grant_services (contact_id, service_id) VALUES (?, ?)`, c.ID, sid); err != nil {
+			return fmt.Errorf("grant service %d of contact %d: %w", sid, c.ID, err)
+		}
+	}
+	return nil
+}
+
+// DeleteContact removes a contact and its grant.
+func (tx *Tx) DeleteContact(ctx context.Context, id int64) error {
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete contact %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Contact loads one contact with its grant.
+func (q Q) Contact(ctx context.Context, id int64) (*model.Contact, error) {
+	c, err := scanContact(q.q.QueryRowContext(ctx, `SELECT `+contactCols+contactFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contact %d: %w", id, err)
+	}
+	return c, q.loadServices(ctx, []*model.Contact{c})
+}
+
+// ContactByEmail finds a contact by address, case-insensitively, preferring
+// the given account (0: any account, the most recently updated first).
+func (q Q) ContactByEmail(ctx context.Context, email string, accountID int64) (*model.Contact, error) {
+	c, err := scanContact(q.q.QueryRowContext(ctx, `SELECT `+contactCols+contactFrom+`
+		WHERE c.email_key = ? ORDER BY c.account_id = ? DESC, c.updated_at DESC, c.id DESC LIMIT 1`,
+		EmailKey(email), accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contact by email: %w", err)
+	}
+	return c, q.loadServices(ctx, []*model.Contact{c})
+}
+
+// ContactFilter narrows a contact listing. Zero fields match everything.
+type ContactFilter struct {
+	AccountID int64
+	Query     string // name, email or company, case-insensitive substring
+	Preset    string
+	Status    string // active, expired, invited, suspended
+	Now       time.Time
+	Limit     int
+	Offset    int
+}
+
+// Contacts lists contacts by name and counts all matches.
+func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int, error) {
+	var where []string
+	var args []any
+	if f.AccountID != 0 {
+		where, args = append(where, "c.account_id = ?"), append(args, f.AccountID)
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		like := "%" + escapeLike(strings.ToLower(s)) + "%"
+		where = append(where, `(lower(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\'
+			OR c.email_key LIKE ? ESCAPE '\' OR lower(c.company) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.Preset != "" {
+		where, args = append(where, "g.preset = ?"), append(args, f.Preset)
+	}
+	now := f.Now.Unix()
+	switch f.Status {
+	case "":
+	case model.StatusExpired:
+		where, args = append(where, "c.status = 'active' AND g.expires_at IS NOT NULL AND g.expires_at <= ?"), append(args, now)
+	case model.StatusActive:
+		where, args = append(where, "c.status = 'active' AND (g.expires_at IS NULL OR g.expires_at > ?)"), append(args, now)
+	default:
+		where, args = append(where, "c.status = ?"), append(args, f.Status)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+contactFrom+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count contacts: %w", err)
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+contactFrom+cond+
+		` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("contacts: %w", err)
+	}
+	defer rows.Close()
+	out := []*model.Contact{}
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("contacts: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("contacts: %w", err)
+	}
+	return out, total, q.loadServices(ctx, out)
+}
+
+// loadServices fills the selected services of the contacts' grants.
+func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
+	byID := make(map[int64]*model.Contact, len(cs))
+	var ids []any
+	for _, c := range cs {
+		if !c.Grant.AllServices {
+			byID[c.ID] = c
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT contact_id, service_id FROM grant_services
+		WHERE contact_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY contact_id, service_id`, ids...)
+	if err != nil {
+		return fmt.Errorf("grant services: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid, sid int64
+		if err := rows.Scan(&cid, &sid); err != nil {
+			return fmt.Errorf("grant services: %w", err)
+		}
+		c := byID[cid]
+		c.Grant.ServiceIDs = append(c.Grant.ServiceIDs, sid)
+	}
+	return rows.Err()
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,0 +1,170 @@
+// Package store keeps Grantbook's data in one SQLite file.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrDuplicate is returned when a unique constraint rejects a write.
+var ErrDuplicate = errors.New("duplicate")
+
+// Store is the database. Reads go through its embedded Q; writes through Tx.
+type Store struct {
+	Q
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database file and applies pending
+// migrations.
+func Open(ctx context.Context, file string) (*Store, error) {
+	v := url.Values{}
+	v.Set("_foreign_keys", "on")
+	v.Set("_journal_mode", "WAL")
+	v.Set("_busy_timeout", "10000")
+	v.Set("_synchronous", "NORMAL")
+	// BEGIN IMMEDIATE: a writer takes the lock up front, so two writers wait
+	// for each other instead of failing on upgrade.
+	v.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+file+"?"+v.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	s := &Store{Q: Q{db}, db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the handle for maintenance (backup, integrity checks).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Tx runs fn in one transaction: it commits when fn returns nil and rolls
+// everything back otherwise.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{Q: Q{sqlTx}}); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is an open transaction.
+type Tx struct{ Q }
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Q runs queries on the database or inside a transaction.
+type Q struct{ q querier }
+
+// migrate applies the numbered migrations not yet recorded, each in its own
+// transaction; versions only ever move forward.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	steps, err := Migrations()
+	if err != nil {
+		return err
+	}
+	if n := len(steps); current > n {
+		return fmt.Errorf("migrate: database is at version %d, this build knows only %d: use a newer Grantbook", current, n)
+	}
+	for _, st := range steps[current:] {
+		err := s.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.q.ExecContext(ctx, st.SQL); err != nil {
+				return err
+			}
+			_, err := tx.q.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, st.Version)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to %d (%s): %w", st.Version, st.Name, err)
+		}
+	}
+	return nil
+}
+
+// Migration is one numbered schema step.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the embedded steps in order; versions must run 1..n.
+func Migrations() ([]Migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []Migration
+	for i, n := range names {
+		base := path.Base(n)
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v != i+1 {
+			return nil, fmt.Errorf("migration %s: expected number %04d", base, i+1)
+		}
+		b, err := migrations.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: strings.TrimSuffix(base, ".sql"), SQL: string(b)})
+	}
+	return out, nil
+}
+
+// SchemaVersion reports the applied migration version.
+func (q Q) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := q.q.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}

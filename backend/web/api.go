@@ -1,0 +1,400 @@
+// Package web serves Grantbook's JSON API and its frontend over HTTP. The
+// desktop window calls the same API handler in-process.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"grantbook/backend/core"
+	"grantbook/backend/model"
+	"grantbook/backend/permission"
+	"grantbook/backend/version"
+)
+
+// maxBody bounds request bodies: the API takes small JSON documents only.
+const maxBody = 1 << 20
+
+// API serves /api/ on top of the core. It does no authentication: Server
+// adds that for the network; the desktop window is the owner itself.
+type API struct {
+	app *core.App
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// NewAPI builds the API handler.
+func NewAPI(app *core.App, log *slog.Logger) *API {
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &API{app: app, mux: http.NewServeMux(), log: log}
+	for _, r := range a.routes() {
+		a.mux.HandleFunc(r.Pattern, r.Handler)
+	}
+	a.mux.HandleFunc("/api/", a.noRoute)
+	return a
+}
+
+// noRoute answers 405 when the path exists under another method, else 404.
+func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, &core.Error{Code: "method_not_allowed", Message: r.Method + " is not allowed here; use " + strings.Join(allow, " or ")})
+		return
+	}
+	writeError(w, http.StatusNotFound, &core.Error{Code: core.CodeNotFound, Message: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// Route is one endpoint. Public routes need no credentials; every other
+// route needs the owner's token.
+type Route struct {
+	Pattern string
+	Public  bool
+	Handler http.HandlerFunc
+}
+
+func (a *API) routes() []Route {
+	return []Route{
+		{"GET /api/health", true, a.health},
+		{"GET /api/accounts", false, a.listAccounts},
+		{"POST /api/accounts", false, a.createAccount},
+		{"GET /api/accounts/{id}", false, a.getAccount},
+		{"GET /api/accounts/{id}/services", false, a.listServices},
+		{"POST /api/accounts/{id}/services", false, a.createService},
+		{"GET /api/contacts", false, a.listContacts},
+		{"POST /api/contacts", false, a.createContact},
+		{"GET /api/contacts/lookup", false, a.lookupContact},
+		{"GET /api/contacts/{id}", false, a.getContact},
+		{"PATCH /api/contacts/{id}", false, a.updateContact},
+		{"DELETE /api/contacts/{id}", false, a.deleteContact},
+		{"GET /api/contacts/{id}/access", false, a.contactAccess},
+		{"GET /api/permissions", false, a.permissions},
+		{"GET /api/check", false, a.check},
+		{"GET /api/audit", false, a.audit},
+	}
+}
+
+// Routes lists the endpoints with their auth decision (used by Server and
+// by tests that require every route to have one).
+func (a *API) Routes() []Route { return a.routes() }
+
+func (a *API) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": version.Version})
+}
+
+func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {
+	accs, err := a.app.Accounts(r.Context())
+	a.reply(w, r, http.StatusOK, map[string]any{"accounts": accs}, err)
+}
+
+func (a *API) createAccount(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	acc, err := a.app.CreateAccount(r.Context(), in.Name)
+	a.reply(w, r, http.StatusCreated, acc, err)
+}
+
+func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	acc, err := a.app.Account(r.Context(), id)
+	a.reply(w, r, http.StatusOK, acc, err)
+}
+
+func (a *API) listServices(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	svcs, err := a.app.Services(r.Context(), id)
+	a.reply(w, r, http.StatusOK, map[string]any{"services": svcs}, err)
+}
+
+func (a *API) createService(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var in core.ServiceInput
+	if !decode(w, r, &in) {
+		return
+	}
+	s, err := a.app.CreateService(r.Context(), id, in)
+	a.reply(w, r, http.StatusCreated, s, err)
+}
+
+func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f core.ContactFilter
+	var ok bool
+	if f.AccountID, ok = queryInt(w, q.Get("account_id"), "account_id"); !ok {
+		return
+	}
+	lim, ok := queryInt(w, q.Get("limit"), "limit")
+	if !ok {
+		return
+	}
+	off, ok := queryInt(w, q.Get("offset"), "offset")
+	if !ok {
+		return
+	}
+	f.Limit, f.Offset = int(lim), int(off)
+	f.Query, f.Preset, f.Status = q.Get("q"), q.Get("preset"), q.Get("status")
+	cs, total, err := a.app.Contacts(r.Context(), f)
+	a.reply(w, r, http.StatusOK, map[string]any{"contacts": cs, "total": total}, err)
+}
+
+func (a *API) createContact(w http.ResponseWriter, r *http.Request) {
+	var in core.ContactInput
+	if !decode(w, r, &in) {
+		return
+	}
+	c, err := a.app.CreateContact(r.Context(), in)
+	a.reply(w, r, http.StatusCreated, c, err)
+}
+
+func (a *API) lookupContact(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.URL.Query().Get("email"))
+	if email == "" {
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "email", Message: "email is required"})
+		return
+	}
+	acc, ok := queryInt(w, r.URL.Query().Get("account_id"), "account_id")
+	if !ok {
+		return
+	}
+	c, err := a.app.LookupEmail(r.Context(), email, acc)
+	if c == nil && err == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"found": false})
+		return
+	}
+	a.reply(w, r, http.StatusOK, map[string]any{"found": true, "contact": c}, err)
+}
+
+func (a *API) getContact(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	c, err := a.app.Contact(r.Context(), id)
+	a.reply(w, r, http.StatusOK, c, err)
+}
+
+func (a *API) updateContact(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var p core.ContactPatch
+	if !decode(w, r, &p) {
+		return
+	}
+	c, err := a.app.UpdateContact(r.Context(), id, p)
+	a.reply(w, r, http.StatusOK, c, err)
+}
+
+func (a *API) deleteContact(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if err := a.app.DeleteContact(r.Context(), id); err != nil {
+		a.reply(w, r, 0, nil, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) contactAccess(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	svc, ok := queryInt(w, r.URL.Query().Get("service_id"), "service_id")
+	if !ok {
+		return
+	}
+	rows, err := a.app.EffectiveAccess(r.Context(), id, svc)
+	a.reply(w, r, http.StatusOK, map[string]any{"rows": rows}, err)
+}
+
+type presetView struct {
+	permission.Preset
+	Permissions []string `json:"permissions"`
+}
+
+func (a *API) permissions(w http.ResponseWriter, r *http.Request) {
+	var presets []presetView
+	for _, p := range permission.Presets() {
+		presets = append(presets, presetView{p, p.Set.Names()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"permissions": permission.All(), "presets": presets, "admin_areas": permission.AdminAreas(),
+	})
+}
+
+func (a *API) check(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cid, ok := queryInt(w, q.Get("contact_id"), "contact_id")
+	if !ok {
+		return
+	}
+	if cid == 0 {
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "contact_id", Message: "contact_id is required"})
+		return
+	}
+	if q.Get("permission") == "" {
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "permission", Message: "permission is required"})
+		return
+	}
+	sid, ok := queryInt(w, q.Get("service_id"), "service_id")
+	if !ok {
+		return
+	}
+	res, err := a.app.Check(r.Context(), cid, q.Get("permission"), sid)
+	a.reply(w, r, http.StatusOK, res, err)
+}
+
+func (a *API) audit(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := core.AuditFilter{Entity: q.Get("entity")}
+	var ok bool
+	if f.EntityID, ok = queryInt(w, q.Get("entity_id"), "entity_id"); !ok {
+		return
+	}
+	lim, ok := queryInt(w, q.Get("limit"), "limit")
+	if !ok {
+		return
+	}
+	off, ok := queryInt(w, q.Get("offset"), "offset")
+	if !ok {
+		return
+	}
+	f.Limit, f.Offset = int(lim), int(off)
+	entries, total, err := a.app.Audit(r.Context(), f)
+	if entries == nil {
+		entries = []*model.AuditEntry{}
+	}
+	a.reply(w, r, http.StatusOK, map[string]any{"entries": entries, "total": total}, err)
+}
+
+// reply writes v with status, or the error in the API's error shape.
+func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err == nil {
+		writeJSON(w, status, v)
+		return
+	}
+	if e, ok := core.AsError(err); ok {
+		writeError(w, statusOf(e.Code), e)
+		return
+	}
+	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, &core.Error{Code: "internal", Message: "something went wrong; nothing was changed (details are in the log)"})
+}
+
+func statusOf(code string) int {
+	switch code {
+	case core.CodeNotFound:
+		return http.StatusNotFound
+	case core.CodeConflict:
+		return http.StatusConflict
+	case "bad_json":
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, e *core.Error) {
+	writeJSON(w, status, map[string]any{"error": e})
+}
+
+// decode reads one JSON object into v, refusing unknown fields, trailing
+// data and oversized bodies. It answers the error itself and reports false.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err == nil {
+		return true
+	}
+	if e, ok := core.AsError(err); ok {
+		writeError(w, statusOf(e.Code), e)
+		return false
+	}
+	writeError(w, http.StatusBadRequest, &core.Error{Code: "bad_json", Message: jsonMessage(err)})
+	return false
+}
+
+func jsonMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "request body is empty; send a JSON object"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("request body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.String())
+	case errors.As(err, &big):
+		return "request body is too large"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "request body is not valid JSON: " + err.Error()
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, &core.Error{Code: core.CodeNotFound, Message: "no such id: " + r.PathValue("id")})
+		return 0, false
+	}
+	return id, true
+}
+
+// queryInt parses an optional non-negative integer parameter ("" is 0).
+func queryInt(w http.ResponseWriter, s, name string) (int64, bool) {
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: name, Message: name + " must be a non-negative whole number"})
+		return 0, false
+	}
+	return n, true
+}
