@@ -5,13 +5,16 @@ package app
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"grantbook/backend/core"
 	"grantbook/backend/version"
@@ -20,12 +23,21 @@ import (
 
 // App is bound to the window as window.go.app.App.
 type App struct {
-	ctx context.Context
-	api http.Handler
+	ctx  context.Context
+	core *core.App
+	api  http.Handler
+	log  *slog.Logger
 }
 
-// New builds the binding on an open core.
-func New(c *core.App) *App { return &App{api: web.NewAPI(c, nil)} }
+// New builds the binding on an open core. With GRANTBOOK_DEBUG set, every
+// call is logged to stderr (the desktop smoke test reads it).
+func New(c *core.App) *App {
+	a := &App{core: c, api: web.NewAPI(c, nil), log: slog.New(slog.DiscardHandler)}
+	if os.Getenv("GRANTBOOK_DEBUG") != "" {
+		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return a
+}
 
 // Response is an API answer handed to the frontend.
 type Response struct {
@@ -49,10 +61,26 @@ func (a *App) Request(method, path, body string) Response {
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	a.api.ServeHTTP(w, r)
+	a.log.Info("api", "method", method, "path", path, "status", w.Code)
 	return Response{Status: w.Code, Body: w.Body.String()}
 }
 
-func (a *App) startup(ctx context.Context) { a.ctx = ctx }
+// startup runs the background mail work for the window's lifetime and
+// forwards changes to the page as Wails events.
+func (a *App) startup(ctx context.Context) {
+	a.ctx = ctx
+	a.core.Start(ctx)
+	notify := runtime.InitializeNotifications(ctx) == nil
+	a.core.Subscribe(func(e core.Event) {
+		runtime.EventsEmit(ctx, e.Kind, e)
+		if e.Accepted != "" && notify {
+			runtime.SendNotification(ctx, runtime.NotificationOptions{
+				ID: "accepted-" + e.Accepted, Title: "Invitation accepted",
+				Body: e.Accepted + " accepted your invitation; their access is now active.",
+			})
+		}
+	})
+}
 
 // Run opens the window and blocks until it is closed.
 func Run(c *core.App, assets fs.FS) error {

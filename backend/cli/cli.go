@@ -126,6 +126,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 		token = web.NewToken()
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	app.SetLogger(log)
 	srv := &http.Server{
 		Handler:           web.NewServer(web.NewAPI(app, log), assets, token),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -141,6 +142,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	app.Start(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

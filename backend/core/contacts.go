@@ -117,38 +117,15 @@ type grantInput struct {
 
 // CreateContact adds a contact with an active grant.
 func (a *App) CreateContact(ctx context.Context, in ContactInput) (*model.Contact, error) {
-	return a.createContact(ctx, in, model.StatusActive, "contact.create")
-}
-
-func (a *App) createContact(ctx context.Context, in ContactInput, status, action string) (*model.Contact, error) {
-	if in.AccountID == 0 {
-		return nil, invalid("account_id", "account_id is required")
-	}
-	if _, err := a.Account(ctx, in.AccountID); err != nil {
-		if e, ok := AsError(err); ok && e.Code == CodeNotFound {
-			e.Field = "account_id"
-		}
+	c, err := a.prepareContact(ctx, in, model.StatusActive)
+	if err != nil {
 		return nil, err
 	}
-	now := a.now().UTC().Truncate(time.Second)
-	c := &model.Contact{AccountID: in.AccountID, AccountType: in.AccountType, FirstName: in.FirstName,
-		LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Role: in.Role,
-		Status: status, CreatedAt: now, UpdatedAt: now}
-	g := grantInput{Preset: in.Preset, Permissions: in.Permissions, ServiceIDs: in.ServiceIDs, Admin: in.Admin}
-	if in.ExpiresAt != nil {
-		g.ExpiresAt = &in.ExpiresAt.Time
-	}
-	if err := normaliseContact(c); err != nil {
-		return nil, err
-	}
-	if err := a.applyGrant(ctx, c, g); err != nil {
-		return nil, err
-	}
-	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		if err := tx.InsertContact(ctx, c); err != nil {
 			return a.contactWriteError(err)
 		}
-		e.Action, e.Entity, e.EntityID, e.After = action, "contact", c.ID, c
+		e.Action, e.Entity, e.EntityID, e.After = "contact.create", "contact", c.ID, c
 		e.Summary = fmt.Sprintf("Added %s <%s> with %s access", c.Name(), c.Email, presetLabel(c.Grant.Preset))
 		return nil
 	})

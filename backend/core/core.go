@@ -6,8 +6,14 @@ package core
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
+
+	"grantbook/backend/inbox"
+	"grantbook/backend/mail"
+	"grantbook/backend/outbox"
+	"grantbook/backend/secret"
 
 	"grantbook/backend/model"
 	"grantbook/backend/store"
@@ -15,12 +21,77 @@ import (
 
 // App is the application core.
 type App struct {
-	store *store.Store
-	now   func() time.Time
+	store  *store.Store
+	vault  *secret.Vault
+	now    func() time.Time
+	log    *slog.Logger
+	events events
+	outbox *outbox.Worker
+	inbox  *inbox.Watcher
 }
 
-// New builds the core on an open store.
-func New(s *store.Store) *App { return &App{store: s, now: time.Now} }
+// New builds the core on an open store; secrets go to vault.
+func New(s *store.Store, vault *secret.Vault) *App {
+	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default()}
+	a.outbox = &outbox.Worker{Store: s, Log: a.log, Now: func() time.Time { return a.now() },
+		Settings: func(ctx context.Context) (mail.SMTP, error) {
+			st, err := a.mailSettings(ctx, true)
+			return st.SMTP, err
+		},
+		Hooks: outbox.Hooks{Sent: a.mailSent, Failed: a.mailFailed, Changed: func() { a.emit(Event{Kind: "invitations:changed"}) }},
+	}
+	a.inbox = &inbox.Watcher{Processor: a, Log: a.log,
+		Settings: func(ctx context.Context) (mail.IMAP, error) {
+			st, err := a.mailSettings(ctx, true)
+			return st.IMAP, err
+		},
+	}
+	return a
+}
+
+// Outbox is the mail sender (tests tune it; Start runs it).
+func (a *App) Outbox() *outbox.Worker { return a.outbox }
+
+// Inbox is the reply watcher (tests tune it; Start runs it).
+func (a *App) Inbox() *inbox.Watcher { return a.inbox }
+
+// SetLogger replaces the logger of the core and its workers.
+func (a *App) SetLogger(l *slog.Logger) { a.log, a.outbox.Log, a.inbox.Log = l, l, l }
+
+// Start runs the background work until ctx ends: sending the outbox,
+// watching the inbox and expiring invitations.
+func (a *App) Start(ctx context.Context) {
+	go a.outbox.Run(ctx)
+	go a.inbox.Run(ctx)
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if err := a.ExpireInvitations(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("expiring invitations", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// MailStatus tells the UI how sending and watching are going.
+type MailStatus struct {
+	Outbox  outbox.Status  `json:"outbox"`
+	Pending map[string]int `json:"messages"`
+	Inbox   inbox.Status   `json:"inbox"`
+	Secrets string         `json:"secrets"` // keyring or file
+}
+
+// MailStatus reports the workers' state and outbox counts.
+func (a *App) MailStatus(ctx context.Context) (MailStatus, error) {
+	counts, err := a.store.OutboxCounts(ctx)
+	return MailStatus{Outbox: a.outbox.Status(), Pending: counts, Inbox: a.inbox.Status(), Secrets: a.vault.Backend()}, err
+}
 
 // SetClock replaces the clock (tests).
 func (a *App) SetClock(now func() time.Time) { a.now = now }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"grantbook/backend/secret"
 	"grantbook/backend/store"
 )
 
@@ -22,7 +23,7 @@ func Open(ctx context.Context, dataDir string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(s), nil
+	return New(s, secret.Open(dataDir)), nil
 }
 
 // Close closes the database.

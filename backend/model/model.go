@@ -95,3 +95,63 @@ type AuditEntry struct {
 	Before   any       `json:"before"`
 	After    any       `json:"after"`
 }
+
+// Invitation states.
+const (
+	InvQueued   = "queued"
+	InvSent     = "sent"
+	InvAccepted = "accepted"
+	InvDeclined = "declined"
+	InvExpired  = "expired"
+	InvRevoked  = "revoked"
+	InvBounced  = "bounced"
+)
+
+// Invitation asks a contact, by email, to accept a grant by replying.
+type Invitation struct {
+	ID        int64      `json:"id"`
+	AccountID int64      `json:"account_id"`
+	ContactID int64      `json:"contact_id"`
+	Email     string     `json:"email"`
+	Name      string     `json:"name"`
+	Token     string     `json:"-"`
+	MessageID string     `json:"message_id"`
+	State     string     `json:"state"`
+	Detail    string     `json:"detail"`
+	Note      string     `json:"note"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	DecidedAt *time.Time `json:"decided_at"`
+}
+
+// Pending reports whether the invitation still waits for an answer.
+func (i *Invitation) Pending() bool { return i.State == InvQueued || i.State == InvSent }
+
+// OutboxMessage is one mail waiting to be sent, or sent.
+type OutboxMessage struct {
+	ID            int64
+	MessageID     string
+	Kind          string
+	RefID         int64
+	From          string
+	To            string
+	Raw           []byte
+	State         string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+}
+
+// MailEvent records what the classifier decided about one message.
+type MailEvent struct {
+	ID           int64     `json:"id"`
+	At           time.Time `json:"at"`
+	InvitationID int64     `json:"invitation_id"`
+	UID          uint32    `json:"uid"`
+	MessageID    string    `json:"message_id"`
+	From         string    `json:"from"`
+	Subject      string    `json:"subject"`
+	Verdict      string    `json:"verdict"`
+	Reason       string    `json:"reason"`
+}

@@ -175,8 +175,8 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
 		like := "%" + escapeLike(strings.ToLower(s)) + "%"
-		where = append(where, `(lower(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\'
-			OR c.email_key LIKE ? ESCAPE '\' OR lower(c.company) LIKE ? ESCAPE '\')`)
+		where = append(where, `(unicode_lower(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\'
+			OR c.email_key LIKE ? ESCAPE '\' OR unicode_lower(c.company) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
 	if f.Preset != "" {

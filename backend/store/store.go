@@ -20,6 +20,16 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// driverName is SQLite with unicode_lower(): SQLite's lower() folds ASCII
+// only, so a search for "élodie" would never find "Élodie".
+const driverName = "sqlite3_grantbook"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		return c.RegisterFunc("unicode_lower", strings.ToLower, true)
+	}})
+}
+
 // ErrNotFound is returned when a row does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -43,7 +53,10 @@ func Open(ctx context.Context, file string) (*Store, error) {
 	// BEGIN IMMEDIATE: a writer takes the lock up front, so two writers wait
 	// for each other instead of failing on upgrade.
 	v.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+file+"?"+v.Encode())
+	// The name is part of a URI: escape what SQLite would read as the start
+	// of its query or fragment, or as an escape.
+	name := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
+	db, err := sql.Open(driverName, "file:"+name+"?"+v.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}

@@ -1,6 +1,14 @@
-// Package version holds the one version string of a build. Release builds
-// stamp it with -ldflags "-X grantbook/backend/version.Version=...".
+// Package version holds the one version string of a build, read from the
+// VERSION file beside this source (scripts and installers read it too).
 package version
 
+import (
+	_ "embed"
+	"strings"
+)
+
+//go:embed VERSION
+var raw string
+
 // Version of this build.
-var Version = "0.1.0"
+var Version = strings.TrimSpace(raw)

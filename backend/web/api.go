@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"grantbook/backend/core"
+	"grantbook/backend/mail"
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
 	"grantbook/backend/version"
@@ -45,7 +46,7 @@ func NewAPI(app *core.App, log *slog.Logger) *API {
 // noRoute answers 405 when the path exists under another method, else 404.
 func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := a.mux.Handler(probe); pattern != "/api/" {
@@ -88,6 +89,18 @@ func (a *API) routes() []Route {
 		{"GET /api/permissions", false, a.permissions},
 		{"GET /api/check", false, a.check},
 		{"GET /api/audit", false, a.audit},
+		{"GET /api/invitations", false, a.listInvitations},
+		{"POST /api/invitations", false, a.createInvitation},
+		{"GET /api/invitations/{id}", false, a.getInvitation},
+		{"POST /api/invitations/{id}/resend", false, a.resendInvitation},
+		{"POST /api/invitations/{id}/revoke", false, a.revokeInvitation},
+		{"GET /api/mail/events", false, a.mailEvents},
+		{"GET /api/mail/status", false, a.mailStatus},
+		{"GET /api/settings/mail", false, a.getMailSettings},
+		{"PUT /api/settings/mail", false, a.putMailSettings},
+		{"POST /api/settings/mail/test", false, a.testMail},
+		{"GET /api/settings/template", false, a.getTemplate},
+		{"PUT /api/settings/template", false, a.putTemplate},
 	}
 }
 
@@ -299,6 +312,129 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		entries = []*model.AuditEntry{}
 	}
 	a.reply(w, r, http.StatusOK, map[string]any{"entries": entries, "total": total}, err)
+}
+
+func (a *API) listInvitations(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f core.InvitationFilter
+	var ok bool
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"account_id", &f.AccountID}, {"contact_id", &f.ContactID}} {
+		if *p.dst, ok = queryInt(w, q.Get(p.name), p.name); !ok {
+			return
+		}
+	}
+	lim, ok := queryInt(w, q.Get("limit"), "limit")
+	if !ok {
+		return
+	}
+	off, ok := queryInt(w, q.Get("offset"), "offset")
+	if !ok {
+		return
+	}
+	f.State, f.Limit, f.Offset = q.Get("state"), int(lim), int(off)
+	invs, total, err := a.app.Invitations(r.Context(), f)
+	a.reply(w, r, http.StatusOK, map[string]any{"invitations": invs, "total": total}, err)
+}
+
+func (a *API) createInvitation(w http.ResponseWriter, r *http.Request) {
+	var in core.InvitationInput
+	if !decode(w, r, &in) {
+		return
+	}
+	inv, err := a.app.Invite(r.Context(), in)
+	a.reply(w, r, http.StatusCreated, inv, err)
+}
+
+func (a *API) getInvitation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	inv, err := a.app.Invitation(r.Context(), id)
+	if err != nil {
+		a.reply(w, r, 0, nil, err)
+		return
+	}
+	events, err := a.app.MailEvents(r.Context(), id, 100)
+	a.reply(w, r, http.StatusOK, map[string]any{"invitation": inv, "mail_events": events}, err)
+}
+
+func (a *API) resendInvitation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	inv, err := a.app.Resend(r.Context(), id)
+	a.reply(w, r, http.StatusOK, inv, err)
+}
+
+func (a *API) revokeInvitation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	inv, err := a.app.Revoke(r.Context(), id)
+	a.reply(w, r, http.StatusOK, inv, err)
+}
+
+func (a *API) mailEvents(w http.ResponseWriter, r *http.Request) {
+	inv, ok := queryInt(w, r.URL.Query().Get("invitation_id"), "invitation_id")
+	if !ok {
+		return
+	}
+	lim, ok := queryInt(w, r.URL.Query().Get("limit"), "limit")
+	if !ok {
+		return
+	}
+	events, err := a.app.MailEvents(r.Context(), inv, int(lim))
+	a.reply(w, r, http.StatusOK, map[string]any{"events": events}, err)
+}
+
+func (a *API) mailStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := a.app.MailStatus(r.Context())
+	a.reply(w, r, http.StatusOK, st, err)
+}
+
+func (a *API) getMailSettings(w http.ResponseWriter, r *http.Request) {
+	st, err := a.app.MailSettings(r.Context())
+	a.reply(w, r, http.StatusOK, st, err)
+}
+
+func (a *API) putMailSettings(w http.ResponseWriter, r *http.Request) {
+	var st mail.Settings
+	if !decode(w, r, &st) {
+		return
+	}
+	out, err := a.app.PutMailSettings(r.Context(), st)
+	a.reply(w, r, http.StatusOK, out, err)
+}
+
+func (a *API) testMail(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Which string `json:"which"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	res, err := a.app.TestMail(r.Context(), in.Which)
+	a.reply(w, r, http.StatusOK, res, err)
+}
+
+func (a *API) getTemplate(w http.ResponseWriter, r *http.Request) {
+	t, err := a.app.Template(r.Context())
+	a.reply(w, r, http.StatusOK, map[string]any{"template": t, "default": core.DefaultTemplate}, err)
+}
+
+func (a *API) putTemplate(w http.ResponseWriter, r *http.Request) {
+	var t core.InvitationTemplate
+	if !decode(w, r, &t) {
+		return
+	}
+	out, err := a.app.PutTemplate(r.Context(), t)
+	a.reply(w, r, http.StatusOK, out, err)
 }
 
 // reply writes v with status, or the error in the API's error shape.

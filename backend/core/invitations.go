@@ -1,0 +1,526 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"grantbook/backend/classify"
+	"grantbook/backend/mail"
+	"grantbook/backend/model"
+	"grantbook/backend/outbox"
+	"grantbook/backend/store"
+)
+
+// InvitationInput invites someone: the contact fields and grant as for a
+// contact, plus an optional personal note.
+type InvitationInput struct {
+	ContactInput
+	Note string `json:"message"`
+}
+
+var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newToken makes a 26-character token of 128 random bits.
+func newToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return tokenEncoding.EncodeToString(b)
+}
+
+// messageID is the stable id of the invitation message for a token.
+func messageID(token, fromEmail string) string {
+	return "grantbook." + token + "@" + domainOf(fromEmail, "grantbook.invalid")
+}
+
+func domainOf(addr, def string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 && i+1 < len(addr) {
+		return addr[i+1:]
+	}
+	return def
+}
+
+// Invite creates (or reuses) the contact as invited, stores the invitation
+// and queues its email, all in one transaction; the outbox sends it.
+func (a *App) Invite(ctx context.Context, in InvitationInput) (*model.Invitation, error) {
+	if len(in.Note) > 2000 {
+		return nil, invalid("message", "the personal message is too long (2000 characters at most)")
+	}
+	st, err := a.mailSettings(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if existing, err := a.store.ContactByEmail(ctx, in.Email, in.AccountID); err == nil && existing.AccountID == in.AccountID {
+		if existing.Status == model.StatusInvited {
+			return nil, &Error{Code: CodeConflict, Field: "email", Message: "this person is already invited: resend or revoke the pending invitation instead"}
+		}
+		return nil, &Error{Code: CodeConflict, Field: "email", Message: "this person already has access to this account: change their access on the contact page"}
+	}
+	if !st.SMTP.Configured() {
+		return nil, invalid("email", "set up the mail server under Settings first: invitations go out by email")
+	}
+	var inv *model.Invitation
+	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+		c, err := a.prepareContact(ctx, in.ContactInput, model.StatusInvited)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertContact(ctx, c); err != nil {
+			return a.contactWriteError(err)
+		}
+		now := a.now().UTC().Truncate(time.Second)
+		inv = &model.Invitation{AccountID: c.AccountID, ContactID: c.ID, Email: c.Email, Name: c.Name(),
+			State: model.InvQueued, Note: strings.TrimSpace(in.Note), CreatedAt: now,
+			ExpiresAt: now.AddDate(0, 0, st.InvitationExpiryDays)}
+		inv.Token = newToken()
+		inv.MessageID = messageID(inv.Token, st.SMTP.FromEmail)
+		if err := tx.InsertInvitation(ctx, inv); err != nil {
+			return err
+		}
+		if err := a.queueInvitation(ctx, tx, inv, c, st, now); err != nil {
+			return err
+		}
+		e.Action, e.Entity, e.EntityID, e.After = "invitation.create", "invitation", inv.ID, map[string]any{"invitation": inv, "contact": c}
+		e.Summary = fmt.Sprintf("Invited %s <%s> with %s access", c.Name(), c.Email, presetLabel(c.Grant.Preset))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.afterInvitationChange()
+	return inv, nil
+}
+
+// prepareContact validates a contact input without writing it.
+func (a *App) prepareContact(ctx context.Context, in ContactInput, status string) (*model.Contact, error) {
+	if in.AccountID == 0 {
+		return nil, invalid("account_id", "account_id is required")
+	}
+	if _, err := a.Account(ctx, in.AccountID); err != nil {
+		if e, ok := AsError(err); ok && e.Code == CodeNotFound {
+			e.Field = "account_id"
+		}
+		return nil, err
+	}
+	now := a.now().UTC().Truncate(time.Second)
+	c := &model.Contact{AccountID: in.AccountID, AccountType: in.AccountType, FirstName: in.FirstName,
+		LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Role: in.Role,
+		Status: status, CreatedAt: now, UpdatedAt: now}
+	g := grantInput{Preset: in.Preset, Permissions: in.Permissions, ServiceIDs: in.ServiceIDs, Admin: in.Admin}
+	if in.ExpiresAt != nil {
+		g.ExpiresAt = &in.ExpiresAt.Time
+	}
+	if err := normaliseContact(c); err != nil {
+		return nil, err
+	}
+	if err := a.applyGrant(ctx, c, g); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+type invitationFields struct {
+	FirstName, LastName, FromName, AccountName, Access, Note, Expires, Token string
+}
+
+func renderInvitation(t InvitationTemplate, f invitationFields) (InvitationTemplate, error) {
+	var out InvitationTemplate
+	for _, p := range []struct {
+		src string
+		dst *string
+	}{{t.Subject, &out.Subject}, {t.Body, &out.Body}} {
+		tpl, err := template.New("t").Option("missingkey=error").Parse(p.src)
+		if err != nil {
+			return out, err
+		}
+		var buf bytes.Buffer
+		if err := tpl.Execute(&buf, f); err != nil {
+			return out, err
+		}
+		*p.dst = buf.String()
+	}
+	out.Subject = strings.Join(strings.Fields(out.Subject), " ") // one line, always
+	return out, nil
+}
+
+func containsToken(body, token string) bool { return strings.Contains(body, token) }
+
+// queueInvitation composes the invitation email and writes it to the outbox.
+func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invitation, c *model.Contact, st mail.Settings, now time.Time) error {
+	acc, err := tx.Account(ctx, inv.AccountID)
+	if err != nil {
+		return err
+	}
+	tpl, err := a.Template(ctx)
+	if err != nil {
+		return err
+	}
+	fromName := st.SMTP.FromName
+	if fromName == "" {
+		fromName = acc.Name
+	}
+	filled, err := renderInvitation(tpl, invitationFields{FirstName: c.FirstName, LastName: c.LastName,
+		FromName: fromName, AccountName: acc.Name, Access: presetLabel(c.Grant.Preset), Note: inv.Note,
+		Expires: inv.ExpiresAt.Format("2 January 2006"), Token: inv.Token})
+	if err != nil {
+		filled, err = renderInvitation(DefaultTemplate, invitationFields{FirstName: c.FirstName, FromName: fromName,
+			AccountName: acc.Name, Access: presetLabel(c.Grant.Preset), Note: inv.Note,
+			Expires: inv.ExpiresAt.Format("2 January 2006"), Token: inv.Token})
+		if err != nil {
+			return err
+		}
+	}
+	from := st.SMTP.FromEmail
+	raw, err := outbox.Compose(outbox.Message{FromName: fromName, FromEmail: from, ToName: c.Name(), ToEmail: c.Email,
+		ReplyTo: replyAddress(st, inv.Token), MessageID: inv.MessageID, Subject: filled.Subject, Text: filled.Body, Date: now})
+	if err != nil {
+		return err
+	}
+	return tx.EnqueueMail(ctx, &model.OutboxMessage{MessageID: inv.MessageID, Kind: "invitation", RefID: inv.ID,
+		From: from, To: c.Email, Raw: raw}, now)
+}
+
+// replyAddress is the watched mailbox's address with the token as a plus
+// tag, so a reply is matched even when a mail client drops In-Reply-To.
+func replyAddress(st mail.Settings, token string) string {
+	base := st.IMAP.Username
+	if !strings.Contains(base, "@") {
+		base = st.SMTP.FromEmail
+	}
+	at := strings.LastIndexByte(base, '@')
+	if at <= 0 {
+		return ""
+	}
+	local := base[:at]
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	return local + "+" + token + base[at:]
+}
+
+// Resend issues a new token and message; the old token stops working.
+func (a *App) Resend(ctx context.Context, id int64) (*model.Invitation, error) {
+	st, err := a.mailSettings(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	var inv *model.Invitation
+	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+		before, err := a.loadInvitation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if before.State == model.InvAccepted {
+			return invalid("state", "this invitation was already accepted")
+		}
+		c, err := tx.Contact(ctx, before.ContactID)
+		if err != nil {
+			return err
+		}
+		if c.Status != model.StatusInvited {
+			return invalid("state", "%s already has access; nothing to resend", c.Name())
+		}
+		now := a.now().UTC().Truncate(time.Second)
+		n := *before
+		n.Token = newToken()
+		n.MessageID = messageID(n.Token, st.SMTP.FromEmail)
+		n.State, n.Detail, n.SentAt, n.DecidedAt = model.InvQueued, "", nil, nil
+		n.ExpiresAt = now.AddDate(0, 0, st.InvitationExpiryDays)
+		if err := tx.CancelPendingMail(ctx, "invitation", id); err != nil {
+			return err
+		}
+		if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
+			return err
+		}
+		if err := a.queueInvitation(ctx, tx, &n, c, st, now); err != nil {
+			return err
+		}
+		e.Action, e.Entity, e.EntityID, e.Before, e.After = "invitation.resend", "invitation", id, before, &n
+		e.Summary = fmt.Sprintf("Resent the invitation to %s <%s>; the previous code no longer works", c.Name(), c.Email)
+		inv = &n
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.afterInvitationChange()
+	return inv, nil
+}
+
+// Revoke withdraws a pending invitation: unsent mail is cancelled and a
+// later reply grants nothing.
+func (a *App) Revoke(ctx context.Context, id int64) (*model.Invitation, error) {
+	var inv *model.Invitation
+	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+		before, err := a.loadInvitation(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !before.Pending() {
+			return invalid("state", "only a pending invitation can be revoked (this one is %s)", before.State)
+		}
+		now := a.now().UTC().Truncate(time.Second)
+		n := *before
+		n.State, n.DecidedAt, n.Detail = model.InvRevoked, &now, "revoked by the owner"
+		if err := tx.CancelPendingMail(ctx, "invitation", id); err != nil {
+			return err
+		}
+		if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
+			return err
+		}
+		e.Action, e.Entity, e.EntityID, e.Before, e.After = "invitation.revoke", "invitation", id, before, &n
+		e.Summary = fmt.Sprintf("Revoked the invitation to %s <%s>", n.Name, n.Email)
+		inv = &n
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.afterInvitationChange()
+	return inv, nil
+}
+
+func (a *App) loadInvitation(ctx context.Context, tx *store.Tx, id int64) (*model.Invitation, error) {
+	inv, err := tx.Invitation(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("invitation", id)
+	}
+	return inv, err
+}
+
+// InvitationFilter narrows the invitation list.
+type InvitationFilter = store.InvitationFilter
+
+// Invitations lists invitations newest first; expired ones are marked so
+// on the way.
+func (a *App) Invitations(ctx context.Context, f InvitationFilter) ([]*model.Invitation, int, error) {
+	if err := a.ExpireInvitations(ctx); err != nil {
+		return nil, 0, err
+	}
+	f.Limit, f.Offset = page(f.Limit, f.Offset)
+	return a.store.Invitations(ctx, f)
+}
+
+// Invitation loads one invitation.
+func (a *App) Invitation(ctx context.Context, id int64) (*model.Invitation, error) {
+	inv, err := a.store.Invitation(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("invitation", id)
+	}
+	return inv, err
+}
+
+// MailEvents lists the classifier's decisions.
+func (a *App) MailEvents(ctx context.Context, invitationID int64, limit int) ([]*model.MailEvent, error) {
+	limit, _ = page(limit, 0)
+	return a.store.MailEvents(ctx, invitationID, limit)
+}
+
+// ExpireInvitations marks pending invitations past their expiry.
+func (a *App) ExpireInvitations(ctx context.Context) error {
+	now := a.now().UTC().Truncate(time.Second)
+	due, err := a.store.ExpiredPendingInvitations(ctx, now)
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	err = a.store.Tx(ctx, func(tx *store.Tx) error {
+		for _, inv := range due {
+			n := *inv
+			n.State, n.DecidedAt, n.Detail = model.InvExpired, &now, "no reply before "+inv.ExpiresAt.Format("2 January 2006")
+			if err := tx.CancelPendingMail(ctx, "invitation", inv.ID); err != nil {
+				return err
+			}
+			if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
+				return err
+			}
+			if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "system", Action: "invitation.expire",
+				Entity: "invitation", EntityID: inv.ID, Before: inv, After: &n,
+				Summary: fmt.Sprintf("Invitation to %s <%s> expired", inv.Name, inv.Email)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		a.afterInvitationChange()
+	}
+	return err
+}
+
+func (a *App) afterInvitationChange() {
+	if a.outbox != nil {
+		a.outbox.Wake()
+	}
+	a.emit(Event{Kind: "invitations:changed"})
+}
+
+// mailSent is the outbox hook: the invitation moves from queued to sent.
+func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, now time.Time) error {
+	if m.Kind != "invitation" {
+		return nil
+	}
+	inv, err := tx.Invitation(ctx, m.RefID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || inv.State != model.InvQueued || inv.MessageID != m.MessageID {
+		return err
+	}
+	n := *inv
+	n.State, n.SentAt = model.InvSent, &now
+	if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
+		return err
+	}
+	return tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "system", Action: "invitation.sent", Entity: "invitation",
+		EntityID: inv.ID, Before: inv, After: &n, Summary: fmt.Sprintf("Invitation email to %s <%s> sent", inv.Name, inv.Email)})
+}
+
+// mailFailed is the outbox hook for a message the server refused for good.
+func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, reason string, now time.Time) error {
+	if m.Kind != "invitation" {
+		return nil
+	}
+	inv, err := tx.Invitation(ctx, m.RefID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || !inv.Pending() || inv.MessageID != m.MessageID {
+		return err
+	}
+	n := *inv
+	n.State, n.DecidedAt, n.Detail = model.InvBounced, &now, "the mail server refused it: "+reason
+	if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
+		return err
+	}
+	return tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "system", Action: "invitation.bounce", Entity: "invitation",
+		EntityID: inv.ID, Before: inv, After: &n, Summary: fmt.Sprintf("Invitation to %s <%s> refused: %s", inv.Name, inv.Email, reason)})
+}
+
+// lookup answers the classifier from the store.
+type lookup struct {
+	ctx   context.Context
+	store *store.Store
+}
+
+func (l lookup) record(tr *store.TokenRecord, err error) (*classify.Invitation, bool) {
+	if err != nil {
+		return nil, false
+	}
+	state := tr.Invitation.State
+	if tr.Voided {
+		state = "voided"
+	}
+	return &classify.Invitation{Token: tr.Token, Email: tr.Invitation.Email, MessageID: tr.MessageID,
+		State: state, ExpiresAt: tr.Invitation.ExpiresAt}, true
+}
+
+func (l lookup) ByToken(t string) (*classify.Invitation, bool) {
+	return l.record(l.store.InvitationByToken(l.ctx, t))
+}
+
+func (l lookup) ByMessageID(id string) (*classify.Invitation, bool) {
+	return l.record(l.store.InvitationByMessageID(l.ctx, id))
+}
+
+// Cursor implements inbox.Processor.
+func (a *App) Cursor(ctx context.Context, mailbox string) (uint32, uint32, bool, error) {
+	return a.store.InboxCursor(ctx, mailbox)
+}
+
+// SetCursor implements inbox.Processor.
+func (a *App) SetCursor(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	return a.store.Tx(ctx, func(tx *store.Tx) error { return tx.PutInboxCursor(ctx, mailbox, uidValidity, lastUID) })
+}
+
+// Process implements inbox.Processor: classify one incoming message, act on
+// the verdict, log the decision and advance the cursor, in one transaction.
+func (a *App) Process(ctx context.Context, mailbox string, uidValidity, uid uint32, raw []byte) error {
+	st, err := a.mailSettings(ctx, false)
+	if err != nil {
+		return err
+	}
+	now := a.now().UTC().Truncate(time.Second)
+	res := classify.Classify(raw, lookup{ctx, a.store}, classify.Config{AuthServID: st.IMAP.TrustedAuthServID, Now: now})
+	var accepted string
+	changed := false
+	err = a.store.Tx(ctx, func(tx *store.Tx) error {
+		ev := &model.MailEvent{At: now, UID: uid, MessageID: res.MessageID, From: res.From, Subject: res.Subject,
+			Verdict: string(res.Verdict), Reason: res.Reason}
+		if res.Token != "" {
+			if tr, err := tx.InvitationByToken(ctx, res.Token); err == nil {
+				ev.InvitationID = tr.Invitation.ID
+				var err error
+				if accepted, changed, err = a.applyVerdict(ctx, tx, tr, res, now); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.InsertMailEvent(ctx, ev); err != nil {
+			return err
+		}
+		return tx.PutInboxCursor(ctx, mailbox, uidValidity, uid)
+	})
+	if err != nil {
+		return err
+	}
+	if changed || res.Verdict != classify.Ignore {
+		a.emit(Event{Kind: "invitations:changed", Accepted: accepted})
+	}
+	return nil
+}
+
+// applyVerdict turns an accept, decline or bounce into state changes. The
+// classifier has already refused everything that must not grant; the state
+// is checked again here, inside the transaction.
+func (a *App) applyVerdict(ctx context.Context, tx *store.Tx, tr *store.TokenRecord, res classify.Result, now time.Time) (accepted string, changed bool, err error) {
+	inv := tr.Invitation
+	if tr.Voided || !inv.Pending() || !now.Before(inv.ExpiresAt) {
+		return "", false, nil
+	}
+	n := *inv
+	n.DecidedAt = &now
+	var action, summary string
+	switch res.Verdict {
+	case classify.Accept:
+		c, err := tx.Contact(ctx, inv.ContactID)
+		if err != nil {
+			return "", false, err
+		}
+		if !strings.EqualFold(c.Email, res.From) {
+			return "", false, nil
+		}
+		before := cloneContact(c)
+		c.Status, c.UpdatedAt = model.StatusActive, now
+		if err := tx.UpdateContact(ctx, c); err != nil {
+			return "", false, err
+		}
+		if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "invitee " + res.From, Action: "contact.activate",
+			Entity: "contact", EntityID: c.ID, Before: before, After: c,
+			Summary: fmt.Sprintf("%s accepted by email: %s access is now active", c.Name(), presetLabel(c.Grant.Preset))}); err != nil {
+			return "", false, err
+		}
+		n.State, n.Detail, action, summary = model.InvAccepted, res.Reason, "invitation.accept", fmt.Sprintf("%s <%s> accepted the invitation", inv.Name, inv.Email)
+		accepted = inv.Name
+	case classify.Decline:
+		n.State, n.Detail, action, summary = model.InvDeclined, res.Reason, "invitation.decline", fmt.Sprintf("%s <%s> declined the invitation", inv.Name, inv.Email)
+	case classify.Bounce:
+		n.State, n.Detail, action = model.InvBounced, "bounced: "+res.Diagnostic, "invitation.bounce"
+		summary = fmt.Sprintf("Invitation to %s <%s> bounced: %s", inv.Name, inv.Email, res.Diagnostic)
+	default:
+		return "", false, nil
+	}
+	if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
+		return "", false, err
+	}
+	if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "mail watcher", Action: action, Entity: "invitation",
+		EntityID: inv.ID, Before: inv, After: &n, Summary: summary}); err != nil {
+		return "", false, err
+	}
+	return accepted, true, nil
+}

@@ -1,0 +1,132 @@
+// Package secret keeps passwords out of the database: in the OS keyring
+// (Keychain, Windows Credential Manager, Secret Service) when there is one,
+// else sealed with AES-GCM under a key file in the data directory that only
+// the user can read. The database holds which of the two, never the secret.
+package secret
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/zalando/go-keyring"
+)
+
+const service = "Grantbook"
+
+// Vault stores secrets by name.
+type Vault struct {
+	keyFile string
+	account string // keyring user: distinct per data directory
+	keyring bool
+}
+
+// Open prepares a vault for a data directory. The keyring is used when it
+// answers; GRANTBOOK_KEYRING=off forces the key file.
+func Open(dataDir string) *Vault {
+	sum := sha256.Sum256([]byte(dataDir))
+	v := &Vault{keyFile: filepath.Join(dataDir, "secret.key"), account: hex.EncodeToString(sum[:8])}
+	if os.Getenv("GRANTBOOK_KEYRING") != "off" {
+		probe := v.account + ".probe"
+		if err := keyring.Set(service, probe, "ok"); err == nil {
+			keyring.Delete(service, probe)
+			v.keyring = true
+		}
+	}
+	return v
+}
+
+// Backend says where secrets go: "keyring" or "file".
+func (v *Vault) Backend() string {
+	if v.keyring {
+		return "keyring"
+	}
+	return "file"
+}
+
+// Seal stores a secret and returns the reference to keep in the database.
+func (v *Vault) Seal(name, value string) (string, error) {
+	if v.keyring {
+		if err := keyring.Set(service, v.account+"."+name, value); err != nil {
+			return "", fmt.Errorf("save %s in the keyring: %w", name, err)
+		}
+		return "keyring:", nil
+	}
+	gcm, err := v.cipher(true)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	rand.Read(nonce)
+	out := gcm.Seal(nonce, nonce, []byte(value), []byte(name))
+	return "sealed:" + base64.StdEncoding.EncodeToString(out), nil
+}
+
+// Open returns the secret a reference stands for.
+func (v *Vault) Open(name, ref string) (string, error) {
+	switch {
+	case ref == "":
+		return "", nil
+	case ref == "keyring:":
+		s, err := keyring.Get(service, v.account+"."+name)
+		if err != nil {
+			return "", fmt.Errorf("read %s from the keyring: %w", name, err)
+		}
+		return s, nil
+	case strings.HasPrefix(ref, "sealed:"):
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(ref, "sealed:"))
+		if err != nil {
+			return "", fmt.Errorf("secret %s is damaged: %w", name, err)
+		}
+		gcm, err := v.cipher(false)
+		if err != nil {
+			return "", err
+		}
+		if len(raw) < gcm.NonceSize() {
+			return "", fmt.Errorf("secret %s is damaged", name)
+		}
+		plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(name))
+		if err != nil {
+			return "", fmt.Errorf("secret %s cannot be opened (was secret.key replaced?): %w", name, err)
+		}
+		return string(plain), nil
+	}
+	return "", fmt.Errorf("secret %s: unknown reference", name)
+}
+
+// Forget deletes a secret from the keyring (a sealed one goes with its
+// reference).
+func (v *Vault) Forget(name, ref string) {
+	if ref == "keyring:" {
+		keyring.Delete(service, v.account+"."+name)
+	}
+}
+
+func (v *Vault) cipher(create bool) (cipher.AEAD, error) {
+	key, err := os.ReadFile(v.keyFile)
+	if errors.Is(err, os.ErrNotExist) && create {
+		key = make([]byte, 32)
+		rand.Read(key)
+		if err := os.WriteFile(v.keyFile, key, 0o600); err != nil {
+			return nil, fmt.Errorf("create %s: %w", v.keyFile, err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("read %s: %w", v.keyFile, err)
+	}
+	if len(key) != 32 {
+		return nil, fmt.Errorf("%s is damaged", v.keyFile)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"grantbook/backend/model"
+)
+
+const invitationCols = `i.id, i.account_id, i.contact_id, i.email, c.first_name || ' ' || c.last_name, i.token,
+	i.message_id, i.state, i.detail, i.note, i.created_at, i.sent_at, i.expires_at, i.decided_at`
+
+const invitationFrom = ` FROM invitations i JOIN contacts c ON c.id = i.contact_id`
+
+func scanInvitation(sc interface{ Scan(...any) error }) (*model.Invitation, error) {
+	var inv model.Invitation
+	var created, expires int64
+	var sent, decided sql.NullInt64
+	err := sc.Scan(&inv.ID, &inv.AccountID, &inv.ContactID, &inv.Email, &inv.Name, &inv.Token, &inv.MessageID,
+		&inv.State, &inv.Detail, &inv.Note, &created, &sent, &expires, &decided)
+	if err != nil {
+		return nil, err
+	}
+	inv.CreatedAt, inv.ExpiresAt = unix(created), unix(expires)
+	inv.SentAt, inv.DecidedAt = nullUnix(sent), nullUnix(decided)
+	return &inv, nil
+}
+
+func unix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+func nullUnix(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := unix(n.Int64)
+	return &t
+}
+
+func unixOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Unix()
+}
+
+// InsertInvitation stores a new invitation and records its token.
+func (tx *Tx) InsertInvitation(ctx context.Context, inv *model.Invitation) error {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO invitations (account_id, contact_id, email, token, message_id,
+		state, detail, note, created_at, sent_at, expires_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		inv.AccountID, inv.ContactID, inv.Email, inv.Token, inv.MessageID, inv.State, inv.Detail, inv.Note,
+		inv.CreatedAt.Unix(), unixOrNil(inv.SentAt), inv.ExpiresAt.Unix(), unixOrNil(inv.DecidedAt))
+	if err != nil {
+		return fmt.Errorf("insert invitation: %w", err)
+	}
+	if inv.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.recordToken(ctx, inv)
+}
+
+func (tx *Tx) recordToken(ctx context.Context, inv *model.Invitation) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO invitation_tokens (token, invitation_id, message_id, issued_at) VALUES (?, ?, ?, ?)`,
+		inv.Token, inv.ID, inv.MessageID, inv.CreatedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("record token: %w", err)
+	}
+	return nil
+}
+
+// UpdateInvitation writes the mutable fields of inv. A changed token is
+// recorded and every older token of the invitation is voided.
+func (tx *Tx) UpdateInvitation(ctx context.Context, inv *model.Invitation, now time.Time) error {
+	var oldToken string
+	if err := tx.q.QueryRowContext(ctx, `SELECT token FROM invitations WHERE id = ?`, inv.ID).Scan(&oldToken); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("invitation %d: %w", inv.ID, err)
+	}
+	_, err := tx.q.ExecContext(ctx, `UPDATE invitations SET token = ?, message_id = ?, state = ?, detail = ?,
+		sent_at = ?, expires_at = ?, decided_at = ? WHERE id = ?`,
+		inv.Token, inv.MessageID, inv.State, inv.Detail, unixOrNil(inv.SentAt), inv.ExpiresAt.Unix(),
+		unixOrNil(inv.DecidedAt), inv.ID)
+	if err != nil {
+		return fmt.Errorf("update invitation %d: %w", inv.ID, err)
+	}
+	if inv.Token != oldToken {
+		if _, err := tx.q.ExecContext(ctx, `UPDATE invitation_tokens SET voided_at = ? WHERE invitation_id = ? AND voided_at IS NULL`,
+			now.Unix(), inv.ID); err != nil {
+			return fmt.Errorf("void tokens of invitation %d: %w", inv.ID, err)
+		}
+		created := inv.CreatedAt
+		inv.CreatedAt = now
+		err := tx.recordToken(ctx, inv)
+		inv.CreatedAt = created
+		return err
+	}
+	return nil
+}
+
+// Invitation loads one invitation.
+func (q Q) Invitation(ctx context.Context, id int64) (*model.Invitation, error) {
+	inv, err := scanInvitation(q.q.QueryRowContext(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invitation %d: %w", id, err)
+	}
+	return inv, nil
+}
+
+// TokenRecord is an issued token and whether a newer one replaced it.
+type TokenRecord struct {
+	Invitation *model.Invitation
+	Token      string
+	MessageID  string
+	Voided     bool
+}
+
+// InvitationByToken finds the invitation a token (current or voided) was
+// issued for.
+func (q Q) InvitationByToken(ctx context.Context, token string) (*TokenRecord, error) {
+	return q.tokenRecord(ctx, `t.token = ?`, token)
+}
+
+// InvitationByMessageID finds the invitation an invitation message id was
+// sent for.
+func (q Q) InvitationByMessageID(ctx context.Context, id string) (*TokenRecord, error) {
+	return q.tokenRecord(ctx, `t.message_id = ?`, id)
+}
+
+func (q Q) tokenRecord(ctx context.Context, cond string, arg any) (*TokenRecord, error) {
+	var tr TokenRecord
+	var voided sql.NullInt64
+	var invID int64
+	err := q.q.QueryRowContext(ctx, `SELECT t.token, t.message_id, t.voided_at, t.invitation_id FROM invitation_tokens t WHERE `+cond, arg).
+		Scan(&tr.Token, &tr.MessageID, &voided, &invID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invitation token: %w", err)
+	}
+	tr.Voided = voided.Valid
+	if tr.Invitation, err = q.Invitation(ctx, invID); err != nil {
+		return nil, err
+	}
+	return &tr, nil
+}
+
+// InvitationFilter narrows an invitation listing.
+type InvitationFilter struct {
+	AccountID int64
+	ContactID int64
+	State     string
+	Limit     int
+	Offset    int
+}
+
+// Invitations lists invitations newest first and counts all matches.
+func (q Q) Invitations(ctx context.Context, f InvitationFilter) ([]*model.Invitation, int, error) {
+	cond, args := " WHERE 1=1", []any{}
+	if f.AccountID != 0 {
+		cond, args = cond+" AND i.account_id = ?", append(args, f.AccountID)
+	}
+	if f.ContactID != 0 {
+		cond, args = cond+" AND i.contact_id = ?", append(args, f.ContactID)
+	}
+	if f.State != "" {
+		cond, args = cond+" AND i.state = ?", append(args, f.State)
+	}
+	var total int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+invitationFrom+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count invitations: %w", err)
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT `+invitationCols+invitationFrom+cond+` ORDER BY i.id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("invitations: %w", err)
+	}
+	defer rows.Close()
+	out := []*model.Invitation{}
+	for rows.Next() {
+		inv, err := scanInvitation(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("invitations: %w", err)
+		}
+		out = append(out, inv)
+	}
+	return out, total, rows.Err()
+}
+
+// ExpiredPendingInvitations lists queued or sent invitations past expiry.
+func (q Q) ExpiredPendingInvitations(ctx context.Context, now time.Time) ([]*model.Invitation, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+invitationCols+invitationFrom+
+		` WHERE i.state IN ('queued', 'sent') AND i.expires_at <= ?`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("expired invitations: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Invitation
+	for rows.Next() {
+		inv, err := scanInvitation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds build/bin/grantbook: the desktop window plus the serve command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH)/bin:$PATH"
+version=$(cat backend/version/VERSION)
+# wails.json's productVersion feeds installers: keep it equal to VERSION.
+sed -i "s/\"productVersion\": \"[^\"]*\"/\"productVersion\": \"${version}\"/" wails.json
+wails build -tags webkit2_41 -skipbindings -clean=false \
+	>/tmp/grantbook-wails-build.log 2>&1 || {
+	cat /tmp/grantbook-wails-build.log >&2
+	exit 1
+}
+echo "build: build/bin/grantbook ${version}"

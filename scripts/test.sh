@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Sets up and runs every Grantbook test: Go unit tests (real SQLite files,
+# in-process IMAP/SMTP servers), the mail integration test against a real
+# Dovecot, the browser end-to-end tests in Chromium, and the desktop smoke
+# test of the real window under Xvfb. Screenshots and logs go to
+# test-artifacts/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+artifacts="$root/test-artifacts"
+rm -rf "$artifacts"
+mkdir -p "$artifacts"
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0 failed=0 failures=()
+step() {
+	local name=$1
+	shift
+	echo
+	echo "=== $name"
+	local start=$SECONDS
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "--- ok: $name ($((SECONDS - start)) s)"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "--- FAILED: $name ($((SECONDS - start)) s)"
+	fi
+}
+
+frontend_build() { (cd frontend && npm run --silent build && npm run --silent check); }
+go_vet() { go vet ./... && test -z "$(gofmt -l app backend tests main.go)"; }
+go_unit() { go test -count=1 ./...; }
+app_build() { scripts/build.sh; }
+mail_integration() { tests/integration/run.sh; }
+browser_e2e() { (cd frontend && GRANTBOOK_BIN="$root/build/bin/grantbook" E2E_ARTIFACTS="$artifacts" npm run --silent test:e2e); }
+desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts"; }
+
+step "frontend build and type check" frontend_build
+step "go vet and gofmt" go_vet
+step "go unit tests" go_unit
+step "app build (wails)" app_build
+step "mail integration (Dovecot)" mail_integration
+step "browser end-to-end (Chromium)" browser_e2e
+step "desktop smoke (Xvfb)" desktop_smoke
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
