@@ -4,12 +4,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -27,6 +30,9 @@ type App struct {
 	core *core.App
 	api  http.Handler
 	log  *slog.Logger
+
+	mu       sync.Mutex
+	unlocked bool // the owner passphrase was given (or none is set)
 }
 
 // New builds the binding on an open core. With GRANTBOOK_DEBUG set, every
@@ -54,6 +60,9 @@ func (a *App) Request(method, path, body string) Response {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if !a.isUnlocked(ctx) && !(method == http.MethodGet && (path == "/api/health" || path == "/api/lock")) {
+		return Response{Status: http.StatusLocked, Body: `{"error":{"code":"locked","message":"Grantbook is locked: enter your passphrase"}}`}
+	}
 	r, err := http.NewRequestWithContext(core.WithActor(ctx, "owner"), method, path, strings.NewReader(body))
 	if err != nil {
 		return Response{Status: http.StatusBadRequest, Body: `{"error":{"code":"bad_request","message":"malformed request"}}`}
@@ -67,6 +76,81 @@ func (a *App) Request(method, path, body string) Response {
 
 // startup runs the background mail work for the window's lifetime and
 // forwards changes to the page as Wails events.
+// Unlock opens the app with the owner passphrase.
+func (a *App) Unlock(passphrase string) bool {
+	ok, err := a.core.CheckPassphrase(a.context(), passphrase)
+	if err != nil {
+		a.log.Error("unlock", "err", err)
+	}
+	if ok {
+		a.mu.Lock()
+		a.unlocked = true
+		a.mu.Unlock()
+	}
+	return ok
+}
+
+// Lock closes the app until the passphrase is given again.
+func (a *App) Lock() {
+	a.mu.Lock()
+	a.unlocked = false
+	a.mu.Unlock()
+}
+
+func (a *App) isUnlocked(ctx context.Context) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.unlocked {
+		return true
+	}
+	on, err := a.core.LockEnabled(ctx)
+	return err == nil && !on
+}
+
+func (a *App) context() context.Context {
+	if a.ctx == nil {
+		return context.Background()
+	}
+	return a.ctx
+}
+
+// ExportBackup asks where to save a backup and writes it there.
+func (a *App) ExportBackup() (string, error) {
+	if !a.isUnlocked(a.context()) {
+		return "", errors.New("Grantbook is locked")
+	}
+	file, err := runtime.SaveFileDialog(a.ctx, runtime.SaveDialogOptions{
+		Title:           "Save a backup of Grantbook",
+		DefaultFilename: "grantbook-backup-" + time.Now().Format("2006-01-02") + ".db",
+		Filters:         []runtime.FileFilter{{DisplayName: "Grantbook backup (*.db)", Pattern: "*.db"}},
+	})
+	if err != nil || file == "" {
+		return "", err
+	}
+	os.Remove(file) // the dialog already asked before replacing it
+	return file, a.core.Backup(a.ctx, file)
+}
+
+// RestoreBackup asks for a backup file, checks it and restores it.
+func (a *App) RestoreBackup() (*core.RestoreResult, error) {
+	if !a.isUnlocked(a.context()) {
+		return nil, errors.New("Grantbook is locked")
+	}
+	file, err := runtime.OpenFileDialog(a.ctx, runtime.OpenDialogOptions{
+		Title:   "Restore a Grantbook backup",
+		Filters: []runtime.FileFilter{{DisplayName: "Grantbook backup (*.db)", Pattern: "*.db"}},
+	})
+	if err != nil || file == "" {
+		return nil, err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return a.core.Restore(a.ctx, f)
+}
+
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.core.Start(ctx)

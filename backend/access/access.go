@@ -27,12 +27,18 @@ type Grant struct {
 	AdminAreas  permission.AreaSet
 }
 
-// Service identifies the purchase a check is about; the zero value means
-// "no particular service".
+// Service identifies the purchase a check is about. The zero value means
+// "no particular service" (a general question: may C ever do P?); None
+// marks an item of the account that concerns no service at all, which a
+// grant limited to selected services does not cover.
 type Service struct {
 	ID        int64
 	AccountID int64
+	None      bool
 }
+
+// NoService is an item of the account that concerns no service.
+func NoService(accountID int64) Service { return Service{AccountID: accountID, None: true} }
 
 // Code says why a decision was reached.
 type Code uint8
@@ -47,6 +53,7 @@ const (
 	DeniedServiceNotSelected
 	DeniedNoAdmin
 	DeniedAreaNotIncluded
+	DeniedNotAboutSelected
 )
 
 // Decision is the answer to one check. It is a value: making one never
@@ -73,18 +80,32 @@ func Evaluate(g *Grant, p permission.Permission, svc Service, now int64) Decisio
 		d.Code = DeniedNotIncluded
 		return d
 	}
-	if svc.ID != 0 {
+	if svc.ID != 0 || svc.None {
 		if svc.AccountID != g.AccountID {
 			d.Code = DeniedOtherAccount
 			return d
 		}
-		if p.Info().ServiceScoped && !g.AllServices && !g.hasService(svc.ID) {
-			d.Code = DeniedServiceNotSelected
-			return d
+		if p.Info().ServiceScoped && !g.AllServices {
+			if svc.None {
+				d.Code = DeniedNotAboutSelected
+				return d
+			}
+			if !g.hasService(svc.ID) {
+				d.Code = DeniedServiceNotSelected
+				return d
+			}
 		}
 	}
 	d.Scoped = p.Info().ServiceScoped && !g.AllServices
 	d.Allowed = true
+	return d
+}
+
+// Standing decides what holds for every permission: the contact is active
+// and the grant has not expired. Only a denial's Reason is meaningful.
+func Standing(g *Grant, now int64) Decision {
+	d := Decision{Preset: g.Preset, Area: -1, ExpiresAt: g.ExpiresAt, Code: g.standing(now)}
+	d.Allowed = d.Code == Allowed
 	return d
 }
 
@@ -162,7 +183,12 @@ func (d Decision) Reason() string {
 	case DeniedNotIncluded:
 		return fmt.Sprintf("denied: grant is %s; %s not included", presetLabel(d.Preset), what)
 	case DeniedOtherAccount:
+		if d.ServiceID == 0 {
+			return "denied: this belongs to another account"
+		}
 		return fmt.Sprintf("denied: service #%d belongs to another account", d.ServiceID)
+	case DeniedNotAboutSelected:
+		return fmt.Sprintf("denied: grant covers selected services only; %s here concerns none of them", what)
 	case DeniedServiceNotSelected:
 		return fmt.Sprintf("denied: service #%d is not among the grant's selected services", d.ServiceID)
 	case DeniedNoAdmin:

@@ -107,13 +107,23 @@ func runDesktop(args []string, assets fs.FS, desktop Desktop, stderr io.Writer) 
 func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("grantbook serve", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	addr := fl.String("addr", "127.0.0.1:8765", "address to listen on")
+	addr := fl.String("addr", "127.0.0.1:8765", "address to listen on (loopback unless TLS is set up)")
+	cert := fl.String("tls-cert", "", "TLS certificate file (PEM), needed to listen beyond this computer")
+	key := fl.String("tls-key", "", "TLS private key file (PEM)")
+	insecure := fl.Bool("insecure-remote", false, "listen beyond this computer without TLS (only behind a TLS proxy)")
 	dir := dataDirFlag(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fl.Arg(0))
+	}
+	if (*cert == "") != (*key == "") {
+		return errors.New("serve: --tls-cert and --tls-key go together")
+	}
+	tlsOn := *cert != ""
+	if err := checkAddr(*addr, tlsOn, *insecure); err != nil {
+		return err
 	}
 	app, err := openCore(*dir)
 	if err != nil {
@@ -138,13 +148,24 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	fmt.Fprintf(stdout, "Grantbook %s is serving on http://%s/#token=%s\n", version.Version, ln.Addr(), token)
+	scheme := "http"
+	if tlsOn {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "Grantbook %s is serving on %s://%s/#token=%s\n", version.Version, scheme, ln.Addr(), token)
+	fmt.Fprintf(stdout, "Contacts sign in at %s://%s/portal\n", scheme, ln.Addr())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app.Start(ctx)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsOn {
+			errc <- srv.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -153,6 +174,21 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shut)
+}
+
+// checkAddr refuses to expose plain HTTP beyond loopback unless asked to.
+func checkAddr(addr string, tlsOn, insecure bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("serve: --addr %q: %w", addr, err)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	if loopback || tlsOn || insecure {
+		return nil
+	}
+	return fmt.Errorf("serve: refusing to listen on %s without TLS: pass --tls-cert and --tls-key, "+
+		"or --insecure-remote when a TLS proxy stands in front", addr)
 }
 
 func openCore(flagDir string) (*core.App, error) {

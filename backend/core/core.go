@@ -28,6 +28,8 @@ type App struct {
 	events events
 	outbox *outbox.Worker
 	inbox  *inbox.Watcher
+	// dataDir holds the database; restores stage and keep safety copies there.
+	dataDir string
 }
 
 // New builds the core on an open store; secrets go to vault.

@@ -23,7 +23,9 @@ func Open(ctx context.Context, dataDir string) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(s, secret.Open(dataDir)), nil
+	a := New(s, secret.Open(dataDir))
+	a.dataDir = dataDir
+	return a, nil
 }
 
 // Close closes the database.

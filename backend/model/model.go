@@ -7,6 +7,9 @@ import "time"
 type Account struct {
 	ID           int64     `json:"id"`
 	Name         string    `json:"name"`
+	Email        string    `json:"email"`
+	Phone        string    `json:"phone"`
+	Address      string    `json:"address"`
 	CreatedAt    time.Time `json:"created_at"`
 	ServiceCount int       `json:"service_count"`
 	ContactCount int       `json:"contact_count"`
@@ -154,4 +157,55 @@ type MailEvent struct {
 	Subject      string    `json:"subject"`
 	Verdict      string    `json:"verdict"`
 	Reason       string    `json:"reason"`
+}
+
+// Invoice is a bill of an account, optionally for one service.
+type Invoice struct {
+	ID          int64      `json:"id"`
+	AccountID   int64      `json:"account_id"`
+	ServiceID   int64      `json:"service_id"` // 0: not tied to a service
+	Number      string     `json:"number"`
+	AmountCents int64      `json:"amount_cents"`
+	Currency    string     `json:"currency"`
+	Status      string     `json:"status"` // unpaid, paid
+	IssuedAt    time.Time  `json:"issued_at"`
+	DueAt       *time.Time `json:"due_at"`
+	PaidAt      *time.Time `json:"paid_at"`
+	PaidBy      string     `json:"paid_by"`
+}
+
+// Quote is an offer made to an account.
+type Quote struct {
+	ID          int64     `json:"id"`
+	AccountID   int64     `json:"account_id"`
+	Number      string    `json:"number"`
+	Title       string    `json:"title"`
+	AmountCents int64     `json:"amount_cents"`
+	Currency    string    `json:"currency"`
+	IssuedAt    time.Time `json:"issued_at"`
+}
+
+// SupportRequest is a ticket of an account, optionally about one service.
+type SupportRequest struct {
+	ID        int64     `json:"id"`
+	AccountID int64     `json:"account_id"`
+	ServiceID int64     `json:"service_id"` // 0: not about a service
+	Subject   string    `json:"subject"`
+	Body      string    `json:"body"`
+	Status    string    `json:"status"` // open, closed
+	OpenedBy  string    `json:"opened_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Session is a contact signed in to the portal.
+type Session struct {
+	ID         int64      `json:"id"`
+	ContactID  int64      `json:"contact_id"`
+	CSRFToken  string     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastSeen   time.Time  `json:"last_seen"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	UserAgent  string     `json:"user_agent"`
+	RemoteAddr string     `json:"remote_addr"`
 }

@@ -10,14 +10,14 @@ import (
 	"grantbook/backend/model"
 )
 
-const accountCols = `a.id, a.name, a.created_at,
+const accountCols = `a.id, a.name, a.email, a.phone, a.address, a.created_at,
 	(SELECT count(*) FROM services s WHERE s.account_id = a.id),
 	(SELECT count(*) FROM contacts c WHERE c.account_id = a.id)`
 
 func scanAccount(sc interface{ Scan(...any) error }) (*model.Account, error) {
 	var a model.Account
 	var created int64
-	if err := sc.Scan(&a.ID, &a.Name, &created, &a.ServiceCount, &a.ContactCount); err != nil {
+	if err := sc.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &created, &a.ServiceCount, &a.ContactCount); err != nil {
 		return nil, err
 	}
 	a.CreatedAt = time.Unix(created, 0).UTC()
@@ -26,7 +26,8 @@ func scanAccount(sc interface{ Scan(...any) error }) (*model.Account, error) {
 
 // InsertAccount stores a new account and sets its ID.
 func (tx *Tx) InsertAccount(ctx context.Context, a *model.Account) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO accounts (name, created_at) VALUES (?, ?)`, a.Name, a.CreatedAt.Unix())
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO accounts (name, email, phone, address, created_at) VALUES (?, ?, ?, ?, ?)`,
+		a.Name, a.Email, a.Phone, a.Address, a.CreatedAt.Unix())
 	if err != nil {
 		return fmt.Errorf("insert account: %w", err)
 	}
@@ -62,4 +63,17 @@ func (q Q) Accounts(ctx context.Context) ([]*model.Account, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// UpdateAccount writes an account's profile fields.
+func (tx *Tx) UpdateAccount(ctx context.Context, a *model.Account) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, phone = ?, address = ? WHERE id = ?`,
+		a.Name, a.Email, a.Phone, a.Address, a.ID)
+	if err != nil {
+		return fmt.Errorf("update account %d: %w", a.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }

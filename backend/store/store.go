@@ -53,10 +53,7 @@ func Open(ctx context.Context, file string) (*Store, error) {
 	// BEGIN IMMEDIATE: a writer takes the lock up front, so two writers wait
 	// for each other instead of failing on upgrade.
 	v.Set("_txlock", "immediate")
-	// The name is part of a URI: escape what SQLite would read as the start
-	// of its query or fragment, or as an escape.
-	name := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
-	db, err := sql.Open(driverName, "file:"+name+"?"+v.Encode())
+	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+v.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
@@ -70,6 +67,12 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// uriPath escapes a file name for a SQLite URI: what SQLite would read as
+// the start of its query or fragment, or as an escape.
+func uriPath(file string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
 }
 
 // Close closes the database.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"grantbook/backend/core"
 	"grantbook/backend/mail"
@@ -28,6 +29,9 @@ type API struct {
 	app *core.App
 	mux *http.ServeMux
 	log *slog.Logger
+
+	signinLimit *limiter // code requests per client address
+	verifyLimit *limiter // code guesses per client address
 }
 
 // NewAPI builds the API handler.
@@ -35,9 +39,14 @@ func NewAPI(app *core.App, log *slog.Logger) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &API{app: app, mux: http.NewServeMux(), log: log}
+	a := &API{app: app, mux: http.NewServeMux(), log: log,
+		signinLimit: newLimiter(5, time.Minute), verifyLimit: newLimiter(10, time.Minute)}
 	for _, r := range a.routes() {
-		a.mux.HandleFunc(r.Pattern, r.Handler)
+		h := r.Handler
+		if r.Auth == Contact {
+			h = a.contact(h)
+		}
+		a.mux.HandleFunc(r.Pattern, h)
 	}
 	a.mux.HandleFunc("/api/", a.noRoute)
 	return a
@@ -63,44 +72,82 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-// Route is one endpoint. Public routes need no credentials; every other
-// route needs the owner's token.
+// Auth says who may call a route.
+type Auth string
+
+const (
+	// Public routes need no credentials (health, asking for a sign-in code).
+	Public Auth = "public"
+	// Owner routes need the owner's bearer token (or the desktop window).
+	Owner Auth = "owner"
+	// Contact routes need a contact's session cookie, and a CSRF header on
+	// anything that changes state.
+	Contact Auth = "contact"
+)
+
+// Route is one endpoint and who may call it.
 type Route struct {
 	Pattern string
-	Public  bool
+	Auth    Auth
 	Handler http.HandlerFunc
 }
 
 func (a *API) routes() []Route {
 	return []Route{
-		{"GET /api/health", true, a.health},
-		{"GET /api/accounts", false, a.listAccounts},
-		{"POST /api/accounts", false, a.createAccount},
-		{"GET /api/accounts/{id}", false, a.getAccount},
-		{"GET /api/accounts/{id}/services", false, a.listServices},
-		{"POST /api/accounts/{id}/services", false, a.createService},
-		{"GET /api/contacts", false, a.listContacts},
-		{"POST /api/contacts", false, a.createContact},
-		{"GET /api/contacts/lookup", false, a.lookupContact},
-		{"GET /api/contacts/{id}", false, a.getContact},
-		{"PATCH /api/contacts/{id}", false, a.updateContact},
-		{"DELETE /api/contacts/{id}", false, a.deleteContact},
-		{"GET /api/contacts/{id}/access", false, a.contactAccess},
-		{"GET /api/permissions", false, a.permissions},
-		{"GET /api/check", false, a.check},
-		{"GET /api/audit", false, a.audit},
-		{"GET /api/invitations", false, a.listInvitations},
-		{"POST /api/invitations", false, a.createInvitation},
-		{"GET /api/invitations/{id}", false, a.getInvitation},
-		{"POST /api/invitations/{id}/resend", false, a.resendInvitation},
-		{"POST /api/invitations/{id}/revoke", false, a.revokeInvitation},
-		{"GET /api/mail/events", false, a.mailEvents},
-		{"GET /api/mail/status", false, a.mailStatus},
-		{"GET /api/settings/mail", false, a.getMailSettings},
-		{"PUT /api/settings/mail", false, a.putMailSettings},
-		{"POST /api/settings/mail/test", false, a.testMail},
-		{"GET /api/settings/template", false, a.getTemplate},
-		{"PUT /api/settings/template", false, a.putTemplate},
+		{"GET /api/health", Public, a.health},
+		{"GET /api/accounts", Owner, a.listAccounts},
+		{"POST /api/accounts", Owner, a.createAccount},
+		{"GET /api/accounts/{id}", Owner, a.getAccount},
+		{"GET /api/accounts/{id}/services", Owner, a.listServices},
+		{"POST /api/accounts/{id}/services", Owner, a.createService},
+		{"GET /api/contacts", Owner, a.listContacts},
+		{"POST /api/contacts", Owner, a.createContact},
+		{"GET /api/contacts/lookup", Owner, a.lookupContact},
+		{"GET /api/contacts/{id}", Owner, a.getContact},
+		{"PATCH /api/contacts/{id}", Owner, a.updateContact},
+		{"DELETE /api/contacts/{id}", Owner, a.deleteContact},
+		{"GET /api/contacts/{id}/access", Owner, a.contactAccess},
+		{"GET /api/permissions", Owner, a.permissions},
+		{"GET /api/check", Owner, a.check},
+		{"GET /api/audit", Owner, a.audit},
+		{"GET /api/invitations", Owner, a.listInvitations},
+		{"POST /api/invitations", Owner, a.createInvitation},
+		{"GET /api/invitations/{id}", Owner, a.getInvitation},
+		{"POST /api/invitations/{id}/resend", Owner, a.resendInvitation},
+		{"POST /api/invitations/{id}/revoke", Owner, a.revokeInvitation},
+		{"GET /api/mail/events", Owner, a.mailEvents},
+		{"GET /api/mail/status", Owner, a.mailStatus},
+		{"GET /api/settings/mail", Owner, a.getMailSettings},
+		{"PUT /api/settings/mail", Owner, a.putMailSettings},
+		{"POST /api/settings/mail/test", Owner, a.testMail},
+		{"GET /api/settings/template", Owner, a.getTemplate},
+		{"PUT /api/settings/template", Owner, a.putTemplate},
+		{"PATCH /api/accounts/{id}", Owner, a.updateAccount},
+		{"GET /api/accounts/{id}/invoices", Owner, a.listInvoices},
+		{"POST /api/accounts/{id}/invoices", Owner, a.createInvoice},
+		{"GET /api/accounts/{id}/quotes", Owner, a.listQuotes},
+		{"POST /api/accounts/{id}/quotes", Owner, a.createQuote},
+		{"GET /api/accounts/{id}/support", Owner, a.listSupport},
+		{"POST /api/accounts/{id}/support", Owner, a.createSupport},
+		{"GET /api/contacts/{id}/sessions", Owner, a.listSessions},
+		{"POST /api/contacts/{id}/sessions/revoke", Owner, a.revokeSessions},
+		{"GET /api/lock", Owner, a.lockStatus},
+		{"PUT /api/lock", Owner, a.setLock},
+		{"GET /api/backup", Owner, a.backup},
+		{"POST /api/restore", Owner, a.restore},
+
+		{"POST /api/portal/signin", Public, a.portalSignin},
+		{"POST /api/portal/verify", Public, a.portalVerify},
+		{"POST /api/portal/signout", Contact, a.portalSignout},
+		{"GET /api/portal/me", Contact, a.portalMe},
+		{"GET /api/portal/services", Contact, a.portalServices},
+		{"GET /api/portal/invoices", Contact, a.portalInvoices},
+		{"POST /api/portal/invoices/{id}/pay", Contact, a.portalPay},
+		{"GET /api/portal/quotes", Contact, a.portalQuotes},
+		{"GET /api/portal/support", Contact, a.portalSupport},
+		{"POST /api/portal/support", Contact, a.portalOpenSupport},
+		{"GET /api/portal/profile", Contact, a.portalProfile},
+		{"PATCH /api/portal/profile", Contact, a.portalEditProfile},
 	}
 }
 
@@ -459,6 +506,12 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case "bad_json":
 		return http.StatusBadRequest
+	case "unauthorized":
+		return http.StatusUnauthorized
+	case "forbidden":
+		return http.StatusForbidden
+	case "rate_limited":
+		return http.StatusTooManyRequests
 	}
 	return http.StatusUnprocessableEntity
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"grantbook/backend/core"
 )
@@ -16,16 +17,18 @@ import (
 type Server struct {
 	api    *API
 	token  []byte
-	public map[string]bool // "METHOD pattern" of routes open without a token
+	public map[string]bool // "METHOD pattern" of routes open without the owner's token
 	static http.Handler
+	// failures counts wrong owner tokens per client address.
+	failures *limiter
 }
 
 // NewServer wraps api with token auth and serves the frontend from assets
 // (an fs whose root holds index.html).
 func NewServer(api *API, assets fs.FS, token string) *Server {
-	s := &Server{api: api, token: []byte(token), public: map[string]bool{}}
+	s := &Server{api: api, token: []byte(token), public: map[string]bool{}, failures: newLimiter(20, time.Minute)}
 	for _, r := range api.Routes() {
-		if r.Public {
+		if r.Auth != Owner {
 			s.public[r.Pattern] = true
 		}
 	}
@@ -51,6 +54,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, pattern := s.api.mux.Handler(r); !s.public[pattern] && !s.authorized(r) {
+		if !s.failures.allow(clientIP(r)) {
+			writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many wrong access tokens: wait a minute"})
+			return
+		}
 		h.Set("WWW-Authenticate", `Bearer realm="grantbook"`)
 		writeError(w, http.StatusUnauthorized, &core.Error{Code: "unauthorized", Message: "missing or wrong access token"})
 		return

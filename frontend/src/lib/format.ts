@@ -1,0 +1,122 @@
+import type { Contact } from './types';
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+function parse(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return isNaN(d.getTime()) ? null : d;
+}
+
+/** Local date, e.g. "31 Jan 2026". */
+export function formatDate(value: string | null | undefined): string {
+  const d = parse(value);
+  return d ? dateFmt.format(d) : '';
+}
+
+/** Local date and time. */
+export function formatDateTime(value: string | null | undefined): string {
+  const d = parse(value);
+  return d ? dateTimeFmt.format(d) : '';
+}
+
+function pad(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+/**
+ * The last day (yyyy-mm-dd) on which a grant is valid. The API stores the
+ * exclusive end instant: a plain date "2026-01-31" becomes
+ * "2026-02-01T00:00:00Z", so a UTC-midnight value maps back to the day before.
+ */
+export function lastValidDay(expiresAt: string | null | undefined): string {
+  const d = parse(expiresAt);
+  if (!d) return '';
+  if (d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0) {
+    const prev = new Date(d.getTime() - 24 * 3600 * 1000);
+    return `${prev.getUTCFullYear()}-${pad(prev.getUTCMonth() + 1)}-${pad(prev.getUTCDate())}`;
+  }
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** Human form of a yyyy-mm-dd date, in local format. */
+export function formatDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  return dateFmt.format(new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+}
+
+export function todayISO(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export function fullName(c: { first_name?: string; last_name?: string; email?: string }): string {
+  const n = [c.first_name, c.last_name].filter(Boolean).join(' ').trim();
+  return n || c.email || 'Unnamed contact';
+}
+
+export function initials(c: { first_name?: string; last_name?: string; email?: string }): string {
+  const a = (c.first_name || '').trim()[0] || '';
+  const b = (c.last_name || '').trim()[0] || '';
+  const s = (a + b) || (c.email || '?')[0];
+  return s.toUpperCase();
+}
+
+export function capitalize(s: string): string {
+  if (!s) return s;
+  return s[0].toUpperCase() + s.slice(1);
+}
+
+export const ROLE_OPTIONS = ['Staff', 'Accountant', 'Developer', 'Project manager'];
+
+export function roleLabel(role: string): string {
+  if (!role) return '';
+  const known = ROLE_OPTIONS.find((r) => r.toLowerCase() === role.toLowerCase());
+  return known || capitalize(role);
+}
+
+export const PRESET_FALLBACK_LABELS: Record<string, string> = {
+  full: 'Full',
+  personal: 'Personal',
+  technical: 'Technical',
+  billing: 'Billing',
+  custom: 'Custom',
+};
+
+export const STATUS_LABELS: Record<string, string> = {
+  active: 'Active',
+  expired: 'Expired',
+  invited: 'Invited',
+  suspended: 'Suspended',
+};
+
+export function servicesLabel(c: Contact): string {
+  if (c.grant.all_services || !c.grant.service_ids || c.grant.service_ids.length === 0) return 'All services';
+  const n = c.grant.service_ids.length;
+  return n === 1 ? '1 service' : `${n} services`;
+}
+
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function isEmail(s: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s.trim());
+}
+
+export function prettyJSON(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  try {
+    return JSON.stringify(v, null, 2);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,166 @@
+export interface Account {
+  id: number;
+  name: string;
+  created_at: string;
+  service_count: number;
+  contact_count: number;
+}
+
+export type ServiceKind = 'hosting' | 'domain' | 'licence' | 'email' | 'other';
+export type ServiceStatus = 'active' | 'suspended' | 'cancelled';
+
+export interface Service {
+  id: number;
+  account_id: number;
+  name: string;
+  kind: ServiceKind;
+  status: ServiceStatus;
+  created_at: string;
+}
+
+export interface Grant {
+  preset: string;
+  permissions: string[];
+  all_services: boolean;
+  service_ids: number[] | null;
+  expires_at: string | null;
+}
+
+export interface AdminAccess {
+  all?: boolean;
+  areas?: string[] | null;
+}
+
+export interface Contact {
+  id: number;
+  account_id: number;
+  account_type: 'individual' | 'company';
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone: string;
+  company: string;
+  role: string;
+  status: 'active' | 'invited' | 'suspended';
+  effective_status: 'active' | 'expired' | 'invited' | 'suspended';
+  grant: Grant;
+  admin: AdminAccess | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PermissionDef {
+  name: string;
+  label: string;
+  group: string;
+  service_scoped: boolean;
+}
+
+export interface PresetDef {
+  name: string;
+  label: string;
+  description: string;
+  permissions: string[];
+}
+
+export interface AdminArea {
+  name: string;
+  label: string;
+}
+
+export interface Catalog {
+  permissions: PermissionDef[];
+  presets: PresetDef[];
+  admin_areas: AdminArea[];
+}
+
+export interface AccessRow {
+  permission: string;
+  label: string;
+  allowed: boolean;
+  reason: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: number;
+  summary: string;
+  before: unknown;
+  after: unknown;
+}
+
+export type InvitationState = 'queued' | 'sent' | 'accepted' | 'declined' | 'expired' | 'revoked' | 'bounced';
+
+export interface Invitation {
+  id: number;
+  account_id: number;
+  contact_id: number | null;
+  email: string;
+  name: string;
+  state: InvitationState;
+  created_at: string;
+  sent_at: string | null;
+  expires_at: string | null;
+  decided_at: string | null;
+  detail: string;
+}
+
+export type Security = 'tls' | 'starttls' | 'plain';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  password_set: boolean;
+  from_name: string;
+  from_email: string;
+  password?: string;
+}
+
+export interface ImapSettings {
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  password_set: boolean;
+  mailbox: string;
+  password?: string;
+}
+
+export interface MailSettings {
+  smtp: SmtpSettings;
+  imap: ImapSettings;
+  invitation_expiry_days: number;
+}
+
+/** Editable state of the permission editor. */
+export interface AccessDraft {
+  preset: string;
+  permissions: string[];
+  scope: 'all' | 'selected';
+  service_ids: number[];
+  expiry: 'never' | 'date';
+  /** yyyy-mm-dd, the last day on which access is valid */
+  expires_on: string;
+  /** the RFC 3339 value loaded from the server, kept when the date is unchanged */
+  expires_at_original: string | null;
+  expires_on_original: string;
+  admin_mode: 'off' | 'all' | 'areas';
+  admin_areas: string[];
+}
+
+/** Editable person details shared by add / invite / detail. */
+export interface PersonDraft {
+  account_type: 'individual' | 'company';
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone: string;
+  company: string;
+  role: string;
+}
