@@ -156,10 +156,10 @@ func (a *App) VerifySignin(ctx context.Context, email, code, userAgent, remote s
 		if err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.FailSigninCode(ctx, live.ID, CodeAttempts, now) }); err != nil {
 			return nil, err
 		}
-		a.auditPortal(ctx, c, "portal.signin", false, "wrong sign-in code")
+		a.auditPortal(ctx, c, "portal.signin", "sign in", "denied: wrong code")
 		return nil, wrong
 	}
-	ns := &NewSession{Token: randomToken(), CSRF: randomToken(), Contact: c, Expires: now.Add(SessionTTL)}
+	ns := &NewSession{Token: randomToken(), CSRF: randomToken(), Contact: a.decorate(c), Expires: now.Add(SessionTTL)}
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
 		used, err := tx.UseSigninCode(ctx, live.ID, now)
 		if err != nil {
@@ -276,15 +276,12 @@ func (a *App) RevokeSessions(ctx context.Context, contactID, sessionID int64) (i
 	return n, err
 }
 
-// auditPortal records one allowed or denied portal action.
-func (a *App) auditPortal(ctx context.Context, c *model.Contact, action string, allowed bool, detail string) {
-	verdict := "allowed"
-	if !allowed {
-		verdict = "denied"
-	}
+// auditPortal records one portal action and its outcome, e.g.
+// "Bill Ing: pay invoice INV-2 — denied: service #2 is not among ...".
+func (a *App) auditPortal(ctx context.Context, c *model.Contact, action, what, outcome string) {
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
 		return tx.InsertAudit(ctx, &model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: action,
-			Entity: "contact", EntityID: c.ID, Summary: fmt.Sprintf("%s: %s (%s)", verdict, detail, c.Name())})
+			Entity: "contact", EntityID: c.ID, Summary: c.Name() + ": " + what + " — " + outcome})
 	})
 	if err != nil {
 		a.log.Error("portal audit", "err", err)
@@ -359,10 +356,14 @@ func (a *App) PortalServices(ctx context.Context, p *Principal) ([]*model.Servic
 // listed audits a listing, or refuses it when nothing at all is allowed.
 func (a *App) listed(ctx context.Context, p *Principal, what string, perm permission.Permission, shown, total int) error {
 	if d := a.decide(p, perm, access.Service{}); !d.Allowed {
-		a.auditPortal(ctx, p.Contact, "portal.view", false, "view "+what+": "+d.Reason())
+		a.auditPortal(ctx, p.Contact, "portal.view", "view "+what, d.Reason())
 		return forbidden(d)
 	}
-	a.auditPortal(ctx, p.Contact, "portal.view", true, fmt.Sprintf("view %s (%d of %d shown)", what, shown, total))
+	outcome := "allowed"
+	if total >= 0 {
+		outcome = fmt.Sprintf("allowed (%d of %d shown)", shown, total)
+	}
+	a.auditPortal(ctx, p.Contact, "portal.view", "view "+what, outcome)
 	return nil
 }
 
@@ -385,7 +386,7 @@ func (a *App) PortalInvoices(ctx context.Context, p *Principal) ([]*model.Invoic
 func (a *App) PayInvoice(ctx context.Context, p *Principal, id int64) (*model.Invoice, error) {
 	inv, err := a.store.Invoice(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && inv.AccountID != p.Contact.AccountID) {
-		a.auditPortal(ctx, p.Contact, "portal.pay", false, fmt.Sprintf("pay invoice #%d: no such invoice in the account", id))
+		a.auditPortal(ctx, p.Contact, "portal.pay", fmt.Sprintf("pay invoice #%d", id), "denied: no such invoice in the account")
 		return nil, notFound("invoice", id)
 	}
 	if err != nil {
@@ -393,7 +394,7 @@ func (a *App) PayInvoice(ctx context.Context, p *Principal, id int64) (*model.In
 	}
 	d := a.decide(p, permission.InvoicesPay, serviceRef(inv.AccountID, inv.ServiceID))
 	if !d.Allowed {
-		a.auditPortal(ctx, p.Contact, "portal.pay", false, "pay invoice "+inv.Number+": "+d.Reason())
+		a.auditPortal(ctx, p.Contact, "portal.pay", "pay invoice "+inv.Number, d.Reason())
 		return nil, forbidden(d)
 	}
 	now := a.now().UTC().Truncate(time.Second)
@@ -407,7 +408,7 @@ func (a *App) PayInvoice(ctx context.Context, p *Principal, id int64) (*model.In
 		}
 		after, err := tx.Invoice(ctx, id)
 		e.Action, e.Entity, e.EntityID, e.Before, e.After = "portal.pay", "invoice", id, inv, after
-		e.Summary = fmt.Sprintf("allowed: %s marked invoice %s paid (%s)", p.Contact.Name(), inv.Number, d.Reason())
+		e.Summary = p.Contact.Name() + ": pay invoice " + inv.Number + " — " + d.Reason()
 		inv = after
 		return err
 	})
@@ -474,7 +475,7 @@ func (a *App) OpenSupport(ctx context.Context, p *Principal, in SupportInput) (*
 	}
 	d := a.decide(p, permission.SupportOpen, ref)
 	if !d.Allowed {
-		a.auditPortal(ctx, p.Contact, "portal.support", false, "open a support request: "+d.Reason())
+		a.auditPortal(ctx, p.Contact, "portal.support", "open a support request", d.Reason())
 		return nil, forbidden(d)
 	}
 	sr := &model.SupportRequest{AccountID: p.Contact.AccountID, ServiceID: in.ServiceID, Subject: in.Subject, Body: in.Body,
@@ -484,7 +485,7 @@ func (a *App) OpenSupport(ctx context.Context, p *Principal, in SupportInput) (*
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.After = "portal.support", "support_request", sr.ID, sr
-		e.Summary = fmt.Sprintf("allowed: %s opened support request %q", p.Contact.Name(), sr.Subject)
+		e.Summary = fmt.Sprintf("%s: open support request %q — %s", p.Contact.Name(), sr.Subject, d.Reason())
 		return nil
 	})
 	return sr, err
@@ -494,10 +495,10 @@ func (a *App) OpenSupport(ctx context.Context, p *Principal, in SupportInput) (*
 func (a *App) PortalProfile(ctx context.Context, p *Principal) (*model.Account, error) {
 	d := a.decide(p, permission.ProfileView, access.Service{})
 	if !d.Allowed {
-		a.auditPortal(ctx, p.Contact, "portal.profile", false, "view profile: "+d.Reason())
+		a.auditPortal(ctx, p.Contact, "portal.profile", "view profile", d.Reason())
 		return nil, forbidden(d)
 	}
-	a.auditPortal(ctx, p.Contact, "portal.profile", true, "view profile")
+	a.auditPortal(ctx, p.Contact, "portal.profile", "view profile", d.Reason())
 	return a.store.Account(ctx, p.Contact.AccountID)
 }
 
@@ -512,7 +513,7 @@ type ProfileInput struct {
 func (a *App) EditProfile(ctx context.Context, p *Principal, in ProfileInput) (*model.Account, error) {
 	d := a.decide(p, permission.ProfileEdit, access.Service{})
 	if !d.Allowed {
-		a.auditPortal(ctx, p.Contact, "portal.profile", false, "edit profile: "+d.Reason())
+		a.auditPortal(ctx, p.Contact, "portal.profile", "edit profile", d.Reason())
 		return nil, forbidden(d)
 	}
 	return a.updateProfile(WithActor(ctx, "contact "+p.Contact.Email), p.Contact.AccountID, AccountPatch{Email: in.Email, Phone: in.Phone, Address: in.Address})

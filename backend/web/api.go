@@ -93,6 +93,10 @@ type Route struct {
 }
 
 func (a *API) routes() []Route {
+	return append(a.coreRoutes(), a.csvRoutes()...)
+}
+
+func (a *API) coreRoutes() []Route {
 	return []Route{
 		{"GET /api/health", Public, a.health},
 		{"GET /api/accounts", Owner, a.listAccounts},
