@@ -1,0 +1,70 @@
+package classify
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+)
+
+var verdicts = map[Verdict]bool{Accept: true, Decline: true, Bounce: true, Ignore: true, Reject: true}
+
+// FuzzClassify checks that Classify never panics, always returns one of the
+// verdicts, and never grants (Accept or Decline) unless the message has
+// exactly one From address, equal to the invitee's, and the invitation may
+// still be answered.
+func FuzzClassify(f *testing.F) {
+	for _, c := range cases() {
+		f.Add(c.raw)
+	}
+	l := newLookup()
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		recoverPanics = false // let the fuzzer see panics
+		defer func() { recoverPanics = true }()
+		res := Classify(raw, l, testCfg)
+		if !verdicts[res.Verdict] {
+			t.Fatalf("unknown verdict %q", res.Verdict)
+		}
+		if res.Verdict != Accept && res.Verdict != Decline {
+			return
+		}
+		inv, ok := l.ByToken(res.Token)
+		if !ok {
+			t.Fatalf("%s without a known token: %+v", res.Verdict, res)
+		}
+		if inv.State != "sent" && inv.State != "queued" || testNow.After(inv.ExpiresAt) {
+			t.Fatalf("%s of invitation in state %s", res.Verdict, inv.State)
+		}
+		// Independent From check on the raw header.
+		if bytes.HasPrefix(raw, []byte("From ")) {
+			if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+				raw = raw[i+1:]
+			}
+		}
+		h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+		if err != nil && h.Len() == 0 {
+			t.Fatalf("%s of a message without header", res.Verdict)
+		}
+		froms := h.Values("From")
+		if len(froms) != 1 {
+			t.Fatalf("%s with %d From fields", res.Verdict, len(froms))
+		}
+		addrs, err := mail.ParseAddressList(froms[0])
+		if err != nil || len(addrs) != 1 {
+			t.Fatalf("%s with From %q (%v)", res.Verdict, froms[0], err)
+		}
+		if !strings.EqualFold(addrs[0].Address, inv.Email) {
+			t.Fatalf("%s with From %q, invitee %q", res.Verdict, addrs[0].Address, inv.Email)
+		}
+		for _, k := range []string{"Auto-Submitted", "X-Autoreply", "X-Autorespond", "List-Id"} {
+			for _, v := range h.Values(k) {
+				if k != "Auto-Submitted" || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(v)), "no") {
+					t.Fatalf("%s with %s: %q", res.Verdict, k, v)
+				}
+			}
+		}
+	})
+}
