@@ -32,7 +32,7 @@ step() {
 }
 
 frontend_build() { (cd frontend && npm run --silent build && npm run --silent check); }
-go_vet() { go vet ./... && test -z "$(gofmt -l app backend tests main.go)"; }
+go_vet() { go vet ./... && go vet -tags integration ./tests/integration/ && test -z "$(gofmt -l app backend tests main.go)"; }
 go_unit() { go test -count=1 ./...; }
 app_build() { scripts/build.sh; }
 mail_integration() { tests/integration/run.sh; }
