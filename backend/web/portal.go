@@ -54,8 +54,10 @@ func sameOrigin(r *http.Request) bool {
 	return ok && host == r.Host
 }
 
-func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", Expires: expires,
+// setSessionCookie uses Max-Age, not Expires: a browser whose clock is off
+// still keeps the cookie for the session's life.
+func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, ttl time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: int(ttl.Seconds()),
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }
 
@@ -97,7 +99,7 @@ func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
 		a.reply(w, r, 0, nil, err)
 		return
 	}
-	setSessionCookie(w, r, s.Token, s.Expires)
+	setSessionCookie(w, r, s.Token, core.SessionTTL)
 	writeJSON(w, http.StatusOK, map[string]any{"contact": s.Contact, "csrf_token": s.CSRF, "expires_at": s.Expires})
 }
 
