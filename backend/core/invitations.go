@@ -362,6 +362,9 @@ func (a *App) afterInvitationChange() {
 
 // mailSent is the outbox hook: the invitation moves from queued to sent.
 func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, now time.Time) error {
+	if m.Kind == "signin_code" {
+		return tx.ForgetMailBody(ctx, m.ID)
+	}
 	if m.Kind != "invitation" {
 		return nil
 	}

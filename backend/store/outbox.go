@@ -89,6 +89,16 @@ func (tx *Tx) MarkMailSent(ctx context.Context, id int64, now time.Time) (bool, 
 	return n == 1, nil
 }
 
+// ForgetMailBody blanks a sent message's content (sign-in codes must not
+// outlive their email).
+func (tx *Tx) ForgetMailBody(ctx context.Context, id int64) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE outbox SET raw = x'' WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("forget mail %d: %w", id, err)
+	}
+	return nil
+}
+
 // MarkMailRetry records a failed attempt and when to try again.
 func (tx *Tx) MarkMailRetry(ctx context.Context, id int64, next time.Time, reason string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
