@@ -386,6 +386,9 @@ func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage
 
 // mailFailed is the outbox hook for a message the server refused for good.
 func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, reason string, now time.Time) error {
+	if m.Kind == "signin_code" {
+		return tx.ForgetMailBody(ctx, m.ID)
+	}
 	if m.Kind != "invitation" {
 		return nil
 	}

@@ -116,7 +116,11 @@ func (w *Watcher) Run(ctx context.Context) {
 		}
 		if err == nil {
 			w.setState("connecting", "")
+			began := time.Now()
 			err = w.session(ctx, settings)
+			if !w.Status().LastCheckAt.Before(began) {
+				backoff = 0 // the session worked: a new failure starts a new backoff
+			}
 		}
 		if ctx.Err() != nil {
 			return
@@ -218,6 +222,7 @@ func (w *Watcher) idle(ctx context.Context, c *imapclient.Client, news <-chan st
 		wakeErr = errRestart
 	case <-news:
 	case <-t.C:
+	case <-c.Closed(): // the server hung up: stopIdle reports it
 	}
 	if err := stopIdle(cmd, w.NoopTimeout); err != nil {
 		c.Close()
@@ -257,6 +262,7 @@ func (w *Watcher) poll(ctx context.Context, c *imapclient.Client) error {
 	case <-w.wake:
 		return errRestart
 	case <-t.C:
+	case <-c.Closed(): // the server hung up: noop reports it
 	}
 	return w.noop(c)
 }

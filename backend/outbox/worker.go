@@ -175,6 +175,9 @@ func (w *Worker) sendBatch(ctx context.Context, c *smtp.Client, due []*model.Out
 			w.mu.Lock()
 			w.status.LastSentAt, w.status.LastError = now, ""
 			w.mu.Unlock()
+		case errors.As(err, &se) && setupProblem(se):
+			// Not this message's fault: the server refuses us altogether.
+			return sent, fmt.Errorf("the mail server refuses to send: %d %s (check the user name and password in Settings)", se.Code, se.Message)
 		case errors.As(err, &se) && se.Code >= 500:
 			reason := fmt.Sprintf("%d %s", se.Code, se.Message)
 			if err := w.commit(ctx, func(tx *store.Tx) error {
@@ -211,6 +214,17 @@ func (w *Worker) commit(ctx context.Context, fn func(tx *store.Tx) error) error 
 		w.Hooks.Changed()
 	}
 	return nil
+}
+
+// setupProblem tells a refusal of the sender's setup (authentication
+// required or failed) from a refusal of one message.
+func setupProblem(se *smtp.SMTPError) bool {
+	switch se.Code {
+	case 530, 535, 538:
+		return true
+	}
+	ec := se.EnhancedCode
+	return ec[0] == 5 && ec[1] == 7 && (ec[2] == 0 || ec[2] == 8 || ec[2] == 9)
 }
 
 // retryDelay grows from 30 s to at most an hour.

@@ -113,9 +113,7 @@ func (v *Vault) Forget(name, ref string) {
 func (v *Vault) cipher(create bool) (cipher.AEAD, error) {
 	key, err := os.ReadFile(v.keyFile)
 	if errors.Is(err, os.ErrNotExist) && create {
-		key = make([]byte, 32)
-		rand.Read(key)
-		if err := os.WriteFile(v.keyFile, key, 0o600); err != nil {
+		if key, err = v.createKey(); err != nil {
 			return nil, fmt.Errorf("create %s: %w", v.keyFile, err)
 		}
 	} else if err != nil {
@@ -129,4 +127,28 @@ func (v *Vault) cipher(create bool) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(block)
+}
+
+// createKey makes the key file. The key is written to a temporary file and
+// linked into place, so that a concurrent reader never sees a partial key
+// and, when two callers race, both end up with the one that was linked.
+func (v *Vault) createKey() ([]byte, error) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	tmp, err := os.CreateTemp(filepath.Dir(v.keyFile), ".secret.key-*") // mode 0600
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(key)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp.Name(), v.keyFile)
+	}
+	if errors.Is(err, os.ErrExist) {
+		return os.ReadFile(v.keyFile)
+	}
+	return key, err
 }
