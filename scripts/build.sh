@@ -6,7 +6,9 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 version=$(cat backend/version/VERSION)
 # wails.json's productVersion feeds installers: keep it equal to VERSION.
 sed -i "s/\"productVersion\": \"[^\"]*\"/\"productVersion\": \"${version}\"/" wails.json
-wails build -tags webkit2_41 -skipbindings -clean=false \
+(cd frontend && npm run --silent build)
+# -s: the frontend is built just above, with the packages setup.sh installed.
+wails build -tags webkit2_41 -skipbindings -clean=false -s \
 	>/tmp/grantbook-wails-build.log 2>&1 || {
 	cat /tmp/grantbook-wails-build.log >&2
 	exit 1
