@@ -70,6 +70,13 @@ func (a *App) Request(method, path, body string) Response {
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	a.api.ServeHTTP(w, r)
+	if method == http.MethodPut && path == "/api/lock" && w.Code == http.StatusOK {
+		// The owner just proved the passphrase (or set the first one):
+		// keep the window open.
+		a.mu.Lock()
+		a.unlocked = true
+		a.mu.Unlock()
+	}
 	a.log.Info("api", "method", method, "path", path, "status", w.Code)
 	return Response{Status: w.Code, Body: w.Body.String()}
 }
@@ -171,6 +178,7 @@ func Run(c *core.App, assets fs.FS) error {
 	a := New(c)
 	return wails.Run(&options.App{
 		Title:            "Grantbook",
+		Menu:             a.menu(),
 		Width:            1200,
 		Height:           800,
 		MinWidth:         900,

@@ -2,9 +2,10 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Assets are served from the root by both the Wails asset server and the Go web
-// server, so a relative base works for both.
+// server. The base is absolute so that deeper paths such as /portal/ (the
+// contact portal, same bundle) still load /assets/….
 export default defineConfig({
-  base: './',
+  base: '/',
   plugins: [svelte()],
   build: {
     outDir: 'dist',

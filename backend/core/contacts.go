@@ -201,6 +201,11 @@ func (a *App) UpdateContact(ctx context.Context, id int64, p ContactPatch) (*mod
 		if err := tx.UpdateContact(ctx, c); err != nil {
 			return a.contactWriteError(err)
 		}
+		if c.Status == model.StatusSuspended && before.Status != model.StatusSuspended {
+			if _, err := tx.RevokeSessions(ctx, c.ID, 0, c.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		e.Action, e.Entity, e.EntityID, e.Before, e.After = "contact.update", "contact", c.ID, before, c
 		e.Summary = "Updated " + c.Name() + ": " + describeChanges(before, c)
 		out = c

@@ -24,6 +24,11 @@ export class ApiError extends Error {
   }
 }
 
+export interface RestoreResult {
+  contacts: number;
+  safety_copy: string;
+}
+
 interface DesktopResponse {
   status: number;
   body: string;
@@ -35,6 +40,10 @@ declare global {
       app?: {
         App?: {
           Request?: (method: string, path: string, body: string) => Promise<DesktopResponse>;
+          Unlock?: (passphrase: string) => Promise<boolean>;
+          Lock?: () => Promise<void>;
+          ExportBackup?: () => Promise<string>;
+          RestoreBackup?: () => Promise<RestoreResult | null>;
         };
       };
     };
@@ -92,7 +101,20 @@ export function onUnauthorized(fn: Listener): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-function humanMessage(status: number): string {
+const lockedListeners = new Set<Listener>();
+
+/** Called when the desktop window answers 423 locked (owner passphrase). */
+export function onLocked(fn: Listener): () => void {
+  lockedListeners.add(fn);
+  return () => lockedListeners.delete(fn);
+}
+
+/** The desktop binding, when running inside the Wails window. */
+export function desktopApp() {
+  return window.go?.app?.App;
+}
+
+export function humanMessage(status: number): string {
   switch (status) {
     case 400:
       return 'The request was not understood.';
@@ -108,13 +130,17 @@ function humanMessage(status: number): string {
       return 'This conflicts with something that already exists.';
     case 422:
       return 'Some of the details are not valid.';
+    case 423:
+      return 'Grantbook is locked: enter your passphrase.';
+    case 429:
+      return 'Too many attempts: wait a minute and try again.';
     default:
       if (status >= 500) return 'Something went wrong inside Grantbook. Please try again; if it keeps happening, check the server log.';
       return `Unexpected answer from Grantbook (HTTP ${status}).`;
   }
 }
 
-function toError(status: number, text: string): ApiError {
+export function toError(status: number, text: string): ApiError {
   let body: ApiErrorBody | undefined;
   if (text) {
     try {
@@ -153,7 +179,11 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     } catch (e) {
       throw new ApiError(0, 'transport', `Grantbook could not handle the request: ${String(e)}`);
     }
-    if (res.status < 200 || res.status >= 300) throw toError(res.status, res.body);
+    if (res.status < 200 || res.status >= 300) {
+      const err = toError(res.status, res.body);
+      if (res.status === 423 && err.code === 'locked') lockedListeners.forEach((fn) => fn());
+      throw err;
+    }
     return parseBody<T>(res.body);
   }
 
@@ -185,6 +215,80 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   if (!res.ok) throw toError(res.status, text);
   return parseBody<T>(text);
+}
+
+/**
+ * A web-mode call that is not JSON both ways (CSV, backup files): the bearer
+ * token is added, errors become ApiError. Not for the desktop window.
+ */
+export async function webFetch(method: string, path: string, body?: BodyInit, contentType?: string): Promise<Response> {
+  const token = getToken();
+  if (!token) {
+    unauthorizedListeners.forEach((fn) => fn());
+    throw new ApiError(401, 'unauthorized', humanMessage(401));
+  }
+  const headers: Record<string, string> = { Authorization: 'Bearer ' + token };
+  if (contentType) headers['Content-Type'] = contentType;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach Grantbook. Check that `grantbook serve` is still running, then try again.');
+  }
+  if (res.status === 401) unauthorizedListeners.forEach((fn) => fn());
+  if (!res.ok) throw toError(res.status, await res.text());
+  return res;
+}
+
+/**
+ * Sends a text body with its own content type and answers the raw text. In
+ * the desktop window it goes through the same binding as request() (which
+ * can only carry strings).
+ */
+export async function requestText(method: string, path: string, body = '', contentType = 'text/plain'): Promise<string> {
+  const desktop = window.go?.app?.App?.Request;
+  if (typeof desktop === 'function') {
+    let res: DesktopResponse;
+    try {
+      res = await desktop(method, path, body);
+    } catch (e) {
+      throw new ApiError(0, 'transport', `Grantbook could not handle the request: ${String(e)}`);
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const err = toError(res.status, res.body);
+      if (res.status === 423 && err.code === 'locked') lockedListeners.forEach((fn) => fn());
+      throw err;
+    }
+    return res.body;
+  }
+  const res = await webFetch(method, path, method === 'GET' || method === 'HEAD' ? undefined : body, method === 'GET' ? undefined : contentType);
+  return res.text();
+}
+
+/** Offers a blob as a file download (works in browsers and WebKitGTK). */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30000);
+}
+
+/** The file name from a Content-Disposition header, if any. */
+export function dispositionFilename(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(header);
+  return m ? decodeURIComponent(m[1]) : fallback;
+}
+
+/** True when the server does not have the endpoint at all (older build). */
+export function isMissingEndpoint(e: unknown): boolean {
+  return e instanceof ApiError && (e.status === 405 || (e.status === 404 && /no such api endpoint|not an api path/i.test(e.message)));
 }
 
 /** Builds a query string, skipping empty values. */

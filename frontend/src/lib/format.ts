@@ -120,3 +120,61 @@ export function prettyJSON(v: unknown): string {
     return String(v);
   }
 }
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/** An amount in cents with its ISO currency, e.g. "€123.45". */
+export function formatMoney(cents: number, currency: string): string {
+  const cur = (currency || 'EUR').toUpperCase();
+  let f = moneyFormats.get(cur);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(undefined, { style: 'currency', currency: cur });
+    } catch {
+      return `${(cents / 100).toFixed(2)} ${cur}`;
+    }
+    moneyFormats.set(cur, f);
+  }
+  return f.format(cents / 100);
+}
+
+/** Parses "123", "123.4" or "123,45" into cents; null when malformed. */
+export function parseAmount(text: string): number | null {
+  const t = text.trim().replace(/\s/g, '');
+  if (!/^\d+(?:[.,]\d{1,2})?$/.test(t)) return null;
+  const [whole, frac = ''] = t.split(/[.,]/);
+  return Number(whole) * 100 + Number((frac + '00').slice(0, 2));
+}
+
+/** A short description of a browser user agent ("Chrome on Linux"). */
+export function describeUserAgent(ua: string): string {
+  if (!ua) return 'Unknown browser';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\//.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /HeadlessChrome\//.test(ua)
+          ? 'Headless Chrome'
+          : /Chrom(e|ium)\//.test(ua)
+            ? 'Chrome'
+            : /Safari\//.test(ua)
+              ? 'Safari'
+              : /curl\//i.test(ua)
+                ? 'curl'
+                : '';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Mac OS X|Macintosh/.test(ua)
+        ? 'macOS'
+        : /Android/.test(ua)
+          ? 'Android'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
+  if (browser && os) return `${browser} on ${os}`;
+  return browser || os || ua.slice(0, 40);
+}

@@ -27,6 +27,12 @@ export const app = $state({
   route: parseRoute(typeof window !== 'undefined' ? window.location.hash : '') as Route,
   toasts: [] as Toast[],
   services: {} as Record<number, Service[]>,
+  /** Desktop only: the window answered 423 and waits for the passphrase. */
+  locked: false,
+  /** An owner passphrase is set (GET /api/lock). */
+  lockEnabled: false,
+  /** Bumped to remount the current page (after unlocking or a restore). */
+  reloadKey: 0,
 });
 
 export function parseRoute(hash: string): Route {
@@ -138,4 +144,23 @@ export function presetLabel(name: string): string {
   if (p) return p.label;
   if (name === 'custom') return 'Custom';
   return name ? name[0].toUpperCase() + name.slice(1) : '';
+}
+
+export async function loadLockStatus(): Promise<void> {
+  try {
+    const res = await request<{ enabled: boolean }>('GET', '/api/lock');
+    app.lockEnabled = !!res?.enabled;
+  } catch {
+    /* older server without the lock: leave it off */
+  }
+}
+
+/** Reloads shared data and remounts the page (after unlocking or restoring). */
+export function reloadAll(): void {
+  app.catalog = null;
+  app.services = {};
+  loadAccounts();
+  loadCatalog();
+  loadLockStatus();
+  app.reloadKey++;
 }

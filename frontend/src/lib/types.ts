@@ -4,6 +4,9 @@ export interface Account {
   created_at: string;
   service_count: number;
   contact_count: number;
+  email?: string;
+  phone?: string;
+  address?: string;
 }
 
 export type ServiceKind = 'hosting' | 'domain' | 'licence' | 'email' | 'other';
@@ -163,4 +166,70 @@ export interface PersonDraft {
   phone: string;
   company: string;
   role: string;
+}
+
+export interface Invoice {
+  id: number;
+  account_id: number;
+  /** 0: not tied to a service */
+  service_id: number;
+  number: string;
+  amount_cents: number;
+  currency: string;
+  status: 'unpaid' | 'paid' | string;
+  issued_at: string;
+  due_at: string | null;
+  paid_at: string | null;
+  paid_by: string;
+}
+
+export interface Quote {
+  id: number;
+  account_id: number;
+  number: string;
+  title: string;
+  amount_cents: number;
+  currency: string;
+  issued_at: string;
+}
+
+export interface SupportRequest {
+  id: number;
+  account_id: number;
+  /** 0: not about a service */
+  service_id: number;
+  subject: string;
+  body: string;
+  status: 'open' | 'closed' | string;
+  opened_by: string;
+  created_at: string;
+}
+
+export interface PortalSession {
+  id: number;
+  created_at: string;
+  last_seen: string;
+  expires_at: string;
+  revoked_at: string | null;
+  user_agent: string;
+  remote_addr: string;
+}
+
+export type PortalSection = 'services' | 'invoices' | 'quotes' | 'support' | 'profile';
+
+export interface PortalHome {
+  contact: Contact;
+  account: string;
+  sections: Record<PortalSection, boolean>;
+  csrf_token: string;
+}
+
+export interface ImportJob {
+  state: 'running' | 'done' | 'failed';
+  total: number;
+  processed: number;
+  imported: number;
+  errors: { line: number; message: string }[] | null;
+  /** every row with an error; `errors` lists the first 100 */
+  error_count?: number;
 }
