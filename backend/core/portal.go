@@ -307,6 +307,21 @@ type PortalHome struct {
 	Account  string          `json:"account"`
 	Sections map[string]bool `json:"sections"` // services, invoices, quotes, support, profile
 	CSRF     string          `json:"csrf_token"`
+	// SupportTargets is what a support request may be opened about.
+	SupportTargets SupportTargets `json:"support_targets"`
+}
+
+// SupportTargets lists the services support.open allows, and whether a
+// request about no service is allowed.
+type SupportTargets struct {
+	Services []ServiceName `json:"services"`
+	None     bool          `json:"none"`
+}
+
+// ServiceName is a service as a choice in a form.
+type ServiceName struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // Home describes the portal for the principal.
@@ -323,7 +338,18 @@ func (a *App) Home(ctx context.Context, p *Principal) (*PortalHome, error) {
 		}
 		return false
 	}
-	return &PortalHome{Contact: a.decorate(p.Contact), Account: acc.Name, CSRF: p.Session.CSRFToken,
+	svcs, err := a.store.Services(ctx, p.Contact.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	targets := SupportTargets{Services: []ServiceName{},
+		None: a.decide(p, permission.SupportOpen, access.NoService(p.Contact.AccountID)).Allowed}
+	for _, s := range svcs {
+		if a.decide(p, permission.SupportOpen, serviceRef(s.AccountID, s.ID)).Allowed {
+			targets.Services = append(targets.Services, ServiceName{s.ID, s.Name})
+		}
+	}
+	return &PortalHome{Contact: a.decorate(p.Contact), Account: acc.Name, CSRF: p.Session.CSRFToken, SupportTargets: targets,
 		Sections: map[string]bool{
 			"services": has(permission.ServicesView),
 			"invoices": has(permission.InvoicesView, permission.InvoicesPay),

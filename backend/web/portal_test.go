@@ -373,3 +373,34 @@ func TestPortalCodeGuessing(t *testing.T) {
 		t.Errorf("eleventh guess a minute: %d, want 429", last)
 	}
 }
+
+func TestPortalSupportTargetsFollowTheGrant(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e.addContact(d, "one@example.com", map[string]any{"preset": "custom",
+		"permissions": []string{"support.open"}, "service_ids": []float64{d.svc2}})
+	for _, tc := range []struct {
+		email string
+		ids   []float64
+		none  bool
+	}{
+		{"tech@example.com", []float64{d.svc1, d.svc2}, true},
+		{"one@example.com", []float64{d.svc2}, false},
+	} {
+		var home struct {
+			Targets struct {
+				Services []struct{ ID float64 } `json:"services"`
+				None     bool                   `json:"none"`
+			} `json:"support_targets"`
+		}
+		e.signIn(tc.email).get("/api/portal/me").into(t, &home)
+		var ids []float64
+		for _, s := range home.Targets.Services {
+			ids = append(ids, s.ID)
+		}
+		if len(ids) != len(tc.ids) || (len(ids) > 0 && ids[len(ids)-1] != tc.ids[len(tc.ids)-1]) || home.Targets.None != tc.none {
+			t.Errorf("%s: support targets %v none=%v, want %v none=%v", tc.email, ids, home.Targets.None, tc.ids, tc.none)
+		}
+	}
+}

@@ -222,6 +222,8 @@ export interface PortalHome {
   account: string;
   sections: Record<PortalSection, boolean>;
   csrf_token: string;
+  /** What a support request may be opened about (support.open). */
+  support_targets: { services: { id: number; name: string }[]; none: boolean };
 }
 
 export interface ImportJob {
