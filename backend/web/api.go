@@ -9,12 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"grantbook/backend/core"
-	"grantbook/backend/mail"
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
 	"grantbook/backend/version"
@@ -99,41 +99,41 @@ func (a *API) routes() []Route {
 func (a *API) coreRoutes() []Route {
 	return []Route{
 		{"GET /api/health", Public, a.health},
-		{"GET /api/accounts", Owner, a.listAccounts},
+		{"GET /api/accounts", Owner, plain(a, "accounts", a.app.Accounts)},
 		{"POST /api/accounts", Owner, a.createAccount},
-		{"GET /api/accounts/{id}", Owner, a.getAccount},
-		{"GET /api/accounts/{id}/services", Owner, a.listServices},
-		{"POST /api/accounts/{id}/services", Owner, a.createService},
+		{"GET /api/accounts/{id}", Owner, byID(a, http.StatusOK, "", a.app.Account)},
+		{"GET /api/accounts/{id}/services", Owner, byID(a, http.StatusOK, "services", a.app.Services)},
+		{"POST /api/accounts/{id}/services", Owner, byIDWith(a, http.StatusCreated, a.app.CreateService)},
 		{"GET /api/contacts", Owner, a.listContacts},
-		{"POST /api/contacts", Owner, a.createContact},
+		{"POST /api/contacts", Owner, with(a, http.StatusCreated, a.app.CreateContact)},
 		{"GET /api/contacts/lookup", Owner, a.lookupContact},
-		{"GET /api/contacts/{id}", Owner, a.getContact},
-		{"PATCH /api/contacts/{id}", Owner, a.updateContact},
+		{"GET /api/contacts/{id}", Owner, byID(a, http.StatusOK, "", a.app.Contact)},
+		{"PATCH /api/contacts/{id}", Owner, byIDWith(a, http.StatusOK, a.app.UpdateContact)},
 		{"DELETE /api/contacts/{id}", Owner, a.deleteContact},
 		{"GET /api/contacts/{id}/access", Owner, a.contactAccess},
 		{"GET /api/permissions", Owner, a.permissions},
 		{"GET /api/check", Owner, a.check},
 		{"GET /api/audit", Owner, a.audit},
 		{"GET /api/invitations", Owner, a.listInvitations},
-		{"POST /api/invitations", Owner, a.createInvitation},
+		{"POST /api/invitations", Owner, with(a, http.StatusCreated, a.app.Invite)},
 		{"GET /api/invitations/{id}", Owner, a.getInvitation},
-		{"POST /api/invitations/{id}/resend", Owner, a.resendInvitation},
-		{"POST /api/invitations/{id}/revoke", Owner, a.revokeInvitation},
+		{"POST /api/invitations/{id}/resend", Owner, byID(a, http.StatusOK, "", a.app.Resend)},
+		{"POST /api/invitations/{id}/revoke", Owner, byID(a, http.StatusOK, "", a.app.Revoke)},
 		{"GET /api/mail/events", Owner, a.mailEvents},
-		{"GET /api/mail/status", Owner, a.mailStatus},
-		{"GET /api/settings/mail", Owner, a.getMailSettings},
-		{"PUT /api/settings/mail", Owner, a.putMailSettings},
+		{"GET /api/mail/status", Owner, plain(a, "", a.app.MailStatus)},
+		{"GET /api/settings/mail", Owner, plain(a, "", a.app.MailSettings)},
+		{"PUT /api/settings/mail", Owner, with(a, http.StatusOK, a.app.PutMailSettings)},
 		{"POST /api/settings/mail/test", Owner, a.testMail},
 		{"GET /api/settings/template", Owner, a.getTemplate},
-		{"PUT /api/settings/template", Owner, a.putTemplate},
-		{"PATCH /api/accounts/{id}", Owner, a.updateAccount},
-		{"GET /api/accounts/{id}/invoices", Owner, a.listInvoices},
-		{"POST /api/accounts/{id}/invoices", Owner, a.createInvoice},
-		{"GET /api/accounts/{id}/quotes", Owner, a.listQuotes},
-		{"POST /api/accounts/{id}/quotes", Owner, a.createQuote},
-		{"GET /api/accounts/{id}/support", Owner, a.listSupport},
-		{"POST /api/accounts/{id}/support", Owner, a.createSupport},
-		{"GET /api/contacts/{id}/sessions", Owner, a.listSessions},
+		{"PUT /api/settings/template", Owner, with(a, http.StatusOK, a.app.PutTemplate)},
+		{"PATCH /api/accounts/{id}", Owner, byIDWith(a, http.StatusOK, a.app.UpdateAccount)},
+		{"GET /api/accounts/{id}/invoices", Owner, byID(a, http.StatusOK, "invoices", a.app.Invoices)},
+		{"POST /api/accounts/{id}/invoices", Owner, byIDWith(a, http.StatusCreated, a.app.CreateInvoice)},
+		{"GET /api/accounts/{id}/quotes", Owner, byID(a, http.StatusOK, "quotes", a.app.Quotes)},
+		{"POST /api/accounts/{id}/quotes", Owner, byIDWith(a, http.StatusCreated, a.app.CreateQuote)},
+		{"GET /api/accounts/{id}/support", Owner, byID(a, http.StatusOK, "support_requests", a.app.SupportRequests)},
+		{"POST /api/accounts/{id}/support", Owner, byIDWith(a, http.StatusCreated, a.app.CreateSupport)},
+		{"GET /api/contacts/{id}/sessions", Owner, byID(a, http.StatusOK, "sessions", a.app.Sessions)},
 		{"POST /api/contacts/{id}/sessions/revoke", Owner, a.revokeSessions},
 		{"GET /api/lock", Owner, a.lockStatus},
 		{"PUT /api/lock", Owner, a.setLock},
@@ -143,15 +143,15 @@ func (a *API) coreRoutes() []Route {
 		{"POST /api/portal/signin", Public, a.portalSignin},
 		{"POST /api/portal/verify", Public, a.portalVerify},
 		{"POST /api/portal/signout", Contact, a.portalSignout},
-		{"GET /api/portal/me", Contact, a.portalMe},
-		{"GET /api/portal/services", Contact, a.portalServices},
-		{"GET /api/portal/invoices", Contact, a.portalInvoices},
-		{"POST /api/portal/invoices/{id}/pay", Contact, a.portalPay},
-		{"GET /api/portal/quotes", Contact, a.portalQuotes},
-		{"GET /api/portal/support", Contact, a.portalSupport},
-		{"POST /api/portal/support", Contact, a.portalOpenSupport},
-		{"GET /api/portal/profile", Contact, a.portalProfile},
-		{"PATCH /api/portal/profile", Contact, a.portalEditProfile},
+		{"GET /api/portal/me", Contact, asContact(a, "", a.app.Home)},
+		{"GET /api/portal/services", Contact, asContact(a, "services", a.app.PortalServices)},
+		{"GET /api/portal/invoices", Contact, asContact(a, "invoices", a.app.PortalInvoices)},
+		{"POST /api/portal/invoices/{id}/pay", Contact, asContactByID(a, a.app.PayInvoice)},
+		{"GET /api/portal/quotes", Contact, asContact(a, "quotes", a.app.PortalQuotes)},
+		{"GET /api/portal/support", Contact, asContact(a, "support_requests", a.app.PortalSupport)},
+		{"POST /api/portal/support", Contact, asContactWith(a, http.StatusCreated, a.app.OpenSupport)},
+		{"GET /api/portal/profile", Contact, asContact(a, "", a.app.PortalProfile)},
+		{"PATCH /api/portal/profile", Contact, asContactWith(a, http.StatusOK, a.app.EditProfile)},
 	}
 }
 
@@ -161,11 +161,6 @@ func (a *API) Routes() []Route { return a.routes() }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": version.Version})
-}
-
-func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {
-	accs, err := a.app.Accounts(r.Context())
-	a.reply(w, r, http.StatusOK, map[string]any{"accounts": accs}, err)
 }
 
 func (a *API) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -179,37 +174,6 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, r, http.StatusCreated, acc, err)
 }
 
-func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	acc, err := a.app.Account(r.Context(), id)
-	a.reply(w, r, http.StatusOK, acc, err)
-}
-
-func (a *API) listServices(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	svcs, err := a.app.Services(r.Context(), id)
-	a.reply(w, r, http.StatusOK, map[string]any{"services": svcs}, err)
-}
-
-func (a *API) createService(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var in core.ServiceInput
-	if !decode(w, r, &in) {
-		return
-	}
-	s, err := a.app.CreateService(r.Context(), id, in)
-	a.reply(w, r, http.StatusCreated, s, err)
-}
-
 func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f core.ContactFilter
@@ -217,27 +181,12 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
 	if f.AccountID, ok = queryInt(w, q.Get("account_id"), "account_id"); !ok {
 		return
 	}
-	lim, ok := queryInt(w, q.Get("limit"), "limit")
-	if !ok {
+	if f.Limit, f.Offset, ok = paging(w, q); !ok {
 		return
 	}
-	off, ok := queryInt(w, q.Get("offset"), "offset")
-	if !ok {
-		return
-	}
-	f.Limit, f.Offset = int(lim), int(off)
 	f.Query, f.Preset, f.Status = q.Get("q"), q.Get("preset"), q.Get("status")
 	cs, total, err := a.app.Contacts(r.Context(), f)
 	a.reply(w, r, http.StatusOK, map[string]any{"contacts": cs, "total": total}, err)
-}
-
-func (a *API) createContact(w http.ResponseWriter, r *http.Request) {
-	var in core.ContactInput
-	if !decode(w, r, &in) {
-		return
-	}
-	c, err := a.app.CreateContact(r.Context(), in)
-	a.reply(w, r, http.StatusCreated, c, err)
 }
 
 func (a *API) lookupContact(w http.ResponseWriter, r *http.Request) {
@@ -256,28 +205,6 @@ func (a *API) lookupContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.reply(w, r, http.StatusOK, map[string]any{"found": true, "contact": c}, err)
-}
-
-func (a *API) getContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	c, err := a.app.Contact(r.Context(), id)
-	a.reply(w, r, http.StatusOK, c, err)
-}
-
-func (a *API) updateContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var p core.ContactPatch
-	if !decode(w, r, &p) {
-		return
-	}
-	c, err := a.app.UpdateContact(r.Context(), id, p)
-	a.reply(w, r, http.StatusOK, c, err)
 }
 
 func (a *API) deleteContact(w http.ResponseWriter, r *http.Request) {
@@ -349,15 +276,9 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 	if f.EntityID, ok = queryInt(w, q.Get("entity_id"), "entity_id"); !ok {
 		return
 	}
-	lim, ok := queryInt(w, q.Get("limit"), "limit")
-	if !ok {
+	if f.Limit, f.Offset, ok = paging(w, q); !ok {
 		return
 	}
-	off, ok := queryInt(w, q.Get("offset"), "offset")
-	if !ok {
-		return
-	}
-	f.Limit, f.Offset = int(lim), int(off)
 	entries, total, err := a.app.Audit(r.Context(), f)
 	if entries == nil {
 		entries = []*model.AuditEntry{}
@@ -377,26 +298,12 @@ func (a *API) listInvitations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	lim, ok := queryInt(w, q.Get("limit"), "limit")
-	if !ok {
+	if f.Limit, f.Offset, ok = paging(w, q); !ok {
 		return
 	}
-	off, ok := queryInt(w, q.Get("offset"), "offset")
-	if !ok {
-		return
-	}
-	f.State, f.Limit, f.Offset = q.Get("state"), int(lim), int(off)
+	f.State = q.Get("state")
 	invs, total, err := a.app.Invitations(r.Context(), f)
 	a.reply(w, r, http.StatusOK, map[string]any{"invitations": invs, "total": total}, err)
-}
-
-func (a *API) createInvitation(w http.ResponseWriter, r *http.Request) {
-	var in core.InvitationInput
-	if !decode(w, r, &in) {
-		return
-	}
-	inv, err := a.app.Invite(r.Context(), in)
-	a.reply(w, r, http.StatusCreated, inv, err)
 }
 
 func (a *API) getInvitation(w http.ResponseWriter, r *http.Request) {
@@ -413,24 +320,6 @@ func (a *API) getInvitation(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, r, http.StatusOK, map[string]any{"invitation": inv, "mail_events": events}, err)
 }
 
-func (a *API) resendInvitation(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	inv, err := a.app.Resend(r.Context(), id)
-	a.reply(w, r, http.StatusOK, inv, err)
-}
-
-func (a *API) revokeInvitation(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	inv, err := a.app.Revoke(r.Context(), id)
-	a.reply(w, r, http.StatusOK, inv, err)
-}
-
 func (a *API) mailEvents(w http.ResponseWriter, r *http.Request) {
 	inv, ok := queryInt(w, r.URL.Query().Get("invitation_id"), "invitation_id")
 	if !ok {
@@ -442,25 +331,6 @@ func (a *API) mailEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	events, err := a.app.MailEvents(r.Context(), inv, int(lim))
 	a.reply(w, r, http.StatusOK, map[string]any{"events": events}, err)
-}
-
-func (a *API) mailStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := a.app.MailStatus(r.Context())
-	a.reply(w, r, http.StatusOK, st, err)
-}
-
-func (a *API) getMailSettings(w http.ResponseWriter, r *http.Request) {
-	st, err := a.app.MailSettings(r.Context())
-	a.reply(w, r, http.StatusOK, st, err)
-}
-
-func (a *API) putMailSettings(w http.ResponseWriter, r *http.Request) {
-	var st mail.Settings
-	if !decode(w, r, &st) {
-		return
-	}
-	out, err := a.app.PutMailSettings(r.Context(), st)
-	a.reply(w, r, http.StatusOK, out, err)
 }
 
 func (a *API) testMail(w http.ResponseWriter, r *http.Request) {
@@ -477,15 +347,6 @@ func (a *API) testMail(w http.ResponseWriter, r *http.Request) {
 func (a *API) getTemplate(w http.ResponseWriter, r *http.Request) {
 	t, err := a.app.Template(r.Context())
 	a.reply(w, r, http.StatusOK, map[string]any{"template": t, "default": core.DefaultTemplate}, err)
-}
-
-func (a *API) putTemplate(w http.ResponseWriter, r *http.Request) {
-	var t core.InvitationTemplate
-	if !decode(w, r, &t) {
-		return
-	}
-	out, err := a.app.PutTemplate(r.Context(), t)
-	a.reply(w, r, http.StatusOK, out, err)
 }
 
 // reply writes v with status, or the error in the API's error shape.
@@ -577,6 +438,16 @@ func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+// paging reads limit and offset; core applies defaults and bounds.
+func paging(w http.ResponseWriter, q url.Values) (limit, offset int, ok bool) {
+	lim, ok := queryInt(w, q.Get("limit"), "limit")
+	if !ok {
+		return 0, 0, false
+	}
+	off, ok := queryInt(w, q.Get("offset"), "offset")
+	return int(lim), int(off), ok
 }
 
 // queryInt parses an optional non-negative integer parameter ("" is 0).

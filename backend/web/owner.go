@@ -4,100 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"grantbook/backend/core"
 )
 
 // maxBackup bounds an uploaded backup.
 const maxBackup = 1 << 30
-
-func (a *API) updateAccount(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var p core.AccountPatch
-	if !decode(w, r, &p) {
-		return
-	}
-	acc, err := a.app.UpdateAccount(r.Context(), id, p)
-	a.reply(w, r, http.StatusOK, acc, err)
-}
-
-func (a *API) listInvoices(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	invs, err := a.app.Invoices(r.Context(), id)
-	a.reply(w, r, http.StatusOK, map[string]any{"invoices": invs}, err)
-}
-
-func (a *API) createInvoice(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var in core.InvoiceInput
-	if !decode(w, r, &in) {
-		return
-	}
-	inv, err := a.app.CreateInvoice(r.Context(), id, in)
-	a.reply(w, r, http.StatusCreated, inv, err)
-}
-
-func (a *API) listQuotes(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	qs, err := a.app.Quotes(r.Context(), id)
-	a.reply(w, r, http.StatusOK, map[string]any{"quotes": qs}, err)
-}
-
-func (a *API) createQuote(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var in core.QuoteInput
-	if !decode(w, r, &in) {
-		return
-	}
-	q, err := a.app.CreateQuote(r.Context(), id, in)
-	a.reply(w, r, http.StatusCreated, q, err)
-}
-
-func (a *API) listSupport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	srs, err := a.app.SupportRequests(r.Context(), id)
-	a.reply(w, r, http.StatusOK, map[string]any{"support_requests": srs}, err)
-}
-
-func (a *API) createSupport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var in core.SupportInput
-	if !decode(w, r, &in) {
-		return
-	}
-	sr, err := a.app.CreateSupport(r.Context(), id, in)
-	a.reply(w, r, http.StatusCreated, sr, err)
-}
-
-func (a *API) listSessions(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	ss, err := a.app.Sessions(r.Context(), id)
-	a.reply(w, r, http.StatusOK, map[string]any{"sessions": ss}, err)
-}
 
 func (a *API) revokeSessions(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
