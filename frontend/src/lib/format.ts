@@ -9,6 +9,8 @@ const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
   minute: '2-digit',
 });
 
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
 function parse(value: string | null | undefined): Date | null {
   if (!value) return null;
   const d = new Date(value);
@@ -25,6 +27,13 @@ export function formatDate(value: string | null | undefined): string {
 export function formatDateTime(value: string | null | undefined): string {
   const d = parse(value);
   return d ? dateTimeFmt.format(d) : '';
+}
+
+/** Local time of day, e.g. "14:05"; with the date when it is not today. */
+export function formatTime(value: string | null | undefined): string {
+  const d = parse(value);
+  if (!d) return '';
+  return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dateTimeFmt.format(d);
 }
 
 function pad(n: number): string {

@@ -235,3 +235,47 @@ export interface ImportJob {
   /** every row with an error; `errors` lists the first 100 */
   error_count?: number;
 }
+
+export type MailVerdict = 'accept' | 'decline' | 'bounce' | 'reject' | 'ignore';
+
+/** One decision of the reply classifier (GET /api/mail/events). */
+export interface MailEvent {
+  id: number;
+  at: string;
+  /** 0 when the message matched no invitation */
+  invitation_id: number;
+  uid: number;
+  message_id: string;
+  from: string;
+  subject: string;
+  verdict: MailVerdict | string;
+  reason: string;
+}
+
+/** GET /api/mail/status */
+export interface MailStatus {
+  outbox: {
+    last_error: string;
+    last_error_at?: string;
+    last_sent_at?: string;
+    retry_at?: string;
+  };
+  /** outbox messages by state: pending, sent, failed, cancelled (absent: 0) */
+  messages: Record<string, number> | null;
+  inbox: {
+    /** off, connecting, idle, polling, error */
+    state: string;
+    /** idle or polling */
+    mode: string;
+    last_error: string;
+    last_error_at?: string;
+    last_check_at?: string;
+  };
+  secrets?: string;
+}
+
+/** The editable invitation email (GET/PUT /api/settings/template). */
+export interface InvitationTemplate {
+  subject: string;
+  body: string;
+}
