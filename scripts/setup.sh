@@ -12,7 +12,8 @@ APT_PACKAGES=(
 	chromium                                                      # browser e2e tests
 	dovecot-imapd dovecot-lmtpd                                   # mail integration tests
 	sqlite3                                                       # benchmarks
-	gcc-mingw-w64-x86-64 nsis dpkg-dev                            # installers
+	gcc-mingw-w64-x86-64 nsis dpkg-dev                            # installers (scripts/dist.sh)
+	p7zip-full file xdotool desktop-file-utils debootstrap curl   # installer tests (tests/dist)
 )
 WAILS_VERSION=v2.14.0
 
@@ -39,7 +40,9 @@ if ! command -v go >/dev/null; then
 fi
 GOBIN="$(go env GOPATH)/bin"
 export PATH="$GOBIN:$PATH"
-if ! wails version 2>/dev/null | grep -q "${WAILS_VERSION}"; then
+# Capture first: with pipefail, grep -q closing the pipe early would fail it.
+have_wails=$(wails version 2>/dev/null || true)
+if [[ "$have_wails" != *"${WAILS_VERSION}"* ]]; then
 	echo "setup: installing the Wails CLI ${WAILS_VERSION}"
 	go install "github.com/wailsapp/wails/v2/cmd/wails@${WAILS_VERSION}"
 fi
