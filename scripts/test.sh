@@ -38,6 +38,7 @@ app_build() { scripts/build.sh; }
 mail_integration() { tests/integration/run.sh; }
 browser_e2e() { (cd frontend && GRANTBOOK_BIN="$root/build/bin/grantbook" E2E_ARTIFACTS="$artifacts" npm run --silent test:e2e); }
 desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts"; }
+installers() { scripts/dist.sh && DEB_TEST_ROOT=clean tests/dist/deb-test.sh "" "$artifacts" && tests/dist/windows-test.sh; }
 
 step "frontend build and type check" frontend_build
 step "go vet and gofmt" go_vet
@@ -46,6 +47,7 @@ step "app build (wails)" app_build
 step "mail integration (Dovecot)" mail_integration
 step "browser end-to-end (Chromium)" browser_e2e
 step "desktop smoke (Xvfb)" desktop_smoke
+step "installers (deb + NSIS)" installers
 
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
