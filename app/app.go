@@ -4,7 +4,9 @@ package app
 
 import (
 	"context"
+	_ "embed"
 	"errors"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"grantbook/backend/core"
@@ -173,8 +176,18 @@ func (a *App) startup(ctx context.Context) {
 	})
 }
 
-// Run opens the window and blocks until it is closed.
-func Run(c *core.App, assets fs.FS) error {
+// icon is the window's icon on Linux (build/appicon.png at 256 px);
+// installers carry their own copies.
+//
+//go:embed icon.png
+var icon []byte
+
+// Run opens the window and blocks until it is closed. With startErr set
+// (the data could not be opened) it shows a window that says why.
+func Run(c *core.App, assets fs.FS, startErr error) error {
+	if startErr != nil {
+		return runStartError(startErr)
+	}
 	a := New(c)
 	return wails.Run(&options.App{
 		Title:            "Grantbook",
@@ -186,9 +199,30 @@ func Run(c *core.App, assets fs.FS) error {
 		AssetServer:      &assetserver.Options{Assets: assets},
 		BackgroundColour: &options.RGBA{R: 248, G: 249, B: 251, A: 255},
 		OnStartup:        a.startup,
+		Linux:            &linux.Options{Icon: icon, ProgramName: "grantbook"},
 		Bind:             []any{a},
 	})
 }
 
 // Version is shown in the about box.
 func (a *App) Version() string { return version.Version }
+
+var startErrorPage = template.Must(template.New("e").Parse(`<!doctype html><html><head><meta charset="utf-8">
+<style>body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;background:#f8f9fb;margin:32px}
+h1{font-size:19px;margin:0 0 12px}pre{white-space:pre-wrap;background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:12px;font-size:13px}</style>
+</head><body><h1>Grantbook cannot open your data</h1>
+<p>Nothing was changed. Close this window and try again; if it keeps happening, keep this message for support.</p>
+<pre>{{.}}</pre></body></html>`))
+
+// runStartError shows why Grantbook could not start, in a small window.
+func runStartError(startErr error) error {
+	return wails.Run(&options.App{
+		Title:  "Grantbook cannot start",
+		Width:  620,
+		Height: 340,
+		AssetServer: &assetserver.Options{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			startErrorPage.Execute(w, startErr.Error())
+		})},
+	})
+}

@@ -23,8 +23,10 @@ import (
 	"grantbook/backend/web"
 )
 
-// Desktop opens the window on an open core; it returns when the window closes.
-type Desktop func(app *core.App, assets fs.FS) error
+// Desktop opens the window on an open core and returns when it closes.
+// When the data could not be opened, app is nil and startErr says why: the
+// window shows that instead, since desktop users never see a terminal.
+type Desktop func(app *core.App, assets fs.FS, startErr error) error
 
 const usage = `Grantbook: decide who may act on your client accounts, and how far.
 
@@ -98,10 +100,11 @@ func runDesktop(args []string, assets fs.FS, desktop Desktop, stderr io.Writer) 
 	}
 	app, err := openCore(*dir)
 	if err != nil {
+		desktop(nil, assets, err)
 		return err
 	}
 	defer app.Close()
-	return desktop(app, assets)
+	return desktop(app, assets, nil)
 }
 
 func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {

@@ -28,7 +28,7 @@ var assets = fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>cli
 
 // noDesktop fails the test if the window would open.
 func noDesktop(t *testing.T) cli.Desktop {
-	return func(*core.App, fs.FS) error {
+	return func(*core.App, fs.FS, error) error {
 		t.Error("the desktop window was opened")
 		return nil
 	}
@@ -187,7 +187,7 @@ func TestDesktopOpensCoreInDataDir(t *testing.T) {
 	t.Setenv("GRANTBOOK_DATA_DIR", envDir)
 
 	var gotAssets fs.FS
-	desktop := func(app *core.App, a fs.FS) error {
+	desktop := func(app *core.App, a fs.FS, _ error) error {
 		gotAssets = a
 		_, err := app.CreateAccount(context.Background(), "Made in the window")
 		return err
@@ -216,7 +216,7 @@ func TestDesktopOpensCoreInDataDir(t *testing.T) {
 	}
 
 	// Without the flag, the environment decides.
-	if code, _, errs := run(t, func(*core.App, fs.FS) error { return nil }); code != 0 {
+	if code, _, errs := run(t, func(*core.App, fs.FS, error) error { return nil }); code != 0 {
 		t.Fatalf("desktop from env: code %d, %s", code, errs)
 	}
 	if _, err := os.Stat(filepath.Join(envDir, core.DBFile)); err != nil {
@@ -224,7 +224,7 @@ func TestDesktopOpensCoreInDataDir(t *testing.T) {
 	}
 
 	// A window that fails makes a failing exit.
-	code, _, errs := run(t, func(*core.App, fs.FS) error { return errors.New("no display") }, "--data-dir", flagDir)
+	code, _, errs := run(t, func(*core.App, fs.FS, error) error { return errors.New("no display") }, "--data-dir", flagDir)
 	if code != 1 || !strings.Contains(errs, "no display") {
 		t.Errorf("failing window: code %d stderr %q", code, errs)
 	}
