@@ -81,6 +81,9 @@ func (a *App) Restore(ctx context.Context, src io.Reader) (*RestoreResult, error
 		return nil, err
 	}
 	safety := filepath.Join(backups, "before-restore-"+a.now().UTC().Format("20060102-150405")+".db")
+	for i := 2; fileExists(safety); i++ { // two restores within a second
+		safety = filepath.Join(backups, fmt.Sprintf("before-restore-%s-%d.db", a.now().UTC().Format("20060102-150405"), i))
+	}
 	if err := a.store.BackupTo(ctx, safety); err != nil {
 		return nil, fmt.Errorf("safety copy: %w", err)
 	}
@@ -122,4 +125,9 @@ func checkBackup(ctx context.Context, file string) (int, error) {
 // IntegrityCheck checks the live database.
 func (a *App) IntegrityCheck(ctx context.Context) ([]string, error) {
 	return a.store.IntegrityCheck(ctx)
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"grantbook/backend/core"
+)
+
+func newApp(t *testing.T) (*App, *core.App) {
+	t.Helper()
+	t.Setenv("GRANTBOOK_KEYRING", "off")
+	c, err := core.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return New(c), c
+}
+
+func TestRequestSpeaksTheAPI(t *testing.T) {
+	a, _ := newApp(t)
+	res := a.Request("POST", "/api/accounts", `{"name":"Acme"}`)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("create account: %d %s", res.Status, res.Body)
+	}
+	res = a.Request("GET", "/api/accounts", "")
+	var out struct {
+		Accounts []struct{ Name string } `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(res.Body), &out); err != nil || len(out.Accounts) != 1 || out.Accounts[0].Name != "Acme" {
+		t.Fatalf("list accounts: %d %s", res.Status, res.Body)
+	}
+	if res := a.Request("GET", "/not-api", ""); res.Status != http.StatusNotFound {
+		t.Errorf("non-API path: %d", res.Status)
+	}
+	// The window is the owner; it never reaches the portal as a contact.
+	if res := a.Request("GET", "/api/portal/me", ""); res.Status != http.StatusUnauthorized {
+		t.Errorf("portal through the window: %d %s", res.Status, res.Body)
+	}
+}
+
+func TestPassphraseLocksTheWindow(t *testing.T) {
+	a, c := newApp(t)
+	// Setting the first passphrase from the window keeps it open.
+	if res := a.Request("PUT", "/api/lock", `{"current":"","passphrase":"correct horse"}`); res.Status != http.StatusOK {
+		t.Fatalf("set passphrase: %d %s", res.Status, res.Body)
+	}
+	if res := a.Request("GET", "/api/accounts", ""); res.Status != http.StatusOK {
+		t.Fatalf("right after setting it: %d %s", res.Status, res.Body)
+	}
+
+	a.Lock()
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/api/accounts"}, {"POST", "/api/accounts"}, {"GET", "/api/backup"}, {"PUT", "/api/lock"},
+	} {
+		if res := a.Request(tc.method, tc.path, `{}`); res.Status != http.StatusLocked {
+			t.Errorf("locked %s %s: %d %s", tc.method, tc.path, res.Status, res.Body)
+		}
+	}
+	if res := a.Request("GET", "/api/lock", ""); res.Status != http.StatusOK {
+		t.Errorf("lock status while locked: %d", res.Status)
+	}
+	if _, err := a.ExportBackup(); err == nil {
+		t.Error("export while locked worked")
+	}
+	if a.Unlock("wrong horse") {
+		t.Fatal("a wrong passphrase unlocked")
+	}
+	if res := a.Request("GET", "/api/accounts", ""); res.Status != http.StatusLocked {
+		t.Errorf("after a wrong passphrase: %d", res.Status)
+	}
+	if !a.Unlock("correct horse") {
+		t.Fatal("the right passphrase did not unlock")
+	}
+	if res := a.Request("GET", "/api/accounts", ""); res.Status != http.StatusOK {
+		t.Errorf("after unlocking: %d %s", res.Status, res.Body)
+	}
+
+	// A new window on the same data starts locked.
+	if res := New(c).Request("GET", "/api/accounts", ""); res.Status != http.StatusLocked {
+		t.Errorf("a fresh window: %d", res.Status)
+	}
+}
