@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"grantbook/backend/model"
+)
+
+// EachContact calls fn for every contact of an account, ordered by id, with
+// its grant and selected services, reading one row at a time: an export of
+// a large account never holds it all in memory. fn must not use q.
+func (q Q) EachContact(ctx context.Context, accountID int64, fn func(*model.Contact) error) error {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+`,
+		(SELECT group_concat(service_id, ' ') FROM (SELECT service_id FROM grant_services s
+			WHERE s.contact_id = c.id ORDER BY service_id))`+contactFrom+`
+		WHERE c.account_id = ? ORDER BY c.id`, accountID)
+	if err != nil {
+		return fmt.Errorf("contacts of account %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var svcs sql.NullString
+		c, err := scanContact(scanWith{rows, &svcs})
+		if err != nil {
+			return fmt.Errorf("contacts of account %d: %w", accountID, err)
+		}
+		for _, f := range strings.Fields(svcs.String) {
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return fmt.Errorf("services of contact %d: %w", c.ID, err)
+			}
+			c.Grant.ServiceIDs = append(c.Grant.ServiceIDs, id)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanWith appends extra destinations to a scan of the contact columns.
+type scanWith struct {
+	sc    interface{ Scan(...any) error }
+	extra any
+}
+
+func (s scanWith) Scan(dst ...any) error { return s.sc.Scan(append(dst, s.extra)...) }
+
+// AccountEmailKeys returns the email keys (see EmailKey) of an account's
+// contacts.
+func (q Q) AccountEmailKeys(ctx context.Context, accountID int64) (map[string]bool, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT email_key FROM contacts WHERE account_id = ?`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("emails of account %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	keys := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("emails of account %d: %w", accountID, err)
+		}
+		keys[k] = true
+	}
+	return keys, rows.Err()
+}
+
+// ContactImporter inserts many new contacts inside one transaction: the
+// bulk form of Tx.InsertContact, writing the same rows. It assigns ids
+// itself (the transaction holds the write lock, so nobody else inserts) and
+// writes rows in multi-row statements of importBatch contacts, prepared
+// once. Flush before the transaction commits; Close always.
+type ContactImporter struct {
+	tx     *Tx
+	nextID int64
+	// statements for a full batch; partial batches prepare their own
+	contact, grant, service *sql.Stmt
+	batch                   []*model.Contact
+	services                int // grant_services rows in batch
+}
+
+// importBatch is how many contacts one statement inserts: 12 parameters a
+// contact stays far below SQLite's limit of 32766.
+const importBatch = 64
+
+const (
+	importContactSQL = `INSERT INTO contacts (id, account_id, account_type, first_name, last_name,
+		email, email_key, phone, company, role, status, created_at, updated_at) VALUES `
+	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas) VALUES `
+	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?)`
+	importServiceSQL = `INSERT INTO grant_services (contact_id, service_id) VALUES `
+	importServiceRow = `(?, ?)`
+)
+
+func rowsSQL(head, row string, n int) string {
+	return head + row + strings.Repeat(", "+row, n-1)
+}
+
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// NewContactImporter prepares the import in tx.
+func (tx *Tx) NewContactImporter(ctx context.Context) (*ContactImporter, error) {
+	p, ok := tx.q.(preparer)
+	if !ok {
+		return nil, errors.New("contact importer: the transaction cannot prepare statements")
+	}
+	// A bulk insert touches many index pages: with SQLite's default 2 MiB
+	// page cache it spills dirty pages to the WAL again and again. Give this
+	// connection room while the import runs (Close restores the default).
+	if _, err := tx.q.ExecContext(ctx, `PRAGMA cache_size = -131072`); err != nil {
+		return nil, fmt.Errorf("contact importer: %w", err)
+	}
+	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch)}
+	if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM contacts`).Scan(&im.nextID); err != nil {
+		return nil, fmt.Errorf("contact importer: %w", err)
+	}
+	for _, s := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&im.contact, rowsSQL(importContactSQL, importContactRow, importBatch)},
+		{&im.grant, rowsSQL(importGrantSQL, importGrantRow, importBatch)},
+		{&im.service, rowsSQL(importServiceSQL, importServiceRow, importBatch)},
+	} {
+		st, err := p.PrepareContext(ctx, s.sql)
+		if err != nil {
+			im.Close()
+			return nil, fmt.Errorf("contact importer: %w", err)
+		}
+		*s.dst = st
+	}
+	return im, nil
+}
+
+// Insert queues a new contact with its grant and sets its ID; it is
+// written at the latest by Flush. A contact with the same email in the
+// account gives ErrDuplicate, from Insert or Flush: the caller is expected
+// to have ruled duplicates out (AccountEmailKeys) and treats it as a
+// failure of the whole import.
+func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
+	im.nextID++
+	c.ID = im.nextID
+	im.batch = append(im.batch, c)
+	im.services += len(c.Grant.ServiceIDs)
+	if len(im.batch) == importBatch {
+		return im.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush writes the queued contacts.
+func (im *ContactImporter) Flush(ctx context.Context) error {
+	n := len(im.batch)
+	if n == 0 {
+		return nil
+	}
+	defer func() { im.batch, im.services = im.batch[:0], 0 }()
+	contacts := make([]any, 0, 13*n)
+	grants := make([]any, 0, 7*n)
+	services := make([]any, 0, 2*im.services)
+	for _, c := range im.batch {
+		contacts = append(contacts, c.ID, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
+			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix())
+		var expires any
+		if c.Grant.ExpiresAt != nil {
+			expires = c.Grant.ExpiresAt.Unix()
+		}
+		var adminAll bool
+		var adminAreas any
+		if c.Admin != nil {
+			adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
+		}
+		grants = append(grants, c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices,
+			expires, adminAll, adminAreas)
+		for _, sid := range c.Grant.ServiceIDs {
+			services = append(services, c.ID, sid)
+		}
+	}
+	exec := func(full *sql.Stmt, head, row string, rows int, args []any) error {
+		if rows == 0 {
+			return nil
+		}
+		if full != nil && rows == importBatch {
+			_, err := full.ExecContext(ctx, args...)
+			return err
+		}
+		_, err := im.tx.q.ExecContext(ctx, rowsSQL(head, row, rows), args...)
+		return err
+	}
+	err := exec(im.contact, importContactSQL, importContactRow, n, contacts)
+	if isUnique(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("insert contacts: %w", err)
+	}
+	if err := exec(im.grant, importGrantSQL, importGrantRow, n, grants); err != nil {
+		return fmt.Errorf("insert grants: %w", err)
+	}
+	for len(services) > 0 {
+		k := min(len(services)/2, importBatch)
+		if err := exec(im.service, importServiceSQL, importServiceRow, k, services[:2*k]); err != nil {
+			return fmt.Errorf("insert grant services: %w", err)
+		}
+		services = services[2*k:]
+	}
+	return nil
+}
+
+// Close releases the prepared statements and the page cache. Queued
+// contacts that were not flushed are dropped.
+func (im *ContactImporter) Close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{im.contact, im.grant, im.service} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	_, err := im.tx.q.ExecContext(context.Background(), `PRAGMA cache_size = -2000`)
+	return errors.Join(append(errs, err)...)
+}

@@ -1,0 +1,217 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"grantbook/backend/model"
+	"grantbook/backend/store"
+)
+
+// The importer writes the same rows as InsertContact, one by one.
+func TestContactImporterMatchesInsertContact(t *testing.T) {
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	web, dns := addService(t, s, acc.ID, "web"), addService(t, s, acc.ID, "dns")
+	exp := t0.AddDate(1, 0, 0)
+	mk := func(email string) *model.Contact {
+		c := newContact(acc.ID, "Ada", "Lovelace", email)
+		c.Phone, c.Company, c.Role = "+44 1234 5678", "Analytical", "accountant"
+		c.Grant = model.Grant{Preset: "custom", Permissions: []string{"services.view"}, ServiceIDs: []int64{web.ID, dns.ID}, ExpiresAt: &exp}
+		c.Admin = &model.AdminAccess{Areas: []string{"orders"}}
+		return c
+	}
+	one := mustInsert(t, s, mk("one@example.com"))
+	var two *model.Contact
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		im, err := tx.NewContactImporter(ctx)
+		if err != nil {
+			return err
+		}
+		defer im.Close()
+		two = mk("Two@Example.com")
+		if err := im.Insert(ctx, two); err != nil {
+			return err
+		}
+		return im.Flush(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Contact(ctx, one.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Contact(ctx, two.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ID, b.Email = a.ID, a.Email
+	if fmt.Sprint(*a.Admin) != fmt.Sprint(*b.Admin) {
+		t.Errorf("admin access differs: %v, %v", *a.Admin, *b.Admin)
+	}
+	a.Admin, b.Admin = nil, nil
+	if fmt.Sprintf("%+v", *a) != fmt.Sprintf("%+v", *b) {
+		t.Errorf("imported row differs:\n%+v %+v\n%+v %+v", a, a.Grant, b, b.Grant)
+	}
+	if c, err := s.ContactByEmail(ctx, "two@example.com", acc.ID); err != nil || c.ID != two.ID {
+		t.Errorf("email key of the imported contact: %v %v", c, err)
+	}
+	// A duplicate fails the flush of its batch.
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		im, err := tx.NewContactImporter(ctx)
+		if err != nil {
+			return err
+		}
+		defer im.Close()
+		if err := im.Insert(ctx, mk("ONE@example.com")); err != nil {
+			return err
+		}
+		return im.Flush(ctx)
+	})
+	if !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("duplicate: %v", err)
+	}
+}
+
+// Full batches and a partial one, ids in order after existing contacts.
+func TestContactImporterBatches(t *testing.T) {
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	svc := addService(t, s, acc.ID, "web")
+	first := mustInsert(t, s, newContact(acc.ID, "A", "B", "first@example.com"))
+	const n = 64*3 + 5
+	var ids []int64
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		im, err := tx.NewContactImporter(ctx)
+		if err != nil {
+			return err
+		}
+		defer im.Close()
+		for i := range n {
+			c := newContact(acc.ID, "A", fmt.Sprint("B", i), fmt.Sprintf("b%d@example.com", i))
+			if i%2 == 0 {
+				c.Grant.AllServices, c.Grant.ServiceIDs = false, []int64{svc.ID}
+			}
+			if err := im.Insert(ctx, c); err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+		}
+		return im.Flush(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[0] != first.ID+1 || ids[n-1] != first.ID+n {
+		t.Errorf("ids %d..%d after %d", ids[0], ids[n-1], first.ID)
+	}
+	for i, id := range ids {
+		c, err := s.Contact(ctx, id)
+		if err != nil || c.LastName != fmt.Sprint("B", i) || (i%2 == 0) != !c.Grant.AllServices || (i%2 == 0 && !slices.Equal(c.Grant.ServiceIDs, []int64{svc.ID})) {
+			t.Fatalf("contact %d: %+v %v", i, c, err)
+		}
+	}
+	if got := count(t, s, "SELECT count(*) FROM grant_services"); got != (n+1)/2 {
+		t.Errorf("%d grant_services rows", got)
+	}
+}
+
+// A rolled back import leaves nothing behind.
+func TestContactImporterRollsBack(t *testing.T) {
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		im, err := tx.NewContactImporter(ctx)
+		if err != nil {
+			return err
+		}
+		defer im.Close()
+		for i := range 10 {
+			if err := im.Insert(ctx, newContact(acc.ID, "A", "B", fmt.Sprintf("a%d@example.com", i))); err != nil {
+				return err
+			}
+		}
+		if err := im.Flush(ctx); err != nil {
+			return err
+		}
+		return errors.New("stop")
+	})
+	if err == nil || err.Error() != "stop" {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"contacts", "grants", "grant_services"} {
+		if n := count(t, s, "SELECT count(*) FROM "+table); n != 0 {
+			t.Errorf("%s has %d rows after a rollback", table, n)
+		}
+	}
+}
+
+func TestEachContactAndEmailKeys(t *testing.T) {
+	s, _ := openStore(t)
+	acc, other := addAccount(t, s, "Acme"), addAccount(t, s, "Other")
+	web, dns := addService(t, s, acc.ID, "web"), addService(t, s, acc.ID, "dns")
+	z := newContact(acc.ID, "Zed", "Zulu", "Zed@Example.com")
+	z.Grant.AllServices, z.Grant.ServiceIDs = false, []int64{dns.ID, web.ID}
+	mustInsert(t, s, z)
+	mustInsert(t, s, newContact(other.ID, "Other", "Person", "o@example.com"))
+	mustInsert(t, s, newContact(acc.ID, "Amy", "Adams", "amy@example.com"))
+	var got []string
+	err := s.EachContact(ctx, acc.ID, func(c *model.Contact) error {
+		got = append(got, fmt.Sprintf("%s %v %v", c.Email, c.Grant.AllServices, c.Grant.ServiceIDs))
+		return nil
+	})
+	want := []string{fmt.Sprintf("Zed@Example.com false [%d %d]", web.ID, dns.ID), "amy@example.com true []"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("EachContact: %q %v, want %q", got, err, want)
+	}
+	stop := errors.New("stop")
+	if err := s.EachContact(ctx, acc.ID, func(*model.Contact) error { return stop }); err != stop {
+		t.Errorf("EachContact does not pass fn's error on: %v", err)
+	}
+	keys, err := s.AccountEmailKeys(ctx, acc.ID)
+	if err != nil || len(keys) != 2 || !keys["zed@example.com"] || !keys["amy@example.com"] {
+		t.Errorf("AccountEmailKeys: %v %v", keys, err)
+	}
+}
+
+// The search's ASCII fast path finds exactly what strings.ToLower on both
+// sides finds, including the two characters that lower to ASCII.
+func TestSearchMatchesUnicodeLowerExactly(t *testing.T) {
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	people := [][3]string{ // first, last, company
+		{"Ada", "SMITH", ""}, {"\u212Aarl", "Kelvin", ""}, {"\u0130smail", "Yılmaz", "İstanbul Ltd"},
+		{"ÉLODIE", "Dupont", "Société"}, {"Bob", "O'Brien", "K&K"}, {"Zoë", "Smith-Jones", "100%_real"},
+	}
+	for i, p := range people {
+		c := newContact(acc.ID, p[0], p[1], fmt.Sprintf("p%d@example.com", i))
+		c.Company = p[2]
+		mustInsert(t, s, c)
+	}
+	for _, q := range []string{"smith", "SMITH", "karl", "k", "ki", "i", "ismail", "istanbul", "élodie", "ÉLO", "soci",
+		"o'b", "k&k", "100%", "%", "_", "real", "p3@", "EXAMPLE", "zzz", "ı", "lmaz"} {
+		var want []string
+		for i, p := range people {
+			hay := strings.ToLower(p[0] + " " + p[1] + "\n" + fmt.Sprintf("p%d@example.com", i) + "\n" + p[2])
+			if strings.Contains(hay, strings.ToLower(q)) {
+				want = append(want, fmt.Sprintf("p%d@example.com", i))
+			}
+		}
+		cs, total, err := s.Contacts(ctx, store.ContactFilter{Query: q, Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range cs {
+			got = append(got, c.Email)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) || total != len(want) {
+			t.Errorf("q=%q: %v (total %d), want %v", q, got, total, want)
+		}
+	}
+}
