@@ -345,7 +345,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 		if err != nil {
 			return err
 		}
-		im, err := tx.NewContactImporter(ctx)
+		im, err := tx.NewContactImporter(ctx, total)
 		if err != nil {
 			return err
 		}
@@ -391,7 +391,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 		if failed {
 			return errImportRejected
 		}
-		if err := im.Flush(ctx); err != nil {
+		if err := im.Finish(ctx); err != nil {
 			return err
 		}
 		e.Action, e.Entity, e.EntityID = "contact.import", "account", accountID

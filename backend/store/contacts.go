@@ -43,6 +43,11 @@ func scanContact(sc interface{ Scan(...any) error }) (*model.Contact, error) {
 	return &c, nil
 }
 
+// SearchKey is what a contact search matches against (see migration 4).
+func SearchKey(c *model.Contact) string {
+	return strings.ToLower(c.FirstName + " " + c.LastName + "\x1f" + c.Email + "\x1f" + c.Company)
+}
+
 // EmailKey is the form of an address used for uniqueness and look-ups.
 func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
@@ -50,10 +55,10 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // second contact with the same email in the account gives ErrDuplicate.
 func (tx *Tx) InsertContact(ctx context.Context, c *model.Contact) error {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO contacts (account_id, account_type, first_name, last_name,
-		email, email_key, phone, company, role, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		email, email_key, phone, company, role, status, created_at, updated_at, search_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone,
-		c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix())
+		c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c))
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -69,9 +74,10 @@ func (tx *Tx) InsertContact(ctx context.Context, c *model.Contact) error {
 // UpdateContact writes every field of c and replaces its grant.
 func (tx *Tx) UpdateContact(ctx context.Context, c *model.Contact) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE contacts SET account_type = ?, first_name = ?, last_name = ?,
-		email = ?, email_key = ?, phone = ?, company = ?, role = ?, status = ?, updated_at = ? WHERE id = ?`,
+		email = ?, email_key = ?, phone = ?, company = ?, role = ?, status = ?, updated_at = ?, search_key = ?
+		WHERE id = ?`,
 		c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone, c.Company, c.Role,
-		c.Status, c.UpdatedAt.Unix(), c.ID)
+		c.Status, c.UpdatedAt.Unix(), SearchKey(c), c.ID)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -194,39 +200,51 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	// A search scans every row anyway: the total comes from that same scan.
-	// A plain listing counts separately, without the join when no grant
-	// column is filtered (every contact has exactly one grant row), which
-	// SQLite answers from an index instead of reading 100,000 joined rows.
-	search := strings.TrimSpace(f.Query) != ""
-	total := -1
-	if !search {
-		from := contactFrom
-		if f.Preset == "" && f.Status == "" {
-			from = ` FROM contacts c`
-		}
-		if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+cond, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("count contacts: %w", err)
-		}
+	// Grants are joined only when filtered on: every contact has exactly
+	// one grant row, and without the join SQLite counts and pages from the
+	// name-order indexes (migration 4) instead of reading joined rows.
+	from := ` FROM contacts c`
+	if f.Preset != "" || f.Status != "" {
+		from = contactFrom
 	}
-	extra := ""
-	if search {
-		extra = `, count(*) OVER ()`
+	const order = ` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`
+	var total int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count contacts: %w", err)
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+extra+contactFrom+cond+
-		` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id LIMIT ? OFFSET ?`,
+	// First the page's ids, walking the name-order index; then only those
+	// rows. A deep page skips index entries, not whole joined rows, and a
+	// search that matches often stops after one page of matches.
+	idRows, err := q.q.QueryContext(ctx, `SELECT c.id`+from+cond+order+` LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("contacts: %w", err)
 	}
-	defer rows.Close()
-	out := []*model.Contact{}
-	for rows.Next() {
-		var sc interface{ Scan(...any) error } = rows
-		if search {
-			sc = scanWith{rows, &total}
+	var ids []any
+	for idRows.Next() {
+		var id int64
+		if err := idRows.Scan(&id); err != nil {
+			idRows.Close()
+			return nil, 0, fmt.Errorf("contacts: %w", err)
 		}
-		c, err := scanContact(sc)
+		ids = append(ids, id)
+	}
+	idRows.Close()
+	if err := idRows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("contacts: %w", err)
+	}
+	out := []*model.Contact{}
+	if len(ids) == 0 {
+		return out, total, nil
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+contactFrom+
+		` WHERE c.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`+order, ids...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("contacts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanContact(rows)
 		if err != nil {
 			return nil, 0, fmt.Errorf("contacts: %w", err)
 		}
@@ -234,11 +252,6 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("contacts: %w", err)
-	}
-	if total < 0 { // a search page past the last match: count them
-		if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+contactFrom+cond, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("count contacts: %w", err)
-		}
 	}
 	return out, total, q.loadServices(ctx, out)
 }
@@ -274,31 +287,11 @@ func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 }
 
 // searchCond matches s in the name, email or company, ignoring case as
-// unicode_lower (strings.ToLower) does. Calling that Go function costs a
-// cgo round trip per row and column, so an ASCII s uses SQLite's own LIKE,
-// which ignores ASCII case by itself; only two characters lower to ASCII
-// from elsewhere (K KELVIN SIGN to k, İ to i + U+0307), and rows holding
-// them still get the exact test when s contains k or i.
+// strings.ToLower does, on the search_key column. The field separator is
+// dropped from s, so no match spans two fields.
 func searchCond(s string) (string, []any) {
-	like := "%" + escapeLike(strings.ToLower(s)) + "%"
-	slow := `(unicode_lower(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\'
-			OR c.email_key LIKE ? ESCAPE '\' OR unicode_lower(c.company) LIKE ? ESCAPE '\')`
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		ascii = ascii && s[i] < 0x80
-	}
-	if !ascii {
-		return slow, []any{like, like, like}
-	}
-	fast := `(c.first_name || ' ' || c.last_name LIKE ? ESCAPE '\' OR c.email_key LIKE ? ESCAPE '\'
-			OR c.company LIKE ? ESCAPE '\')`
-	ls := strings.ToLower(s)
-	if !strings.ContainsAny(ls, "ki") {
-		return fast, []any{like, like, like}
-	}
-	return `(` + fast + ` OR ((instr(c.first_name || c.last_name || c.company, 'K') > 0
-			OR instr(c.first_name || c.last_name || c.company, 'İ') > 0) AND ` + slow + `))`,
-		[]any{like, like, like, like, like, like}
+	s = strings.ReplaceAll(s, "\x1f", "")
+	return `c.search_key LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(strings.ToLower(s)) + "%"}
 }
 
 func escapeLike(s string) string {

@@ -81,7 +81,8 @@ type ContactImporter struct {
 	// statements for a full batch; partial batches prepare their own
 	contact, grant, service *sql.Stmt
 	batch                   []*model.Contact
-	services                int // grant_services rows in batch
+	services                int      // grant_services rows in batch
+	rebuild                 []string // CREATE INDEX statements Finish runs
 }
 
 // importBatch is how many contacts one statement inserts: 12 parameters a
@@ -90,8 +91,8 @@ const importBatch = 64
 
 const (
 	importContactSQL = `INSERT INTO contacts (id, account_id, account_type, first_name, last_name,
-		email, email_key, phone, company, role, status, created_at, updated_at) VALUES `
-	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		email, email_key, phone, company, role, status, created_at, updated_at, search_key) VALUES `
+	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas) VALUES `
 	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?)`
 	importServiceSQL = `INSERT INTO grant_services (contact_id, service_id) VALUES `
@@ -106,11 +107,35 @@ type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-// NewContactImporter prepares the import in tx.
-func (tx *Tx) NewContactImporter(ctx context.Context) (*ContactImporter, error) {
+// listIndexes are kept in list order (migration 4). Building them once
+// after a large import is cheaper than keeping them up to date row by row.
+var listIndexes = []string{"contacts_order", "contacts_account_order"}
+
+// NewContactImporter prepares the import of about rows contacts in tx.
+// When they outnumber the contacts already stored, the list indexes are
+// dropped for the import and rebuilt by Finish; a rollback restores them
+// with everything else.
+func (tx *Tx) NewContactImporter(ctx context.Context, rows int) (*ContactImporter, error) {
 	p, ok := tx.q.(preparer)
 	if !ok {
 		return nil, errors.New("contact importer: the transaction cannot prepare statements")
+	}
+	var stored int
+	if err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM contacts`).Scan(&stored); err != nil {
+		return nil, fmt.Errorf("contact importer: %w", err)
+	}
+	var rebuild []string
+	if rows > stored {
+		for _, name := range listIndexes {
+			var ddl string
+			if err := tx.q.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&ddl); err != nil {
+				return nil, fmt.Errorf("contact importer: index %s: %w", name, err)
+			}
+			if _, err := tx.q.ExecContext(ctx, `DROP INDEX `+name); err != nil {
+				return nil, fmt.Errorf("contact importer: %w", err)
+			}
+			rebuild = append(rebuild, ddl)
+		}
 	}
 	// A bulk insert touches many index pages: with SQLite's default 2 MiB
 	// page cache it spills dirty pages to the WAL again and again. Give this
@@ -118,7 +143,7 @@ func (tx *Tx) NewContactImporter(ctx context.Context) (*ContactImporter, error) 
 	if _, err := tx.q.ExecContext(ctx, `PRAGMA cache_size = -131072`); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
-	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch)}
+	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild}
 	if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM contacts`).Scan(&im.nextID); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
@@ -168,7 +193,7 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	services := make([]any, 0, 2*im.services)
 	for _, c := range im.batch {
 		contacts = append(contacts, c.ID, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
-			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix())
+			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c))
 		var expires any
 		if c.Grant.ExpiresAt != nil {
 			expires = c.Grant.ExpiresAt.Unix()
@@ -212,6 +237,21 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 		}
 		services = services[2*k:]
 	}
+	return nil
+}
+
+// Finish writes what is queued and rebuilds the list indexes if they were
+// dropped. Call it once, after the last Insert.
+func (im *ContactImporter) Finish(ctx context.Context) error {
+	if err := im.Flush(ctx); err != nil {
+		return err
+	}
+	for _, ddl := range im.rebuild {
+		if _, err := im.tx.q.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("rebuild index: %w", err)
+		}
+	}
+	im.rebuild = nil
 	return nil
 }
 

@@ -27,7 +27,7 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 	one := mustInsert(t, s, mk("one@example.com"))
 	var two *model.Contact
 	err := s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx)
+		im, err := tx.NewContactImporter(ctx, 1000)
 		if err != nil {
 			return err
 		}
@@ -36,7 +36,7 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 		if err := im.Insert(ctx, two); err != nil {
 			return err
 		}
-		return im.Flush(ctx)
+		return im.Finish(ctx)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 	}
 	// A duplicate fails the flush of its batch.
 	err = s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx)
+		im, err := tx.NewContactImporter(ctx, 1000)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 		if err := im.Insert(ctx, mk("ONE@example.com")); err != nil {
 			return err
 		}
-		return im.Flush(ctx)
+		return im.Finish(ctx)
 	})
 	if !errors.Is(err, store.ErrDuplicate) {
 		t.Errorf("duplicate: %v", err)
@@ -86,7 +86,7 @@ func TestContactImporterBatches(t *testing.T) {
 	const n = 64*3 + 5
 	var ids []int64
 	err := s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx)
+		im, err := tx.NewContactImporter(ctx, 1000)
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func TestContactImporterBatches(t *testing.T) {
 			}
 			ids = append(ids, c.ID)
 		}
-		return im.Flush(ctx)
+		return im.Finish(ctx)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestContactImporterRollsBack(t *testing.T) {
 	s, _ := openStore(t)
 	acc := addAccount(t, s, "Acme")
 	err := s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx)
+		im, err := tx.NewContactImporter(ctx, 1000)
 		if err != nil {
 			return err
 		}
@@ -147,6 +147,46 @@ func TestContactImporterRollsBack(t *testing.T) {
 		if n := count(t, s, "SELECT count(*) FROM "+table); n != 0 {
 			t.Errorf("%s has %d rows after a rollback", table, n)
 		}
+	}
+	// The list indexes the import dropped come back with the rollback.
+	if n := count(t, s, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('contacts_order', 'contacts_account_order')`); n != 2 {
+		t.Errorf("%d of the 2 list indexes after a rolled-back import", n)
+	}
+}
+
+// A large import drops the list indexes and rebuilds them, identical, and
+// they serve the listing afterwards.
+func TestContactImporterRebuildsListIndexes(t *testing.T) {
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	indexSQL := func() string {
+		var all string
+		s.DB().QueryRow(`SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ('contacts_order', 'contacts_account_order') ORDER BY name)`).Scan(&all)
+		return all
+	}
+	before := indexSQL()
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		im, err := tx.NewContactImporter(ctx, 300)
+		if err != nil {
+			return err
+		}
+		defer im.Close()
+		for i := range 300 {
+			if err := im.Insert(ctx, newContact(acc.ID, fmt.Sprintf("F%03d", i), fmt.Sprintf("L%03d", 299-i), fmt.Sprintf("a%d@example.com", i))); err != nil {
+				return err
+			}
+		}
+		return im.Finish(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := indexSQL(); after != before || before == "" {
+		t.Errorf("list indexes after the import:\n%s\nwant\n%s", after, before)
+	}
+	cs, total, err := s.Contacts(ctx, store.ContactFilter{AccountID: acc.ID, Limit: 2})
+	if err != nil || total != 300 || len(cs) != 2 || cs[0].LastName != "L000" || cs[1].LastName != "L001" {
+		t.Errorf("first page after the import: %d of %d, %v", len(cs), total, err)
 	}
 }
 

@@ -379,3 +379,24 @@ func copyFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// Contacts written before the search column existed are found by search
+// after the upgrade, accents and case included.
+func TestSearchFindsContactsFromBeforeTheSearchColumn(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "old.db")
+	buildOldDB(t, file, 3) // the schema of v0.1.0, before search_key
+	s, err := store.Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range []string{"élodie", "DUPRÉ", "élodie dupré", "exemple.fr", "boulangerie"} {
+		cs, total, err := s.Contacts(ctx, store.ContactFilter{Query: q, Limit: 10})
+		if err != nil || total != 1 || len(cs) != 1 || cs[0].LastName != "Dupré" {
+			t.Errorf("search %q after upgrade: %d found (%v)", q, total, err)
+		}
+	}
+	if _, total, _ := s.Contacts(ctx, store.ContactFilter{Query: "dupré\x1fÉLODIE", Limit: 10}); total != 0 {
+		t.Error("a search matched across two fields")
+	}
+}
