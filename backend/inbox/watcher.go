@@ -280,16 +280,32 @@ func (w *Watcher) noop(c *imapclient.Client) error {
 	}
 }
 
-// candidates narrows a search to messages that can concern an invitation:
-// they mention Grantbook (In-Reply-To, References, quoted text, a bounced
-// copy) or are sent to a plus address.
+// candidates narrows a search to messages that can concern an invitation,
+// by their headers only: a reply names the invitation in In-Reply-To or
+// References, or goes to the plus address; a bounce is a report or comes
+// from the mail system. Header searches spare the server reading every
+// body (bench/inbox: 4× faster catch-up than a full-text search). A
+// reply stripped of all of these and sent to the plain address with only
+// the code in its text is not seen.
 func candidates() []imap.SearchCriteria {
+	header := func(key, value string) imap.SearchCriteria {
+		return imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: key, Value: value}}}
+	}
 	return []imap.SearchCriteria{
-		{Text: []string{"grantbook"}},
-		{Header: []imap.SearchCriteriaHeaderField{{Key: "To", Value: "+"}}},
-		{Header: []imap.SearchCriteriaHeaderField{{Key: "Cc", Value: "+"}}},
+		header("In-Reply-To", "grantbook"),
+		header("References", "grantbook"),
+		header("To", "+"),
+		header("Cc", "+"),
+		header("Delivered-To", "+"),
+		header("Content-Type", "report"),
+		header("From", "mailer-daemon"),
+		header("From", "postmaster"),
 	}
 }
+
+// CandidateCriteria is the watcher's SEARCH for messages worth reading
+// (benchmarks time it on its own).
+func CandidateCriteria() imap.SearchCriteria { return orAll(candidates()) }
 
 func orAll(cs []imap.SearchCriteria) imap.SearchCriteria {
 	if len(cs) == 1 {
@@ -328,7 +344,7 @@ func (w *Watcher) catchUp(ctx context.Context, c *imapclient.Client, mailbox str
 		}
 		return nil
 	}
-	crit := orAll(candidates())
+	crit := CandidateCriteria()
 	crit.UID = []imap.UIDSet{{imap.UIDRange{Start: imap.UID(last + 1), Stop: imap.UID(top)}}}
 	found, err := c.UIDSearch(&crit, nil).Wait()
 	if err != nil {

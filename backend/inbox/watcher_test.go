@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,16 +88,17 @@ func (p *processor) all() []processed {
 	return slices.Clone(p.seen)
 }
 
-// msg builds a small message; related ones mention Grantbook or use a plus
-// address, as invitation replies do.
-func msg(n int, to, body string) []byte {
+// msg builds a small message; related ones answer an invitation's
+// Message-ID or use a plus address, as invitation replies do.
+func msg(n int, to, body string, extra ...string) []byte {
 	return fmt.Appendf(nil, "From: Sender %d <sender%d@client.test>\r\nTo: %s\r\nSubject: Message %d\r\n"+
-		"Message-ID: <m%d@client.test>\r\nDate: Mon, 04 May 2026 10:00:00 +0000\r\n"+
-		"Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", n, n, to, n, n, body)
+		"Message-ID: <m%d@client.test>\r\nDate: Mon, 04 May 2026 10:00:00 +0000\r\n%s"+
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", n, n, to, n, n, strings.Join(extra, ""), body)
 }
 
 func related(n int) []byte {
-	return msg(n, "owner@example.test", "Yes please.\r\n\r\n> Invitation code: abc\r\n> (sent with Grantbook)")
+	return msg(n, "owner@example.test", "Yes please.\r\n\r\n> Invitation code: abc\r\n> (sent with Grantbook)",
+		"In-Reply-To: <grantbook.abcdefghijklmnopqrstuvwxyz@example.test>\r\n")
 }
 
 func plusAddressed(n int) []byte {
@@ -177,16 +179,24 @@ func TestCatchUpProcessesCandidatesOnly(t *testing.T) {
 	raws := [][]byte{related(1), unrelated(2), plusAddressed(3),
 		msg(4, "x@example.test", "ignore me"),
 		msg(5, "x@example.test\r\nCc: Owner <owner+tok@example.test>", "cc'd to a plus address"),
-		unrelated(6)}
+		unrelated(6),
+		msg(7, "owner@example.test", "--x\r\n", "Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n"),
+		[]byte(strings.Replace(string(msg(8, "owner@example.test", "Your message could not be delivered")),
+			"From: Sender 8 <sender8@client.test>", "From: Mail Delivery System <MAILER-DAEMON@mx.example.test>", 1)),
+		msg(9, "owner@example.test", "Re: it\r\n", "References: <a@b.test> <grantbook.tok@example.test>\r\n"),
+		// Only the body mentions Grantbook: header searches do not see it
+		// (the trade-off documented at candidates).
+		msg(10, "owner@example.test", "Invitation code: abcdefghijklmnopqrstuvwxyz (sent with Grantbook)"),
+		unrelated(11)}
 	for _, r := range raws {
 		srv.Append(r)
 	}
 	p := newProcessor()
 	wt := start(t, srv, p, nil)
 	validity := srv.UIDValidity("INBOX")
-	waitCursor(t, p, validity, 6) // past the unrelated tail
-	if got := p.uids(); !slices.Equal(got, []uint32{1, 3, 5}) {
-		t.Fatalf("processed UIDs %v, want [1 3 5]", got)
+	waitCursor(t, p, validity, 11) // past the unrelated tail
+	if got := p.uids(); !slices.Equal(got, []uint32{1, 3, 5, 7, 8, 9}) {
+		t.Fatalf("processed UIDs %v, want [1 3 5 7 8 9]", got)
 	}
 	for _, s := range p.all() {
 		if s.mailbox != "INBOX" || s.uidValidity != validity || !bytes.Equal(s.raw, raws[s.uid-1]) {
