@@ -709,10 +709,7 @@ test('contacts CSV export and import from the Contacts page', { timeout: 90000 }
     preset: 'billing',
   });
   const probe = await fetch(`${base}/api/accounts/${account.id}/contacts.csv`, { headers: { Authorization: 'Bearer ' + TOKEN } });
-  if (probe.status === 404 || probe.status === 405) {
-    t.skip('this server has no CSV endpoints yet');
-    return;
-  }
+  assert.equal(probe.status, 200, 'the CSV export endpoint answers');
 
   const { context, page, problems } = await newPage();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grantbook-csv-'));
