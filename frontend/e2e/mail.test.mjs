@@ -10,128 +10,32 @@
 //
 // Env: GRANTBOOK_BIN (required) the server binary; CHROMIUM_PATH (default
 // /usr/bin/chromium); E2E_ARTIFACTS (default /tmp) where screenshots go.
+// The server and browser set-up is in harness.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-const BIN = process.env.GRANTBOOK_BIN;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARTIFACTS = process.env.E2E_ARTIFACTS || '/tmp';
-const TOKEN = randomBytes(16).toString('hex');
+import { ARTIFACTS, freePort, launchBrowser, sleep, startServer } from './harness.mjs';
 
 let server;
-let serverLog = '';
-let dataDir;
 let base;
+let TOKEN;
+let api;
 let browser;
 let account;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function api(method, p, body) {
-  const res = await fetch(base + p, {
-    method,
-    headers: { Authorization: 'Bearer ' + TOKEN, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function waitForHealth(timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < end) {
-    if (server.exitCode !== null) {
-      throw new Error(`grantbook exited early with code ${server.exitCode}\n--- server output ---\n${serverLog}`);
-    }
-    try {
-      const res = await fetch(base + '/api/health');
-      if (res.ok) return;
-      last = `status ${res.status}`;
-    } catch (e) {
-      last = String(e?.cause?.code || e);
-    }
-    await sleep(150);
-  }
-  throw new Error(`grantbook did not answer GET /api/health within ${timeoutMs} ms (${last})\n--- server output ---\n${serverLog}`);
-}
-
-function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killTimer = setTimeout(() => server.kill('SIGKILL'), 5000);
-    server.once('exit', () => {
-      clearTimeout(killTimer);
-      resolve();
-    });
-    server.kill('SIGTERM');
-  });
-}
-
 before(async () => {
-  if (!BIN) {
-    throw new Error(
-      'GRANTBOOK_BIN is not set. Build the server first and point the test at it, e.g.\n' +
-        '  (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e',
-    );
-  }
-  if (!fs.existsSync(BIN)) throw new Error(`GRANTBOOK_BIN=${BIN} does not exist`);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantbook-e2e-mail-'));
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    env: { ...process.env, GRANTBOOK_TOKEN: TOKEN, GRANTBOOK_KEYRING: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  server.on('error', (e) => (serverLog += `\nspawn error: ${e.message}\n`));
-  await waitForHealth();
+  server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-e2e-mail-' });
+  ({ base, token: TOKEN, api } = server);
   account = await api('POST', '/api/accounts', { name: 'Mail E2E Ltd' });
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   try {
     await browser?.close();
   } finally {
-    await stopServer();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   }
 });
 

@@ -1,0 +1,164 @@
+// Shared harness for the browser end-to-end tests (*.test.mjs in this
+// directory): the real server binary on a free loopback port with a fresh
+// data dir and a random owner token, plus headless Chromium.
+//
+//   (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
+//
+// Env: GRANTBOOK_BIN (required) the server binary; CHROMIUM_PATH (default
+// /usr/bin/chromium); E2E_ARTIFACTS (default /tmp) where screenshots go.
+//
+// Not a test file: `node --test e2e/` runs only the files that match its test
+// name patterns (*.test.mjs here), and this one does not.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BIN = process.env.GRANTBOOK_BIN;
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const ARTIFACTS = process.env.E2E_ARTIFACTS || '/tmp';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A loopback TCP port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Throws a helpful error when the server binary or Chromium is missing. */
+export function checkEnv() {
+  if (!BIN) {
+    throw new Error(
+      'GRANTBOOK_BIN is not set. Build the server first and point the test at it, e.g.\n' +
+        '  (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e',
+    );
+  }
+  if (!fs.existsSync(BIN)) throw new Error(`GRANTBOOK_BIN=${BIN} does not exist`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
+}
+
+/**
+ * Checks the environment (checkEnv), then starts `grantbook serve` on a free
+ * port with a fresh data dir and a random GRANTBOOK_TOKEN, and waits until
+ * GET /api/health answers. `env` is added to the server's environment;
+ * `dataDirPrefix` names the temporary data dir.
+ *
+ * Returns { base, token, api, stop, dataDir, log }: `api(method, path, body)`
+ * calls the API as the owner and returns the parsed JSON (throwing on a non-2xx
+ * answer); `stop()` stops the server and removes the data dir; `log` is the
+ * server's output so far. If the server does not come up, it is stopped and
+ * its data dir removed before the error is thrown.
+ */
+export async function startServer({ env = {}, dataDirPrefix = 'grantbook-e2e-' } = {}) {
+  checkEnv();
+
+  const token = randomBytes(16).toString('hex');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), dataDirPrefix));
+  let log = '';
+  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    env: { ...process.env, GRANTBOOK_TOKEN: token, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d) => (log += d));
+  proc.stderr.on('data', (d) => (log += d));
+  proc.on('error', (e) => (log += `\nspawn error: ${e.message}\n`));
+
+  async function api(method, p, body) {
+    const res = await fetch(base + p, {
+      method,
+      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async function waitForHealth(timeoutMs = 20000) {
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < end) {
+      if (proc.exitCode !== null) {
+        throw new Error(`grantbook exited early with code ${proc.exitCode}\n--- server output ---\n${log}`);
+      }
+      try {
+        const res = await fetch(base + '/api/health');
+        if (res.ok) return;
+        last = `status ${res.status}`;
+      } catch (e) {
+        last = String(e?.cause?.code || e);
+      }
+      await sleep(150);
+    }
+    throw new Error(`grantbook did not answer GET /api/health within ${timeoutMs} ms (${last})\n--- server output ---\n${log}`);
+  }
+
+  function stopProcess() {
+    // pid is undefined when the spawn itself failed: there is nothing to stop.
+    if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const killTimer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => {
+        clearTimeout(killTimer);
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+  }
+
+  async function stop() {
+    try {
+      await stopProcess();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  try {
+    await waitForHealth();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    base,
+    token,
+    api,
+    stop,
+    dataDir,
+    get log() {
+      return log;
+    },
+  };
+}
+
+/** Headless Chromium (CHROMIUM_PATH) with the flags every e2e test uses. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
