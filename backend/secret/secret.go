@@ -1,7 +1,8 @@
 // Package secret keeps passwords out of the database: in the OS keyring
 // (Keychain, Windows Credential Manager, Secret Service) when there is one,
-// else sealed with AES-GCM under a key file in the data directory that only
-// the user can read. The database holds which of the two, never the secret.
+// else (or on Linux without a session bus) sealed with AES-GCM under a key
+// file in the data directory that only the user can read. The database holds
+// which of the two, never the secret.
 package secret
 
 import (
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/zalando/go-keyring"
@@ -34,7 +36,11 @@ type Vault struct {
 func Open(dataDir string) *Vault {
 	sum := sha256.Sum256([]byte(dataDir))
 	v := &Vault{keyFile: filepath.Join(dataDir, "secret.key"), account: hex.EncodeToString(sum[:8])}
-	if os.Getenv("GRANTBOOK_KEYRING") != "off" {
+	// On Linux the keyring is the Secret Service on the session bus; with no
+	// session bus (a server, a service) asking would start a stray
+	// dbus-daemon, so the key file is used.
+	noBus := runtime.GOOS == "linux" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == ""
+	if os.Getenv("GRANTBOOK_KEYRING") != "off" && !noBus {
 		probe := v.account + ".probe"
 		if err := keyring.Set(service, probe, "ok"); err == nil {
 			keyring.Delete(service, probe)
