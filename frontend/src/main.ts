@@ -6,6 +6,8 @@ import { captureTokenFromUrl } from './lib/api';
 // The contact portal (/portal) never uses the owner's token.
 if (!window.location.pathname.startsWith('/portal')) captureTokenFromUrl();
 
-const app = mount(App, { target: document.getElementById('app')! });
+const target = document.getElementById('app')!;
+target.replaceChildren(); // drop the static shell index.html painted meanwhile
+const app = mount(App, { target });
 
 export default app;
