@@ -11,7 +11,7 @@ import (
 	"grantbook/backend/core"
 )
 
-func openCore(t *testing.T) *core.App {
+func openCore(t testing.TB) *core.App {
 	t.Helper()
 	t.Setenv("GRANTBOOK_KEYRING", "off")
 	a, err := core.Open(context.Background(), t.TempDir())
@@ -22,7 +22,7 @@ func openCore(t *testing.T) *core.App {
 	return a
 }
 
-func contactCount(t *testing.T, a *core.App) int {
+func contactCount(t testing.TB, a *core.App) int {
 	t.Helper()
 	_, n, err := a.Contacts(context.Background(), core.ContactFilter{})
 	if err != nil {
@@ -62,7 +62,8 @@ func TestBackupAndRestore(t *testing.T) {
 	if res.Contacts != 2 || contactCount(t, a) != 2 {
 		t.Errorf("restore reports %d contacts, store has %d; want 2", res.Contacts, contactCount(t, a))
 	}
-	if _, err := os.Stat(res.SafetyCopy); err != nil {
+	safety := filepath.Join(filepath.Dir(liveFile(t, a)), filepath.FromSlash(res.SafetyCopy))
+	if _, err := os.Stat(safety); err != nil {
 		t.Errorf("no safety copy: %v", err)
 	}
 	problems, err := a.IntegrityCheck(ctx)
@@ -79,7 +80,7 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 
 	// The safety copy is itself a valid backup.
-	f, err := os.Open(res.SafetyCopy)
+	f, err := os.Open(safety)
 	if err != nil {
 		t.Fatal(err)
 	}

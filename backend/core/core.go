@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"grantbook/backend/inbox"
@@ -30,6 +31,8 @@ type App struct {
 	inbox  *inbox.Watcher
 	// dataDir holds the database; restores stage and keep safety copies there.
 	dataDir string
+	// restoreMu lets one restore run at a time.
+	restoreMu sync.Mutex
 }
 
 // New builds the core on an open store; secrets go to vault.

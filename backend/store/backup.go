@@ -24,15 +24,11 @@ func (s *Store) BackupTo(ctx context.Context, dest string) error {
 	return copyDB(ctx, s.db, dst)
 }
 
-// RestoreFrom replaces the live database's content with the file's, again
-// through the online backup API, so open handles stay valid.
-func (s *Store) RestoreFrom(ctx context.Context, src string) error {
-	from, err := sql.Open(driverName, "file:"+uriPath(src)+"?mode=ro")
-	if err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	defer from.Close()
-	return copyDB(ctx, from, s.db)
+// ReplaceWith replaces the live database's content with other's through
+// the online backup API: open handles stay valid, and the copy is one
+// write transaction on s, so a failure leaves s as it was.
+func (s *Store) ReplaceWith(ctx context.Context, other *Store) error {
+	return copyDB(ctx, other.db, s.db)
 }
 
 func copyDB(ctx context.Context, from, to *sql.DB) error {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -45,15 +46,7 @@ type Store struct {
 // Open opens (creating if needed) the database file and applies pending
 // migrations.
 func Open(ctx context.Context, file string) (*Store, error) {
-	v := url.Values{}
-	v.Set("_foreign_keys", "on")
-	v.Set("_journal_mode", "WAL")
-	v.Set("_busy_timeout", "10000")
-	v.Set("_synchronous", "NORMAL")
-	// BEGIN IMMEDIATE: a writer takes the lock up front, so two writers wait
-	// for each other instead of failing on upgrade.
-	v.Set("_txlock", "immediate")
-	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+v.Encode())
+	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+dsnParams().Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
@@ -62,11 +55,41 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
 	s := &Store{Q: Q{db}, db: db}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// Create makes a new database file with the migrations up to version only:
+// a restore copies an older backup's rows into it, then migrates forward.
+func Create(ctx context.Context, file string, version int) (*Store, error) {
+	if _, err := os.Stat(file); err == nil {
+		return nil, fmt.Errorf("create %s: the file exists", file)
+	}
+	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+dsnParams().Encode())
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", file, err)
+	}
+	s := &Store{Q: Q{db}, db: db}
+	if err := s.migrate(ctx, version); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func dsnParams() url.Values {
+	v := url.Values{}
+	v.Set("_foreign_keys", "on")
+	v.Set("_journal_mode", "WAL")
+	v.Set("_busy_timeout", "10000")
+	v.Set("_synchronous", "NORMAL")
+	// BEGIN IMMEDIATE: a writer takes the lock up front, so two writers wait
+	// for each other instead of failing on upgrade.
+	v.Set("_txlock", "immediate")
+	return v
 }
 
 // uriPath escapes a file name for a SQLite URI: what SQLite would read as
@@ -110,9 +133,12 @@ type querier interface {
 // Q runs queries on the database or inside a transaction.
 type Q struct{ q querier }
 
-// migrate applies the numbered migrations not yet recorded, each in its own
+// Migrate applies the numbered migrations not yet recorded, each in its own
 // transaction; versions only ever move forward.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, -1) }
+
+// migrate applies the migrations up to version target (all when negative).
+func (s *Store) migrate(ctx context.Context, target int) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -127,7 +153,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if n := len(steps); current > n {
 		return fmt.Errorf("migrate: database is at version %d, this build knows only %d: use a newer Grantbook", current, n)
 	}
-	for _, st := range steps[current:] {
+	if target < 0 || target > len(steps) {
+		target = len(steps)
+	}
+	for _, st := range steps[min(current, target):target] {
 		err := s.Tx(ctx, func(tx *Tx) error {
 			if _, err := tx.q.ExecContext(ctx, st.SQL); err != nil {
 				return err
