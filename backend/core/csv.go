@@ -3,20 +3,16 @@ package core
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
-	"grantbook/backend/store"
 )
 
 // CSVColumns is the header of an exported contact CSV, in order; an import
@@ -108,108 +104,6 @@ func formatCSVExpiry(t time.Time) string {
 		return t.Format("2006-01-02")
 	}
 	return t.Format(time.RFC3339)
-}
-
-// errImportRejected rolls back an import whose rows had errors.
-var errImportRejected = errors.New("import rejected")
-
-// importJob is one import: its progress, guarded by mu.
-type importJob struct {
-	mu       sync.Mutex
-	p        ImportProgress
-	finished time.Time
-}
-
-func (j *importJob) snapshot() ImportProgress {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	p := j.p
-	p.Errors = append([]RowError{}, j.p.Errors...)
-	return p
-}
-
-func (j *importJob) update(fn func(p *ImportProgress)) {
-	j.mu.Lock()
-	fn(&j.p)
-	if j.p.State != ImportRunning && j.finished.IsZero() {
-		j.finished = time.Now()
-	}
-	j.mu.Unlock()
-}
-
-func (j *importJob) rowError(line int, msg string) {
-	j.update(func(p *ImportProgress) {
-		p.ErrorCount++
-		if len(p.Errors) < MaxImportErrors {
-			p.Errors = append(p.Errors, RowError{Line: line, Message: msg})
-		}
-	})
-}
-
-// imports remembers import jobs in memory: a restart forgets them. Finished
-// jobs are dropped after importKeep.
-var imports = struct {
-	mu   sync.Mutex
-	jobs map[string]*importJob
-	// run lets one import write at a time: each holds the write lock for
-	// its whole transaction.
-	run sync.Mutex
-}{jobs: map[string]*importJob{}}
-
-const importKeep = time.Hour
-
-// StartImport checks the account and runs the import of data in the
-// background; ImportStatus reports on it by the returned job id.
-func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (string, error) {
-	if _, err := a.Account(ctx, accountID); err != nil {
-		return "", err
-	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	job := &importJob{p: ImportProgress{ID: hex.EncodeToString(b), AccountID: accountID, State: ImportRunning, Errors: []RowError{}}}
-	imports.mu.Lock()
-	for id, j := range imports.jobs {
-		j.mu.Lock()
-		old := !j.finished.IsZero() && time.Since(j.finished) > importKeep
-		j.mu.Unlock()
-		if old {
-			delete(imports.jobs, id)
-		}
-	}
-	imports.jobs[job.p.ID] = job
-	imports.mu.Unlock()
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		if err := a.runImport(ctx, job, accountID, data); err != nil {
-			a.log.Error("contact import failed", "job", job.p.ID, "account", accountID, "err", err)
-		}
-	}()
-	return job.p.ID, nil
-}
-
-// ImportStatus reports on an import started by StartImport.
-func (a *App) ImportStatus(id string) (ImportProgress, error) {
-	imports.mu.Lock()
-	job, ok := imports.jobs[id]
-	imports.mu.Unlock()
-	if !ok {
-		return ImportProgress{}, &Error{Code: CodeNotFound, Message: "import " + strconv.Quote(id) + " not found (imports are forgotten when Grantbook restarts)"}
-	}
-	return job.snapshot(), nil
-}
-
-// ImportContacts runs an import of data into an account now and returns its
-// outcome. The rows are checked with the rules of CreateContact; when every
-// row is valid they are all added in one transaction with one audit row,
-// otherwise nothing is written and the errors are listed. The error is for
-// failures other than bad rows (the database, a missing account).
-func (a *App) ImportContacts(ctx context.Context, accountID int64, data []byte) (ImportProgress, error) {
-	if _, err := a.Account(ctx, accountID); err != nil {
-		return ImportProgress{}, err
-	}
-	job := &importJob{p: ImportProgress{AccountID: accountID, State: ImportRunning, Errors: []RowError{}}}
-	err := a.runImport(ctx, job, accountID, data)
-	return job.snapshot(), err
 }
 
 // csvColumns maps the header of an import to column positions.
@@ -314,162 +208,6 @@ func scanCSV(data []byte) (csvColumns, int, *RowError) {
 		return nil, 0, &RowError{Line: 2, Message: "the file has a header row but no contacts"}
 	}
 	return cols, total, nil
-}
-
-func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, data []byte) (err error) {
-	defer func() {
-		if err != nil {
-			job.update(func(p *ImportProgress) { p.State, p.Imported = ImportFailed, 0 })
-		}
-	}()
-	cols, total, perr := scanCSV(data)
-	if perr != nil {
-		job.rowError(perr.Line, perr.Message)
-		job.update(func(p *ImportProgress) { p.State = ImportFailed })
-		return nil
-	}
-	job.update(func(p *ImportProgress) { p.Total = total })
-
-	imports.run.Lock()
-	defer imports.run.Unlock()
-	now := a.now().UTC().Truncate(time.Second)
-	// Rows are parsed and checked on one goroutine while the transaction
-	// writes them on another: on two cores the checks cost no time.
-	rows := make(chan []csvRow, 16)
-	stop := make(chan struct{})
-	defer close(stop)
-	go a.checkCSVRows(ctx, accountID, cols, data, now, rows, stop)
-	imported := 0
-	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		existing, err := tx.AccountEmailKeys(ctx, accountID)
-		if err != nil {
-			return err
-		}
-		im, err := tx.NewContactImporter(ctx, total)
-		if err != nil {
-			return err
-		}
-		defer im.Close()
-		seen := make(map[string]int, total)
-		failed := false
-		var firstID int64
-		processed := 0
-		for batch := range rows {
-			for _, row := range batch {
-				if row.fatal != nil {
-					return row.fatal
-				}
-				c, rowErr := row.c, row.err
-				if rowErr == nil {
-					key := store.EmailKey(c.Email)
-					if prev, dup := seen[key]; dup {
-						rowErr = fmt.Errorf("email: %s is also on line %d", c.Email, prev)
-					} else if seen[key] = row.line; existing[key] {
-						rowErr = fmt.Errorf("email: a contact with email %s already exists in this account", c.Email)
-					}
-				}
-				if rowErr == nil && !failed {
-					if err := im.Insert(ctx, c); err != nil {
-						return err // duplicates were ruled out above
-					}
-					if firstID == 0 {
-						firstID = c.ID
-					}
-					imported++
-				}
-				if rowErr != nil {
-					failed = true
-					job.rowError(row.line, rowErr.Error())
-				}
-			}
-			processed += len(batch)
-			job.update(func(p *ImportProgress) { p.Processed = processed })
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if failed {
-			return errImportRejected
-		}
-		if err := im.Finish(ctx); err != nil {
-			return err
-		}
-		e.Action, e.Entity, e.EntityID = "contact.import", "account", accountID
-		e.Summary = fmt.Sprintf("Imported %d %s from CSV", imported, plural(imported, "contact", "contacts"))
-		e.After = map[string]any{"imported": imported, "first_contact_id": firstID, "last_contact_id": firstID + int64(imported) - 1}
-		return nil
-	})
-	if errors.Is(err, errImportRejected) {
-		job.update(func(p *ImportProgress) { p.State = ImportFailed })
-		return nil
-	}
-	if err != nil {
-		job.rowError(0, "the import failed and nothing was written (details are in the log)")
-		return err
-	}
-	job.update(func(p *ImportProgress) { p.State, p.Imported, p.Processed = ImportDone, imported, total })
-	return nil
-}
-
-// csvRow is one checked row: a contact or why not. fatal ends the import.
-type csvRow struct {
-	line  int
-	c     *model.Contact
-	err   error
-	fatal error
-}
-
-// checkCSVRows parses data and checks each row, sending them on in batches
-// until done or stop closes.
-func (a *App) checkCSVRows(ctx context.Context, accountID int64, cols csvColumns, data []byte, now time.Time,
-	out chan<- []csvRow, stop <-chan struct{}) {
-	defer close(out)
-	const size = 256
-	batch := make([]csvRow, 0, size)
-	send := func() bool {
-		select {
-		case out <- batch:
-			batch = make([]csvRow, 0, size)
-			return true
-		case <-stop:
-			return false
-		}
-	}
-	r := newCSVReader(data)
-	if _, err := r.Read(); err != nil { // the header, checked by scanCSV
-		batch = append(batch, csvRow{fatal: err})
-		send()
-		return
-	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil { // scanCSV read the same bytes without error
-			batch = append(batch, csvRow{fatal: err})
-			send()
-			return
-		}
-		if blankRecord(rec) {
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		c, err := a.contactFromCSV(ctx, accountID, cols, rec, len(cols), now)
-		if batch = append(batch, csvRow{line: line, c: c, err: err}); len(batch) == size && !send() {
-			return
-		}
-	}
-	if len(batch) > 0 {
-		send()
-	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // contactFromCSV builds a contact from one row and checks it with the
