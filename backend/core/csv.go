@@ -94,6 +94,26 @@ func contactRecord(c *model.Contact, rec []string) {
 	}
 	copy(rec, []string{c.FirstName, c.LastName, c.Email, c.Phone, c.Company, c.Role, c.AccountType,
 		c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), strings.Join(ids, " "), expires, c.Status})
+	for i := range rec {
+		rec[i] = csvCell(rec[i])
+	}
+}
+
+// csvCell escapes a value for an exported cell. A spreadsheet runs a cell
+// that begins with = + - @ (or a tab or CR before one) as a formula, so
+// such a cell gets a leading ' (shown as text, not as a character). Values
+// that begin with ' get one too, so an import can always take exactly one
+// off again (csvValue): the round trip is lossless.
+func csvCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r'", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// csvValue undoes csvCell: one leading ' is taken off.
+func csvValue(cell string) string {
+	return strings.TrimPrefix(cell, "'")
 }
 
 // formatCSVExpiry writes an expiry so that ParseExpiry reads it back: a
@@ -111,7 +131,7 @@ type csvColumns map[string]int
 
 func (cols csvColumns) get(rec []string, name string) string {
 	if i, ok := cols[name]; ok && i < len(rec) {
-		return rec[i]
+		return csvValue(rec[i])
 	}
 	return ""
 }
