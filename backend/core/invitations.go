@@ -1,14 +1,12 @@
 package core
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
-	"text/template"
 	"time"
 
 	"grantbook/backend/classify"
@@ -125,32 +123,6 @@ func (a *App) prepareContact(ctx context.Context, in ContactInput, status string
 	return c, nil
 }
 
-type invitationFields struct {
-	FirstName, LastName, FromName, AccountName, Access, Note, Expires, Token string
-}
-
-func renderInvitation(t InvitationTemplate, f invitationFields) (InvitationTemplate, error) {
-	var out InvitationTemplate
-	for _, p := range []struct {
-		src string
-		dst *string
-	}{{t.Subject, &out.Subject}, {t.Body, &out.Body}} {
-		tpl, err := template.New("t").Option("missingkey=error").Parse(p.src)
-		if err != nil {
-			return out, err
-		}
-		var buf bytes.Buffer
-		if err := tpl.Execute(&buf, f); err != nil {
-			return out, err
-		}
-		*p.dst = buf.String()
-	}
-	out.Subject = strings.Join(strings.Fields(out.Subject), " ") // one line, always
-	return out, nil
-}
-
-func containsToken(body, token string) bool { return strings.Contains(body, token) }
-
 // queueInvitation composes the invitation email and writes it to the outbox.
 func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invitation, c *model.Contact, st mail.Settings, now time.Time) error {
 	acc, err := tx.Account(ctx, inv.AccountID)
@@ -169,9 +141,15 @@ func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invi
 		FromName: fromName, AccountName: acc.Name, Access: presetLabel(c.Grant.Preset), Note: inv.Note,
 		Expires: inv.ExpiresAt.Format("2 January 2006"), Token: inv.Token})
 	if err != nil {
+		// Saving checks a template; one stored otherwise (an older version,
+		// a restore) may still fail: the built-in one always fits.
+		a.log.Warn("the invitation template cannot be filled in; the built-in one is used", "err", err)
 		filled, err = renderInvitation(DefaultTemplate, invitationFields{FirstName: c.FirstName, FromName: fromName,
 			AccountName: acc.Name, Access: presetLabel(c.Grant.Preset), Note: inv.Note,
 			Expires: inv.ExpiresAt.Format("2 January 2006"), Token: inv.Token})
+		if errors.Is(err, errTooLarge) {
+			return invalid("message", "the invitation email would be larger than %d KiB: shorten the personal message or the sender name", MaxRendered>>10)
+		}
 		if err != nil {
 			return err
 		}

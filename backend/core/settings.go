@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"text/template"
 
 	"grantbook/backend/mail"
 	"grantbook/backend/model"
@@ -197,24 +196,15 @@ func (a *App) Template(ctx context.Context) (InvitationTemplate, error) {
 }
 
 // PutTemplate checks and saves the invitation template. It must keep the
-// invitation code: replies are matched by it when other clues are lost.
+// invitation code (replies are matched by it when other clues are lost),
+// and fill in within MaxRendered.
 func (a *App) PutTemplate(ctx context.Context, t InvitationTemplate) (InvitationTemplate, error) {
-	if _, err := template.New("s").Parse(t.Subject); err != nil {
-		return t, invalid("subject", "the subject template does not parse: %v", err)
-	}
-	if _, err := template.New("b").Parse(t.Body); err != nil {
-		return t, invalid("body", "the body template does not parse: %v", err)
-	}
-	sample, err := renderInvitation(t, invitationFields{Token: "sampletoken", FirstName: "Ada", FromName: "Owner", AccountName: "Acme", Access: "Billing", Expires: "1 January 2030"})
-	if err != nil {
-		return t, invalid("body", "the template cannot be filled in: %v", err)
-	}
-	if !containsToken(sample.Body, "sampletoken") {
-		return t, invalid("body", "the body must keep {{.Token}}: replies are matched by the invitation code")
+	if err := checkTemplate(t); err != nil {
+		return t, err
 	}
 	before, _ := a.Template(ctx)
 	raw, _ := json.Marshal(t)
-	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		e.Action, e.Entity, e.Summary, e.Before, e.After = "settings.template", "settings", "Changed the invitation email", before, t
 		return tx.PutSetting(ctx, keyTemplate, string(raw))
 	})

@@ -1,0 +1,74 @@
+package core_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"grantbook/backend/core"
+	"grantbook/backend/store"
+)
+
+// A template is refused at save time when its filled-in text could pass
+// 64 KiB, or when it could run without bound.
+func TestTemplateOutputIsBounded(t *testing.T) {
+	r := newInvRig(t, true, true)
+	for name, body := range map[string]string{
+		"repeats the note":   strings.Repeat("{{.Note}}", 40) + "{{.Token}}",
+		"long text":          strings.Repeat("x", 70<<10) + "{{.Token}}",
+		"loops":              "{{range 100000000}}{{end}}{{.Token}}",
+		"loops with output":  "{{range 100000000}}xxxxxxxx{{end}}{{.Token}}",
+		"recurses":           `{{define "a"}}aa{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}{{.Token}}`,
+		"printf with width":  `{{printf "%0900000d" 1}}{{.Token}}`,
+		"only in else":       "{{if .Note}}{{.Token}}{{else}}" + strings.Repeat("{{.FirstName}}", 400) + "{{.Token}}{{end}}",
+		"subject is checked": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			tpl := core.InvitationTemplate{Subject: "Hello", Body: body}
+			if body == "" {
+				tpl = core.InvitationTemplate{Subject: strings.Repeat("{{.Note}}", 40), Body: "{{.Token}}"}
+			}
+			_, err := r.app.PutTemplate(invCtx, tpl)
+			e, ok := core.AsError(err)
+			if !ok || e.Code != core.CodeInvalid {
+				t.Fatalf("PutTemplate: %v, want a refusal", err)
+			}
+		})
+	}
+	// A template well inside the bound is kept.
+	ok := core.InvitationTemplate{Subject: "Access to {{.AccountName}}", Body: strings.Repeat("{{.Note}}", 3) + " {{.Token}}"}
+	if _, err := r.app.PutTemplate(invCtx, ok); err != nil {
+		t.Fatalf("PutTemplate: %v", err)
+	}
+}
+
+// A stored template that cannot be filled in within the bound (saved by an
+// older version, or restored) never makes a huge mail: the invitation goes
+// out with the built-in template.
+func TestOversizedStoredTemplateFallsBackAtSendTime(t *testing.T) {
+	r := newInvRig(t, true, true)
+	raw, _ := json.Marshal(core.InvitationTemplate{Subject: "Hi", Body: strings.Repeat("{{.Note}}", 40) + "{{.Token}}"})
+	err := r.app.Store().Tx(invCtx, func(tx *store.Tx) error {
+		return tx.PutSetting(invCtx, "mail.invitation_template", string(raw))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := r.input("Ada", "Lovelace", "ada@"+invInviteeAt)
+	in.Note = strings.Repeat("n", 2000)
+	inv, err := r.app.Invite(invCtx, in)
+	if err != nil {
+		t.Fatalf("Invite: %v", err)
+	}
+	var mail []byte
+	if err := r.app.Store().DB().QueryRow(`SELECT raw FROM outbox WHERE message_id = ?`, inv.MessageID).Scan(&mail); err != nil {
+		t.Fatal(err)
+	}
+	if len(mail) > 32<<10 {
+		t.Errorf("the invitation mail is %d bytes", len(mail))
+	}
+	if !bytes.Contains(mail, []byte("To accept, simply reply")) || !bytes.Contains(mail, []byte(inv.Token)) {
+		t.Errorf("the mail is not the built-in invitation with the code:\n%.600s", mail)
+	}
+}
