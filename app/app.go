@@ -84,20 +84,33 @@ func (a *App) Request(method, path, body string) Response {
 	return Response{Status: w.Code, Body: w.Body.String()}
 }
 
-// startup runs the background mail work for the window's lifetime and
-// forwards changes to the page as Wails events.
-// Unlock opens the app with the owner passphrase.
-func (a *App) Unlock(passphrase string) bool {
-	ok, err := a.core.CheckPassphrase(a.context(), passphrase)
+// Unlock opens the app with the owner passphrase: false when it is wrong.
+// After several wrong ones core refuses attempts for a while; the error
+// then says how long to wait.
+func (a *App) Unlock(passphrase string) (bool, error) {
+	err := a.core.Unlock(a.context(), passphrase)
+	if e, ok := core.AsError(err); ok && e.Code == core.CodeInvalid {
+		return false, nil
+	}
+	if e, ok := core.AsError(err); ok {
+		return false, errors.New(sentence(e.Message))
+	}
 	if err != nil {
 		a.log.Error("unlock", "err", err)
+		return false, errors.New("the passphrase could not be checked")
 	}
-	if ok {
-		a.mu.Lock()
-		a.unlocked = true
-		a.mu.Unlock()
+	a.mu.Lock()
+	a.unlocked = true
+	a.mu.Unlock()
+	return true, nil
+}
+
+// sentence capitalises a core message for the lock screen.
+func sentence(s string) string {
+	if s == "" {
+		return s
 	}
-	return ok
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 // Lock closes the app until the passphrase is given again.
@@ -161,6 +174,8 @@ func (a *App) RestoreBackup() (*core.RestoreResult, error) {
 	return a.core.Restore(a.ctx, f)
 }
 
+// startup runs the background mail work for the window's lifetime and
+// forwards changes to the page as Wails events.
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.core.Start(ctx)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"grantbook/backend/core"
 )
@@ -66,14 +67,14 @@ func TestPassphraseLocksTheWindow(t *testing.T) {
 	if _, err := a.ExportBackup(); err == nil {
 		t.Error("export while locked worked")
 	}
-	if a.Unlock("wrong horse") {
-		t.Fatal("a wrong passphrase unlocked")
+	if ok, err := a.Unlock("wrong horse"); ok || err != nil {
+		t.Fatalf("a wrong passphrase: %v %v", ok, err)
 	}
 	if res := a.Request("GET", "/api/accounts", ""); res.Status != http.StatusLocked {
 		t.Errorf("after a wrong passphrase: %d", res.Status)
 	}
-	if !a.Unlock("correct horse") {
-		t.Fatal("the right passphrase did not unlock")
+	if ok, err := a.Unlock("correct horse"); !ok || err != nil {
+		t.Fatalf("the right passphrase did not unlock: %v", err)
 	}
 	if res := a.Request("GET", "/api/accounts", ""); res.Status != http.StatusOK {
 		t.Errorf("after unlocking: %d %s", res.Status, res.Body)
@@ -82,5 +83,33 @@ func TestPassphraseLocksTheWindow(t *testing.T) {
 	// A new window on the same data starts locked.
 	if res := New(c).Request("GET", "/api/accounts", ""); res.Status != http.StatusLocked {
 		t.Errorf("a fresh window: %d", res.Status)
+	}
+}
+
+// Wrong passphrases are limited in core: after a few, the window refuses
+// attempts for a growing time, says how long, and never sleeps.
+func TestUnlockAttemptsAreLimited(t *testing.T) {
+	a, c := newApp(t)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	c.SetClock(func() time.Time { return now })
+	if res := a.Request("PUT", "/api/lock", `{"current":"","passphrase":"correct horse"}`); res.Status != http.StatusOK {
+		t.Fatalf("set passphrase: %d %s", res.Status, res.Body)
+	}
+	a.Lock()
+	for range 4 {
+		if ok, err := a.Unlock("wrong horse"); ok || err != nil {
+			t.Fatalf("wrong passphrase: %v %v", ok, err)
+		}
+	}
+	ok, err := a.Unlock("correct horse")
+	if ok || err == nil || err.Error() != "Too many wrong passphrases: try again in 1 second." {
+		t.Fatalf("right passphrase right after 4 wrong ones: %v %v", ok, err)
+	}
+	if res := a.Request("GET", "/api/accounts", ""); res.Status != http.StatusLocked {
+		t.Errorf("still locked: %d", res.Status)
+	}
+	now = now.Add(time.Second)
+	if ok, err := a.Unlock("correct horse"); !ok || err != nil {
+		t.Fatalf("after the wait: %v %v", ok, err)
 	}
 }

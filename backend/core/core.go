@@ -33,6 +33,8 @@ type App struct {
 	dataDir string
 	// restoreMu lets one restore run at a time.
 	restoreMu sync.Mutex
+	// pass limits wrong owner passphrases.
+	pass passGuard
 }
 
 // New builds the core on an open store; secrets go to vault.

@@ -11,6 +11,7 @@ const (
 	CodeUnknownPermission = "unknown_permission"
 	CodeNotFound          = "not_found"
 	CodeConflict          = "conflict"
+	CodeRateLimited       = "rate_limited"
 )
 
 // Error is a failure the user can act on: bad input, a missing record, a
@@ -19,6 +20,8 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// RetryAfter is, for rate_limited, how many seconds to wait.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 func (e *Error) Error() string {

@@ -51,10 +51,15 @@ func (a *App) CheckPassphrase(ctx context.Context, pass string) (bool, error) {
 }
 
 // SetPassphrase sets, changes or (with next empty) removes the owner
-// passphrase; the current one is required when one is set.
+// passphrase; the current one is required when one is set, and wrong
+// ones count towards the limit of Unlock.
 func (a *App) SetPassphrase(ctx context.Context, current, next string) error {
-	ok, err := a.CheckPassphrase(ctx, current)
+	// The current passphrase is a guess like any other.
+	ok, err := a.pass.check(a.now(), func() (bool, error) { return a.CheckPassphrase(ctx, current) })
 	if err != nil {
+		if e, ok := AsError(err); ok && e.Code == CodeRateLimited {
+			e.Field = "current"
+		}
 		return err
 	}
 	if !ok {
