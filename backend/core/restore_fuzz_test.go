@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"grantbook/backend/core"
+	"grantbook/backend/store/storetest"
 )
 
 // FuzzRestore feeds mutated backups to Restore: each is refused as an
@@ -19,7 +20,7 @@ import (
 func FuzzRestore(f *testing.F) {
 	a, good := seeded(f)
 	// Small pages make small seeds, which the fuzzer mutates far faster.
-	good = craft(f, good, `PRAGMA page_size = 512`, `VACUUM`)
+	good = storetest.Edit(f, good, `PRAGMA page_size = 512`, `VACUUM`)
 	f.Add(good)
 	for _, q := range []string{
 		`CREATE TRIGGER t AFTER INSERT ON signin_codes BEGIN UPDATE signin_codes SET code_hash = X'00' WHERE id = NEW.id; END`,
@@ -30,7 +31,7 @@ func FuzzRestore(f *testing.F) {
 		`INSERT INTO schema_migrations VALUES (999)`,
 		`PRAGMA ignore_check_constraints = ON; UPDATE contacts SET status = 'god'`,
 	} {
-		f.Add(craft(f, good, q))
+		f.Add(storetest.Edit(f, good, q))
 	}
 	f.Add([]byte("SQLite format 3\x00"))
 	want := freshSchema(f)

@@ -18,6 +18,7 @@ import (
 
 	"grantbook/backend/core"
 	"grantbook/backend/store"
+	"grantbook/backend/store/storetest"
 )
 
 // seeded is a core with two contacts and a backup of that state.
@@ -39,33 +40,6 @@ func seeded(t testing.TB) (*core.App, []byte) {
 		t.Fatal(err)
 	}
 	return a, b.Bytes()
-}
-
-// craft applies SQL to a copy of a backup, the way an attacker edits one.
-func craft(t testing.TB, backup []byte, stmts ...string) []byte {
-	t.Helper()
-	file := filepath.Join(t.TempDir(), "crafted.db")
-	if err := os.WriteFile(file, backup, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
-			db.Close()
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // liveFile is the live database's file name.
@@ -156,15 +130,15 @@ func TestRestoreRefusesObjectsTheMigrationsDoNotCreate(t *testing.T) {
 		file []byte
 		says string
 	}{
-		{"trigger: 000000 signs in as anyone", craft(t, good, anyCode), `trigger "signin_any"`},
-		{"trigger: suspensions undone", craft(t, good, undoSuspend), `trigger "stay_active"`},
-		{"view", craft(t, good, `CREATE VIEW everyone AS SELECT * FROM contacts`), `view "everyone"`},
-		{"extra index", craft(t, good, `CREATE INDEX contacts_phone ON contacts(phone)`), `an index "contacts_phone"`},
-		{"extra table", craft(t, good, `CREATE TABLE loot (x)`), `table "loot"`},
-		{"missing table", craft(t, good, `DROP TABLE audit_log`), `audit_log`},
-		{"changed table", craft(t, good, `ALTER TABLE contacts ADD COLUMN evil TEXT`), `table "contacts"`},
-		{"newer migration", craft(t, good, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d)`, len(migrations)+1)), "newer"},
-		{"no migrations", craft(t, good, `DELETE FROM schema_migrations`), "not a Grantbook backup"},
+		{"trigger: 000000 signs in as anyone", storetest.Edit(t, good, anyCode), `trigger "signin_any"`},
+		{"trigger: suspensions undone", storetest.Edit(t, good, undoSuspend), `trigger "stay_active"`},
+		{"view", storetest.Edit(t, good, `CREATE VIEW everyone AS SELECT * FROM contacts`), `view "everyone"`},
+		{"extra index", storetest.Edit(t, good, `CREATE INDEX contacts_phone ON contacts(phone)`), `an index "contacts_phone"`},
+		{"extra table", storetest.Edit(t, good, `CREATE TABLE loot (x)`), `table "loot"`},
+		{"missing table", storetest.Edit(t, good, `DROP TABLE audit_log`), `audit_log`},
+		{"changed table", storetest.Edit(t, good, `ALTER TABLE contacts ADD COLUMN evil TEXT`), `table "contacts"`},
+		{"newer migration", storetest.Edit(t, good, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d)`, len(migrations)+1)), "newer"},
+		{"no migrations", storetest.Edit(t, good, `DELETE FROM schema_migrations`), "not a Grantbook backup"},
 		{"garbage after the header", append([]byte("SQLite format 3\x00"), garbage...), ""},
 		{"garbage", garbage, "not a SQLite database"},
 	} {
@@ -199,7 +173,7 @@ func TestRestoreRefusesObjectsTheMigrationsDoNotCreate(t *testing.T) {
 func TestRestoredDatabaseHasOnlyTheMigrationsSchema(t *testing.T) {
 	ctx := context.Background()
 	a, good := seeded(t)
-	withStats := craft(t, good, `ANALYZE`)
+	withStats := storetest.Edit(t, good, `ANALYZE`)
 	for name, file := range map[string][]byte{"backup": good, "backup with statistics": withStats} {
 		res, err := a.Restore(ctx, bytes.NewReader(file))
 		if err != nil {
@@ -268,7 +242,7 @@ func TestRestoreRefusesRowsThatBreakTheSchema(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := fingerprint(t, a)
-			_, err := a.Restore(ctx, bytes.NewReader(craft(t, good, tc.stmts...)))
+			_, err := a.Restore(ctx, bytes.NewReader(storetest.Edit(t, good, tc.stmts...)))
 			e, ok := core.AsError(err)
 			if !ok || e.Code != core.CodeInvalid {
 				t.Fatalf("restore: %v, want a refusal", err)
@@ -288,7 +262,7 @@ func TestRestoreRefusesRowsThatBreakTheSchema(t *testing.T) {
 func TestConcurrentRestores(t *testing.T) {
 	ctx := context.Background()
 	a, two := seeded(t)
-	one := craft(t, two, `PRAGMA foreign_keys = ON`, `DELETE FROM contacts WHERE id = 2`)
+	one := storetest.Edit(t, two, `PRAGMA foreign_keys = ON`, `DELETE FROM contacts WHERE id = 2`)
 	const n = 6
 	var wg sync.WaitGroup
 	results := make([]*core.RestoreResult, n)

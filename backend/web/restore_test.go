@@ -2,13 +2,12 @@ package web_test
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	_ "github.com/mattn/go-sqlite3" // plain "sqlite3": crafts hostile backups
+	"grantbook/backend/store/storetest"
 )
 
 // dbFile is the live database's file name.
@@ -36,30 +35,6 @@ func (e *env) dbHash() [32]byte {
 	return sha256.Sum256(all)
 }
 
-// editBackup applies SQL to a copy of a backup.
-func editBackup(t *testing.T, backup []byte, stmts ...string) []byte {
-	t.Helper()
-	file := filepath.Join(t.TempDir(), "edited.db")
-	if err := os.WriteFile(file, backup, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // POST /api/restore refuses a hostile or foreign file with 422 and a
 // reason, changes nothing, and no reply names a path on the machine.
 func TestRestoreOverHTTP(t *testing.T) {
@@ -68,9 +43,9 @@ func TestRestoreOverHTTP(t *testing.T) {
 	backup := e.ok(200, "GET", "/api/backup", nil).body
 	dataDir := filepath.Dir(e.dbFile())
 	for name, file := range map[string][]byte{
-		"trigger":      editBackup(t, backup, `CREATE TRIGGER t AFTER UPDATE ON contacts BEGIN SELECT 1; END`),
-		"view":         editBackup(t, backup, `CREATE VIEW v AS SELECT * FROM accounts`),
-		"wrong schema": editBackup(t, backup, `DROP TABLE audit_log`),
+		"trigger":      storetest.Edit(t, backup, `CREATE TRIGGER t AFTER UPDATE ON contacts BEGIN SELECT 1; END`),
+		"view":         storetest.Edit(t, backup, `CREATE VIEW v AS SELECT * FROM accounts`),
+		"wrong schema": storetest.Edit(t, backup, `DROP TABLE audit_log`),
 		"garbage":      append([]byte("SQLite format 3\x00"), strings.Repeat("garbage!", 1000)...),
 	} {
 		t.Run(name, func(t *testing.T) {
