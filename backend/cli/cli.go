@@ -32,13 +32,14 @@ const usage = `Grantbook: decide who may act on your client accounts, and how fa
 
 Usage:
   grantbook [--data-dir DIR]            open the desktop window
-  grantbook serve [--addr HOST:PORT] [--data-dir DIR]
+  grantbook serve [--addr HOST:PORT] [--data-dir DIR] [--new-token]
                                         serve the app and its JSON API to a browser
   grantbook version                     print the version
 
 The data directory defaults to the user's config directory; GRANTBOOK_DATA_DIR
-overrides it. serve reads its access token from GRANTBOOK_TOKEN, else makes one
-and prints it with the URL.
+overrides it. serve prints its URL with the owner's access token: the token
+from GRANTBOOK_TOKEN, else the one kept in the data directory (made on first
+start; --new-token replaces it). "grantbook serve -h" lists every option.
 `
 
 // Main runs the command line and returns the exit code.
@@ -114,6 +115,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	cert := fl.String("tls-cert", "", "TLS certificate file (PEM), needed to listen beyond this computer")
 	key := fl.String("tls-key", "", "TLS private key file (PEM)")
 	insecure := fl.Bool("insecure-remote", false, "listen beyond this computer without TLS (only behind a TLS proxy)")
+	newToken := fl.Bool("new-token", false, "replace the stored access token: links with the old one stop working")
 	dir := dataDirFlag(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -128,25 +130,31 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	if err := checkAddr(*addr, tlsOn, *insecure); err != nil {
 		return err
 	}
+	envToken := os.Getenv("GRANTBOOK_TOKEN")
+	if *newToken && envToken != "" {
+		return errors.New("serve: --new-token: the access token comes from GRANTBOOK_TOKEN; change it there, or unset it to use a stored one")
+	}
 	app, err := openCore(*dir)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 
-	token := os.Getenv("GRANTBOOK_TOKEN")
-	if token == "" {
-		token = web.NewToken()
+	token, err := ownerToken(app, envToken, *newToken)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	app.SetLogger(log)
 	srv := &http.Server{
-		Handler:           web.NewServer(web.NewAPI(app, log), assets, token),
+		Handler:           web.NewServerWithToken(web.NewAPI(app, log), assets, token),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -155,11 +163,8 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	if tlsOn {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "Grantbook %s is serving on %s://%s/#token=%s\n", version.Version, scheme, ln.Addr(), token)
-	fmt.Fprintf(stdout, "Contacts sign in at %s://%s/portal\n", scheme, ln.Addr())
+	printURLs(stdout, scheme+"://"+ln.Addr().String(), token, app)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	app.Start(ctx)
 	errc := make(chan error, 1)
 	go func() {
@@ -169,14 +174,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shut)
+	return waitThenShutdown(ctx, errc, srv)
 }
 
 // checkAddr refuses to expose plain HTTP beyond loopback unless asked to.

@@ -28,5 +28,8 @@ func Open(ctx context.Context, dataDir string) (*App, error) {
 	return a, nil
 }
 
+// DataDir is the folder that holds the database and the other files.
+func (a *App) DataDir() string { return a.dataDir }
+
 // Close closes the database.
 func (a *App) Close() error { return a.store.Close() }

@@ -29,6 +29,8 @@ type API struct {
 	app *core.App
 	mux *http.ServeMux
 	log *slog.Logger
+	// owner is serve's token (nil in the desktop window, which needs none).
+	owner *OwnerToken
 
 	signinLimit *limiter // code requests per client address
 	verifyLimit *limiter // code guesses per client address
@@ -93,7 +95,7 @@ type Route struct {
 }
 
 func (a *API) routes() []Route {
-	return append(a.coreRoutes(), a.csvRoutes()...)
+	return append(append(a.coreRoutes(), a.csvRoutes()...), a.tokenRoutes()...)
 }
 
 func (a *API) coreRoutes() []Route {

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -16,17 +13,24 @@ import (
 // and the frontend files.
 type Server struct {
 	api    *API
-	token  []byte
+	owner  *OwnerToken
 	public map[string]bool // "METHOD pattern" of routes open without the owner's token
 	static http.Handler
 	// failures counts wrong owner tokens per client address.
 	failures *limiter
 }
 
-// NewServer wraps api with token auth and serves the frontend from assets
-// (an fs whose root holds index.html).
+// NewServer wraps api with a fixed token and serves the frontend from
+// assets (an fs whose root holds index.html).
 func NewServer(api *API, assets fs.FS, token string) *Server {
-	s := &Server{api: api, token: []byte(token), public: map[string]bool{}, failures: newLimiter(20, time.Minute)}
+	return NewServerWithToken(api, assets, FixedToken(token))
+}
+
+// NewServerWithToken is NewServer with an owner token that may be stored
+// and rotated. The API gets it too, for its token routes.
+func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken) *Server {
+	api.owner = owner
+	s := &Server{api: api, owner: owner, public: map[string]bool{}, failures: newLimiter(20, time.Minute)}
 	for _, r := range api.Routes() {
 		if r.Auth != Owner {
 			s.public[r.Pattern] = true
@@ -34,13 +38,6 @@ func NewServer(api *API, assets fs.FS, token string) *Server {
 	}
 	s.static = spa(assets)
 	return s
-}
-
-// NewToken makes a random bearer token.
-func NewToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +64,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) authorized(r *http.Request) bool {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && len(s.token) > 0 && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), s.token) == 1
+	return ok && s.owner.matches(strings.TrimSpace(got))
 }
 
 // spa serves files from assets and index.html for any other path, so the
