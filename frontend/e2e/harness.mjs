@@ -52,7 +52,9 @@ export function checkEnv() {
  * Checks the environment (checkEnv), then starts `grantbook serve` on a free
  * port with a fresh data dir and a random GRANTBOOK_TOKEN, and waits until
  * GET /api/health answers. `env` is added to the server's environment;
- * `dataDirPrefix` names the temporary data dir.
+ * `dataDirPrefix` names the temporary data dir. With `storedToken` the
+ * server uses the token it keeps in the data dir (read from its printed
+ * URL); `dataDir` reuses a folder (a restart) and `args` go to serve.
  *
  * Returns { base, token, api, stop, dataDir, log }: `api(method, path, body)`
  * calls the API as the owner and returns the parsed JSON (throwing on a non-2xx
@@ -60,15 +62,16 @@ export function checkEnv() {
  * server's output so far. If the server does not come up, it is stopped and
  * its data dir removed before the error is thrown.
  */
-export async function startServer({ env = {}, dataDirPrefix = 'grantbook-e2e-' } = {}) {
+export async function startServer({ env = {}, dataDirPrefix = 'grantbook-e2e-', storedToken = false, dataDir: reuse, args = [] } = {}) {
   checkEnv();
 
-  const token = randomBytes(16).toString('hex');
+  // An empty GRANTBOOK_TOKEN counts as unset.
+  let token = storedToken ? '' : randomBytes(16).toString('hex');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), dataDirPrefix));
+  const dataDir = reuse || fs.mkdtempSync(path.join(os.tmpdir(), dataDirPrefix));
   let log = '';
-  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const proc = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
     env: { ...process.env, GRANTBOOK_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -119,16 +122,17 @@ export async function startServer({ env = {}, dataDirPrefix = 'grantbook-e2e-' }
     });
   }
 
-  async function stop() {
+  async function stop({ keepData = false } = {}) {
     try {
       await stopProcess();
     } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
 
   try {
     await waitForHealth();
+    if (storedToken) token = await printedToken(() => log);
   } catch (err) {
     await stop();
     throw err;
@@ -136,7 +140,12 @@ export async function startServer({ env = {}, dataDirPrefix = 'grantbook-e2e-' }
 
   return {
     base,
-    token,
+    get token() {
+      return token;
+    },
+    setToken(t) {
+      token = t;
+    },
     api,
     stop,
     dataDir,
@@ -144,6 +153,17 @@ export async function startServer({ env = {}, dataDirPrefix = 'grantbook-e2e-' }
       return log;
     },
   };
+}
+
+/** The token in the URL serve printed; its output may trail its answers. */
+async function printedToken(log, timeoutMs = 5000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const m = /serving on \S+\/#token=(\S+)/.exec(log());
+    if (m) return m[1];
+    if (Date.now() > end) throw new Error(`grantbook printed no URL with a token\n--- server output ---\n${log()}`);
+    await sleep(20);
+  }
 }
 
 /** Headless Chromium (CHROMIUM_PATH) with the flags every e2e test uses. */
