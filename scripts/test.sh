@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs every Grantbook test: Go unit tests (real SQLite files,
-# in-process IMAP/SMTP servers), the mail integration test against a real
-# Dovecot, the browser end-to-end tests in Chromium, and the desktop smoke
-# test of the real window under Xvfb. Screenshots and logs go to
-# test-artifacts/.
+# in-process IMAP/SMTP servers), serve --domain against Pebble, the mail
+# integration test against a real Dovecot, the browser end-to-end tests in
+# Chromium, and the desktop smoke test of the real window under Xvfb.
+# Screenshots and logs go to test-artifacts/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,8 +32,10 @@ step() {
 }
 
 frontend_build() { (cd frontend && npm run --silent build && npm run --silent check); }
-go_vet() { go vet ./... && go vet -tags integration ./tests/integration/ && test -z "$(gofmt -l app backend tests main.go)"; }
+go_vet() { go vet ./... && go vet -tags integration ./tests/integration/ && go vet -tags acme ./backend/cli/ && test -z "$(gofmt -l app backend bench tests main.go)"; }
 go_unit() { go test -count=1 ./...; }
+# serve --domain against Pebble (built from the Go module proxy) on loopback.
+acme_pebble() { go test -count=1 -tags acme -run ACME ./backend/cli/; }
 app_build() { scripts/build.sh; }
 mail_integration() { tests/integration/run.sh; }
 browser_e2e() { (cd frontend && GRANTBOOK_BIN="$root/build/bin/grantbook" E2E_ARTIFACTS="$artifacts" npm run --silent test:e2e); }
@@ -43,6 +45,7 @@ installers() { scripts/dist.sh && DEB_TEST_ROOT=clean tests/dist/deb-test.sh "" 
 step "frontend build and type check" frontend_build
 step "go vet and gofmt" go_vet
 step "go unit tests" go_unit
+step "automatic HTTPS (Pebble)" acme_pebble
 step "app build (wails)" app_build
 step "mail integration (Dovecot)" mail_integration
 step "browser end-to-end (Chromium)" browser_e2e

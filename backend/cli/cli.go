@@ -34,6 +34,9 @@ Usage:
   grantbook [--data-dir DIR]            open the desktop window
   grantbook serve [--addr HOST:PORT] [--data-dir DIR] [--new-token]
                                         serve the app and its JSON API to a browser
+  grantbook serve --domain NAME [--acme-email ADDR] [--data-dir DIR]
+                                        the same on NAME over HTTPS (ports 443 and 80),
+                                        with a certificate from Let's Encrypt
   grantbook version                     print the version
 
 The data directory defaults to the user's config directory; GRANTBOOK_DATA_DIR
@@ -116,6 +119,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	key := fl.String("tls-key", "", "TLS private key file (PEM)")
 	insecure := fl.Bool("insecure-remote", false, "listen beyond this computer without TLS (only behind a TLS proxy)")
 	newToken := fl.Bool("new-token", false, "replace the stored access token: links with the old one stop working")
+	domains := addDomainFlags(fl)
 	dir := dataDirFlag(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -123,12 +127,17 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	if fl.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fl.Arg(0))
 	}
+	if err := domains.check(fl); err != nil {
+		return err
+	}
 	if (*cert == "") != (*key == "") {
 		return errors.New("serve: --tls-cert and --tls-key go together")
 	}
 	tlsOn := *cert != ""
-	if err := checkAddr(*addr, tlsOn, *insecure); err != nil {
-		return err
+	if !domains.on() {
+		if err := checkAddr(*addr, tlsOn, *insecure); err != nil {
+			return err
+		}
 	}
 	envToken := os.Getenv("GRANTBOOK_TOKEN")
 	if *newToken && envToken != "" {
@@ -155,6 +164,9 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if domains.on() {
+		return serveDomains(ctx, app, srv, domains, token, log, stdout)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
