@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Grantbook's benchmarks one after the other and prints every figure.
-# Usage: bench/run.sh [evaluate|casbin|store|inbox|outbox|desktop|faults]...  (default: all)
+# Usage: bench/run.sh [evaluate|casbin|store|inbox|outbox|acme|desktop|faults]...  (default: all)
 # Bounded in time (a few minutes in all at the default sizes) and loopback
 # only. inbox needs root and Dovecot (scripts/setup.sh installs it); store
 # needs the sqlite3 shell.
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(evaluate casbin store inbox outbox desktop faults)
+[ ${#parts[@]} -gt 0 ] || parts=(evaluate casbin store inbox outbox acme desktop faults)
 for p in "${parts[@]}"; do
 	echo "=== $p"
 	case $p in
@@ -17,6 +17,7 @@ for p in "${parts[@]}"; do
 	store) go run ./bench/store ;;
 	inbox) bench/inbox.sh ;;
 	outbox) go run ./bench/outbox ;;
+	acme) go run ./bench/acme ;;
 	desktop) bench/desktop.sh ;;
 	faults) bench/faults.sh ;;
 	*) echo "unknown benchmark $p" >&2; exit 2 ;;
