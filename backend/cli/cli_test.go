@@ -152,11 +152,7 @@ func TestBadArguments(t *testing.T) {
 }
 
 func TestServeRefusesPlainHTTPBeyondLoopback(t *testing.T) {
-	t.Setenv("GRANTBOOK_KEYRING", "off")
-	for _, tc := range []struct {
-		args []string
-		msg  string
-	}{
+	checkRefused(t, []refusal{
 		{[]string{"--addr", "0.0.0.0:0"}, "refusing to listen"},
 		{[]string{"--addr", ":0"}, "refusing to listen"},
 		{[]string{"--addr", "[::]:0"}, "refusing to listen"},
@@ -164,20 +160,7 @@ func TestServeRefusesPlainHTTPBeyondLoopback(t *testing.T) {
 		{[]string{"--addr", "no-port"}, "--addr"},
 		{[]string{"--tls-cert", "cert.pem"}, "--tls-cert and --tls-key go together"},
 		{[]string{"--tls-key", "key.pem"}, "--tls-cert and --tls-key go together"},
-	} {
-		dir := filepath.Join(t.TempDir(), "data")
-		args := append([]string{"serve", "--data-dir", dir}, tc.args...)
-		code, out, errs := run(t, noDesktop(t), args...)
-		if code != 1 || !strings.Contains(errs, tc.msg) {
-			t.Errorf("%q: code %d stderr %q, want 1 and %q", tc.args, code, errs, tc.msg)
-		}
-		if strings.Contains(out, "serving on") {
-			t.Errorf("%q: claimed to serve: %q", tc.args, out)
-		}
-		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
-			t.Errorf("%q: the data directory was created before the address was checked", tc.args)
-		}
-	}
+	})
 }
 
 func TestDesktopOpensCoreInDataDir(t *testing.T) {

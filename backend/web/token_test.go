@@ -27,12 +27,7 @@ type tokenEnv struct {
 
 func newTokenEnv(t *testing.T, tok func(*core.App) *web.OwnerToken) *tokenEnv {
 	t.Helper()
-	t.Setenv("GRANTBOOK_KEYRING", "off")
-	app, err := core.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
+	app := newEnv(t).app
 	api := web.NewAPI(app, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(web.NewServerWithToken(api, fstest.MapFS{"index.html": {Data: []byte(indexHTML)}}, tok(app)))
 	t.Cleanup(srv.Close)

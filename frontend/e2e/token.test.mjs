@@ -2,34 +2,23 @@
 // in the data folder, Settings → Security shows it and replaces it, the tab
 // that replaced it keeps working, the old link stops working and a restart
 // prints the new one. The harness is in harness.mjs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, launchBrowser, startServer } from './harness.mjs';
-
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ dataDirPrefix: 'grantbook-e2e-token-', storedToken: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.stop();
-  }
-});
 
 async function statusWith(base, token) {
   const res = await fetch(base + '/api/accounts', { headers: { Authorization: 'Bearer ' + token } });
   return res.status;
 }
 
-test('replace the access link from Settings and keep working in this tab', { timeout: 90000 }, async () => {
+test('replace the access link from Settings and keep working in this tab', { timeout: 90000 }, async (t) => {
+  // The server is restarted below: the cleanup stops whichever runs last.
+  let server = await startServer({ dataDirPrefix: 'grantbook-e2e-token-', storedToken: true });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
   const { base, dataDir } = server;
   const old = server.token;
   assert.match(old, /^[A-Za-z0-9_-]{43}$/);
