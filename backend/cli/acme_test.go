@@ -177,3 +177,35 @@ func checkCacheModes(t *testing.T, root string) {
 		t.Errorf("the cache %s holds %d files, want the account key and a certificate", root, files)
 	}
 }
+
+// Without an HTTP listener the certificate comes over tls-alpn-01 on the
+// HTTPS port, which is also what autocert tries first on :443.
+func TestACMETLSALPNWithoutHTTP(t *testing.T) {
+	work := t.TempDir()
+	ports, err := certstest.FreePorts(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpsPort, unused := ports[0], ports[1]
+	var pebbleLog syncBuffer
+	pebble, err := certstest.Start(context.Background(), certstest.Options{Dir: work, HTTPPort: unused, TLSPort: httpsPort, Log: &pebbleLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pebble.Stop()
+	pool, _, err := pebble.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, base, _ := serve(t, noEnvToken, "--domain", testName, "--data-dir", t.TempDir(), "--http-addr", "",
+		"--https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort), "--acme-ca", pebble.DirectoryURL, "--acme-root", pebble.ListenerCA)
+	cert := pollCert(t, certstest.Client(pool, testName), base+"/api/health", time.Minute, func(*x509.Certificate) bool { return true })
+	if err := cert.VerifyHostname(testName); err != nil {
+		t.Error(err)
+	}
+	// Nothing listens on Pebble's HTTP-01 port: the certificate proves the
+	// tls-alpn-01 answer; Pebble must not even have tried HTTP-01.
+	if strings.Contains(pebbleLog.String(), "validate w/ HTTP") || strings.Contains(p.stderr.String(), "HTTP-01") {
+		t.Errorf("want tls-alpn-01 only\nserve: %s\npebble: %s", p.stderr.String(), pebbleLog.String())
+	}
+}

@@ -144,9 +144,11 @@ func serveDomains(ctx context.Context, app *core.App, srv *http.Server, d *domai
 	app.Start(ctx)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.ServeTLS(httpsLn, "", "") }()
-	redirect := &http.Server{Handler: mgr.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	redirect := &http.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	if httpLn != nil {
+		// Only then: asking for the handler makes autocert offer HTTP-01.
+		redirect.Handler = mgr.HTTPHandler()
 		go func() { errc <- redirect.Serve(httpLn) }()
 	}
 	go func() {
