@@ -24,9 +24,9 @@ for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sl
 # Seed the data directory through the same binary's API, so the window has
 # contacts to list.
 port=$((20000 + RANDOM % 20000))
-GRANTBOOK_TOKEN=smoke "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/data" >"$work/serve.log" 2>&1 &
+GRANTBOOK_TOKEN=smoke-smoke-smoke-smoke-smoke-smoke "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/data" >"$work/serve.log" 2>&1 &
 serve_pid=$!
-api() { curl -sf -H 'Authorization: Bearer smoke' -H 'Content-Type: application/json' "$@"; }
+api() { curl -sf -H 'Authorization: Bearer smoke-smoke-smoke-smoke-smoke-smoke' -H 'Content-Type: application/json' "$@"; }
 for _ in $(seq 100); do api "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
 api -d '{"name":"Acme Ltd"}' "http://127.0.0.1:$port/api/accounts" >/dev/null
 api -d '{"name":"acme.com","kind":"domain"}' "http://127.0.0.1:$port/api/accounts/1/services" >/dev/null

@@ -32,7 +32,7 @@ const usage = `Grantbook: decide who may act on your client accounts, and how fa
 
 Usage:
   grantbook [--data-dir DIR]            open the desktop window
-  grantbook serve [--addr HOST:PORT] [--data-dir DIR] [--new-token]
+  grantbook serve [--addr HOST:PORT] [--data-dir DIR] [--new-token] [--host NAME]... [--trusted-proxy CIDR]...
                                         serve the app and its JSON API to a browser
   grantbook serve --domain NAME [--acme-email ADDR] [--data-dir DIR]
                                         the same on NAME over HTTPS (ports 443 and 80),
@@ -41,8 +41,10 @@ Usage:
 
 The data directory defaults to the user's config directory; GRANTBOOK_DATA_DIR
 overrides it. serve prints its URL with the owner's access token: the token
-from GRANTBOOK_TOKEN, else the one kept in the data directory (made on first
-start; --new-token replaces it). "grantbook serve -h" lists every option.
+from GRANTBOOK_TOKEN (at least 32 characters), else the one kept in the data
+directory (made on first start; --new-token replaces it). It answers only for
+localhost and the names given with --host or --domain. "grantbook serve -h"
+lists every option.
 `
 
 // Main runs the command line and returns the exit code.
@@ -120,6 +122,24 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	insecure := fl.Bool("insecure-remote", false, "listen beyond this computer without TLS (only behind a TLS proxy)")
 	newToken := fl.Bool("new-token", false, "replace the stored access token: links with the old one stop working")
 	domains := addDomainFlags(fl)
+	var opts []web.Option
+	var named bool
+	fl.Func("host", "a name browsers reach this server by, besides localhost (repeatable)", func(v string) error {
+		if web.HostName(v) == "" {
+			return errors.New("empty name")
+		}
+		named = true
+		opts = append(opts, web.WithHosts(v))
+		return nil
+	})
+	fl.Func("trusted-proxy", "a proxy (CIDR or address) whose X-Forwarded-For and X-Forwarded-Proto are believed (repeatable)", func(v string) error {
+		p, err := web.ParseProxy(v)
+		if err != nil {
+			return fmt.Errorf("not a CIDR or an address: %w", err)
+		}
+		opts = append(opts, web.WithTrustedProxies(p))
+		return nil
+	})
 	dir := dataDirFlag(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -135,13 +155,18 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	}
 	tlsOn := *cert != ""
 	if !domains.on() {
-		if err := checkAddr(*addr, tlsOn, *insecure); err != nil {
+		if err := checkAddr(*addr, tlsOn, *insecure, named); err != nil {
 			return err
 		}
 	}
+	opts = append(opts, web.WithHosts(domains.names...))
 	envToken := os.Getenv("GRANTBOOK_TOKEN")
 	if *newToken && envToken != "" {
 		return errors.New("serve: --new-token: the access token comes from GRANTBOOK_TOKEN; change it there, or unset it to use a stored one")
+	}
+	if n := len(envToken); n > 0 && n < web.MinTokenLength {
+		return fmt.Errorf("serve: GRANTBOOK_TOKEN has %d characters, at least %d are needed so it cannot be guessed; "+
+			"unset it to use the one kept in the data directory", n, web.MinTokenLength)
 	}
 	app, err := openCore(*dir)
 	if err != nil {
@@ -156,7 +181,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	app.SetLogger(log)
 	srv := &http.Server{
-		Handler:           web.NewServerWithToken(web.NewAPI(app, log), assets, token),
+		Handler:           web.NewServerWithToken(web.NewAPI(app, log), assets, token, opts...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -189,19 +214,26 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	return waitThenShutdown(ctx, errc, srv)
 }
 
-// checkAddr refuses to expose plain HTTP beyond loopback unless asked to.
-func checkAddr(addr string, tlsOn, insecure bool) error {
+// checkAddr refuses to expose plain HTTP beyond loopback unless asked to,
+// and to listen beyond loopback with no name to answer for.
+func checkAddr(addr string, tlsOn, insecure, named bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("serve: --addr %q: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
-	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
-	if loopback || tlsOn || insecure {
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
 		return nil
 	}
-	return fmt.Errorf("serve: refusing to listen on %s without TLS: pass --tls-cert and --tls-key, "+
-		"or --insecure-remote when a TLS proxy stands in front", addr)
+	if !tlsOn && !insecure {
+		return fmt.Errorf("serve: refusing to listen on %s without TLS: pass --tls-cert and --tls-key, "+
+			"or --insecure-remote when a TLS proxy stands in front", addr)
+	}
+	if !named {
+		return fmt.Errorf("serve: listening on %s, but browsers would be refused: pass --host with the name "+
+			"(or address) they use to reach this server", addr)
+	}
+	return nil
 }
 
 func openCore(flagDir string) (*core.App, error) {

@@ -163,6 +163,41 @@ func TestServeRefusesPlainHTTPBeyondLoopback(t *testing.T) {
 	})
 }
 
+func TestServeRefusesAShortToken(t *testing.T) {
+	t.Setenv("GRANTBOOK_KEYRING", "off")
+	t.Setenv("GRANTBOOK_TOKEN", strings.Repeat("x", 31))
+	dir := filepath.Join(t.TempDir(), "data")
+	code, out, errs := run(t, noDesktop(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
+	if code != 1 || !strings.Contains(errs, "GRANTBOOK_TOKEN has 31 characters, at least 32") {
+		t.Errorf("31-character token: code %d stderr %q, want 1 and the reason", code, errs)
+	}
+	if strings.Contains(out, "serving on") {
+		t.Errorf("claimed to serve: %q", out)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("the data directory was created before the token was checked")
+	}
+}
+
+func TestServeFlagsForNamesAndProxies(t *testing.T) {
+	t.Setenv("GRANTBOOK_KEYRING", "off")
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--addr", "0.0.0.0:0", "--insecure-remote"}, "pass --host"},
+		{[]string{"--trusted-proxy", "proxy.example"}, "not a CIDR or an address"},
+		{[]string{"--trusted-proxy", "10.0.0.0/33"}, "not a CIDR or an address"},
+		{[]string{"--host", ""}, "empty name"},
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		code, _, errs := run(t, noDesktop(t), append([]string{"serve", "--data-dir", dir}, tc.args...)...)
+		if code == 0 || !strings.Contains(errs, tc.msg) {
+			t.Errorf("%q: code %d stderr %q, want %q", tc.args, code, errs, tc.msg)
+		}
+	}
+}
+
 func TestDesktopOpensCoreInDataDir(t *testing.T) {
 	t.Setenv("GRANTBOOK_KEYRING", "off")
 	flagDir := filepath.Join(t.TempDir(), "flag")
@@ -261,14 +296,14 @@ func TestServe(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, envToken string
-	}{{"token from env", "secret-token-from-env"}, {"generated token", ""}} {
+	}{{"token from env", "secret-token-from-env-0123456789abcdef"}, {"generated token", ""}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("GRANTBOOK_TOKEN", tc.envToken)
 			dir := t.TempDir()
 			var stdout, stderr syncBuffer
 			done := make(chan int, 1)
 			go func() {
-				done <- cli.Main([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, assets, nil, &stdout, &stderr)
+				done <- cli.Main([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--host", "grantbook.test"}, assets, nil, &stdout, &stderr)
 			}()
 
 			line := regexp.MustCompile(`serving on (http://[0-9.:]+)/#token=(\S+)`)
@@ -317,6 +352,18 @@ func TestServe(t *testing.T) {
 			}
 			if s := get("/contacts/1", ""); s != 200 {
 				t.Errorf("frontend: %d", s)
+			}
+			for host, want := range map[string]int{"evil.example": 421, "grantbook.test:8443": 200} {
+				req, _ := http.NewRequest("GET", base+"/api/health", nil)
+				req.Host = host
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != want {
+					t.Errorf("Host %s: %d, want %d", host, res.StatusCode, want)
+				}
 			}
 
 			// Interrupt until serve returns: the first signal may come before

@@ -282,7 +282,7 @@ func serve(h http.Handler, method, path, body, auth, remote string, cookies ...*
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req := httptest.NewRequest(method, path, rd)
+	req := httptest.NewRequest(method, "http://127.0.0.1:8765"+path, rd)
 	req.RemoteAddr = remote
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -413,8 +413,14 @@ func TestWrongTokensAreRateLimited(t *testing.T) {
 	if rec := serve(srv, "GET", "/api/accounts", "", "Bearer wrong", other); rec.Code != http.StatusUnauthorized {
 		t.Errorf("another address: %d, want 401", rec.Code)
 	}
-	if rec := serve(srv, "GET", "/api/accounts", "", "Bearer "+token, attacker); rec.Code != http.StatusOK {
-		t.Errorf("the right token from the limited address: %d, want 200", rec.Code)
+	// Locked out: even the right token is refused, so a late lucky guess
+	// is worth nothing.
+	rec = serve(srv, "GET", "/api/accounts", "", "Bearer "+token, attacker)
+	if rec.Code != http.StatusTooManyRequests {
+		t.Errorf("the right token from the limited address: %d, want 429", rec.Code)
+	}
+	if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "minute") {
+		t.Errorf("no Retry-After or no wait in the message: %q %s", rec.Header().Get("Retry-After"), rec.Body)
 	}
 	if rec := serve(srv, "GET", "/api/health", "", "", attacker); rec.Code != http.StatusOK {
 		t.Errorf("health from the limited address: %d, want 200", rec.Code)

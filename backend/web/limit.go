@@ -1,26 +1,27 @@
 package web
 
 import (
-	"net"
-	"net/http"
 	"sync"
 	"time"
 )
 
 // limiter allows n events per window for each key (a fixed window: simple,
-// and enough to stop guessing and mail flooding).
+// and enough to stop guessing and mail flooding). With a lockout, a key
+// that goes over the limit stays refused for that long.
 type limiter struct {
-	n      int
-	window time.Duration
-	now    func() time.Time
+	n       int
+	window  time.Duration
+	lockout time.Duration
+	now     func() time.Time
 
 	mu   sync.Mutex
 	hits map[string]*window
 }
 
 type window struct {
-	start time.Time
-	count int
+	start  time.Time
+	count  int
+	locked time.Time // refused until then
 }
 
 func newLimiter(n int, per time.Duration) *limiter {
@@ -34,25 +35,40 @@ func (l *limiter) allow(key string) bool {
 	now := l.now()
 	if len(l.hits) > 10000 { // forget old windows so memory stays bounded
 		for k, w := range l.hits {
-			if now.Sub(w.start) >= l.window {
+			if now.Sub(w.start) >= l.window && !now.Before(w.locked) {
 				delete(l.hits, k)
 			}
 		}
 	}
 	w := l.hits[key]
+	if w != nil && now.Before(w.locked) {
+		return false
+	}
 	if w == nil || now.Sub(w.start) >= l.window {
 		w = &window{start: now}
 		l.hits[key] = w
 	}
 	w.count++
+	if w.count > l.n && l.lockout > 0 {
+		w.locked = now.Add(l.lockout)
+	}
 	return w.count <= l.n
 }
 
-// clientIP is the peer address; no proxy headers are believed.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// blocked reports, without counting, how long key stays refused (0: not).
+func (l *limiter) blocked(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.hits[key]
+	if w == nil {
+		return 0
 	}
-	return host
+	now := l.now()
+	if now.Before(w.locked) {
+		return w.locked.Sub(now)
+	}
+	if w.count > l.n && now.Sub(w.start) < l.window {
+		return w.start.Add(l.window).Sub(now)
+	}
+	return 0
 }

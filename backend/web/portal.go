@@ -44,26 +44,31 @@ func (a *API) contact(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// sameOrigin refuses a request whose Origin names another site.
+// sameOrigin refuses a request whose Origin names another site: another
+// host, or the same host over the other scheme (http://host is not
+// https://host).
 func sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true // not a browser's cross-site request: the CSRF token decides
 	}
-	_, host, ok := strings.Cut(origin, "://")
-	return ok && host == r.Host
+	scheme := "http"
+	if clientOf(r).https {
+		scheme = "https"
+	}
+	return strings.EqualFold(origin, scheme+"://"+r.Host)
 }
 
 // setSessionCookie uses Max-Age, not Expires: a browser whose clock is off
 // still keeps the cookie for the session's life.
 func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, ttl time.Duration) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: int(ttl.Seconds()),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: clientOf(r).https, SameSite: http.SameSiteStrictMode})
 }
 
 func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: clientOf(r).https, SameSite: http.SameSiteStrictMode})
 }
 
 func (a *API) portalSignin(w http.ResponseWriter, r *http.Request) {

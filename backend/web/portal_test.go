@@ -309,6 +309,7 @@ func TestPortalCSRFAndCookieFlags(t *testing.T) {
 		{"no CSRF header", map[string]string{}, 403},
 		{"wrong CSRF header", map[string]string{"X-CSRF-Token": "x" + p.csrf}, 403},
 		{"foreign origin", map[string]string{"X-CSRF-Token": p.csrf, "Origin": "https://evil.example"}, 403},
+		{"same host, other scheme", map[string]string{"X-CSRF-Token": p.csrf, "Origin": strings.Replace(e.srv.URL, "http:", "https:", 1)}, 403},
 		{"the page's request", map[string]string{"X-CSRF-Token": p.csrf, "Origin": e.srv.URL}, 201},
 	} {
 		if r := p.req("POST", "/api/portal/support", body, tc.hdr); r.status != tc.want {

@@ -1,13 +1,28 @@
 package web
 
 import (
+	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
 	"grantbook/backend/core"
 )
+
+// Wrong owner tokens: more than tokenFailures a minute from one address
+// and that address is refused for tokenLockout, the right token included,
+// so a guess that lands after the limit is worth nothing.
+const (
+	tokenFailures = 20
+	tokenLockout  = 15 * time.Minute
+)
+
+// MinTokenLength is the shortest owner token serve accepts.
+const MinTokenLength = 32
 
 // Server is the network face of Grantbook: the API behind a bearer token,
 // and the frontend files.
@@ -18,19 +33,44 @@ type Server struct {
 	static http.Handler
 	// failures counts wrong owner tokens per client address.
 	failures *limiter
+	proxies  proxies
+	hosts    hosts
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithHosts adds names the server answers for, besides loopback.
+func WithHosts(names ...string) Option {
+	return func(s *Server) {
+		for _, n := range names {
+			s.hosts[HostName(n)] = true
+		}
+	}
+}
+
+// WithTrustedProxies names the proxies whose X-Forwarded-For and
+// X-Forwarded-Proto are believed.
+func WithTrustedProxies(p ...netip.Prefix) Option {
+	return func(s *Server) { s.proxies = append(s.proxies, p...) }
 }
 
 // NewServer wraps api with a fixed token and serves the frontend from
 // assets (an fs whose root holds index.html).
-func NewServer(api *API, assets fs.FS, token string) *Server {
-	return NewServerWithToken(api, assets, FixedToken(token))
+func NewServer(api *API, assets fs.FS, token string, opts ...Option) *Server {
+	return NewServerWithToken(api, assets, FixedToken(token), opts...)
 }
 
 // NewServerWithToken is NewServer with an owner token that may be stored
 // and rotated. The API gets it too, for its token routes.
-func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken) *Server {
+func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken, opts ...Option) *Server {
 	api.owner = owner
-	s := &Server{api: api, owner: owner, public: map[string]bool{}, failures: newLimiter(20, time.Minute)}
+	s := &Server{api: api, owner: owner, public: map[string]bool{}, hosts: hosts{},
+		failures: newLimiter(tokenFailures, time.Minute)}
+	s.failures.lockout = tokenLockout
+	for _, o := range opts {
+		o(s)
+	}
 	for _, r := range api.Routes() {
 		if r.Auth != Owner {
 			s.public[r.Pattern] = true
@@ -46,20 +86,47 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	if !s.hosts.allows(r.Host) {
+		writeError(w, http.StatusMisdirectedRequest, &core.Error{Code: "misdirected", Message: "this Grantbook answers only for " +
+			"localhost and the names it was started with (--host): " + strconv.Quote(r.Host) + " is not one of them"})
+		return
+	}
+	r = withClient(r, s.proxies.resolve(r))
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		s.static.ServeHTTP(w, r)
 		return
 	}
-	if _, pattern := s.api.mux.Handler(r); !s.public[pattern] && !s.authorized(r) {
-		if !s.failures.allow(clientIP(r)) {
-			writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many wrong access tokens: wait a minute"})
-			return
-		}
-		h.Set("WWW-Authenticate", `Bearer realm="grantbook"`)
-		writeError(w, http.StatusUnauthorized, &core.Error{Code: "unauthorized", Message: "missing or wrong access token"})
+	if _, pattern := s.api.mux.Handler(r); !s.public[pattern] && !s.ownerOnly(w, r) {
 		return
 	}
 	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
+}
+
+// ownerOnly lets a request with the owner's token through. An address that
+// sent too many wrong tokens is refused whatever it sends.
+func (s *Server) ownerOnly(w http.ResponseWriter, r *http.Request) bool {
+	ip := clientIP(r)
+	if wait := s.failures.blocked(ip); wait > 0 {
+		s.tooMany(w, wait)
+		return false
+	}
+	if s.authorized(r) {
+		return true
+	}
+	if !s.failures.allow(ip) {
+		s.tooMany(w, s.failures.blocked(ip))
+		return false
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="grantbook"`)
+	writeError(w, http.StatusUnauthorized, &core.Error{Code: "unauthorized", Message: "missing or wrong access token"})
+	return false
+}
+
+func (s *Server) tooMany(w http.ResponseWriter, wait time.Duration) {
+	mins := int(math.Ceil(wait.Minutes()))
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited",
+		Message: fmt.Sprintf("too many wrong access tokens from this address: try again in %d minute(s)", mins)})
 }
 
 func (s *Server) authorized(r *http.Request) bool {

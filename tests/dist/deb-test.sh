@@ -298,7 +298,7 @@ for _ in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
 serve() { # starts grantbook serve as the user; sets serve_pid and port
 	port=$((20000 + RANDOM % 20000))
 	setsid chroot --userspec=tester:tester "$root" /usr/bin/env -i HOME=$home PATH=/usr/bin:/bin \
-		GRANTBOOK_TOKEN=debtest grantbook serve --addr "127.0.0.1:$port" >>"$out/deb-serve.log" 2>&1 &
+		GRANTBOOK_TOKEN=debtest-debtest-debtest-debtest-00 grantbook serve --addr "127.0.0.1:$port" >>"$out/deb-serve.log" 2>&1 &
 	serve_pid=$!
 	pids+=("$serve_pid")
 	for _ in $(seq 100); do api "/api/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -311,7 +311,7 @@ stop_serve() {
 api() { # api PATH [curl args]
 	local p=$1
 	shift
-	curl -sf -H 'Authorization: Bearer debtest' -H 'Content-Type: application/json' "$@" "http://127.0.0.1:$port$p"
+	curl -sf -H 'Authorization: Bearer debtest-debtest-debtest-debtest-00' -H 'Content-Type: application/json' "$@" "http://127.0.0.1:$port$p"
 }
 
 serve
