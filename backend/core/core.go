@@ -34,18 +34,21 @@ type App struct {
 	// restoreMu lets one restore run at a time.
 	restoreMu sync.Mutex
 	// pass limits wrong owner passphrases.
-	pass passGuard
+	pass    passGuard
+	signins chan signinJob // code requests for the background worker
+	held    heldMail       // sign-in mails until sent: their codes never reach the database
 }
 
 // New builds the core on an open store; secrets go to vault.
 func New(s *store.Store, vault *secret.Vault) *App {
-	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default()}
+	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64)}
 	a.outbox = &outbox.Worker{Store: s, Log: a.log, Now: func() time.Time { return a.now() },
 		Settings: func(ctx context.Context) (mail.SMTP, error) {
 			st, err := a.mailSettings(ctx, true)
 			return st.SMTP, err
 		},
-		Hooks: outbox.Hooks{Sent: a.mailSent, Failed: a.mailFailed, Changed: func() { a.emit(Event{Kind: "invitations:changed"}) }},
+		Hooks: outbox.Hooks{Sent: a.mailSent, Failed: a.mailFailed, Changed: func() { a.emit(Event{Kind: "invitations:changed"}) },
+			Content: a.mailContent},
 	}
 	a.inbox = &inbox.Watcher{Processor: a, Log: a.log,
 		Settings: func(ctx context.Context) (mail.IMAP, error) {
@@ -66,9 +69,10 @@ func (a *App) Inbox() *inbox.Watcher { return a.inbox }
 func (a *App) SetLogger(l *slog.Logger) { a.log, a.outbox.Log, a.inbox.Log = l, l, l }
 
 // Start runs the background work until ctx ends: sending the outbox,
-// watching the inbox and expiring invitations.
+// watching the inbox, expiring invitations and mailing sign-in codes.
 func (a *App) Start(ctx context.Context) {
 	go a.outbox.Run(ctx)
+	go a.runSignins(ctx)
 	go a.inbox.Run(ctx)
 	go func() {
 		t := time.NewTicker(time.Minute)

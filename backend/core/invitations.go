@@ -340,8 +340,9 @@ func (a *App) afterInvitationChange() {
 
 // mailSent is the outbox hook: the invitation moves from queued to sent.
 func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, now time.Time) error {
-	if m.Kind == "signin_code" {
-		return tx.ForgetMailBody(ctx, m.ID)
+	if m.Kind == kindSigninCode {
+		a.held.drop(m.MessageID)
+		return nil
 	}
 	if m.Kind != "invitation" {
 		return nil
@@ -364,8 +365,9 @@ func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage
 
 // mailFailed is the outbox hook for a message the server refused for good.
 func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, reason string, now time.Time) error {
-	if m.Kind == "signin_code" {
-		return tx.ForgetMailBody(ctx, m.ID)
+	if m.Kind == kindSigninCode {
+		a.held.drop(m.MessageID)
+		return nil
 	}
 	if m.Kind != "invitation" {
 		return nil

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -21,22 +23,35 @@ import (
 // Portal timing and limits.
 const (
 	CodeTTL          = 10 * time.Minute
-	CodeAttempts     = 5 // wrong guesses before a code is spent
-	CodesPerQuarter  = 3 // codes one contact may request per 15 minutes
+	CodeAttempts     = 5  // wrong guesses from one browser before its code is spent
+	CodesPerQuarter  = 3  // codes mailed for one contact per 15 minutes
+	CodesPerDay      = 10 // codes mailed for one contact per 24 hours
 	SessionTTL       = 8 * time.Hour
 	SessionIdle      = time.Hour
 	sessionTokenSize = 32
+	kindSigninCode   = "signin_code"
 )
 
 // ErrSignedOut means the session is missing, expired, revoked, or its grant
 // no longer allows anything.
 var ErrSignedOut = &Error{Code: "unauthorized", Message: "you are signed out: sign in again"}
 
-func codeHash(contactID int64, code string) []byte {
-	h := sha256.New()
-	binary.Write(h, binary.BigEndian, contactID)
-	h.Write([]byte(code))
-	return h.Sum(nil)
+var errWrongCode = &Error{Code: "invalid_code", Field: "code", Message: "this code is wrong or expired: check the latest email or ask for a new code"}
+
+// nonceHash finds a browser's codes; the nonce itself is never stored.
+func nonceHash(nonce string) []byte {
+	s := sha256.Sum256([]byte("grantbook signin nonce\x00" + nonce))
+	return s[:]
+}
+
+// codeHash is keyed by the browser's nonce: a 6-digit code's plain hash is
+// reversed by trying a million values, but without the cookie nobody can
+// try them, not even a reader of the database.
+func codeHash(nonce string, contactID int64, code string) []byte {
+	m := hmac.New(sha256.New, []byte(nonce))
+	binary.Write(m, binary.BigEndian, contactID)
+	m.Write([]byte(code))
+	return m.Sum(nil)
 }
 
 func tokenHash(token string) []byte {
@@ -45,9 +60,11 @@ func tokenHash(token string) []byte {
 }
 
 func randomCode() string {
-	var b [4]byte
-	rand.Read(b[:])
-	return fmt.Sprintf("%06d", binary.BigEndian.Uint32(b[:])%1_000_000)
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return fmt.Sprintf("%06d", n.Int64())
 }
 
 func randomToken() string {
@@ -55,6 +72,10 @@ func randomToken() string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// NewNonce makes the value of the cookie a sign-in request sets: the code
+// it asks for works only with it.
+func NewNonce() string { return randomToken() }
 
 // portalContact finds the active contact an address signs in as. An
 // address known in several accounts signs in to the most recently updated.
@@ -70,25 +91,56 @@ func (a *App) portalContact(ctx context.Context, email string) (*model.Contact, 
 	return c, g, true
 }
 
-// RequestSignin mails a one-time code to an active contact. It answers the
-// same whether or not the address is known, so it reveals nothing.
-func (a *App) RequestSignin(ctx context.Context, email string) error {
-	email = strings.TrimSpace(email)
-	if _, err := NormaliseEmail(email); err != nil {
+// signinJob is one code request waiting for the background worker.
+type signinJob struct{ email, nonce, previous string }
+
+// QueueSignin asks for a code for email, to work only with nonce, and
+// returns at once: looking the address up and mailing happen in the
+// background, so the answer and its timing are the same for every address.
+// previous is the nonce the browser held before, whose codes stop working.
+func (a *App) QueueSignin(email, nonce, previous string) error {
+	email, err := NormaliseEmail(email)
+	if err != nil {
 		return err
+	}
+	select {
+	case a.signins <- signinJob{email, nonce, previous}:
+	default:
+		a.log.Warn("portal: too many sign-in requests waiting; one was dropped")
+	}
+	return nil
+}
+
+func (a *App) runSignins(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-a.signins:
+			if err := a.RequestSignin(ctx, j.email, j.nonce, j.previous); err != nil && ctx.Err() == nil {
+				a.log.Error("portal: sign-in request", "err", err)
+			}
+		}
+	}
+}
+
+// RequestSignin mails a one-time code to an active contact, bound to the
+// browser's nonce. An unknown address, one without access, or one over its
+// quota gets no mail and no error: callers answer the same whatever happens.
+func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) error {
+	now := a.now().UTC().Truncate(time.Second)
+	if previous != "" {
+		if err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.VoidBrowserCodes(ctx, nonceHash(previous), now) }); err != nil {
+			return err
+		}
 	}
 	c, _, ok := a.portalContact(ctx, email)
 	if !ok {
 		a.log.Info("portal: sign-in requested for an address without access", "email", email)
 		return nil
 	}
-	now := a.now().UTC().Truncate(time.Second)
-	n, err := a.store.CountSigninCodes(ctx, c.ID, now.Add(-15*time.Minute))
-	if err != nil {
+	if over, err := a.overQuota(ctx, c.ID, now); err != nil || over {
 		return err
-	}
-	if n >= CodesPerQuarter {
-		return &Error{Code: "rate_limited", Message: "too many codes requested: wait a few minutes and try again"}
 	}
 	st, err := a.mailSettings(ctx, false)
 	if err != nil {
@@ -106,24 +158,47 @@ func (a *App) RequestSignin(ctx context.Context, email string) error {
 	msgID := "grantbook-signin." + randomToken()[:20] + "@" + domainOf(st.SMTP.FromEmail, "grantbook.invalid")
 	raw, err := outbox.Compose(outbox.Message{FromName: orDefault(st.SMTP.FromName, acc.Name), FromEmail: st.SMTP.FromEmail,
 		ToName: c.Name(), ToEmail: c.Email, MessageID: msgID, Date: now,
-		Subject: "Your sign-in code for " + acc.Name + ": " + code,
-		Text: fmt.Sprintf("Hello %s,\n\nyour code to sign in to %s is:\n\n%s\n\nIt works once, for %d minutes. "+
-			"If you did not ask for it, ignore this email.\n", c.FirstName, acc.Name, code, int(CodeTTL.Minutes()))})
+		Subject: "Your sign-in code for " + acc.Name,
+		Text: fmt.Sprintf("Hello %s,\n\nyour code to sign in to %s is:\n\n%s\n\nIt works once, for %d minutes, in the browser "+
+			"where you asked for it. If you did not ask for it, ignore this email.\n", c.FirstName, acc.Name, code, int(CodeTTL.Minutes()))})
 	if err != nil {
 		return err
 	}
+	if err := a.held.put(msgID, raw, now.Add(CodeTTL), now); err != nil {
+		return err
+	}
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertSigninCode(ctx, c.ID, codeHash(c.ID, code), now, now.Add(CodeTTL)); err != nil {
+		if err := tx.InsertSigninCode(ctx, c.ID, nonceHash(nonce), codeHash(nonce, c.ID, code), now, now.Add(CodeTTL)); err != nil {
 			return err
 		}
-		return tx.EnqueueMail(ctx, &model.OutboxMessage{MessageID: msgID, Kind: "signin_code", RefID: c.ID,
-			From: st.SMTP.FromEmail, To: c.Email, Raw: raw}, now)
+		return tx.EnqueueMail(ctx, &model.OutboxMessage{MessageID: msgID, Kind: kindSigninCode, RefID: c.ID,
+			From: st.SMTP.FromEmail, To: c.Email, Raw: []byte{}}, now)
 	})
 	if err != nil {
+		a.held.drop(msgID)
 		return err
 	}
 	a.outbox.Wake()
 	return nil
+}
+
+// overQuota tells whether a contact had as many codes as it may: a burst
+// limit, and a daily cap so nobody can flood a contact with mail.
+func (a *App) overQuota(ctx context.Context, contactID int64, now time.Time) (bool, error) {
+	for _, q := range []struct {
+		n   int
+		per time.Duration
+	}{{CodesPerQuarter, 15 * time.Minute}, {CodesPerDay, 24 * time.Hour}} {
+		n, err := a.store.CountSigninCodes(ctx, contactID, now.Add(-q.per))
+		if err != nil {
+			return false, err
+		}
+		if n >= q.n {
+			a.log.Info("portal: sign-in code not mailed: quota reached", "contact", contactID, "per", q.per)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // NewSession is a signed-in contact: Token goes in the cookie, CSRF in a
@@ -135,28 +210,32 @@ type NewSession struct {
 	Expires time.Time
 }
 
-// VerifySignin checks a code and opens a session.
-func (a *App) VerifySignin(ctx context.Context, email, code, userAgent, remote string) (*NewSession, error) {
-	wrong := &Error{Code: "invalid_code", Field: "code", Message: "this code is wrong or expired: check the latest email or ask for a new code"}
+// VerifySignin checks a code from the browser holding nonce and opens a
+// session. A guess without the browser's nonce changes nothing, so
+// guessing from elsewhere cannot burn the code the person received.
+func (a *App) VerifySignin(ctx context.Context, email, code, nonce, userAgent, remote string) (*NewSession, error) {
 	code = strings.TrimSpace(code)
+	if nonce == "" || len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return nil, errWrongCode
+	}
 	c, _, ok := a.portalContact(ctx, strings.TrimSpace(email))
-	if !ok || len(code) != 6 {
-		return nil, wrong
+	if !ok {
+		return nil, errWrongCode
 	}
 	now := a.now().UTC().Truncate(time.Second)
-	live, err := a.store.LiveSigninCode(ctx, c.ID, now)
+	live, err := a.store.LiveSigninCode(ctx, c.ID, nonceHash(nonce), now)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, wrong
+		return nil, errWrongCode
 	}
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(live.Hash, codeHash(c.ID, code)) != 1 {
+	if subtle.ConstantTimeCompare(live.Hash, codeHash(nonce, c.ID, code)) != 1 {
 		if err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.FailSigninCode(ctx, live.ID, CodeAttempts, now) }); err != nil {
 			return nil, err
 		}
 		a.auditPortal(ctx, c, "portal.signin", "sign in", "denied: wrong code")
-		return nil, wrong
+		return nil, errWrongCode
 	}
 	ns := &NewSession{Token: randomToken(), CSRF: randomToken(), Contact: a.decorate(c), Expires: now.Add(SessionTTL)}
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
@@ -165,7 +244,10 @@ func (a *App) VerifySignin(ctx context.Context, email, code, userAgent, remote s
 			return err
 		}
 		if !used {
-			return wrong
+			return errWrongCode
+		}
+		if err := tx.VoidBrowserCodes(ctx, nonceHash(nonce), now); err != nil {
+			return err
 		}
 		s := &model.Session{ContactID: c.ID, CSRFToken: ns.CSRF, CreatedAt: now, LastSeen: now, ExpiresAt: ns.Expires,
 			UserAgent: truncate(userAgent, 200), RemoteAddr: remote}
@@ -186,91 +268,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-// Principal is a contact acting through a live session.
-type Principal struct {
-	Session *model.Session
-	Contact *model.Contact
-	Grant   access.Grant
-}
-
-// Authenticate resolves a session cookie. It fails as soon as the session
-// is revoked, expired or idle too long, or the contact's grant no longer
-// stands (suspended, expired, deleted).
-func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error) {
-	if token == "" {
-		return nil, ErrSignedOut
-	}
-	s, err := a.store.SessionByHash(ctx, tokenHash(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrSignedOut
-	}
-	if err != nil {
-		return nil, err
-	}
-	now := a.now().UTC()
-	if s.RevokedAt != nil || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) > SessionIdle {
-		return nil, ErrSignedOut
-	}
-	c, err := a.store.Contact(ctx, s.ContactID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrSignedOut
-	}
-	if err != nil {
-		return nil, err
-	}
-	g, err := access.Compile(c)
-	if err != nil {
-		return nil, err
-	}
-	if !access.Standing(&g, now.Unix()).Allowed {
-		return nil, ErrSignedOut
-	}
-	if now.Sub(s.LastSeen) > time.Minute {
-		a.store.Tx(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.ID, now) })
-	}
-	return &Principal{Session: s, Contact: c, Grant: g}, nil
-}
-
-// CheckCSRF compares a request's CSRF header with the session's.
-func (p *Principal) CheckCSRF(header string) bool {
-	return header != "" && subtle.ConstantTimeCompare([]byte(header), []byte(p.Session.CSRFToken)) == 1
-}
-
-// Signout ends the principal's session.
-func (a *App) Signout(ctx context.Context, p *Principal) error {
-	return a.store.Tx(ctx, func(tx *store.Tx) error {
-		_, err := tx.RevokeSessions(ctx, p.Contact.ID, p.Session.ID, a.now())
-		return err
-	})
-}
-
-// Sessions lists a contact's portal sessions (owner).
-func (a *App) Sessions(ctx context.Context, contactID int64) ([]*model.Session, error) {
-	if _, err := a.Contact(ctx, contactID); err != nil {
-		return nil, err
-	}
-	return a.store.Sessions(ctx, contactID)
-}
-
-// RevokeSessions ends one (sessionID) or every session of a contact (owner).
-func (a *App) RevokeSessions(ctx context.Context, contactID, sessionID int64) (int64, error) {
-	var n int64
-	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		c, err := tx.Contact(ctx, contactID)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("contact", contactID)
-		}
-		if err != nil {
-			return err
-		}
-		if n, err = tx.RevokeSessions(ctx, contactID, sessionID, a.now()); err != nil {
-			return err
-		}
-		e.Action, e.Entity, e.EntityID = "session.revoke", "contact", contactID
-		e.Summary = fmt.Sprintf("Signed %s out of the portal (%d session(s))", c.Name(), n)
-		return nil
-	})
-	return n, err
 }

@@ -24,6 +24,10 @@ type Hooks struct {
 	Failed func(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, reason string, now time.Time) error
 	// Changed runs after a commit that changed something (for live UIs).
 	Changed func()
+	// Content supplies, at send time, a message stored without content
+	// (a sign-in code's mail is never written to the database). An error
+	// means there is nothing to send: the message is cancelled with it.
+	Content func(m *model.OutboxMessage) ([]byte, error)
 }
 
 // Worker sends due outbox messages, one SMTP connection for a batch.
@@ -157,7 +161,14 @@ func (w *Worker) sendBatch(ctx context.Context, c *smtp.Client, due []*model.Out
 		if ctx.Err() != nil {
 			return sent, ctx.Err()
 		}
-		err := c.SendMail(m.From, []string{m.To}, bytes.NewReader(m.Raw))
+		raw, err := w.content(m)
+		if err != nil {
+			if err := w.commit(ctx, func(tx *store.Tx) error { return tx.CancelMail(ctx, m.ID, err.Error()) }); err != nil {
+				return sent, err
+			}
+			continue
+		}
+		err = c.SendMail(m.From, []string{m.To}, bytes.NewReader(raw))
 		now := w.Now()
 		var se *smtp.SMTPError
 		switch {
@@ -204,6 +215,16 @@ func (w *Worker) sendBatch(ctx context.Context, c *smtp.Client, due []*model.Out
 		}
 	}
 	return sent, nil
+}
+
+func (w *Worker) content(m *model.OutboxMessage) ([]byte, error) {
+	if len(m.Raw) > 0 {
+		return m.Raw, nil
+	}
+	if w.Hooks.Content == nil {
+		return nil, errors.New("not sent: the message has no content")
+	}
+	return w.Hooks.Content(m)
 }
 
 func (w *Worker) commit(ctx context.Context, fn func(tx *store.Tx) error) error {

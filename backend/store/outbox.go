@@ -89,12 +89,11 @@ func (tx *Tx) MarkMailSent(ctx context.Context, id int64, now time.Time) (bool, 
 	return n == 1, nil
 }
 
-// ForgetMailBody blanks a sent message's content (sign-in codes must not
-// outlive their email).
-func (tx *Tx) ForgetMailBody(ctx context.Context, id int64) error {
-	_, err := tx.q.ExecContext(ctx, `UPDATE outbox SET raw = x'' WHERE id = ?`, id)
+// CancelMail gives up on one pending message without sending it.
+func (tx *Tx) CancelMail(ctx context.Context, id int64, reason string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id = ? AND state = 'pending'`, reason, id)
 	if err != nil {
-		return fmt.Errorf("forget mail %d: %w", id, err)
+		return fmt.Errorf("cancel mail %d: %w", id, err)
 	}
 	return nil
 }

@@ -12,11 +12,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/mailtest"
 	"grantbook/backend/permission"
 	"grantbook/backend/version"
 	"grantbook/backend/web"
@@ -90,23 +92,38 @@ var routeAuth = map[string]web.Auth{
 }
 
 type env struct {
-	t   *testing.T
-	app *core.App
-	api *web.API
-	srv *httptest.Server
-	now time.Time
+	t    *testing.T
+	app  *core.App
+	api  *web.API
+	srv  *httptest.Server
+	now  time.Time
+	smtp *mailtest.SMTP // after startMail
+
+	dataDir string
+	clock   sync.Mutex // e.now is read by the core's workers too: set it with setNow
+}
+
+func (e *env) setNow(t time.Time) {
+	e.clock.Lock()
+	e.now = t
+	e.clock.Unlock()
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Setenv("GRANTBOOK_KEYRING", "off")
-	app, err := core.Open(context.Background(), t.TempDir())
+	dir := t.TempDir()
+	app, err := core.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
-	e := &env{t: t, app: app, now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	app.SetClock(func() time.Time { return e.now })
+	e := &env{t: t, app: app, dataDir: dir, now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	app.SetClock(func() time.Time {
+		e.clock.Lock()
+		defer e.clock.Unlock()
+		return e.now
+	})
 	e.api = web.NewAPI(app, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	assets := fstest.MapFS{
 		"index.html":    {Data: []byte(indexHTML)},
@@ -700,7 +717,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Expiry, through the clock.
-	e.now = time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	e.setNow(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
 	if c := e.check(adaQ + "&permission=invoices.view"); *c.Allowed || c.Reason != "denied: grant expired 2026-12-31" {
 		t.Errorf("check after expiry: %+v", c)
 	}

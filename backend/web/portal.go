@@ -12,6 +12,10 @@ import (
 // SessionCookie holds a contact's portal session.
 const SessionCookie = "gb_session"
 
+// SigninCookie binds a sign-in code to the browser that asked for it: set
+// by signin, required by verify, and never readable by the page's script.
+const SigninCookie = "gb_signin"
+
 type principalKey struct{}
 
 func principal(r *http.Request) *core.Principal {
@@ -24,13 +28,9 @@ func principal(r *http.Request) *core.Principal {
 // every request, so a revoked or expired contact is out at once.
 func (a *API) contact(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var token string
-		if c, err := r.Cookie(SessionCookie); err == nil {
-			token = c.Value
-		}
-		p, err := a.app.Authenticate(r.Context(), token)
+		p, err := a.app.Authenticate(r.Context(), cookieValue(r, SessionCookie))
 		if err != nil {
-			clearSessionCookie(w, r)
+			setCookie(w, r, SessionCookie, "", 0)
 			a.reply(w, r, 0, nil, err)
 			return
 		}
@@ -59,15 +59,24 @@ func sameOrigin(r *http.Request) bool {
 	return strings.EqualFold(origin, scheme+"://"+r.Host)
 }
 
-// setSessionCookie uses Max-Age, not Expires: a browser whose clock is off
-// still keeps the cookie for the session's life.
-func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, ttl time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: int(ttl.Seconds()),
-		HttpOnly: true, Secure: clientOf(r).https, SameSite: http.SameSiteStrictMode})
+func cookieValue(r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil {
+		return c.Value
+	}
+	return ""
 }
 
-func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+// setCookie sets (ttl > 0) or clears one of the portal's cookies. Max-Age,
+// not Expires: a browser whose clock is off still keeps it for its life.
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
+	maxAge, path := int(ttl.Seconds()), "/"
+	if ttl <= 0 {
+		maxAge, value = -1, ""
+	}
+	if name == SigninCookie {
+		path = "/api/portal/"
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: clientOf(r).https, SameSite: http.SameSiteStrictMode})
 }
 
@@ -82,9 +91,14 @@ func (a *API) portalSignin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many sign-in attempts: wait a minute and try again"})
 		return
 	}
-	err := a.app.RequestSignin(r.Context(), in.Email)
-	a.reply(w, r, http.StatusAccepted, map[string]any{"ok": true,
-		"message": "If this address has access, a sign-in code is on its way. It works for 10 minutes."}, err)
+	nonce := core.NewNonce()
+	if err := a.app.QueueSignin(in.Email, nonce, cookieValue(r, SigninCookie)); err != nil {
+		a.reply(w, r, 0, nil, err)
+		return
+	}
+	setCookie(w, r, SigninCookie, nonce, core.CodeTTL)
+	writeJSON(w, http.StatusAccepted, map[string]any{"ok": true,
+		"message": "If this address has access, a sign-in code is on its way. It works for 10 minutes, in this browser."})
 }
 
 func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
@@ -99,17 +113,18 @@ func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many codes tried: wait a minute and try again"})
 		return
 	}
-	s, err := a.app.VerifySignin(r.Context(), in.Email, in.Code, r.UserAgent(), clientIP(r))
+	s, err := a.app.VerifySignin(r.Context(), in.Email, in.Code, cookieValue(r, SigninCookie), r.UserAgent(), clientIP(r))
 	if err != nil {
 		a.reply(w, r, 0, nil, err)
 		return
 	}
-	setSessionCookie(w, r, s.Token, core.SessionTTL)
+	setCookie(w, r, SessionCookie, s.Token, core.SessionTTL)
+	setCookie(w, r, SigninCookie, "", 0)
 	writeJSON(w, http.StatusOK, map[string]any{"contact": s.Contact, "csrf_token": s.CSRF, "expires_at": s.Expires})
 }
 
 func (a *API) portalSignout(w http.ResponseWriter, r *http.Request) {
 	err := a.app.Signout(r.Context(), principal(r))
-	clearSessionCookie(w, r)
+	setCookie(w, r, SessionCookie, "", 0)
 	a.reply(w, r, http.StatusOK, map[string]bool{"ok": true}, err)
 }

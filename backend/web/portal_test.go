@@ -1,171 +1,10 @@
 package web_test
 
 import (
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-message/mail"
 )
-
-// portal is a browser-like client of the contact portal: a cookie jar and
-// the CSRF token it was given.
-type portal struct {
-	e      *env
-	client *http.Client
-	csrf   string
-}
-
-func (p *portal) req(method, path, body string, hdr map[string]string) resp {
-	p.e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, p.e.srv.URL+path, rd)
-	if err != nil {
-		p.e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := p.client.Do(req)
-	if err != nil {
-		p.e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, b}
-}
-
-func (p *portal) get(path string) resp { return p.req("GET", path, "", nil) }
-
-// post sends a state-changing request the way the portal page does.
-func (p *portal) post(method, path, body string) resp {
-	return p.req(method, path, body, map[string]string{"X-CSRF-Token": p.csrf, "Origin": p.e.srv.URL})
-}
-
-var codeRE = regexp.MustCompile(`is:\s+(\d{6})`)
-
-// lastCode reads the newest sign-in code from the outbox, as the contact
-// would from their email.
-func (e *env) lastCode(to string) string {
-	e.t.Helper()
-	msgs, err := e.app.Store().DueMail(e.t.Context(), e.now.Add(time.Hour), 1000)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for i := len(msgs) - 1; i >= 0; i-- {
-		m := msgs[i]
-		if m.Kind != "signin_code" || m.To != to {
-			continue
-		}
-		r, err := mail.CreateReader(strings.NewReader(string(m.Raw)))
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		for {
-			part, err := r.NextPart()
-			if err != nil {
-				break
-			}
-			if h, ok := part.Header.(*mail.InlineHeader); ok {
-				if ct, _, _ := h.ContentType(); ct == "text/plain" {
-					b, _ := io.ReadAll(part.Body)
-					if m := codeRE.FindSubmatch(b); m != nil {
-						return string(m[1])
-					}
-				}
-			}
-		}
-	}
-	e.t.Fatalf("no sign-in code mailed to %s", to)
-	return ""
-}
-
-func (e *env) newPortal() *portal {
-	jar, _ := cookiejar.New(nil)
-	return &portal{e: e, client: &http.Client{Jar: jar}}
-}
-
-// signIn asks for a code, reads it from the mail and verifies it.
-func (e *env) signIn(email string) *portal {
-	e.t.Helper()
-	p := e.newPortal()
-	if r := p.req("POST", "/api/portal/signin", `{"email":"`+email+`"}`, nil); r.status != http.StatusAccepted {
-		e.t.Fatalf("signin: %d %s", r.status, r.body)
-	}
-	r := p.req("POST", "/api/portal/verify", `{"email":"`+email+`","code":"`+e.lastCode(email)+`"}`, nil)
-	if r.status != http.StatusOK {
-		e.t.Fatalf("verify: %d %s", r.status, r.body)
-	}
-	var v struct {
-		CSRF string `json:"csrf_token"`
-	}
-	r.into(e.t, &v)
-	p.csrf = v.CSRF
-	if p.csrf == "" {
-		e.t.Fatal("verify gave no CSRF token")
-	}
-	return p
-}
-
-type portalData struct {
-	acc, svc1, svc2       float64
-	invSvc1, invSvc2, inv float64
-}
-
-// seedPortal makes an account with two services, invoices and support
-// requests tied to each and to none, and mail settings so codes can queue.
-func (e *env) seedPortal() portalData {
-	e.t.Helper()
-	e.ok(200, "PUT", "/api/settings/mail", map[string]any{"smtp": map[string]any{
-		"host": "127.0.0.1", "port": 2525, "security": "plain", "from_email": "owner@example.test"}})
-	var d portalData
-	d.acc = e.ok(201, "POST", "/api/accounts", map[string]any{"name": "Acme"}).json(e.t)["id"].(float64)
-	acc := "/api/accounts/" + ftoa(d.acc)
-	d.svc1 = e.ok(201, "POST", acc+"/services", map[string]any{"name": "acme.com", "kind": "domain"}).json(e.t)["id"].(float64)
-	d.svc2 = e.ok(201, "POST", acc+"/services", map[string]any{"name": "VPS", "kind": "hosting"}).json(e.t)["id"].(float64)
-	d.invSvc1 = e.ok(201, "POST", acc+"/invoices", map[string]any{"service_id": d.svc1, "number": "INV-1", "amount_cents": 1200}).json(e.t)["id"].(float64)
-	d.invSvc2 = e.ok(201, "POST", acc+"/invoices", map[string]any{"service_id": d.svc2, "number": "INV-2", "amount_cents": 5000}).json(e.t)["id"].(float64)
-	d.inv = e.ok(201, "POST", acc+"/invoices", map[string]any{"number": "INV-3", "amount_cents": 100}).json(e.t)["id"].(float64)
-	e.ok(201, "POST", acc+"/support", map[string]any{"service_id": d.svc1, "subject": "DNS for acme.com"})
-	e.ok(201, "POST", acc+"/support", map[string]any{"service_id": d.svc2, "subject": "VPS is slow"})
-	e.ok(201, "POST", acc+"/support", map[string]any{"subject": "General question"})
-	e.ok(201, "POST", acc+"/quotes", map[string]any{"number": "Q-1", "title": "New shop", "amount_cents": 99900})
-	return d
-}
-
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func (e *env) addContact(d portalData, email string, grant map[string]any) float64 {
-	e.t.Helper()
-	body := map[string]any{"account_id": d.acc, "first_name": "C", "last_name": email, "email": email}
-	for k, v := range grant {
-		body[k] = v
-	}
-	return e.ok(201, "POST", "/api/contacts", body).json(e.t)["id"].(float64)
-}
-
-func listNames(t *testing.T, r resp, key, field string) []string {
-	t.Helper()
-	if r.status != 200 {
-		t.Fatalf("list %s: %d %s", key, r.status, r.body)
-	}
-	var m map[string][]map[string]any
-	r.into(t, &m)
-	var out []string
-	for _, it := range m[key] {
-		out = append(out, it[field].(string))
-	}
-	return out
-}
 
 func TestPortalShowsOnlyWhatTheGrantAllows(t *testing.T) {
 	e := newEnv(t)
@@ -258,8 +97,8 @@ func TestPortalSessionEndsWithTheGrant(t *testing.T) {
 			e.ok(200, "PATCH", "/api/contacts/"+ftoa(id), map[string]any{"status": "suspended"})
 		}},
 		{"contact deleted", func(e *env, id float64) { e.ok(204, "DELETE", "/api/contacts/"+ftoa(id), nil) }},
-		{"grant expired", func(e *env, id float64) { e.now = e.now.Add(49 * time.Hour) }},
-		{"idle an hour", func(e *env, id float64) { e.now = e.now.Add(61 * time.Minute) }},
+		{"grant expired", func(e *env, id float64) { e.setNow(e.now.Add(49 * time.Hour)) }},
+		{"idle an hour", func(e *env, id float64) { e.setNow(e.now.Add(61 * time.Minute)) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -287,8 +126,7 @@ func TestPortalCSRFAndCookieFlags(t *testing.T) {
 	d := e.seedPortal()
 	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
 	p := e.newPortal()
-	p.req("POST", "/api/portal/signin", `{"email":"tech@example.com"}`, nil)
-	r := p.req("POST", "/api/portal/verify", `{"email":"tech@example.com","code":"`+e.lastCode("tech@example.com")+`"}`, nil)
+	r := p.verify("tech@example.com", e.waitCode("tech@example.com", p.askCode("tech@example.com")))
 	cookie := r.header.Get("Set-Cookie")
 	for _, flag := range []string{"HttpOnly", "SameSite=Strict", "Path=/"} {
 		if !strings.Contains(cookie, flag) {
@@ -350,8 +188,7 @@ func TestPortalCodeGuessing(t *testing.T) {
 	d := e.seedPortal()
 	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
 	p := e.newPortal()
-	p.req("POST", "/api/portal/signin", `{"email":"tech@example.com"}`, nil)
-	code := e.lastCode("tech@example.com")
+	code := e.waitCode("tech@example.com", p.askCode("tech@example.com"))
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
