@@ -46,6 +46,8 @@ type PortalHome struct {
 	CSRF     string          `json:"csrf_token"`
 	// SupportTargets is what a support request may be opened about.
 	SupportTargets SupportTargets `json:"support_targets"`
+	// Accounts are the client areas the person may switch to.
+	Accounts []PortalAccount `json:"accounts"`
 }
 
 // SupportTargets lists the services support.open allows, and whether a
@@ -86,7 +88,12 @@ func (a *App) Home(ctx context.Context, p *Principal) (*PortalHome, error) {
 			targets.Services = append(targets.Services, ServiceName{s.ID, s.Name})
 		}
 	}
+	accounts, err := a.PortalAccounts(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	return &PortalHome{Contact: a.decorate(p.Contact), Account: acc.Name, CSRF: p.Session.CSRFToken, SupportTargets: targets,
+		Accounts: accounts,
 		Sections: map[string]bool{
 			"services": has(permission.ServicesView),
 			"invoices": has(permission.InvoicesView, permission.InvoicesPay),

@@ -12,16 +12,32 @@ import (
 	"grantbook/backend/store"
 )
 
-// Principal is a contact acting through a live session.
+// Principal is a person acting through a live session: one address, which
+// may have access in several accounts. Contact is the contact chosen for
+// the session (nil until the person chooses), Choices every contact the
+// session may act as now.
 type Principal struct {
 	Session *model.Session
 	Contact *model.Contact
 	Grant   access.Grant
+	Choices []*model.Contact
 }
 
-// Authenticate resolves a session cookie. It fails as soon as the session
-// is revoked, expired or idle too long, or the contact's grant no longer
-// stands (suspended, expired, deleted).
+// ErrChooseAccount answers a request that needs an account before the
+// person chose one (or after the chosen one lost its access).
+var ErrChooseAccount = &Error{Code: "choose_account", Message: "choose which client area to open"}
+
+// PortalAccount is one client area a signed-in person may open.
+type PortalAccount struct {
+	ContactID int64  `json:"contact_id"`
+	Account   string `json:"account"`
+}
+
+// Authenticate resolves a session cookie and re-checks, on every request,
+// which contacts it may act as: each must still have the address signed
+// in with, be in good standing (not suspended, expired or deleted), and not
+// have been signed out of the session by the owner. A session left with
+// none ends; one whose chosen contact fell out must choose again.
 func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if token == "" {
 		return nil, ErrSignedOut
@@ -37,24 +53,41 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	if s.RevokedAt != nil || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) > SessionIdle {
 		return nil, ErrSignedOut
 	}
-	c, err := a.store.Contact(ctx, s.ContactID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrSignedOut
-	}
+	cs, err := a.store.SessionContacts(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
-	g, err := access.Compile(c)
-	if err != nil {
-		return nil, err
+	p := &Principal{Session: s}
+	for _, c := range cs {
+		g, err := access.Compile(c)
+		if err != nil {
+			return nil, err
+		}
+		if store.EmailKey(c.Email) != s.EmailKey || !access.Standing(&g, now.Unix()).Allowed {
+			continue
+		}
+		p.Choices = append(p.Choices, a.decorate(c))
+		if c.ID == s.ContactID {
+			p.Contact, p.Grant = c, g
+		}
 	}
-	if !access.Standing(&g, now.Unix()).Allowed {
+	switch {
+	case len(p.Choices) == 0:
+		err = a.store.Tx(ctx, func(tx *store.Tx) error { return tx.EndSession(ctx, s.ID, now) })
+		if err != nil {
+			return nil, err
+		}
 		return nil, ErrSignedOut
+	case s.ContactID != 0 && p.Contact == nil:
+		if err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.ChooseContact(ctx, s.ID, 0) }); err != nil {
+			return nil, err
+		}
+		s.ContactID = 0
 	}
 	if now.Sub(s.LastSeen) > time.Minute {
 		a.store.Tx(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.ID, now) })
 	}
-	return &Principal{Session: s, Contact: c, Grant: g}, nil
+	return p, nil
 }
 
 // CheckCSRF compares a request's CSRF header with the session's.
@@ -62,12 +95,49 @@ func (p *Principal) CheckCSRF(header string) bool {
 	return header != "" && subtle.ConstantTimeCompare([]byte(header), []byte(p.Session.CSRFToken)) == 1
 }
 
-// Signout ends the principal's session.
+// PortalAccounts lists the client areas the person may open.
+func (a *App) PortalAccounts(ctx context.Context, p *Principal) ([]PortalAccount, error) {
+	out := []PortalAccount{}
+	for _, c := range p.Choices {
+		acc, err := a.store.Account(ctx, c.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PortalAccount{ContactID: c.ID, Account: acc.Name})
+	}
+	return out, nil
+}
+
+// ChooseAccount makes the session act as one of the person's contacts,
+// without signing in again.
+func (a *App) ChooseAccount(ctx context.Context, p *Principal, contactID int64) (*PortalHome, error) {
+	for _, c := range p.Choices {
+		if c.ID != contactID {
+			continue
+		}
+		g, err := access.Compile(c)
+		if err != nil {
+			return nil, err
+		}
+		err = a.store.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.ChooseContact(ctx, p.Session.ID, c.ID); err != nil {
+				return err
+			}
+			return tx.InsertAudit(ctx, &model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: "portal.switch",
+				Entity: "contact", EntityID: c.ID, Summary: c.Name() + " opened the client area"})
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.Contact, p.Grant, p.Session.ContactID = c, g, c.ID
+		return a.Home(ctx, p)
+	}
+	return nil, invalid("contact_id", "this is not a client area you can open")
+}
+
+// Signout ends the principal's session, in every account.
 func (a *App) Signout(ctx context.Context, p *Principal) error {
-	return a.store.Tx(ctx, func(tx *store.Tx) error {
-		_, err := tx.RevokeSessions(ctx, p.Contact.ID, p.Session.ID, a.now())
-		return err
-	})
+	return a.store.Tx(ctx, func(tx *store.Tx) error { return tx.EndSession(ctx, p.Session.ID, a.now()) })
 }
 
 // Sessions lists a contact's portal sessions (owner).
@@ -78,7 +148,8 @@ func (a *App) Sessions(ctx context.Context, contactID int64) ([]*model.Session, 
 	return a.store.Sessions(ctx, contactID)
 }
 
-// RevokeSessions ends one (sessionID) or every session of a contact (owner).
+// RevokeSessions signs a contact out of one (sessionID) or every session
+// (owner). A session that may act in other accounts too keeps those.
 func (a *App) RevokeSessions(ctx context.Context, contactID, sessionID int64) (int64, error) {
 	var n int64
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {

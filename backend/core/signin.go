@@ -77,18 +77,24 @@ func randomToken() string {
 // it asks for works only with it.
 func NewNonce() string { return randomToken() }
 
-// portalContact finds the active contact an address signs in as. An
-// address known in several accounts signs in to the most recently updated.
-func (a *App) portalContact(ctx context.Context, email string) (*model.Contact, access.Grant, bool) {
-	c, err := a.store.ContactByEmail(ctx, email, 0)
+// signinContacts are the contacts an address may sign in as: those in good
+// standing (active, not expired), in every account.
+func (a *App) signinContacts(ctx context.Context, email string) ([]*model.Contact, error) {
+	cs, err := a.store.ContactsByEmail(ctx, email)
 	if err != nil {
-		return nil, access.Grant{}, false
+		return nil, err
 	}
-	g, err := access.Compile(c)
-	if err != nil || !access.Standing(&g, a.now().Unix()).Allowed {
-		return nil, access.Grant{}, false
+	var out []*model.Contact
+	for _, c := range cs {
+		g, err := access.Compile(c)
+		if err != nil {
+			return nil, err
+		}
+		if access.Standing(&g, a.now().Unix()).Allowed {
+			out = append(out, c)
+		}
 	}
-	return c, g, true
+	return out, nil
 }
 
 // signinJob is one code request waiting for the background worker.
@@ -124,9 +130,11 @@ func (a *App) runSignins(ctx context.Context) {
 	}
 }
 
-// RequestSignin mails a one-time code to an active contact, bound to the
-// browser's nonce. An unknown address, one without access, or one over its
-// quota gets no mail and no error: callers answer the same whatever happens.
+// RequestSignin mails a one-time code to an address with access, bound to
+// the browser's nonce; one code opens every account where the address is
+// in good standing and under its quota. An unknown address, one without
+// access, or one over its quota gets no mail and no error: callers answer
+// the same whatever happens.
 func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) error {
 	now := a.now().UTC().Truncate(time.Second)
 	if previous != "" {
@@ -134,13 +142,28 @@ func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) 
 			return err
 		}
 	}
-	c, _, ok := a.portalContact(ctx, email)
-	if !ok {
-		a.log.Info("portal: sign-in requested for an address without access", "email", email)
-		return nil
-	}
-	if over, err := a.overQuota(ctx, c.ID, now); err != nil || over {
+	all, err := a.signinContacts(ctx, email)
+	if err != nil {
 		return err
+	}
+	var cs []*model.Contact
+	var names []string
+	for _, c := range all {
+		over, err := a.overQuota(ctx, c.ID, now)
+		if err != nil {
+			return err
+		}
+		acc, err := a.store.Account(ctx, c.AccountID)
+		if err != nil {
+			return err
+		}
+		if !over {
+			cs, names = append(cs, c), append(names, acc.Name)
+		}
+	}
+	if len(cs) == 0 {
+		a.log.Info("portal: no sign-in code mailed (no access, or quota reached)", "email", email)
+		return nil
 	}
 	st, err := a.mailSettings(ctx, false)
 	if err != nil {
@@ -150,17 +173,18 @@ func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) 
 		a.log.Warn("portal: cannot mail a sign-in code: no SMTP server is set up")
 		return nil
 	}
-	acc, err := a.store.Account(ctx, c.AccountID)
-	if err != nil {
-		return err
-	}
 	code := randomCode()
+	where := strings.Join(names, ", ")
+	fromName := "Grantbook"
+	if len(names) == 1 {
+		fromName = names[0]
+	}
 	msgID := "grantbook-signin." + randomToken()[:20] + "@" + domainOf(st.SMTP.FromEmail, "grantbook.invalid")
-	raw, err := outbox.Compose(outbox.Message{FromName: orDefault(st.SMTP.FromName, acc.Name), FromEmail: st.SMTP.FromEmail,
-		ToName: c.Name(), ToEmail: c.Email, MessageID: msgID, Date: now,
-		Subject: "Your sign-in code for " + acc.Name,
+	raw, err := outbox.Compose(outbox.Message{FromName: orDefault(st.SMTP.FromName, fromName), FromEmail: st.SMTP.FromEmail,
+		ToName: cs[0].Name(), ToEmail: cs[0].Email, MessageID: msgID, Date: now,
+		Subject: "Your sign-in code for " + where,
 		Text: fmt.Sprintf("Hello %s,\n\nyour code to sign in to %s is:\n\n%s\n\nIt works once, for %d minutes, in the browser "+
-			"where you asked for it. If you did not ask for it, ignore this email.\n", c.FirstName, acc.Name, code, int(CodeTTL.Minutes()))})
+			"where you asked for it. If you did not ask for it, ignore this email.\n", cs[0].FirstName, where, code, int(CodeTTL.Minutes()))})
 	if err != nil {
 		return err
 	}
@@ -168,11 +192,13 @@ func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) 
 		return err
 	}
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertSigninCode(ctx, c.ID, nonceHash(nonce), codeHash(nonce, c.ID, code), now, now.Add(CodeTTL)); err != nil {
-			return err
+		for _, c := range cs {
+			if err := tx.InsertSigninCode(ctx, c.ID, nonceHash(nonce), codeHash(nonce, c.ID, code), now, now.Add(CodeTTL)); err != nil {
+				return err
+			}
 		}
-		return tx.EnqueueMail(ctx, &model.OutboxMessage{MessageID: msgID, Kind: kindSigninCode, RefID: c.ID,
-			From: st.SMTP.FromEmail, To: c.Email, Raw: []byte{}}, now)
+		return tx.EnqueueMail(ctx, &model.OutboxMessage{MessageID: msgID, Kind: kindSigninCode, RefID: cs[0].ID,
+			From: st.SMTP.FromEmail, To: cs[0].Email, Raw: []byte{}}, now)
 	})
 	if err != nil {
 		a.held.drop(msgID)
@@ -201,66 +227,108 @@ func (a *App) overQuota(ctx context.Context, contactID int64, now time.Time) (bo
 	return false, nil
 }
 
-// NewSession is a signed-in contact: Token goes in the cookie, CSRF in a
-// header of every state-changing request.
+// NewSession is a signed-in person: Token goes in the cookie, CSRF in a
+// header of every state-changing request. Contact is set when the code
+// opened one account; with several, the person chooses among Accounts.
 type NewSession struct {
-	Token   string
-	CSRF    string
-	Contact *model.Contact
-	Expires time.Time
+	Token    string
+	CSRF     string
+	Contact  *model.Contact
+	Accounts []PortalAccount
+	Expires  time.Time
 }
 
 // VerifySignin checks a code from the browser holding nonce and opens a
-// session. A guess without the browser's nonce changes nothing, so
-// guessing from elsewhere cannot burn the code the person received.
+// session for the contacts it was mailed for. A guess without the
+// browser's nonce changes nothing, so guessing from elsewhere cannot burn
+// the code the person received.
 func (a *App) VerifySignin(ctx context.Context, email, code, nonce, userAgent, remote string) (*NewSession, error) {
 	code = strings.TrimSpace(code)
 	if nonce == "" || len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return nil, errWrongCode
 	}
-	c, _, ok := a.portalContact(ctx, strings.TrimSpace(email))
-	if !ok {
-		return nil, errWrongCode
-	}
-	now := a.now().UTC().Truncate(time.Second)
-	live, err := a.store.LiveSigninCode(ctx, c.ID, nonceHash(nonce), now)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errWrongCode
-	}
+	cs, err := a.signinContacts(ctx, strings.TrimSpace(email))
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(live.Hash, codeHash(nonce, c.ID, code)) != 1 {
-		if err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.FailSigninCode(ctx, live.ID, CodeAttempts, now) }); err != nil {
+	now := a.now().UTC().Truncate(time.Second)
+	var right []*model.Contact
+	var codes, wrong []*store.SigninCode
+	for _, c := range cs {
+		live, err := a.store.LiveSigninCode(ctx, c.ID, nonceHash(nonce), now)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
-		a.auditPortal(ctx, c, "portal.signin", "sign in", "denied: wrong code")
-		return nil, errWrongCode
-	}
-	ns := &NewSession{Token: randomToken(), CSRF: randomToken(), Contact: a.decorate(c), Expires: now.Add(SessionTTL)}
-	err = a.store.Tx(ctx, func(tx *store.Tx) error {
-		used, err := tx.UseSigninCode(ctx, live.ID, now)
-		if err != nil {
-			return err
+		if subtle.ConstantTimeCompare(live.Hash, codeHash(nonce, c.ID, code)) == 1 {
+			right, codes = append(right, c), append(codes, live)
+		} else {
+			wrong = append(wrong, live)
 		}
-		if !used {
-			return errWrongCode
+	}
+	if len(right) == 0 {
+		return nil, a.wrongCode(ctx, cs, wrong, now)
+	}
+	p := &Principal{Session: &model.Session{EmailKey: store.EmailKey(right[0].Email), CSRFToken: randomToken(), CreatedAt: now,
+		LastSeen: now, ExpiresAt: now.Add(SessionTTL), UserAgent: truncate(userAgent, 200), RemoteAddr: remote}, Choices: right}
+	if len(right) == 1 {
+		p.Session.ContactID, p.Contact = right[0].ID, a.decorate(right[0])
+	}
+	ns := &NewSession{Token: randomToken(), CSRF: p.Session.CSRFToken, Contact: p.Contact, Expires: p.Session.ExpiresAt}
+	if ns.Accounts, err = a.PortalAccounts(ctx, p); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(right))
+	err = a.store.Tx(ctx, func(tx *store.Tx) error {
+		for i, live := range codes {
+			used, err := tx.UseSigninCode(ctx, live.ID, now)
+			if err != nil {
+				return err
+			}
+			if !used {
+				return errWrongCode
+			}
+			ids[i] = right[i].ID
+			if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "contact " + right[i].Email, Action: "portal.signin",
+				Entity: "contact", EntityID: right[i].ID, Summary: right[i].Name() + " signed in to the portal from " + remote}); err != nil {
+				return err
+			}
 		}
 		if err := tx.VoidBrowserCodes(ctx, nonceHash(nonce), now); err != nil {
 			return err
 		}
-		s := &model.Session{ContactID: c.ID, CSRFToken: ns.CSRF, CreatedAt: now, LastSeen: now, ExpiresAt: ns.Expires,
-			UserAgent: truncate(userAgent, 200), RemoteAddr: remote}
-		if err := tx.InsertSession(ctx, s, tokenHash(ns.Token)); err != nil {
-			return err
-		}
-		return tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "contact " + c.Email, Action: "portal.signin",
-			Entity: "contact", EntityID: c.ID, Summary: c.Name() + " signed in to the portal from " + remote})
+		return tx.InsertSession(ctx, p.Session, tokenHash(ns.Token), ids)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ns, nil
+}
+
+// wrongCode counts a wrong guess against this browser's codes.
+func (a *App) wrongCode(ctx context.Context, cs []*model.Contact, wrong []*store.SigninCode, now time.Time) error {
+	if len(wrong) == 0 {
+		return errWrongCode
+	}
+	err := a.store.Tx(ctx, func(tx *store.Tx) error {
+		for _, live := range wrong {
+			if err := tx.FailSigninCode(ctx, live.ID, CodeAttempts, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.ID == wrong[0].ContactID {
+			a.auditPortal(ctx, c, "portal.signin", "sign in", "denied: wrong code")
+		}
+	}
+	return errWrongCode
 }
 
 func truncate(s string, n int) string {

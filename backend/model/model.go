@@ -197,10 +197,14 @@ type SupportRequest struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Session is a contact signed in to the portal.
+// Session is a person signed in to the portal. It may act as several
+// contacts (one address, several accounts); ContactID is the one chosen
+// (0: none yet). In the owner's list of a contact's sessions, ContactID is
+// that contact and RevokedAt when it was signed out of the session.
 type Session struct {
 	ID         int64      `json:"id"`
 	ContactID  int64      `json:"contact_id"`
+	EmailKey   string     `json:"-"` // the address signed in with
 	CSRFToken  string     `json:"-"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastSeen   time.Time  `json:"last_seen"`

@@ -161,6 +161,17 @@ func (q Q) ContactByEmail(ctx context.Context, email string, accountID int64) (*
 	return c, q.loadServices(ctx, []*model.Contact{c})
 }
 
+// ContactsByEmail lists the contacts with an address in every account,
+// case-insensitively, in account order.
+func (q Q) ContactsByEmail(ctx context.Context, email string) ([]*model.Contact, error) {
+	cs, err := collect(q, ctx, scanContact, `SELECT `+contactCols+contactFrom+` WHERE c.email_key = ? ORDER BY c.account_id, c.id`,
+		EmailKey(email))
+	if err != nil {
+		return nil, fmt.Errorf("contacts by email: %w", err)
+	}
+	return cs, q.loadServices(ctx, cs)
+}
+
 // ContactFilter narrows a contact listing. Zero fields match everything.
 type ContactFilter struct {
 	AccountID int64

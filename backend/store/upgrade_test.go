@@ -94,6 +94,13 @@ INSERT INTO signin_codes (id, contact_id, code_hash, created_at, expires_at, att
 INSERT INTO sessions (id, contact_id, token_hash, csrf_token, created_at, last_seen, expires_at, revoked_at, user_agent, remote_addr) VALUES
 	(1, 1, X'2c26b46b68ffc68ff99b453c1d304134', 'csrf-abc', @now + 60, @now + 120, @now + 2592000, NULL, 'Mozilla/5.0', '192.0.2.10');
 `,
+	5: `
+INSERT INTO signin_codes (id, contact_id, nonce_hash, code_hash, created_at, expires_at, attempts, used_at) VALUES
+	(2, 1, X'8d969eef6ecad3c29a3a629280e686cf', X'0c1ac8a1b2c3d4e5f60718293a4b5c6d', @now + 300, @now + 900, 0, NULL);
+INSERT INTO sessions (id, contact_id, email_key, token_hash, csrf_token, created_at, last_seen, expires_at, revoked_at, user_agent, remote_addr) VALUES
+	(2, NULL, 'ada@example.com', X'fcde2b2edba56bf408601fb721fe9b5c', 'csrf-def', @now + 400, @now + 400, @now + 29200, NULL, 'Firefox', '198.51.100.4');
+INSERT INTO session_contacts (session_id, contact_id, revoked_at) VALUES (1, 1, NULL), (2, 1, @now + 500);
+`,
 }
 
 // buildOldDB makes a database at schema version k with plain database/sql,

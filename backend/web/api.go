@@ -45,8 +45,8 @@ func NewAPI(app *core.App, log *slog.Logger) *API {
 		signinLimit: newLimiter(5, time.Minute), verifyLimit: newLimiter(10, time.Minute)}
 	for _, r := range a.routes() {
 		h := r.Handler
-		if r.Auth == Contact {
-			h = a.contact(h)
+		if r.Auth == Contact || r.Auth == Person {
+			h = a.session(h, r.Auth == Contact)
 		}
 		a.mux.HandleFunc(r.Pattern, h)
 	}
@@ -82,9 +82,12 @@ const (
 	Public Auth = "public"
 	// Owner routes need the owner's bearer token (or the desktop window).
 	Owner Auth = "owner"
-	// Contact routes need a contact's session cookie, and a CSRF header on
-	// anything that changes state.
+	// Contact routes need a contact's session cookie with an account
+	// chosen, and a CSRF header on anything that changes state.
 	Contact Auth = "contact"
+	// Person routes need the session cookie only: the signed-in person
+	// lists, chooses or leaves their accounts.
+	Person Auth = "person"
 )
 
 // Route is one endpoint and who may call it.
@@ -144,7 +147,9 @@ func (a *API) coreRoutes() []Route {
 
 		{"POST /api/portal/signin", Public, a.portalSignin},
 		{"POST /api/portal/verify", Public, a.portalVerify},
-		{"POST /api/portal/signout", Contact, a.portalSignout},
+		{"POST /api/portal/signout", Person, a.portalSignout},
+		{"GET /api/portal/accounts", Person, asContact(a, "accounts", a.app.PortalAccounts)},
+		{"POST /api/portal/account", Person, a.chooseAccount},
 		{"GET /api/portal/me", Contact, asContact(a, "", a.app.Home)},
 		{"GET /api/portal/services", Contact, asContact(a, "services", a.app.PortalServices)},
 		{"GET /api/portal/invoices", Contact, asContact(a, "invoices", a.app.PortalInvoices)},
@@ -379,6 +384,8 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case "rate_limited":
 		return http.StatusTooManyRequests
+	case "choose_account":
+		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
 }

@@ -79,7 +79,9 @@ var routeAuth = map[string]web.Auth{
 	"GET /api/imports/{job_id}":               web.Owner,
 	"POST /api/portal/signin":                 web.Public,
 	"POST /api/portal/verify":                 web.Public,
-	"POST /api/portal/signout":                web.Contact,
+	"POST /api/portal/signout":                web.Person,
+	"GET /api/portal/accounts":                web.Person,
+	"POST /api/portal/account":                web.Person,
 	"GET /api/portal/me":                      web.Contact,
 	"GET /api/portal/services":                web.Contact,
 	"GET /api/portal/invoices":                web.Contact,
@@ -268,7 +270,8 @@ func TestEveryRouteHasAnAuthDecision(t *testing.T) {
 		// The portal is the only place for contact routes, and owner routes
 		// never live there.
 		_, path := concrete(r.Pattern)
-		if portal := strings.HasPrefix(path, "/api/portal/"); (r.Auth == web.Owner && portal) || (r.Auth == web.Contact && !portal) {
+		session := r.Auth == web.Contact || r.Auth == web.Person
+		if portal := strings.HasPrefix(path, "/api/portal/"); (r.Auth == web.Owner && portal) || (session && !portal) {
 			t.Errorf("route %q: auth %q does not fit its path", r.Pattern, r.Auth)
 		}
 	}
@@ -377,7 +380,7 @@ func TestContactRoutesNeedASession(t *testing.T) {
 	e := newEnv(t)
 	srv := web.NewServer(e.api, fstest.MapFS{"index.html": {Data: []byte(indexHTML)}}, token)
 	for _, r := range e.api.Routes() {
-		if r.Auth != web.Contact {
+		if r.Auth != web.Contact && r.Auth != web.Person {
 			continue
 		}
 		method, path := concrete(r.Pattern)

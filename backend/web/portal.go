@@ -23,10 +23,11 @@ func principal(r *http.Request) *core.Principal {
 	return p
 }
 
-// contact authenticates the session cookie, and for anything but GET and
-// HEAD also the CSRF header and the Origin; the grant is re-evaluated on
-// every request, so a revoked or expired contact is out at once.
-func (a *API) contact(next http.HandlerFunc) http.HandlerFunc {
+// session authenticates the session cookie, and for anything but GET and
+// HEAD also the CSRF header and the Origin; the session's contacts are
+// re-checked on every request, so a revoked or expired contact is out at
+// once. With account, an account must have been chosen.
+func (a *API) session(next http.HandlerFunc, account bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.app.Authenticate(r.Context(), cookieValue(r, SessionCookie))
 		if err != nil {
@@ -39,6 +40,10 @@ func (a *API) contact(next http.HandlerFunc) http.HandlerFunc {
 				writeError(w, http.StatusForbidden, &core.Error{Code: "csrf", Message: "this request did not come from the Grantbook page: reload the page and try again"})
 				return
 			}
+		}
+		if account && p.Contact == nil {
+			a.reply(w, r, 0, nil, core.ErrChooseAccount)
+			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
@@ -120,7 +125,19 @@ func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	setCookie(w, r, SessionCookie, s.Token, core.SessionTTL)
 	setCookie(w, r, SigninCookie, "", 0)
-	writeJSON(w, http.StatusOK, map[string]any{"contact": s.Contact, "csrf_token": s.CSRF, "expires_at": s.Expires})
+	writeJSON(w, http.StatusOK, map[string]any{"contact": s.Contact, "accounts": s.Accounts, "csrf_token": s.CSRF,
+		"expires_at": s.Expires})
+}
+
+func (a *API) chooseAccount(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ContactID int64 `json:"contact_id"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	home, err := a.app.ChooseAccount(r.Context(), principal(r), in.ContactID)
+	a.reply(w, r, http.StatusOK, home, err)
 }
 
 func (a *API) portalSignout(w http.ResponseWriter, r *http.Request) {
