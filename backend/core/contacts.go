@@ -206,6 +206,12 @@ func (a *App) UpdateContact(ctx context.Context, id int64, p ContactPatch) (*mod
 				return err
 			}
 		}
+		if store.EmailKey(c.Email) != store.EmailKey(before.Email) {
+			// Whoever holds the old address no longer acts as this contact.
+			if err := a.endPortalAccess(ctx, tx, c.ID, c.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		e.Action, e.Entity, e.EntityID, e.Before, e.After = "contact.update", "contact", c.ID, before, c
 		e.Summary = "Updated " + c.Name() + ": " + describeChanges(before, c)
 		out = c

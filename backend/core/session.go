@@ -169,3 +169,12 @@ func (a *App) RevokeSessions(ctx context.Context, contactID, sessionID int64) (i
 	})
 	return n, err
 }
+
+// endPortalAccess signs a contact out of every session and voids its
+// unused sign-in codes.
+func (a *App) endPortalAccess(ctx context.Context, tx *store.Tx, contactID int64, now time.Time) error {
+	if _, err := tx.RevokeSessions(ctx, contactID, 0, now); err != nil {
+		return err
+	}
+	return tx.VoidContactCodes(ctx, contactID, now)
+}

@@ -137,3 +137,37 @@ func TestChosenAccountIsRecheckedOnEveryRequest(t *testing.T) {
 		t.Errorf("accounts left: %v, want [Beta]", got)
 	}
 }
+
+func TestEmailChangeEndsSessionsAndVoidsCodes(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	id := e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	signedIn := e.signIn("tech@example.com")
+	waiting := e.newPortal()
+	code := e.waitCode("tech@example.com", waiting.askCode("tech@example.com"))
+
+	e.ok(200, "PATCH", "/api/contacts/"+ftoa(id), map[string]any{"email": "tess@example.org"})
+	if r := signedIn.get("/api/portal/services"); r.status != 401 {
+		t.Errorf("session after the email changed: %d %s, want 401", r.status, r.body)
+	}
+	var sessions struct {
+		Sessions []struct {
+			RevokedAt *string `json:"revoked_at"`
+		} `json:"sessions"`
+	}
+	e.ok(200, "GET", "/api/contacts/"+ftoa(id)+"/sessions", nil).into(t, &sessions)
+	if len(sessions.Sessions) != 1 || sessions.Sessions[0].RevokedAt == nil {
+		t.Errorf("the owner's list: %+v, want the session signed out", sessions.Sessions)
+	}
+	for _, addr := range []string{"tech@example.com", "tess@example.org"} {
+		if r := waiting.verify(addr, code); r.status != 422 {
+			t.Errorf("a code mailed to the old address, verified as %s: %d %s, want 422", addr, r.status, r.body)
+		}
+	}
+	// Only the address counts, not its case.
+	again := e.signIn("tess@example.org")
+	e.ok(200, "PATCH", "/api/contacts/"+ftoa(id), map[string]any{"email": "Tess@Example.org"})
+	if r := again.get("/api/portal/services"); r.status != 200 {
+		t.Errorf("session after a change of case only: %d %s, want 200", r.status, r.body)
+	}
+}
