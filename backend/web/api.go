@@ -148,7 +148,7 @@ func (a *API) coreRoutes() []Route {
 		{"POST /api/portal/signin", Public, a.portalSignin},
 		{"POST /api/portal/verify", Public, a.portalVerify},
 		{"POST /api/portal/signout", Person, a.portalSignout},
-		{"GET /api/portal/accounts", Person, asContact(a, "accounts", a.app.PortalAccounts)},
+		{"GET /api/portal/accounts", Person, a.portalAccounts},
 		{"POST /api/portal/account", Person, a.chooseAccount},
 		{"GET /api/portal/me", Contact, asContact(a, "", a.app.Home)},
 		{"GET /api/portal/services", Contact, asContact(a, "services", a.app.PortalServices)},

@@ -129,6 +129,14 @@ func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
 		"expires_at": s.Expires})
 }
 
+// portalAccounts lists the person's client areas, with the CSRF token the
+// page needs to choose one.
+func (a *API) portalAccounts(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	accounts, err := a.app.PortalAccounts(r.Context(), p)
+	a.reply(w, r, http.StatusOK, map[string]any{"accounts": accounts, "csrf_token": p.Session.CSRFToken}, err)
+}
+
 func (a *API) chooseAccount(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ContactID int64 `json:"contact_id"`

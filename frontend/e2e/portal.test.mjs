@@ -8,7 +8,7 @@
 // The server and browser set-up is in harness.mjs.
 //
 // The server allows 5 sign-in requests a minute per client address, and the
-// whole test signs in from 127.0.0.1: it signs in exactly four contacts.
+// whole test signs in from 127.0.0.1: it asks for exactly five codes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -194,8 +194,32 @@ async function columnTexts(page, tableTestId, col = 0) {
   return out;
 }
 
+/**
+ * The code works only in the browser that asked for it: the sign-in cookie
+ * is HttpOnly (the page's script cannot read it), and the right code typed
+ * into another browser is refused.
+ */
+async function assertCodeBoundToBrowser(page, email, code) {
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'gb_signin');
+  assert.ok(cookie, 'sign-in sets the gb_signin cookie');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.path, '/api/portal/');
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.ok(!(await page.evaluate(() => document.cookie)).includes('gb_signin'), 'the page script can read gb_signin');
+  const other = await newPage();
+  try {
+    await other.page.goto(`${base}/portal`);
+    await other.page.getByTestId('portal-signin').waitFor();
+    const r = await pageFetch(other.page, 'POST', '/api/portal/verify', { csrf: false, body: { email, code } });
+    assert.equal(r.status, 422, 'the right code from another browser');
+    assert.equal(r.json?.error?.code, 'invalid_code');
+  } finally {
+    await other.context.close();
+  }
+}
+
 /** Signs a contact in through the portal UI with the code from the SMTP sink. */
-async function portalSignIn(page, email, { wrongCodeFirst = false } = {}) {
+async function portalSignIn(page, email, { wrongCodeFirst = false, elsewhereFirst = false } = {}) {
   await page.goto(`${base}/portal`);
   await page.getByTestId('portal-signin').waitFor();
   await page.getByLabel('Email', { exact: true }).fill(email);
@@ -203,6 +227,7 @@ async function portalSignIn(page, email, { wrongCodeFirst = false } = {}) {
   await page.getByRole('button', { name: 'Send me a code' }).click();
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   const code = await waitForCode(email, since);
+  if (elsewhereFirst) await assertCodeBoundToBrowser(page, email, code);
   const field = page.getByLabel('6-digit code');
   if (wrongCodeFirst) {
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
@@ -322,7 +347,7 @@ test('contact portal: what each contact sees and what is refused', { timeout: 24
   await t.test('technical contact: services and support, no invoices', async () => {
     const { context, page, problems } = await newPage();
     try {
-      await portalSignIn(page, fx.tech.email, { wrongCodeFirst: true });
+      await portalSignIn(page, fx.tech.email, { wrongCodeFirst: true, elsewhereFirst: true });
       assert.equal((await page.getByTestId('portal-account').innerText()).trim(), 'Northwind Portal Ltd');
       assert.equal((await page.getByTestId('portal-contact').innerText()).trim(), 'Tess Tester');
       assert.deepEqual(await navLabels(page), ['Services', 'Support requests']);
@@ -500,6 +525,56 @@ test('contact portal: what each contact sees and what is refused', { timeout: 24
       await context.close();
     }
   });
+});
+
+// ---------------------------------------------------------------------------
+
+test('one address in two accounts: choose after the code, switch without signing in again', { timeout: 90000 }, async () => {
+  const email = 'pat.multi@example.test';
+  const second = await api('POST', '/api/accounts', { name: 'Second Portal Ltd' });
+  await api('POST', `/api/accounts/${second.id}/services`, { name: 'second-hosting.example', kind: 'hosting' });
+  await api('POST', '/api/contacts', { account_id: fx.account.id, first_name: 'Pat', last_name: 'Multi', email, preset: 'technical' });
+  await api('POST', '/api/contacts', { account_id: second.id, first_name: 'Pat', last_name: 'Multi', email, preset: 'billing' });
+
+  const { context, page, problems } = await newPage();
+  try {
+    await page.goto(`${base}/portal`);
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    const since = smtp.messages.length;
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('6-digit code').fill(await waitForCode(email, since));
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+
+    const chooser = page.getByTestId('portal-account-chooser');
+    await chooser.waitFor();
+    const choices = (await chooser.getByRole('listitem').allInnerTexts()).map((s) => s.trim());
+    assert.deepEqual(choices, ['Northwind Portal Ltd', 'Second Portal Ltd']);
+    await shot(page, 'portal-chooser.png');
+    await chooser.getByRole('button', { name: 'Northwind Portal Ltd' }).click();
+    await page.getByTestId('portal-nav').waitFor();
+    assert.deepEqual(await navLabels(page), ['Services', 'Support requests']);
+
+    const switcher = page.getByTestId('portal-account-switcher');
+    assert.equal(await switcher.locator('option:checked').innerText(), 'Northwind Portal Ltd');
+    await switcher.selectOption({ label: 'Second Portal Ltd' });
+    await page.getByTestId('portal-nav').getByRole('link', { name: 'Invoices', exact: true }).waitFor();
+    assert.deepEqual(await navLabels(page), ['Invoices', 'Quotes']);
+    assert.equal(await page.getByTestId('portal-account-switcher').locator('option:checked').innerText(), 'Second Portal Ltd');
+    await shot(page, 'portal-switcher.png');
+
+    // The choice belongs to the session: a reload stays in the same account.
+    await page.reload();
+    await page.getByTestId('portal-nav').waitFor();
+    assert.equal(await page.getByTestId('portal-account-switcher').locator('option:checked').innerText(), 'Second Portal Ltd');
+    const services = await pageFetch(page, 'GET', '/api/portal/services', { csrf: false });
+    assert.equal(services.status, 403, 'billing in the second account: no services');
+    assert.deepEqual(problems.pageErrors, []);
+  } catch (err) {
+    await shot(page, 'portal-chooser-failure.png').catch(() => {});
+    throw err;
+  } finally {
+    await context.close();
+  }
 });
 
 // ---------------------------------------------------------------------------

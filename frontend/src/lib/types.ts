@@ -224,6 +224,13 @@ export interface PortalHome {
   csrf_token: string;
   /** What a support request may be opened about (support.open). */
   support_targets: { services: { id: number; name: string }[]; none: boolean };
+  /** The client areas the person may switch to (one address, several accounts). */
+  accounts: PortalAccount[];
+}
+
+export interface PortalAccount {
+  contact_id: number;
+  account: string;
 }
 
 export interface ImportJob {
