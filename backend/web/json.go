@@ -1,0 +1,130 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"grantbook/backend/core"
+)
+
+// reply writes v with status, or the error in the API's error shape.
+func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err == nil {
+		writeJSON(w, status, v)
+		return
+	}
+	if e, ok := core.AsError(err); ok {
+		writeError(w, statusOf(e.Code), e)
+		return
+	}
+	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, &core.Error{Code: "internal", Message: "something went wrong; nothing was changed (details are in the log)"})
+}
+
+func statusOf(code string) int {
+	switch code {
+	case core.CodeNotFound:
+		return http.StatusNotFound
+	case core.CodeConflict:
+		return http.StatusConflict
+	case "bad_json":
+		return http.StatusBadRequest
+	case "unauthorized":
+		return http.StatusUnauthorized
+	case "forbidden":
+		return http.StatusForbidden
+	case "rate_limited":
+		return http.StatusTooManyRequests
+	case "choose_account":
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, e *core.Error) {
+	writeJSON(w, status, map[string]any{"error": e})
+}
+
+// decode reads one JSON object into v, refusing unknown fields, trailing
+// data and oversized bodies. It answers the error itself and reports false.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err == nil {
+		return true
+	}
+	if e, ok := core.AsError(err); ok {
+		writeError(w, statusOf(e.Code), e)
+		return false
+	}
+	writeError(w, http.StatusBadRequest, &core.Error{Code: "bad_json", Message: jsonMessage(err)})
+	return false
+}
+
+func jsonMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "request body is empty; send a JSON object"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("request body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.String())
+	case errors.As(err, &big):
+		return "request body is too large"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "request body is not valid JSON: " + err.Error()
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, &core.Error{Code: core.CodeNotFound, Message: "no such id: " + r.PathValue("id")})
+		return 0, false
+	}
+	return id, true
+}
+
+// paging reads limit and offset; core applies defaults and bounds.
+func paging(w http.ResponseWriter, q url.Values) (limit, offset int, ok bool) {
+	lim, ok := queryInt(w, q.Get("limit"), "limit")
+	if !ok {
+		return 0, 0, false
+	}
+	off, ok := queryInt(w, q.Get("offset"), "offset")
+	return int(lim), int(off), ok
+}
+
+// queryInt parses an optional non-negative integer parameter ("" is 0).
+func queryInt(w http.ResponseWriter, s, name string) (int64, bool) {
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: name, Message: name + " must be a non-negative whole number"})
+		return 0, false
+	}
+	return n, true
+}
