@@ -307,26 +307,29 @@ func (a *App) VerifySignin(ctx context.Context, email, code, nonce, userAgent, r
 	return ns, nil
 }
 
-// wrongCode counts a wrong guess against this browser's codes.
+// wrongCode counts a wrong guess against this browser's codes. It takes
+// the write lock whether or not there was a code to count against, so the
+// time a wrong guess takes says little about the address.
 func (a *App) wrongCode(ctx context.Context, cs []*model.Contact, wrong []*store.SigninCode, now time.Time) error {
-	if len(wrong) == 0 {
-		return errWrongCode
-	}
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
 		for _, live := range wrong {
 			if err := tx.FailSigninCode(ctx, live.ID, CodeAttempts, now); err != nil {
 				return err
+			}
+			for _, c := range cs {
+				if c.ID == live.ContactID {
+					err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "contact " + c.Email, Action: "portal.signin",
+						Entity: "contact", EntityID: c.ID, Summary: c.Name() + ": sign in — denied: wrong code"})
+					if err != nil {
+						return err
+					}
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
-	}
-	for _, c := range cs {
-		if c.ID == wrong[0].ContactID {
-			a.auditPortal(ctx, c, "portal.signin", "sign in", "denied: wrong code")
-		}
 	}
 	return errWrongCode
 }
