@@ -101,8 +101,7 @@ type env struct {
 	now  time.Time
 	smtp *mailtest.SMTP // after startMail
 
-	dataDir string
-	clock   sync.Mutex // e.now is read by the core's workers too: set it with setNow
+	clock sync.Mutex // e.now is read by the core's workers too: set it with setNow
 }
 
 func (e *env) setNow(t time.Time) {
@@ -114,13 +113,12 @@ func (e *env) setNow(t time.Time) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Setenv("GRANTBOOK_KEYRING", "off")
-	dir := t.TempDir()
-	app, err := core.Open(context.Background(), dir)
+	app, err := core.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
-	e := &env{t: t, app: app, dataDir: dir, now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	e := &env{t: t, app: app, now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	app.SetClock(func() time.Time {
 		e.clock.Lock()
 		defer e.clock.Unlock()
