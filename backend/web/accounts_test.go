@@ -139,9 +139,7 @@ func TestChosenAccountIsRecheckedOnEveryRequest(t *testing.T) {
 }
 
 func TestEmailChangeEndsSessionsAndVoidsCodes(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	id := e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, _, id := newTechPortal(t)
 	signedIn := e.signIn("tech@example.com")
 	waiting := e.newPortal()
 	code := e.waitCode("tech@example.com", waiting.askCode("tech@example.com"))

@@ -7,9 +7,7 @@ import (
 )
 
 func TestPortalShowsOnlyWhatTheGrantAllows(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, d, _ := newTechPortal(t)
 	e.addContact(d, "bill@example.com", map[string]any{"preset": "billing"})
 	e.addContact(d, "one@example.com", map[string]any{"preset": "custom",
 		"permissions": []string{"services.view", "support.view", "invoices.view"}, "service_ids": []float64{d.svc1}})
@@ -122,9 +120,7 @@ func TestPortalSessionEndsWithTheGrant(t *testing.T) {
 }
 
 func TestPortalCSRFAndCookieFlags(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, d, _ := newTechPortal(t)
 	p := e.newPortal()
 	r := p.verify("tech@example.com", e.waitCode("tech@example.com", p.askCode("tech@example.com")))
 	cookie := r.header.Get("Set-Cookie")
@@ -165,9 +161,7 @@ func TestPortalCSRFAndCookieFlags(t *testing.T) {
 }
 
 func TestPortalSigninRevealsNothingAndIsLimited(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, _, _ := newTechPortal(t)
 	p := e.newPortal()
 	known := p.req("POST", "/api/portal/signin", `{"email":"tech@example.com"}`, nil)
 	unknown := p.req("POST", "/api/portal/signin", `{"email":"nobody@example.com"}`, nil)
@@ -184,9 +178,7 @@ func TestPortalSigninRevealsNothingAndIsLimited(t *testing.T) {
 }
 
 func TestPortalCodeGuessing(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, _, _ := newTechPortal(t)
 	p := e.newPortal()
 	code := e.waitCode("tech@example.com", p.askCode("tech@example.com"))
 	wrong := "000000"
@@ -213,9 +205,7 @@ func TestPortalCodeGuessing(t *testing.T) {
 }
 
 func TestPortalSupportTargetsFollowTheGrant(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, d, _ := newTechPortal(t)
 	e.addContact(d, "one@example.com", map[string]any{"preset": "custom",
 		"permissions": []string{"support.open"}, "service_ids": []float64{d.svc2}})
 	for _, tc := range []struct {

@@ -197,6 +197,15 @@ func (e *env) seedPortal() portalData {
 	return d
 }
 
+// newTechPortal is a seeded portal with one contact, tech@example.com,
+// with the technical preset.
+func newTechPortal(t *testing.T) (e *env, d portalData, techID float64) {
+	t.Helper()
+	e = newEnv(t)
+	d = e.seedPortal()
+	return e, d, e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+}
+
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func (e *env) addContact(d portalData, email string, grant map[string]any) float64 {

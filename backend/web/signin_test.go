@@ -87,9 +87,7 @@ func TestSigninAnswersAlikeForEveryAddress(t *testing.T) {
 }
 
 func TestCodeWorksOnlyInTheBrowserThatAskedForIt(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, _, _ := newTechPortal(t)
 	owner := e.browserAt("192.0.2.10")
 	code := e.waitCode("tech@example.com", owner.askCode("tech@example.com"))
 
@@ -123,9 +121,7 @@ func TestCodeWorksOnlyInTheBrowserThatAskedForIt(t *testing.T) {
 }
 
 func TestSigninMailSubjectHasNoCode(t *testing.T) {
-	e := newEnv(t)
-	d := e.seedPortal()
-	e.addContact(d, "tech@example.com", map[string]any{"preset": "technical"})
+	e, _, _ := newTechPortal(t)
 	p := e.newPortal()
 	n := p.askCode("tech@example.com")
 	code := e.waitCode("tech@example.com", n)
