@@ -123,7 +123,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	newToken := fl.Bool("new-token", false, "replace the stored access token: links with the old one stop working")
 	domains := addDomainFlags(fl)
 	var opts []web.Option
-	var named bool
+	var named, proxied bool
 	fl.Func("host", "a name browsers reach this server by, besides localhost (repeatable)", func(v string) error {
 		if web.HostName(v) == "" {
 			return errors.New("empty name")
@@ -137,6 +137,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("not a CIDR or an address: %w", err)
 		}
+		proxied = true
 		opts = append(opts, web.WithTrustedProxies(p))
 		return nil
 	})
@@ -158,6 +159,12 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 		if err := checkAddr(*addr, tlsOn, *insecure, named); err != nil {
 			return err
 		}
+	}
+	if *insecure && !proxied {
+		// Without it every client shares the proxy's limits, cookies lose
+		// Secure and the browser's https:// Origin is refused.
+		return errors.New("serve: --insecure-remote means a TLS proxy stands in front: name it with --trusted-proxy " +
+			"(its address or network) so that clients' addresses and https are known")
 	}
 	opts = append(opts, web.WithHosts(domains.names...))
 	envToken := os.Getenv("GRANTBOOK_TOKEN")

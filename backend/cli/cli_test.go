@@ -186,6 +186,7 @@ func TestServeFlagsForNamesAndProxies(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--addr", "0.0.0.0:0", "--insecure-remote"}, "pass --host"},
+		{[]string{"--addr", "0.0.0.0:0", "--insecure-remote", "--host", "grantbook.example.com"}, "name it with --trusted-proxy"},
 		{[]string{"--trusted-proxy", "proxy.example"}, "not a CIDR or an address"},
 		{[]string{"--trusted-proxy", "10.0.0.0/33"}, "not a CIDR or an address"},
 		{[]string{"--host", ""}, "empty name"},

@@ -153,13 +153,14 @@ func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) 
 		if err != nil {
 			return err
 		}
+		if over {
+			continue
+		}
 		acc, err := a.store.Account(ctx, c.AccountID)
 		if err != nil {
 			return err
 		}
-		if !over {
-			cs, names = append(cs, c), append(names, acc.Name)
-		}
+		cs, names = append(cs, c), append(names, acc.Name)
 	}
 	if len(cs) == 0 {
 		a.log.Info("portal: no sign-in code mailed (no access, or quota reached)", "email", email)
