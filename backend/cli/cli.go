@@ -70,12 +70,18 @@ func Main(args []string, assets fs.FS, desktop Desktop, stdout, stderr io.Writer
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	if errors.Is(err, errSaid) {
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "grantbook:", err)
 		return 1
 	}
 	return 0
 }
+
+// errSaid is a failure already printed.
+var errSaid = errors.New("already reported")
 
 func dataDirFlag(fl *flag.FlagSet) *string {
 	return fl.String("data-dir", "", "where Grantbook keeps its data (default: the user config directory, or $GRANTBOOK_DATA_DIR)")
@@ -106,10 +112,15 @@ func runDesktop(args []string, assets fs.FS, desktop Desktop, stderr io.Writer) 
 	}
 	app, err := openCore(*dir)
 	if err != nil {
+		// Said at once for a terminal; the window says it to everyone else.
+		fmt.Fprintln(stderr, "grantbook:", err)
 		desktop(nil, assets, err)
-		return err
+		return errSaid
 	}
 	defer app.Close()
+	if err := app.SetHolder("window"); err != nil {
+		return err
+	}
 	return desktop(app, assets, nil)
 }
 
@@ -202,6 +213,9 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := app.SetHolder("serve on " + ln.Addr().String()); err != nil {
+		return err
 	}
 	scheme := "http"
 	if tlsOn {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"grantbook/backend/datalock"
 	"grantbook/backend/inbox"
 	"grantbook/backend/mail"
 	"grantbook/backend/outbox"
@@ -37,6 +38,8 @@ type App struct {
 	pass    passGuard
 	signins chan signinJob // code requests for the background worker
 	held    heldMail       // sign-in mails until sent: their codes never reach the database
+	// lock is this process's hold on dataDir (Open).
+	lock *datalock.Lock
 }
 
 // New builds the core on an open store; secrets go to vault.
