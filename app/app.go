@@ -23,6 +23,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"grantbook/backend/core"
+	"grantbook/backend/datalock"
 	"grantbook/backend/version"
 	"grantbook/backend/web"
 )
@@ -224,20 +225,34 @@ func (a *App) Version() string { return version.Version }
 
 var startErrorPage = template.Must(template.New("e").Parse(`<!doctype html><html><head><meta charset="utf-8">
 <style>body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;background:#f8f9fb;margin:32px}
-h1{font-size:19px;margin:0 0 12px}pre{white-space:pre-wrap;background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:12px;font-size:13px}</style>
-</head><body><h1>Grantbook cannot open your data</h1>
-<p>Nothing was changed. Close this window and try again; if it keeps happening, keep this message for support.</p>
-<pre>{{.}}</pre></body></html>`))
+h1{font-size:19px;margin:0 0 12px}pre{white-space:pre-wrap;background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:12px;font-size:13px}
+button{font:inherit;padding:6px 18px;border-radius:6px;border:1px solid #b8c0cc;background:#fff}</style>
+</head><body><h1>{{.Heading}}</h1>
+<p>{{.Hint}}</p>
+<pre>{{.Message}}</pre>
+<button autofocus onclick="window.runtime.Quit()">Close</button></body></html>`))
+
+type startError struct{ Heading, Hint, Message string }
+
+func describeStartError(err error) startError {
+	if datalock.IsHeld(err) {
+		return startError{"Grantbook is already open",
+			"Another Grantbook is using your data. Switch to it, or close it and start Grantbook again.", err.Error()}
+	}
+	return startError{"Grantbook cannot open your data",
+		"Nothing was changed. Close this window and try again; if it keeps happening, keep this message for support.", err.Error()}
+}
 
 // runStartError shows why Grantbook could not start, in a small window.
 func runStartError(startErr error) error {
+	page := describeStartError(startErr)
 	return wails.Run(&options.App{
 		Title:  "Grantbook cannot start",
 		Width:  620,
-		Height: 340,
+		Height: 360,
 		AssetServer: &assetserver.Options{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			startErrorPage.Execute(w, startErr.Error())
+			startErrorPage.Execute(w, page)
 		})},
 	})
 }

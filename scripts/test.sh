@@ -39,7 +39,7 @@ acme_pebble() { go test -count=1 -tags acme -run ACME ./backend/cli/; }
 app_build() { scripts/build.sh; }
 mail_integration() { tests/integration/run.sh; }
 browser_e2e() { (cd frontend && GRANTBOOK_BIN="$root/build/bin/grantbook" E2E_ARTIFACTS="$artifacts" npm run --silent test:e2e); }
-desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts"; }
+desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts" && tests/desktop-lock.sh build/bin/grantbook "$artifacts"; }
 installers() { scripts/dist.sh && DEB_TEST_ROOT=clean tests/dist/deb-test.sh "" "$artifacts" && tests/dist/windows-test.sh; }
 
 step "frontend build and type check" frontend_build
