@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Windows installer scripts/dist.sh made, without Windows: it is
-# a valid NSIS installer, holds the 64-bit app with Grantbook's version
+# a valid 64-bit NSIS installer, holds the 64-bit app with Grantbook's version
 # resource, icon and manifest, the uninstaller and the WebView2 bootstrapper,
 # and its script made the Start-menu shortcut and the uninstaller.
 # Usage: tests/dist/windows-test.sh [DIST_DIR]
@@ -25,10 +25,10 @@ done
 [ -f "$installer" ] || fail "no $installer: run scripts/dist.sh"
 [ -f "$exe" ] || fail "no $exe: run scripts/dist.sh"
 
-# 1. The installer: NSIS's 32-bit stub (it runs on 64-bit Windows and
-#    installs the 64-bit app; the app checks the architecture itself).
+# 1. The installer: NSIS's 64-bit stub (Target amd64-unicode), like the app
+#    it installs; 7z reads it as NSIS (file names NSIS only in 32-bit stubs).
 what=$(file -b "$installer")
-[[ $what == PE32\ executable*Nullsoft\ Installer* ]] || fail "installer is not an NSIS PE: $what"
+[[ $what == PE32+\ executable\ \(GUI\)\ x86-64* ]] || fail "installer is not a 64-bit PE: $what"
 ok "installer: $what"
 listing=$(7z l -slt "$installer")
 grep -qx 'Type = Nsis' <<<"$listing" || fail "7z does not read the installer as NSIS"

@@ -1,4 +1,6 @@
-Unicode true
+# A 64-bit installer for the 64-bit app: it runs where the app can, and
+# under Wine's 64-bit-only build (tests/dist/windows-test.sh).
+Target amd64-unicode
 
 ####
 ## Please note: Template replacements don't work in this file. They are provided with default defines like
