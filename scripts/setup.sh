@@ -14,6 +14,7 @@ APT_PACKAGES=(
 	sqlite3                                                       # benchmarks
 	gcc-mingw-w64-x86-64 nsis dpkg-dev                            # installers (scripts/dist.sh)
 	p7zip-full file xdotool desktop-file-utils debootstrap curl   # installer tests (tests/dist)
+	wine wine64                                                   # the Windows installer, run (64-bit only: no i386 packages)
 )
 WAILS_VERSION=v2.14.0
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Checks the Windows installer scripts/dist.sh made, without Windows: it is
-# a valid 64-bit NSIS installer, holds the 64-bit app with Grantbook's version
-# resource, icon and manifest, the uninstaller and the WebView2 bootstrapper,
-# and its script made the Start-menu shortcut and the uninstaller.
-# Usage: tests/dist/windows-test.sh [DIST_DIR]
+# Checks the Windows installer scripts/dist.sh made: first its structure (a
+# 64-bit NSIS installer holding the 64-bit app with Grantbook's version
+# resource, icon and manifest, the uninstaller and the WebView2 bootstrapper;
+# its script makes the Start-menu shortcut and the uninstaller), then what
+# it does, run under Wine (tests/dist/windows-wine.sh).
+# Usage: tests/dist/windows-test.sh [DIST_DIR] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 version=$(tr -d '[:space:]' <backend/version/VERSION)
 dist=$(realpath "${1:-dist}")
+out=${2:-test-artifacts}
 installer=$dist/grantbook-$version-windows-amd64-installer.exe
 exe=$dist/grantbook-$version-windows-amd64.exe
 log=$dist/logs/windows.log
@@ -90,4 +92,5 @@ if grep -qiE 'RMDir: /r "\$INSTDIR\\?"|RMDir: /r "\$APPDATA\\Grantbook\\?"' "$lo
 	fail "the uninstaller deletes a whole folder it does not own"
 fi
 ok "Start-menu shortcut, uninstaller (keeps %APPDATA%\\Grantbook), WebView2 bootstrapper"
-echo "windows-test: passed ($(du -h "$installer" | cut -f1) installer)"
+echo "windows-test: structure passed ($(du -h "$installer" | cut -f1) installer); now under Wine"
+tests/dist/windows-wine.sh "$installer" "$exe" "$out"
