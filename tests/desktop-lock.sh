@@ -38,8 +38,9 @@ until_ok 10 xdpyinfo -display "$display" >/dev/null 2>&1 || fail "Xvfb did not s
 say "Xvfb on $display"
 
 window() { # window LOG: starts the window on $data; sets win_pid (dbus-run-session's)
+	: >"$1" # here, not in the background job: a stale log must not look ready
 	DISPLAY=$display GRANTBOOK_DEBUG=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 \
-		dbus-run-session -- "$bin" --data-dir "$data" >"$1" 2>&1 &
+		dbus-run-session -- "$bin" --data-dir "$data" >>"$1" 2>&1 &
 	win_pid=$!
 	pids+=("$win_pid")
 }
@@ -67,7 +68,8 @@ kill -KILL "$app_pid"
 until_ok 10 gone "$app_pid" || fail "the window did not die"
 [ "$(holder_pid)" = "$app_pid" ] || fail "the killed window's record is gone: $(cat "$data/grantbook.lock")"
 # ---- serve first, on the lock file the killed window left --------------------
-GRANTBOOK_TOKEN=lock "$bin" serve --addr 127.0.0.1:0 --data-dir "$data" >"$out/lock-serve.log" 2>&1 &
+: >"$out/lock-serve.log"
+GRANTBOOK_TOKEN=lock "$bin" serve --addr 127.0.0.1:0 --data-dir "$data" >>"$out/lock-serve.log" 2>&1 &
 serve_pid=$!
 pids+=("$serve_pid")
 until_ok 20 grep -q 'serving on' "$out/lock-serve.log" || fail "serve did not start on the killed window's folder: $(cat "$out/lock-serve.log")"
