@@ -40,11 +40,12 @@ Usage:
   grantbook version                     print the version
 
 The data directory defaults to the user's config directory; GRANTBOOK_DATA_DIR
-overrides it. serve prints its URL with the owner's access token: the token
-from GRANTBOOK_TOKEN (at least 32 characters), else the one kept in the data
-directory (made on first start; --new-token replaces it). It answers only for
-localhost and the names given with --host or --domain. "grantbook serve -h"
-lists every option.
+overrides it. One Grantbook at a time uses a data directory: a second window or
+serve on it exits at once, naming the one that has it. serve prints its URL
+with the owner's access token: the token from GRANTBOOK_TOKEN (at least 32
+characters), else the one kept in the data directory (made on first start;
+--new-token replaces it). It answers only for localhost and the names given
+with --host or --domain. "grantbook serve -h" lists every option.
 `
 
 // Main runs the command line and returns the exit code.
