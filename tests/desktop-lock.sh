@@ -51,7 +51,7 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 window "$out/lock-window.log"
 until_ok 60 grep -q 'path=/api/accounts status=200' "$out/lock-window.log" ||
 	fail "the window never loaded: $(tail -5 "$out/lock-window.log")"
-app_pid=$(pgrep -P "$win_pid" -x grantbook) || fail "no grantbook process under dbus-run-session"
+app_pid=$(pgrep -P "$win_pid" -x "$(basename "$bin")") || fail "no $(basename "$bin") process under dbus-run-session"
 [ "$(holder_pid)" = "$app_pid" ] || fail "the lock file names '$(holder_pid)', the window is $app_pid: $(cat "$data/grantbook.lock")"
 
 t=$SECONDS
