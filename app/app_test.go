@@ -3,11 +3,15 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/datalock"
 )
 
 func newApp(t *testing.T) (*App, *core.App) {
@@ -111,5 +115,15 @@ func TestUnlockAttemptsAreLimited(t *testing.T) {
 	now = now.Add(time.Second)
 	if ok, err := a.Unlock("correct horse"); !ok || err != nil {
 		t.Fatalf("after the wait: %v %v", ok, err)
+	}
+}
+
+func TestStartErrorSaysWhy(t *testing.T) {
+	held := fmt.Errorf("open: %w", &datalock.HeldError{Dir: "/d", Holder: datalock.Holder{PID: 7, Mode: "window"}})
+	if p := describeStartError(held); p.Heading != "Grantbook is already open" || !strings.Contains(p.Message, "process 7, window") {
+		t.Errorf("held folder: %+v", p)
+	}
+	if p := describeStartError(errors.New("disk full")); p.Heading != "Grantbook cannot open your data" || p.Message != "disk full" {
+		t.Errorf("other error: %+v", p)
 	}
 }
