@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,16 +16,16 @@ import (
 	"grantbook/backend/cli"
 	"grantbook/backend/core"
 	"grantbook/backend/datalock"
+	"grantbook/backend/proctest"
 )
 
 // TestMain doubles as a second grantbook: with GRANTBOOK_CLI_ARGS set, the
 // test binary runs the command line with those arguments. Its "window"
 // says so and stays open until stdin closes.
 func TestMain(m *testing.M) {
-	if args := os.Getenv("GRANTBOOK_CLI_ARGS"); args != "" {
-		os.Exit(cli.Main(strings.Fields(args), assets, heldWindow, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
+	proctest.Main(m, "GRANTBOOK_CLI_ARGS", func(args string) int {
+		return cli.Main(strings.Fields(args), assets, heldWindow, os.Stdout, os.Stderr)
+	})
 }
 
 func heldWindow(app *core.App, _ fs.FS, startErr error) error {
@@ -43,36 +41,8 @@ func heldWindow(app *core.App, _ fs.FS, startErr error) error {
 // output matches ready; it returns the process and the match.
 func other(t *testing.T, ready string, args ...string) (*exec.Cmd, []string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GRANTBOOK_CLI_ARGS="+strings.Join(args, " "), "GRANTBOOK_KEYRING=off")
-	cmd.Stderr = os.Stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan []string, 1)
-	go func() {
-		re := regexp.MustCompile(ready)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m
-			}
-		}
-		close(found)
-	}()
-	select {
-	case m, ok := <-found:
-		if !ok {
-			t.Fatalf("grantbook %v ended before %q", args, ready)
-		}
-		return cmd, m
-	case <-time.After(30 * time.Second):
-		t.Fatalf("grantbook %v: no %q within 30 s", args, ready)
-	}
-	return nil, nil
+	p := proctest.Start(t, "GRANTBOOK_CLI_ARGS="+strings.Join(args, " "), "GRANTBOOK_KEYRING=off")
+	return p.Cmd, p.Await(t, ready)
 }
 
 // refusedServe runs grantbook serve in another process on a held folder and

@@ -1,28 +1,21 @@
 package datalock_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"grantbook/backend/datalock"
+	"grantbook/backend/proctest"
 )
 
 // TestMain doubles as the other process: with DATALOCK_DIR set, the test
 // binary takes the lock, says "locked" and holds it until stdin closes.
 func TestMain(m *testing.M) {
-	if dir := os.Getenv("DATALOCK_DIR"); dir != "" {
-		os.Exit(holder(dir, os.Getenv("DATALOCK_MODE")))
-	}
-	os.Exit(m.Run())
+	proctest.Main(m, "DATALOCK_DIR", func(dir string) int { return holder(dir, os.Getenv("DATALOCK_MODE")) })
 }
 
 func holder(dir, mode string) int {
@@ -36,7 +29,7 @@ func holder(dir, mode string) int {
 		return 4
 	}
 	fmt.Println("locked")
-	io.Copy(io.Discard, os.Stdin)
+	os.Stdin.Read(make([]byte, 1)) // returns when the test closes stdin
 	if err := l.Release(); err != nil {
 		fmt.Println("release:", err)
 		return 5
@@ -44,54 +37,9 @@ func holder(dir, mode string) int {
 	return 0
 }
 
-type proc struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan string
-}
-
 // start runs the test binary as a lock holder on dir.
-func start(t *testing.T, dir, mode string) *proc {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DATALOCK_DIR="+dir, "DATALOCK_MODE="+mode)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, stdin: stdin, lines: make(chan string, 4)}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			p.lines <- sc.Text()
-		}
-		close(p.lines)
-	}()
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	return p
-}
-
-// line waits for the process's next line of output.
-func (p *proc) line(t *testing.T) string {
-	t.Helper()
-	select {
-	case l, ok := <-p.lines:
-		if !ok {
-			t.Fatal("the other process ended without a word")
-		}
-		return l
-	case <-time.After(20 * time.Second):
-		t.Fatal("the other process said nothing for 20 s")
-	}
-	return ""
+func start(t *testing.T, dir, mode string) *proctest.Proc {
+	return proctest.Start(t, "DATALOCK_DIR="+dir, "DATALOCK_MODE="+mode)
 }
 
 func held(t *testing.T, err error) *datalock.HeldError {
@@ -106,16 +54,14 @@ func held(t *testing.T, err error) *datalock.HeldError {
 func TestAnotherProcessIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	first := start(t, dir, "serve on 127.0.0.1:8765")
-	if l := first.line(t); l != "locked" {
-		t.Fatalf("first process: %q", l)
-	}
+	first.Await(t, "^locked$")
 
 	he := held(t, acquireErr(dir))
-	if he.Holder.PID != first.cmd.Process.Pid || he.Holder.Mode != "serve on 127.0.0.1:8765" {
-		t.Errorf("holder %+v, want pid %d serving", he.Holder, first.cmd.Process.Pid)
+	if he.Holder.PID != first.Cmd.Process.Pid || he.Holder.Mode != "serve on 127.0.0.1:8765" {
+		t.Errorf("holder %+v, want pid %d serving", he.Holder, first.Cmd.Process.Pid)
 	}
 	msg := he.Error()
-	for _, want := range []string{dir, fmt.Sprintf("process %d", first.cmd.Process.Pid), "serve on 127.0.0.1:8765"} {
+	for _, want := range []string{dir, fmt.Sprintf("process %d", first.Cmd.Process.Pid), "serve on 127.0.0.1:8765"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
@@ -123,16 +69,16 @@ func TestAnotherProcessIsRefused(t *testing.T) {
 
 	// A third process is refused just the same, and at once.
 	second := start(t, dir, "window")
-	if l := second.line(t); !strings.HasPrefix(l, "refused: ") || !strings.Contains(l, dir) {
+	if l := second.Await(t, "^refused: .*")[0]; !strings.Contains(l, dir) {
 		t.Errorf("second process: %q", l)
 	}
-	if err := second.cmd.Wait(); err == nil {
+	if err := second.Cmd.Wait(); err == nil {
 		t.Error("the refused process exited 0")
 	}
 
 	// Once the first lets go, the folder is free.
-	first.stdin.Close()
-	if err := first.cmd.Wait(); err != nil {
+	first.Stdin.Close()
+	if err := first.Cmd.Wait(); err != nil {
 		t.Fatalf("first process: %v", err)
 	}
 	l, err := datalock.Acquire(dir)
@@ -145,29 +91,32 @@ func TestAnotherProcessIsRefused(t *testing.T) {
 func TestKilledHolderLeavesNoLock(t *testing.T) {
 	dir := t.TempDir()
 	p := start(t, dir, "window")
-	if l := p.line(t); l != "locked" {
-		t.Fatalf("holder: %q", l)
-	}
-	if err := p.cmd.Process.Kill(); err != nil {
+	p.Await(t, "^locked$")
+	if err := p.Cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Wait()
+	p.Cmd.Wait()
 
 	// The killed process's record is still there; it does not matter.
-	var h datalock.Holder
-	raw, _ := os.ReadFile(filepath.Join(dir, datalock.FileName))
-	if json.Unmarshal(raw, &h) != nil || h.PID != p.cmd.Process.Pid {
-		t.Fatalf("lock file after the kill: %q", raw)
+	if rec := record(t, dir); !strings.Contains(rec, fmt.Sprintf(`"pid":%d,`, p.Cmd.Process.Pid)) {
+		t.Fatalf("lock file after the kill: %q", rec)
 	}
 	l, err := datalock.Acquire(dir)
 	if err != nil {
 		t.Fatalf("a killed holder still blocks: %v", err)
 	}
 	defer l.Release()
-	raw, _ = os.ReadFile(filepath.Join(dir, datalock.FileName))
-	if json.Unmarshal(raw, &h) != nil || h.PID != os.Getpid() {
-		t.Errorf("lock file names %q, want this process", raw)
+	if rec := record(t, dir); !strings.Contains(rec, fmt.Sprintf(`"pid":%d,`, os.Getpid())) {
+		t.Errorf("lock file names %q, want this process", rec)
 	}
+}
+
+func record(t *testing.T, dir string) string {
+	raw, err := os.ReadFile(filepath.Join(dir, datalock.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
 
 func TestSameProcessTwice(t *testing.T) {
