@@ -1,69 +1,42 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
+	"os/signal"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"grantbook/backend/cli"
 	"grantbook/backend/core"
 	"grantbook/backend/datalock"
-	"grantbook/backend/proctest"
 )
 
-// TestMain doubles as a second grantbook: with GRANTBOOK_CLI_ARGS set, the
-// test binary runs the command line with those arguments. Its "window"
-// says so and stays open until stdin closes.
-func TestMain(m *testing.M) {
-	proctest.Main(m, "GRANTBOOK_CLI_ARGS", func(args string) int {
-		return cli.Main(strings.Fields(args), assets, heldWindow, os.Stdout, os.Stderr)
-	})
-}
-
-func heldWindow(app *core.App, _ fs.FS, startErr error) error {
+// heldWindow is the child process's window (process_test.go): it says it
+// is open and stays so until interrupted, holding the data folder.
+func heldWindow(_ *core.App, _ fs.FS, startErr error) error {
 	if startErr != nil {
 		return startErr
 	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	fmt.Println("window open")
-	io.Copy(io.Discard, os.Stdin)
+	<-stop
 	return nil
-}
-
-// other runs grantbook with args in another process and waits until its
-// output matches ready; it returns the process and the match.
-func other(t *testing.T, ready string, args ...string) (*exec.Cmd, []string) {
-	t.Helper()
-	p := proctest.Start(t, "GRANTBOOK_CLI_ARGS="+strings.Join(args, " "), "GRANTBOOK_KEYRING=off")
-	return p.Cmd, p.Await(t, ready)
 }
 
 // refusedServe runs grantbook serve in another process on a held folder and
 // checks it fails at once, naming the folder and the holder.
 func refusedServe(t *testing.T, want []string, dir string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GRANTBOOK_CLI_ARGS=serve --addr 127.0.0.1:0 --data-dir "+dir, "GRANTBOOK_KEYRING=off")
-	var out, errs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errs
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("a second serve was still running after 10 s: %q", out.String())
+	p := startProcess(t, nil, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
+	if code := p.exit(10 * time.Second); code != 1 || strings.Contains(p.stdout.String(), "serving on") {
+		t.Errorf("second serve: exit %d, stdout %q", code, p.stdout.String())
 	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || strings.Contains(out.String(), "serving on") {
-		t.Errorf("second serve: %v, stdout %q", err, out.String())
-	}
-	saysOnce(t, errs.String(), want)
+	saysOnce(t, p.stderr.String(), want)
 }
 
 // refusedWindow opens the window in this process on a held folder: it must
@@ -94,24 +67,35 @@ func saysOnce(t *testing.T, stderr string, want []string) {
 func TestServeFirstRefusesAnother(t *testing.T) {
 	t.Setenv("GRANTBOOK_KEYRING", "off")
 	dir := t.TempDir()
-	srv, m := other(t, `serving on http://(127\.0\.0\.1:\d+)/`, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir)
-	want := []string{dir, fmt.Sprintf("process %d, serve on %s", srv.Process.Pid, m[1])}
+	srv, base, _ := serve(t, nil, "--addr", "127.0.0.1:0", "--data-dir", dir)
+	want := []string{dir, fmt.Sprintf("process %d, serve on %s)", srv.cmd.Process.Pid, strings.TrimPrefix(base, "http://"))}
 	refusedServe(t, want, dir)
 	refusedWindow(t, want, dir)
+}
+
+func TestServeDomainNamesItself(t *testing.T) {
+	t.Setenv("GRANTBOOK_KEYRING", "off")
+	dir := t.TempDir()
+	// The CA is never reached: the folder is taken and named before.
+	srv := startProcess(t, nil, "serve", "--domain", "portal.example.test", "--https-addr", "127.0.0.1:0",
+		"--http-addr=", "--acme-ca", "https://127.0.0.1:9/directory", "--data-dir", dir)
+	srv.waitFor(regexp.MustCompile(`serving on https://portal\.example\.test`), 30*time.Second)
+	refusedServe(t, []string{dir, fmt.Sprintf("process %d, serve on portal.example.test (127.0.0.1:", srv.cmd.Process.Pid)}, dir)
 }
 
 func TestWindowFirstRefusesServe(t *testing.T) {
 	t.Setenv("GRANTBOOK_KEYRING", "off")
 	dir := t.TempDir()
-	win, _ := other(t, `^window open$`, "--data-dir", dir)
-	want := []string{dir, fmt.Sprintf("process %d, window)", win.Process.Pid)}
+	win := startProcess(t, nil, "--data-dir", dir)
+	win.waitFor(regexp.MustCompile(`(?m)^window open$`), 30*time.Second)
+	want := []string{dir, fmt.Sprintf("process %d, window)", win.cmd.Process.Pid)}
 	refusedServe(t, want, dir)
 	refusedWindow(t, want, dir)
 
 	// Killed, it leaves its lock file behind, which blocks nothing.
-	win.Process.Kill()
-	if err := win.Wait(); err == nil || errors.Is(err, exec.ErrNotFound) {
-		t.Fatalf("the killed window: %v", err)
+	win.cmd.Process.Kill()
+	if code := win.exit(10 * time.Second); code == 0 {
+		t.Fatal("the killed window exited 0")
 	}
 	opened := false
 	window := func(app *core.App, _ fs.FS, err error) error { opened = app != nil; return err }

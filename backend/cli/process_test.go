@@ -18,7 +18,7 @@ const childEnv = "GRANTBOOK_CLI_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(cli.Main(os.Args[1:], assets, nil, os.Stdout, os.Stderr))
+		os.Exit(cli.Main(os.Args[1:], assets, heldWindow, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -136,6 +136,9 @@ func serveDomains(ctx context.Context, app *core.App, srv *http.Server, d *domai
 			return err
 		}
 	}
+	if err := app.SetHolder(fmt.Sprintf("serve on %s (%s)", strings.Join(mgr.Domains(), ", "), httpsLn.Addr())); err != nil {
+		return err
+	}
 	srv.TLSConfig = mgr.TLSConfig()
 	printURLs(stdout, mgr.URL(mgr.Domains()[0]), token, app)
 	fmt.Fprintf(stdout, "Certificates for %s come from %s and are kept in %s\n",
