@@ -69,7 +69,7 @@ until_ok 10 gone "$app_pid" || fail "the window did not die"
 [ "$(holder_pid)" = "$app_pid" ] || fail "the killed window's record is gone: $(cat "$data/grantbook.lock")"
 # ---- serve first, on the lock file the killed window left --------------------
 : >"$out/lock-serve.log"
-GRANTBOOK_TOKEN=lock "$bin" serve --addr 127.0.0.1:0 --data-dir "$data" >>"$out/lock-serve.log" 2>&1 &
+GRANTBOOK_TOKEN=lock-lock-lock-lock-lock-lock-lock-lock "$bin" serve --addr 127.0.0.1:0 --data-dir "$data" >>"$out/lock-serve.log" 2>&1 &
 serve_pid=$!
 pids+=("$serve_pid")
 until_ok 20 grep -q 'serving on' "$out/lock-serve.log" || fail "serve did not start on the killed window's folder: $(cat "$out/lock-serve.log")"

@@ -117,7 +117,7 @@ imap_port=$(free_port 11143)
 env_line=$(DOVECOT_IMAP_PORT=$imap_port DOVECOT_LMTP_PORT=$(free_port 11024 "$imap_port") tests/dovecot/start.sh "$dovecot")
 eval "$env_line"
 
-token=wine-$RANDOM$RANDOM
+token=wine-test-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n") # serve wants 32+ characters
 serve_n=0
 # serve [ARGS]: starts grantbook.exe serve; sets serve_pid, base, log.
 serve() {
