@@ -101,13 +101,24 @@ type AuditEntry struct {
 
 // Invitation states.
 const (
-	InvQueued   = "queued"
-	InvSent     = "sent"
+	InvQueued = "queued"
+	InvSent   = "sent"
+	// InvAwaiting: a reply came that could not be verified; the owner
+	// confirms or rejects it (Review says what it asked for).
+	InvAwaiting = "awaiting"
 	InvAccepted = "accepted"
 	InvDeclined = "declined"
 	InvExpired  = "expired"
 	InvRevoked  = "revoked"
 	InvBounced  = "bounced"
+	// InvVoided: the contact was suspended or removed while invited.
+	InvVoided = "voided"
+)
+
+// Invitation notices: a delivery report that changes nothing by itself.
+const (
+	NoticePossibleBounce = "possible_bounce"
+	NoticeDelayed        = "delayed"
 )
 
 // Invitation asks a contact, by email, to accept a grant by replying.
@@ -126,10 +137,18 @@ type Invitation struct {
 	SentAt    *time.Time `json:"sent_at"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	DecidedAt *time.Time `json:"decided_at"`
+	// Review is what an awaiting reply asked for: accept or decline.
+	Review string `json:"review"`
+	// Notice is a possible bounce or a delivery delay, with its detail.
+	Notice       string     `json:"notice"`
+	NoticeDetail string     `json:"notice_detail"`
+	NoticeAt     *time.Time `json:"notice_at"`
 }
 
 // Pending reports whether the invitation still waits for an answer.
-func (i *Invitation) Pending() bool { return i.State == InvQueued || i.State == InvSent }
+func (i *Invitation) Pending() bool {
+	return i.State == InvQueued || i.State == InvSent || i.State == InvAwaiting
+}
 
 // OutboxMessage is one mail waiting to be sent, or sent.
 type OutboxMessage struct {

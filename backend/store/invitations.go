@@ -11,21 +11,23 @@ import (
 )
 
 const invitationCols = `i.id, i.account_id, i.contact_id, i.email, c.first_name || ' ' || c.last_name, i.token,
-	i.message_id, i.state, i.detail, i.note, i.created_at, i.sent_at, i.expires_at, i.decided_at`
+	i.message_id, i.state, i.detail, i.note, i.created_at, i.sent_at, i.expires_at, i.decided_at,
+	i.review, i.notice, i.notice_detail, i.notice_at`
 
 const invitationFrom = ` FROM invitations i JOIN contacts c ON c.id = i.contact_id`
 
 func scanInvitation(sc interface{ Scan(...any) error }) (*model.Invitation, error) {
 	var inv model.Invitation
 	var created, expires int64
-	var sent, decided sql.NullInt64
+	var sent, decided, notice sql.NullInt64
 	err := sc.Scan(&inv.ID, &inv.AccountID, &inv.ContactID, &inv.Email, &inv.Name, &inv.Token, &inv.MessageID,
-		&inv.State, &inv.Detail, &inv.Note, &created, &sent, &expires, &decided)
+		&inv.State, &inv.Detail, &inv.Note, &created, &sent, &expires, &decided,
+		&inv.Review, &inv.Notice, &inv.NoticeDetail, &notice)
 	if err != nil {
 		return nil, err
 	}
 	inv.CreatedAt, inv.ExpiresAt = unix(created), unix(expires)
-	inv.SentAt, inv.DecidedAt = nullUnix(sent), nullUnix(decided)
+	inv.SentAt, inv.DecidedAt, inv.NoticeAt = nullUnix(sent), nullUnix(decided), nullUnix(notice)
 	return &inv, nil
 }
 
@@ -81,9 +83,9 @@ func (tx *Tx) UpdateInvitation(ctx context.Context, inv *model.Invitation, now t
 		return fmt.Errorf("invitation %d: %w", inv.ID, err)
 	}
 	_, err := tx.q.ExecContext(ctx, `UPDATE invitations SET token = ?, message_id = ?, state = ?, detail = ?,
-		sent_at = ?, expires_at = ?, decided_at = ? WHERE id = ?`,
+		sent_at = ?, expires_at = ?, decided_at = ?, review = ?, notice = ?, notice_detail = ?, notice_at = ? WHERE id = ?`,
 		inv.Token, inv.MessageID, inv.State, inv.Detail, unixOrNil(inv.SentAt), inv.ExpiresAt.Unix(),
-		unixOrNil(inv.DecidedAt), inv.ID)
+		unixOrNil(inv.DecidedAt), inv.Review, inv.Notice, inv.NoticeDetail, unixOrNil(inv.NoticeAt), inv.ID)
 	if err != nil {
 		return fmt.Errorf("update invitation %d: %w", inv.ID, err)
 	}
@@ -195,18 +197,63 @@ func (q Q) Invitations(ctx context.Context, f InvitationFilter) ([]*model.Invita
 }
 
 // ExpiredPendingInvitations lists queued or sent invitations past expiry.
+// An awaiting one does not expire: its reply came in time and waits for
+// the owner.
 func (q Q) ExpiredPendingInvitations(ctx context.Context, now time.Time) ([]*model.Invitation, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+invitationCols+invitationFrom+
-		` WHERE i.state IN ('queued', 'sent') AND i.expires_at <= ?`, now.Unix())
+	return q.invitationList(ctx, ` WHERE i.state IN ('queued', 'sent') AND i.expires_at <= ?`, now.Unix())
+}
+
+// PendingInvitationsOf lists a contact's queued, sent or awaiting invitations.
+func (q Q) PendingInvitationsOf(ctx context.Context, contactID int64) ([]*model.Invitation, error) {
+	return q.invitationList(ctx, ` WHERE i.contact_id = ? AND i.state IN ('queued', 'sent', 'awaiting')`, contactID)
+}
+
+// PendingInvitationsFor lists the queued, sent or awaiting invitations
+// sent to an address (ASCII case-insensitive), newest first.
+func (q Q) PendingInvitationsFor(ctx context.Context, email string) ([]*model.Invitation, error) {
+	return q.invitationList(ctx, ` WHERE i.email = ? COLLATE NOCASE AND i.state IN ('queued', 'sent', 'awaiting') ORDER BY i.id DESC`, email)
+}
+
+// PendingInvitees lists the distinct addresses with a queued, sent or
+// awaiting invitation.
+func (q Q) PendingInvitees(ctx context.Context) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT lower(email) FROM invitations WHERE state IN ('queued', 'sent', 'awaiting') ORDER BY 1`)
 	if err != nil {
-		return nil, fmt.Errorf("expired invitations: %w", err)
+		return nil, fmt.Errorf("pending invitees: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, fmt.Errorf("pending invitees: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EverAccepted reports whether one of the contact's invitations was accepted.
+func (q Q) EverAccepted(ctx context.Context, contactID int64) (bool, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM invitations WHERE contact_id = ? AND state = 'accepted'`, contactID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("accepted invitations of contact %d: %w", contactID, err)
+	}
+	return n > 0, nil
+}
+
+func (q Q) invitationList(ctx context.Context, cond string, args ...any) ([]*model.Invitation, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+invitationCols+invitationFrom+cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("invitations: %w", err)
 	}
 	defer rows.Close()
 	var out []*model.Invitation
 	for rows.Next() {
 		inv, err := scanInvitation(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("invitations: %w", err)
 		}
 		out = append(out, inv)
 	}
