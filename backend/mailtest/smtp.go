@@ -45,6 +45,7 @@ type SMTP struct {
 	msgs       []Message
 	conns      int
 	refuseRcpt func(rcpt string) *smtp.SMTPError
+	refuseFrom func(from string) bool
 	refuseData func(from string, to []string) *smtp.SMTPError
 	onData     func(Message)
 	changed    chan struct{} // closed and replaced whenever msgs grows
@@ -158,6 +159,15 @@ func (s *SMTP) RefuseRcpt(code int, match func(rcpt string) bool) {
 	}
 }
 
+// RefuseSender answers MAIL FROM with 553 5.7.1 for senders that match,
+// as submission servers do for an address the login does not own. nil
+// accepts every sender again.
+func (s *SMTP) RefuseSender(match func(from string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseFrom = match
+}
+
 // RefuseData answers the end of DATA with code (the message is read, then
 // refused). A code of 0 accepts again.
 func (s *SMTP) RefuseData(code int) {
@@ -262,6 +272,12 @@ func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
 func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.s.user != "" && !ss.authed {
 		return smtp.ErrAuthRequired
+	}
+	ss.s.mu.Lock()
+	refuse := ss.s.refuseFrom
+	ss.s.mu.Unlock()
+	if refuse != nil && refuse(from) {
+		return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "mailtest: sender address not owned by user"}
 	}
 	ss.from, ss.to = from, nil
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -168,7 +169,7 @@ func (w *Worker) sendBatch(ctx context.Context, c *smtp.Client, due []*model.Out
 			}
 			continue
 		}
-		err = c.SendMail(m.From, []string{m.To}, bytes.NewReader(raw))
+		err = send(c, m, raw)
 		now := w.Now()
 		var se *smtp.SMTPError
 		switch {
@@ -225,6 +226,51 @@ func (w *Worker) content(m *model.OutboxMessage) ([]byte, error) {
 		return nil, errors.New("not sent: the message has no content")
 	}
 	return w.Hooks.Content(m)
+}
+
+// send runs one SMTP transaction. When the server refuses the return path
+// as sender (some accept only the exact login address), the message goes
+// with the plain address instead: its bounces then arrive unmarked, and
+// the owner is asked to confirm them.
+func send(c *smtp.Client, m *model.OutboxMessage, raw []byte) error {
+	var opts *smtp.MailOptions
+	if !isASCII(m.From) || !isASCII(m.To) {
+		opts = &smtp.MailOptions{UTF8: true}
+	}
+	if err := c.Mail(m.From, opts); err != nil {
+		var se *smtp.SMTPError
+		plain := PlainSender(m.From)
+		if plain == m.From || !errors.As(err, &se) || se.Code < 500 {
+			return err
+		}
+		if err := c.Reset(); err != nil {
+			return err
+		}
+		if err := c.Mail(plain, opts); err != nil {
+			return err
+		}
+	}
+	if err := c.Rcpt(m.To, nil); err != nil {
+		return err
+	}
+	wc, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(wc, bytes.NewReader(raw)); err != nil {
+		wc.Close()
+		return err
+	}
+	return wc.Close()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *Worker) commit(ctx context.Context, fn func(tx *store.Tx) error) error {
