@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -11,22 +12,27 @@ type Invitation struct {
 	Token     string
 	Email     string // invitee address
 	MessageID string // Message-ID of the invitation email, without <>
-	State     string // "queued","sent","accepted","declined","expired","revoked","bounced","voided"
+	// State is the invitation's state, or "superseded" for a token a newer
+	// invitation message replaced.
+	State     string
 	ExpiresAt time.Time
+	// ReturnTag is the tag Grantbook put in the envelope sender of
+	// MessageID (see [ReturnTags]); "" when unknown.
+	ReturnTag string
 }
 
-// Lookup finds invitations. Implementations must not fail on unknown input;
-// they return false when nothing matches.
+// Lookup finds invitations. Unknown input is not an error: it returns nil,
+// nil. An error (the database failed) aborts the classification.
 type Lookup interface {
-	ByToken(token string) (*Invitation, bool)  // includes voided/old tokens
-	ByMessageID(id string) (*Invitation, bool) // id without angle brackets
+	ByToken(ctx context.Context, token string) (*Invitation, error)  // includes voided/old tokens
+	ByMessageID(ctx context.Context, id string) (*Invitation, error) // id without angle brackets
 }
 
 // Config parameterises Classify.
 type Config struct {
 	// AuthServID is the authserv-id (RFC 8601) of OUR receiving server.
-	// Only Authentication-Results fields carrying it are trusted; "" trusts
-	// none.
+	// Only Authentication-Results fields carrying exactly it are read; ""
+	// trusts none, so no reply is verified.
 	AuthServID string
 	// Now is the time against which ExpiresAt is checked; zero means
 	// time.Now().
@@ -40,9 +46,11 @@ const (
 	Accept  Verdict = "accept"
 	Decline Verdict = "decline"
 	Bounce  Verdict = "bounce"
+	// Delayed: a delivery report says the invitation is not delivered yet.
+	Delayed Verdict = "delayed"
 	Ignore  Verdict = "ignore"
 	// Reject: related to an invitation but must not grant: spoofed,
-	// auto-reply, expired, revoked, voided, DMARC fail, already answered.
+	// auto-reply, expired, revoked, voided, already answered.
 	Reject Verdict = "reject"
 )
 
@@ -55,45 +63,74 @@ type Result struct {
 	From       string // From addr-spec (or the raw field if unparseable)
 	MessageID  string // Message-ID of the classified message, without <>
 	Subject    string // decoded, reply prefixes removed; display only
+	// Authenticated (Accept, Decline): the trusted receiving server
+	// vouches for the sender; Auth says why or why not.
+	Authenticated bool
+	Auth          string
+	// ReturnPath (Bounce, Delayed): the report reached the return path
+	// Grantbook gave the invitation message, so it is genuine.
+	ReturnPath bool
+}
+
+// Grants reports whether the result may change an invitation by itself: a
+// reply whose sender our own server authenticated.
+func (r Result) Grants() bool {
+	return (r.Verdict == Accept || r.Verdict == Decline) && r.Authenticated
 }
 
 // recoverPanics is switched off by the fuzz test so that panics surface.
 var recoverPanics = true
 
 // Classify decides what raw (an RFC 5322 message) means for an invitation.
-// See the package documentation for the rules. It never panics.
-func Classify(raw []byte, l Lookup, cfg Config) (res Result) {
+// See the package documentation for the rules. It never panics; its only
+// error is the Lookup's, and then the message is not decided at all.
+func Classify(ctx context.Context, raw []byte, l Lookup, cfg Config) (res Result, err error) {
 	if recoverPanics {
 		defer func() {
 			if r := recover(); r != nil {
-				res = Result{Verdict: Ignore, Reason: fmt.Sprintf("internal error: %v", r)}
+				res, err = Result{Verdict: Ignore, Reason: fmt.Sprintf("internal error: %v", r)}, nil
 			}
 		}()
 	}
 	if cfg.Now.IsZero() {
 		cfg.Now = time.Now()
 	}
-	c := &classifier{lookup: l, cfg: cfg}
-	return c.run(raw)
+	c := &classifier{ctx: ctx, lookup: l, cfg: cfg}
+	res = c.run(raw)
+	if c.err != nil {
+		return Result{}, fmt.Errorf("classify: look up the invitation: %w", c.err)
+	}
+	return res, nil
 }
 
 // maxLookups bounds the number of Lookup calls for one message.
 const maxLookups = 64
 
 type classifier struct {
+	ctx     context.Context
 	lookup  Lookup
 	cfg     Config
 	lookups int
+	err     error // the first Lookup error: nothing is found after it
+}
+
+// usable reports whether another lookup may be made.
+func (c *classifier) usable() bool {
+	return c.lookup != nil && c.err == nil && c.lookups < maxLookups
 }
 
 func (c *classifier) byToken(tok string) *Invitation {
 	tok = strings.ToLower(strings.TrimSpace(tok))
-	if c.lookup == nil || !isToken(tok) || c.lookups >= maxLookups {
+	if !isToken(tok) || !c.usable() {
 		return nil
 	}
 	c.lookups++
-	inv, ok := c.lookup.ByToken(tok)
-	if !ok || inv == nil {
+	inv, err := c.lookup.ByToken(c.ctx, tok)
+	if err != nil {
+		c.err = err
+		return nil
+	}
+	if inv == nil {
 		return nil
 	}
 	if inv.Token == "" {
@@ -105,12 +142,16 @@ func (c *classifier) byToken(tok string) *Invitation {
 }
 
 func (c *classifier) byMessageID(id string) *Invitation {
-	if c.lookup == nil || id == "" || c.lookups >= maxLookups {
+	if id == "" || !c.usable() {
 		return nil
 	}
 	c.lookups++
-	inv, ok := c.lookup.ByMessageID(id)
-	if ok && inv != nil {
+	inv, err := c.lookup.ByMessageID(c.ctx, id)
+	if err != nil {
+		c.err = err
+		return nil
+	}
+	if inv != nil {
 		if inv.Token == "" {
 			if tok := tokenFromMessageID(id); tok != "" {
 				cp := *inv
@@ -168,9 +209,12 @@ func (c *classifier) run(raw []byte) Result {
 		}
 	}
 
-	// Rule 2: delivery status notifications.
+	// Rule 2: delivery reports, standard or plain text.
 	if m.isDSN() {
 		return c.classifyDSN(m, res)
+	}
+	if m.isFailureNotice() {
+		return c.classifyNotice(m, res)
 	}
 
 	// Rule 3: find the invitation.
@@ -191,9 +235,6 @@ func (c *classifier) run(raw []byte) Result {
 	if r := m.senderProblem(inv.Email); r != "" {
 		return reject(r)
 	}
-	if r := authFailure(m.header, c.cfg.AuthServID); r != "" {
-		return reject(r)
-	}
 	if r := stateProblem(inv, c.cfg.Now); r != "" {
 		return reject(r)
 	}
@@ -203,10 +244,13 @@ func (c *classifier) run(raw []byte) Result {
 	if lang, word, ok := declineMatch(text); ok {
 		res.Verdict = Decline
 		res.Reason = fmt.Sprintf("decline word %q (%s) in reply", word, lang)
-		return res
+	} else {
+		res.Verdict = Accept
+		res.Reason = "reply from the invitee (invitation found by " + how + ")"
 	}
-	res.Verdict = Accept
-	res.Reason = "reply from the invitee (invitation found by " + how + ")"
+
+	// Rule 6: only our own receiving server can vouch for the sender.
+	res.Authenticated, res.Auth = senderAuth(m.header, c.cfg.AuthServID, domainOf(inv.Email))
 	return res
 }
 
@@ -234,15 +278,17 @@ func (c *classifier) findInvitation(m *parsedMessage) (*Invitation, string) {
 // stateProblem reports why an invitation in this state cannot be answered.
 func stateProblem(inv *Invitation, now time.Time) string {
 	switch strings.ToLower(strings.TrimSpace(inv.State)) {
-	case "sent", "queued":
+	case "sent", "queued", "awaiting":
 	case "accepted":
 		return "already accepted"
 	case "declined":
 		return "already declined"
 	case "revoked":
 		return "invitation revoked"
-	case "voided":
+	case "superseded":
 		return "token voided by a newer invitation"
+	case "voided":
+		return "invitation voided (the contact was suspended or removed)"
 	case "expired":
 		return "invitation expired"
 	case "bounced":

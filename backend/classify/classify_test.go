@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,9 @@ type tcase struct {
 	token  string // expected Result.Token ("-" = don't check)
 	reason string // substring of Result.Reason, "" = don't check
 	diag   string // expected Result.Diagnostic, "" = don't check
+	authed string // "yes"/"no": expected Result.Authenticated, "" = don't check
+	auth   string // substring of Result.Auth, "" = don't check
+	ret    string // "yes"/"no": expected Result.ReturnPath, "" = don't check
 }
 
 // cases returns every message used by the tests; FuzzClassify seeds from
@@ -122,13 +126,27 @@ func cases() []tcase {
 			"Diagnostic-Code: smtp; 550 5.7.1 relay denied\n\n"+failedRecipient, "").bytes()})
 	add(tcase{name: "bounce of an unrelated message", want: Ignore, token: "", reason: "not related",
 		raw: dsn(tokUnknown, failedRecipient, "Content-Type: text/rfc822-headers\n\nMessage-ID: <x@example.org>\n").bytes()})
-	add(tcase{name: "delayed DSN", want: Ignore, token: tokSent, reason: "delivery delayed",
+	add(tcase{name: "delayed DSN", want: Delayed, token: tokSent, reason: "delivery delayed",
 		raw: dsn(tokSent, delayedRecipient, "").bytes()})
-	add(tcase{name: "failed with 4.x.x status is delayed", want: Ignore, token: tokSent, reason: "delivery delayed",
-		raw: dsn(tokSent, "Final-Recipient: rfc822; invitee@example.com\nAction: failed\nStatus: 4.2.2\n", "").bytes()})
+	add(tcase{name: "failed with 4.x.x status is final (delivery time expired)", want: Bounce, token: tokSent, reason: "(4.4.7)",
+		raw: dsn(tokSent, "Final-Recipient: rfc822; invitee@example.com\nAction: failed\nStatus: 4.4.7\nDiagnostic-Code: X-Postfix; delivery time expired\n", "").bytes()})
+	add(tcase{name: "5.x.x status without Action is final", want: Bounce, token: tokSent, diag: "5.2.2",
+		raw: dsn(tokSent, "Final-Recipient: rfc822; invitee@example.com\nStatus: 5.2.2\n", "").bytes()})
+	add(tcase{name: "DSN to the return path", want: Bounce, token: tokSent, ret: "yes",
+		raw: dsn(tokSent, failedRecipient, "").set("Delivered-To", "owner+bounce-"+testReturnTag(tokSent)+"@"+ownerHost).bytes()})
+	add(tcase{name: "DSN with another message's return tag", want: Bounce, token: tokSent, ret: "no",
+		raw: dsn(tokSent, failedRecipient, "").set("Delivered-To", "owner+bounce-"+testReturnTag(tokQueued)+"@"+ownerHost).bytes()})
+	add(tcase{name: "DSN to the plain address", want: Bounce, token: tokSent, ret: "no",
+		raw: dsn(tokSent, failedRecipient, "").bytes()})
+	add(tcase{name: "DSN from anyone, quoting the Message-ID", want: Bounce, token: tokSent, ret: "no",
+		raw: dsn(tokSent, failedRecipient, "").set("From", "mallory@evil.example").del("Auto-Submitted").set("Return-Path", "<mallory@evil.example>").bytes()})
+	add(tcase{name: "delivery-status part inside multipart/mixed", want: Bounce, token: tokSent,
+		raw: dsn(tokSent, failedRecipient, "").set("Content-Type", `multipart/mixed; boundary="BOUND"`).bytes()})
+	add(tcase{name: "DSN without recipient blocks, notice says it failed", want: Bounce, token: tokSent,
+		raw: dsn(tokSent, "", "").bytes()})
 	add(tcase{name: "delivered DSN", want: Ignore, token: tokSent, reason: "without failure",
 		raw: dsn(tokSent, "Final-Recipient: rfc822; invitee@example.com\nAction: delivered\nStatus: 2.0.0\n", "").bytes()})
-	add(tcase{name: "plain-text bounce from MAILER-DAEMON, related", want: Reject, token: tokSent, reason: "automatic message",
+	add(tcase{name: "plain-text bounce from MAILER-DAEMON, related", want: Bounce, token: tokSent, reason: "delivery failed",
 		raw: (&mb{}).add("From", "MAILER-DAEMON@mx.example.com").add("To", "owner+"+tokSent+"@"+ownerHost).
 			add("Subject", "failure notice").text("I'm afraid I wasn't able to deliver your message.\n\n--- Below this line is a copy of the message.\n\nInvitation code: " + tokSent + "\n").bytes()})
 	add(tcase{name: "plain-text bounce from MAILER-DAEMON, unrelated", want: Ignore, token: "",
@@ -139,6 +157,7 @@ func cases() []tcase {
 	states := []struct{ t, reason string }{
 		{tokRevoked, "invitation revoked"},
 		{tokVoided, "token voided by a newer invitation"},
+		{tokVoidedInv, "invitation voided (the contact was suspended or removed)"},
 		{tokExpired, "invitation expired"},
 		{tokLate, "invitation expired"},
 		{tokAccepted, "already accepted"},
@@ -149,6 +168,7 @@ func cases() []tcase {
 		add(tcase{name: "state " + s.reason + " " + s.t[:6], want: Reject, token: s.t, reason: s.reason, raw: reply(s.t).bytes()})
 	}
 	add(tcase{name: "queued invitation may be answered", want: Accept, token: tokQueued, raw: reply(tokQueued).bytes()})
+	add(tcase{name: "awaiting invitation may be answered again", want: Accept, token: tokAwaiting, raw: reply(tokAwaiting).bytes()})
 	add(tcase{name: "decline of a revoked invitation is a reject", want: Reject, token: tokRevoked, reason: "revoked",
 		raw: reply(tokRevoked).text("No.\n").bytes()})
 
@@ -229,28 +249,7 @@ func cases() []tcase {
 	add(tcase{name: "mbox From line", want: Accept, token: tokSent,
 		raw: append([]byte("From invitee@example.com Mon Mar 10 11:00:00 2025\n"), reply(tokSent).bytes()...)})
 
-	// ---- Authentication-Results ----
-	ar := func(v string) []byte { return reply(tokSent).prepend("Authentication-Results", v).bytes() }
-	add(tcase{name: "trusted dmarc=fail", want: Reject, token: tokSent, reason: "DMARC fail",
-		raw: ar(ourServID + "; dkim=none; spf=softfail smtp.mailfrom=example.com; dmarc=fail (p=reject dis=none) header.from=example.com")})
-	add(tcase{name: "dmarc=fail from another authserv-id", want: Accept, token: tokSent,
-		raw: ar("mx.attacker.example; dmarc=fail header.from=example.com")})
-	add(tcase{name: "dmarc=fail from a look-alike authserv-id", want: Accept, token: tokSent,
-		raw: ar(ourServID + ".attacker.example; dmarc=fail header.from=example.com")})
-	add(tcase{name: "trusted dmarc=fail, AuthServID unset", want: Accept, token: tokSent, cfg: &Config{Now: testNow},
-		raw: ar(ourServID + "; dmarc=fail header.from=example.com")})
-	add(tcase{name: "trusted dkim=fail without pass", want: Reject, token: tokSent, reason: "DKIM fail",
-		raw: ar(ourServID + " 1; dkim=fail (signature verification failed) header.d=example.com header.i=@example.com")})
-	add(tcase{name: "trusted dkim=fail with another dkim=pass", want: Accept, token: tokSent,
-		raw: ar(ourServID + "; dkim=fail header.d=lists.example; dkim=pass header.d=example.com; dmarc=pass header.from=example.com")})
-	add(tcase{name: "trusted spf=fail without dmarc pass", want: Reject, token: tokSent, reason: "SPF fail",
-		raw: ar(ourServID + "; spf=fail smtp.mailfrom=example.com")})
-	add(tcase{name: "trusted spf=fail with dmarc pass", want: Accept, token: tokSent,
-		raw: ar(ourServID + "; spf=fail smtp.mailfrom=example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com")})
-	add(tcase{name: "trusted all pass", want: Accept, token: tokSent,
-		raw: ar(ourServID + ";\r\n\tdkim=pass (2048-bit key; unprotected) header.d=example.com;\r\n\tspf=pass (domain of invitee@example.com designates 192.0.2.1 as permitted sender) smtp.mailfrom=example.com;\r\n\tdmarc=pass (p=none) header.from=example.com")})
-	add(tcase{name: "authserv-id case-insensitive", want: Reject, token: tokSent, reason: "DMARC fail",
-		raw: ar(strings.ToUpper(ourServID) + "; dmarc=fail header.from=example.com")})
+	authCases(add)
 
 	// ---- garbage ----
 	add(tcase{name: "empty input", want: Ignore, token: "", raw: nil})
@@ -273,7 +272,7 @@ func TestClassify(t *testing.T) {
 			if c.cfg != nil {
 				cfg = *c.cfg
 			}
-			res := Classify(c.raw, l, cfg)
+			res := mustClassify(t, c.raw, l, cfg)
 			if res.Verdict != c.want {
 				t.Fatalf("verdict %q, want %q (reason %q)", res.Verdict, c.want, res.Reason)
 			}
@@ -286,6 +285,15 @@ func TestClassify(t *testing.T) {
 			if c.diag != "" && res.Diagnostic != c.diag {
 				t.Errorf("diagnostic %q, want %q", res.Diagnostic, c.diag)
 			}
+			if c.authed != "" && res.Authenticated != (c.authed == "yes") {
+				t.Errorf("authenticated %v, want %s (auth %q)", res.Authenticated, c.authed, res.Auth)
+			}
+			if c.auth != "" && !strings.Contains(res.Auth, c.auth) {
+				t.Errorf("auth %q, want it to contain %q", res.Auth, c.auth)
+			}
+			if c.ret != "" && res.ReturnPath != (c.ret == "yes") {
+				t.Errorf("return path %v, want %s", res.ReturnPath, c.ret)
+			}
 			if strings.HasPrefix(res.Reason, "internal error") {
 				t.Errorf("internal error: %s", res.Reason)
 			}
@@ -294,7 +302,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestResultFields(t *testing.T) {
-	res := Classify(reply(tokSent).set("Subject", "=?UTF-8?B?UmU6IEFXOiDlm57lpI3vvJo=?= SV[2]: Vs: Invitation to =?iso-8859-1?q?caf=E9?=").bytes(), newLookup(), testCfg)
+	res := mustClassify(t, reply(tokSent).set("Subject", "=?UTF-8?B?UmU6IEFXOiDlm57lpI3vvJo=?= SV[2]: Vs: Invitation to =?iso-8859-1?q?caf=E9?=").bytes(), newLookup(), testCfg)
 	if res.Subject != "Invitation to café" {
 		t.Errorf("subject %q", res.Subject)
 	}
@@ -328,7 +336,7 @@ func TestAddressFolding(t *testing.T) {
 }
 
 func TestNilLookup(t *testing.T) {
-	res := Classify(reply(tokSent).bytes(), nil, Config{})
+	res := mustClassify(t, reply(tokSent).bytes(), nil, Config{})
 	if res.Verdict != Ignore {
 		t.Fatalf("verdict %q", res.Verdict)
 	}
@@ -336,11 +344,13 @@ func TestNilLookup(t *testing.T) {
 
 type panickyLookup struct{}
 
-func (panickyLookup) ByToken(string) (*Invitation, bool)     { panic("boom") }
-func (panickyLookup) ByMessageID(string) (*Invitation, bool) { return nil, true }
+func (panickyLookup) ByToken(context.Context, string) (*Invitation, error) { panic("boom") }
+func (panickyLookup) ByMessageID(context.Context, string) (*Invitation, error) {
+	return nil, nil
+}
 
 func TestLookupPanicIsRecovered(t *testing.T) {
-	res := Classify(reply(tokSent).bytes(), panickyLookup{}, testCfg)
+	res := mustClassify(t, reply(tokSent).bytes(), panickyLookup{}, testCfg)
 	if res.Verdict != Ignore || !strings.HasPrefix(res.Reason, "internal error") {
 		t.Fatalf("got %+v", res)
 	}

@@ -1,21 +1,23 @@
 package classify
 
 import (
-	"bufio"
-	"bytes"
 	"strings"
-
-	"github.com/emersion/go-message/textproto"
 )
 
-// isDSN reports a top-level multipart/report of delivery status.
+// isDSN reports a delivery status notification: a multipart/report of
+// delivery status (RFC 6522, RFC 3464, RFC 6533), or any message carrying a
+// message/delivery-status part (some MTAs wrap it in multipart/mixed).
 func (m *parsedMessage) isDSN() bool {
-	if m.mediaType != "multipart/report" {
-		return false
+	if m.mediaType == "multipart/report" {
+		switch strings.ToLower(strings.TrimSpace(m.params["report-type"])) {
+		case "delivery-status", "global-delivery-status":
+			return true
+		}
 	}
-	switch strings.ToLower(strings.TrimSpace(m.params["report-type"])) {
-	case "delivery-status", "global-delivery-status":
-		return true
+	for _, l := range m.leaves {
+		if l.mediaType == "message/delivery-status" || l.mediaType == "message/global-delivery-status" {
+			return true
+		}
 	}
 	return false
 }
@@ -28,15 +30,22 @@ type dsnRecipient struct {
 	diagnostic      string // Diagnostic-Code without its type
 }
 
+// failed: the MTA gave up (RFC 3464 "failed", whatever the status class,
+// e.g. 4.4.7 delivery time expired), or a 5.x.x status without an Action.
 func (r dsnRecipient) failed() bool {
-	if r.action != "failed" {
-		return false
-	}
-	return r.status == "" || r.status[0] == '5' || (r.status[0] != '2' && r.status[0] != '4')
+	return r.action == "failed" || (r.action == "" && statusClass(r.status) == '5')
 }
 
+// delayed: the MTA is still trying.
 func (r dsnRecipient) delayed() bool {
-	return r.action == "delayed" || (r.status != "" && r.status[0] == '4')
+	return r.action == "delayed" || (r.action == "" && statusClass(r.status) == '4')
+}
+
+func statusClass(status string) byte {
+	if len(status) >= 2 && status[1] == '.' {
+		return status[0]
+	}
+	return 0
 }
 
 func (r dsnRecipient) diag() string {
@@ -49,39 +58,33 @@ func (r dsnRecipient) diag() string {
 	return "delivery failed"
 }
 
+func (r dsnRecipient) who() string {
+	if r.final != "" {
+		return r.final
+	}
+	return r.original
+}
+
 func (c *classifier) classifyDSN(m *parsedMessage, res Result) Result {
 	var recips []dsnRecipient
-	var returnedIDs []string
-	var reportText strings.Builder
+	var returned, report strings.Builder
 	for _, l := range m.leaves {
 		switch l.mediaType {
 		case "message/delivery-status", "message/global-delivery-status":
 			recips = append(recips, parseDeliveryStatus(l.text())...)
 		case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers":
-			br := bufio.NewReader(bytes.NewReader(l.body))
-			h, _ := textproto.ReadHeader(br) // partial headers are fine here
-			returnedIDs = append(returnedIDs, msgIDs(h.Values("Message-Id"))...)
+			returned.WriteString(l.text())
+			returned.WriteString("\n")
 		}
-		reportText.WriteString(l.text())
-		reportText.WriteString("\n")
+		report.WriteString(l.text())
+		report.WriteString("\n")
 	}
-
-	inv := c.byIDs(returnedIDs)
-	if inv == nil {
-		inv = c.byTokens(reportTokens(reportText.String()))
-	}
-	if inv == nil {
-		inv = c.byTokens(plusTokensOf(m.header))
-	}
-	if inv != nil {
-		res.Token = inv.Token
-	}
-
-	var failed, delayed *dsnRecipient
+	inv := c.reportInvitation(m, returned.String(), report.String())
 	want := ""
 	if inv != nil {
 		want = normalizeAddr(inv.Email)
 	}
+	var failed, delayed *dsnRecipient
 	for i := range recips {
 		r := &recips[i]
 		matches := want != "" && (asciiLower(r.final) == want || asciiLower(r.original) == want)
@@ -91,44 +94,35 @@ func (c *classifier) classifyDSN(m *parsedMessage, res Result) Result {
 				failed = r
 			}
 		case r.delayed():
-			if delayed == nil {
+			if delayed == nil || matches {
 				delayed = r
 			}
 		}
 	}
 	switch {
 	case failed != nil:
-		res.Diagnostic = failed.diag()
-		who := failed.final
-		if who == "" {
-			who = failed.original
-		}
-		if inv == nil {
-			res.Verdict, res.Reason = Ignore, "bounce not related to an invitation"
-			return res
-		}
-		res.Verdict = Bounce
-		res.Reason = "delivery failed"
-		if who != "" {
-			res.Reason += " for " + who
-		}
-		if failed.status != "" {
-			res.Reason += " (" + failed.status + ")"
-		}
-		return res
+		return c.reportOutcome(m, res, inv, Bounce, failed.who(), failed.status, failed.diag())
 	case delayed != nil:
-		res.Verdict, res.Reason = Ignore, "delivery delayed"
-		if delayed.status != "" {
-			res.Reason += " (" + delayed.status + ")"
+		return c.reportOutcome(m, res, inv, Delayed, delayed.who(), delayed.status, delayed.diag())
+	}
+	// No recipient block at all ("Delivery report unavailable", a
+	// truncated report): the human-readable part may still say it.
+	if len(recips) == 0 {
+		notice, _ := m.noticeParts()
+		if v := textKind(notice); v != "" {
+			return c.noticeOutcome(m, res, inv, v, notice)
 		}
-		return res
+	}
+	switch {
 	case len(recips) == 0:
 		res.Verdict, res.Reason = Ignore, "delivery report without recipient status"
-		return res
 	default:
 		res.Verdict, res.Reason = Ignore, "delivery report without failure (action: "+clip(recips[0].action)+")"
-		return res
 	}
+	if inv != nil {
+		res.Token = inv.Token
+	}
+	return res
 }
 
 // parseDeliveryStatus parses the blocks of a message/delivery-status body

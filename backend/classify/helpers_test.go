@@ -1,9 +1,11 @@
 package classify
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -22,19 +24,25 @@ const (
 func tok(prefix string) string { return (prefix + strings.Repeat("2", 26))[:26] }
 
 var (
-	tokSent     = tok("sent")
-	tokQueued   = tok("queued")
-	tokRevoked  = tok("revoked")
-	tokVoided   = tok("voided")
-	tokExpired  = tok("expired")
-	tokLate     = tok("late") // state sent, ExpiresAt in the past
-	tokAccepted = tok("accepted")
-	tokDeclined = tok("declined")
-	tokBounced  = tok("bounced")
-	tokUnknown  = tok("unknown") // not in the lookup
+	tokSent      = tok("sent")
+	tokQueued    = tok("queued")
+	tokRevoked   = tok("revoked")
+	tokVoided    = tok("voided") // superseded by a newer token
+	tokVoidedInv = tok("voidedinv")
+	tokAwaiting  = tok("awaiting")
+	tokExpired   = tok("expired")
+	tokLate      = tok("late") // state sent, ExpiresAt in the past
+	tokAccepted  = tok("accepted")
+	tokDeclined  = tok("declined")
+	tokBounced   = tok("bounced")
+	tokUnknown   = tok("unknown") // not in the lookup
 )
 
 func invMsgID(t string) string { return "grantbook." + t + "@" + ownerHost }
+
+// testReturnTag stands for the HMAC tag of an invitation's return path:
+// any 20-character [a-z2-7] string the lookup reports.
+func testReturnTag(t string) string { return (strings.Repeat("r", 6) + t)[:20] }
 
 type fakeLookup struct {
 	byTok map[string]*Invitation
@@ -44,7 +52,8 @@ type fakeLookup struct {
 func newLookup() *fakeLookup {
 	l := &fakeLookup{byTok: map[string]*Invitation{}, byID: map[string]*Invitation{}}
 	add := func(t, state string, exp time.Time) {
-		inv := &Invitation{Token: t, Email: invitee, MessageID: invMsgID(t), State: state, ExpiresAt: exp}
+		inv := &Invitation{Token: t, Email: invitee, MessageID: invMsgID(t), State: state, ExpiresAt: exp,
+			ReturnTag: testReturnTag(t)}
 		l.byTok[t] = inv
 		l.byID[inv.MessageID] = inv
 	}
@@ -52,7 +61,9 @@ func newLookup() *fakeLookup {
 	add(tokSent, "sent", future)
 	add(tokQueued, "queued", future)
 	add(tokRevoked, "revoked", future)
-	add(tokVoided, "voided", future)
+	add(tokVoided, "superseded", future)
+	add(tokVoidedInv, "voided", future)
+	add(tokAwaiting, "awaiting", future)
 	add(tokExpired, "expired", testNow.Add(-time.Hour))
 	add(tokLate, "sent", testNow.Add(-time.Minute))
 	add(tokAccepted, "accepted", future)
@@ -61,17 +72,27 @@ func newLookup() *fakeLookup {
 	return l
 }
 
-func (l *fakeLookup) ByToken(t string) (*Invitation, bool) {
-	inv, ok := l.byTok[t]
-	return inv, ok
+func (l *fakeLookup) ByToken(_ context.Context, t string) (*Invitation, error) {
+	return l.byTok[t], nil
 }
 
-func (l *fakeLookup) ByMessageID(id string) (*Invitation, bool) {
-	inv, ok := l.byID[id]
-	return inv, ok
+func (l *fakeLookup) ByMessageID(_ context.Context, id string) (*Invitation, error) {
+	return l.byID[id], nil
 }
 
 var testCfg = Config{AuthServID: ourServID, Now: testNow}
+
+var ctx = context.Background()
+
+// mustClassify classifies raw; the fake lookups never fail.
+func mustClassify(t testing.TB, raw []byte, l Lookup, cfg Config) Result {
+	t.Helper()
+	res, err := Classify(ctx, raw, l, cfg)
+	if err != nil {
+		t.Fatalf("Classify: %v", err)
+	}
+	return res
+}
 
 // ---- message builder ----
 

@@ -37,7 +37,7 @@ func TestHostileInputs(t *testing.T) {
 	}
 	for name, raw := range inputs {
 		start := time.Now()
-		res := Classify(raw, newLookup(), testCfg)
+		res := mustClassify(t, raw, newLookup(), testCfg)
 		if d := time.Since(start); d > 3*time.Second {
 			t.Errorf("%s: took %v", name, d)
 		}

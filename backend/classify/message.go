@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -38,7 +37,9 @@ type parsedMessage struct {
 	params    map[string]string
 	leaves    []leaf
 	messageID string
-	subject   string
+	subject   string // reply prefixes removed
+	// rawSubject is the decoded Subject, whitespace collapsed.
+	rawSubject string
 }
 
 // parseMessage reads the header strictly and the body leniently.
@@ -76,6 +77,7 @@ func parseMessage(raw []byte) (*parsedMessage, error) {
 	m.messageID = firstID(h.Values("Message-Id"))
 	if s, err := h.Text("Subject"); err == nil || s != "" {
 		m.subject = cleanSubject(s)
+		m.rawSubject = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
 	}
 
 	e, err := message.New(h, bytes.NewReader(body))
@@ -268,83 +270,6 @@ func asciiLower(s string) string {
 
 func asciiEqualFold(a, b string) bool { return asciiLower(a) == asciiLower(b) }
 
-// autoReason reports why the message is automatic (RFC 3834 and friends).
-func (m *parsedMessage) autoReason() string {
-	h := m.header
-	for _, v := range h.Values("Auto-Submitted") {
-		if firstWord(v) != "no" {
-			return "auto-reply (Auto-Submitted: " + clip(v) + ")"
-		}
-	}
-	for _, k := range []string{"X-Autoreply", "X-Autorespond"} {
-		if h.Has(k) {
-			return "auto-reply (" + k + ": " + clip(h.Get(k)) + ")"
-		}
-	}
-	for _, v := range h.Values("Precedence") {
-		switch firstWord(v) {
-		case "bulk", "junk", "list":
-			return "automatic message (Precedence: " + clip(v) + ")"
-		}
-	}
-	if h.Has("List-Id") {
-		return "mailing list message (List-Id: " + clip(h.Get("List-Id")) + ")"
-	}
-	for _, v := range h.Values("Return-Path") {
-		if isNullPath(v) {
-			return "automatic message (Return-Path: <>)"
-		}
-	}
-	for _, v := range h.Values("From") {
-		if isDaemon(v) {
-			return "automatic message (From " + clip(v) + ")"
-		}
-	}
-	if m.mediaType == "multipart/report" {
-		return "automatic report (multipart/report; report-type=" + clip(m.params["report-type"]) + ")"
-	}
-	return ""
-}
-
-// firstWord returns the lower-cased first token of a structured field value.
-func firstWord(v string) string {
-	v = strings.TrimSpace(stripComments(v))
-	if i := strings.IndexAny(v, "; \t"); i >= 0 {
-		v = v[:i]
-	}
-	return strings.ToLower(v)
-}
-
-func isNullPath(v string) bool {
-	v = stripComments(v)
-	v = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-			return -1
-		}
-		return r
-	}, v)
-	return v == "<>"
-}
-
-var daemonRE = regexp.MustCompile(`(?i)(?:^|[\s<,:"'])(?:mailer-daemon|postmaster)@`)
-
-func isDaemon(v string) bool {
-	if addrs, err := mail.ParseAddressList(v); err == nil {
-		for _, a := range addrs {
-			local := a.Address
-			if i := strings.LastIndexByte(local, '@'); i >= 0 {
-				local = local[:i]
-			}
-			switch asciiLower(local) {
-			case "mailer-daemon", "postmaster":
-				return true
-			}
-		}
-		return false
-	}
-	return daemonRE.MatchString(v)
-}
-
 // clip shortens a header value for a reason string.
 func clip(s string) string {
 	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
@@ -397,134 +322,4 @@ func stripComments(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// ---- message ids and tokens ----
-
-var (
-	angleIDRE   = regexp.MustCompile(`<([^<>\s]+)>`)
-	tokenRE     = regexp.MustCompile(`^[a-z2-7]{26}$`)
-	grantIDRE   = regexp.MustCompile(`(?i)^grantbook\.([a-z2-7]{26})@`)
-	plusTokenRE = regexp.MustCompile(`(?i)\+([a-z2-7]{26})@`)
-	reportIDRE  = regexp.MustCompile(`(?i)grantbook\.([a-z2-7]{26})@`)
-)
-
-func isToken(s string) bool { return tokenRE.MatchString(s) }
-
-func tokenFromMessageID(id string) string {
-	if m := grantIDRE.FindStringSubmatch(id); m != nil {
-		return strings.ToLower(m[1])
-	}
-	return ""
-}
-
-// msgIDs extracts message ids (without <>) from msg-id list fields,
-// leniently: every <...>, or, without any, every word containing "@".
-func msgIDs(vals []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	add := func(id string) {
-		id = strings.TrimSpace(id)
-		if id != "" && !seen[id] && len(out) < 100 {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	for _, v := range vals {
-		ms := angleIDRE.FindAllStringSubmatch(v, 100)
-		if len(ms) > 0 {
-			for _, m := range ms {
-				add(m[1])
-			}
-			continue
-		}
-		for _, f := range strings.FieldsFunc(stripComments(v), func(r rune) bool {
-			return r == ' ' || r == '\t' || r == ',' || r == '\r' || r == '\n'
-		}) {
-			if strings.Contains(f, "@") {
-				add(f)
-			}
-		}
-	}
-	return out
-}
-
-func firstID(vals []string) string {
-	if ids := msgIDs(vals); len(ids) > 0 {
-		return strings.ToValidUTF8(ids[0], "\uFFFD")
-	}
-	return ""
-}
-
-// plusTokens returns the plus tokens of the recipient fields.
-func (m *parsedMessage) plusTokens() []string {
-	return plusTokensOf(m.header)
-}
-
-func plusTokensOf(h message.Header) []string {
-	var out []string
-	for _, k := range []string{"To", "Cc", "Delivered-To", "X-Original-To"} {
-		for _, v := range h.Values(k) {
-			for _, m := range plusTokenRE.FindAllStringSubmatch(v, -1) {
-				out = append(out, strings.ToLower(m[1]))
-			}
-		}
-	}
-	return dedupe(out)
-}
-
-// codeTokens finds 26-character base32 words with "code" shortly before.
-func codeTokens(text string) []string {
-	var out []string
-	isAlnum := func(c byte) bool {
-		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-	}
-	lower := asciiLower(text) // same byte offsets as text
-	for i := 0; i < len(text) && len(out) < 20; {
-		if !isAlnum(text[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(text) && isAlnum(text[j]) {
-			j++
-		}
-		if j-i == 26 {
-			w := lower[i:j]
-			start := i - 64
-			if start < 0 {
-				start = 0
-			}
-			if isToken(w) && strings.Contains(lower[start:i], "code") {
-				out = append(out, w)
-			}
-		}
-		i = j
-	}
-	return dedupe(out)
-}
-
-// reportTokens finds any token form in the text of a delivery report.
-func reportTokens(text string) []string {
-	var out []string
-	for _, m := range reportIDRE.FindAllStringSubmatch(text, 20) {
-		out = append(out, strings.ToLower(m[1]))
-	}
-	for _, m := range plusTokenRE.FindAllStringSubmatch(text, 20) {
-		out = append(out, strings.ToLower(m[1]))
-	}
-	out = append(out, codeTokens(text)...)
-	return dedupe(out)
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	out := in[:0]
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

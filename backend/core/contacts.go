@@ -166,6 +166,9 @@ func (a *App) UpdateContact(ctx context.Context, id int64, p ContactPatch) (*mod
 			if c.Status == model.StatusInvited && *p.Status == model.StatusActive {
 				return invalid("status", "an invited contact becomes active only by accepting the invitation")
 			}
+			if err := a.checkReactivation(ctx, tx, before, *p.Status); err != nil {
+				return err
+			}
 			c.Status = *p.Status
 		}
 		if err := normaliseContact(c); err != nil {
@@ -205,6 +208,9 @@ func (a *App) UpdateContact(ctx context.Context, id int64, p ContactPatch) (*mod
 			if _, err := tx.RevokeSessions(ctx, c.ID, 0, c.UpdatedAt); err != nil {
 				return err
 			}
+			if err := a.voidInvitations(ctx, tx, c, "the contact was suspended", c.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		if store.EmailKey(c.Email) != store.EmailKey(before.Email) {
 			// Whoever holds the old address no longer acts as this contact.
@@ -231,6 +237,9 @@ func (a *App) DeleteContact(ctx context.Context, id int64) error {
 			return notFound("contact", id)
 		}
 		if err != nil {
+			return err
+		}
+		if err := a.voidInvitations(ctx, tx, before, "the contact was removed", a.now().UTC().Truncate(time.Second)); err != nil {
 			return err
 		}
 		if err := tx.DeleteContact(ctx, id); err != nil {

@@ -40,6 +40,7 @@ type App struct {
 	held    heldMail       // sign-in mails until sent: their codes never reach the database
 	// lock is this process's hold on dataDir (Open).
 	lock *datalock.Lock
+	rkey returnKeyCache // the return-path key (verp.go)
 }
 
 // New builds the core on an open store; secrets go to vault.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"grantbook/backend/classify"
 	"grantbook/backend/mail"
 	"grantbook/backend/model"
 	"grantbook/backend/outbox"
@@ -63,6 +62,10 @@ func (a *App) Invite(ctx context.Context, in InvitationInput) (*model.Invitation
 	if !st.SMTP.Configured() {
 		return nil, invalid("email", "set up the mail server under Settings first: invitations go out by email")
 	}
+	key, err := a.returnKey(ctx, true)
+	if err != nil {
+		return nil, err
+	}
 	var inv *model.Invitation
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		c, err := a.prepareContact(ctx, in.ContactInput, model.StatusInvited)
@@ -81,7 +84,7 @@ func (a *App) Invite(ctx context.Context, in InvitationInput) (*model.Invitation
 		if err := tx.InsertInvitation(ctx, inv); err != nil {
 			return err
 		}
-		if err := a.queueInvitation(ctx, tx, inv, c, st, now); err != nil {
+		if err := a.queueInvitation(ctx, tx, inv, c, st, key, now); err != nil {
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.After = "invitation.create", "invitation", inv.ID, map[string]any{"invitation": inv, "contact": c}
@@ -123,8 +126,9 @@ func (a *App) prepareContact(ctx context.Context, in ContactInput, status string
 	return c, nil
 }
 
-// queueInvitation composes the invitation email and writes it to the outbox.
-func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invitation, c *model.Contact, st mail.Settings, now time.Time) error {
+// queueInvitation composes the invitation email and writes it to the
+// outbox, with a return path of its own (see outbox.ReturnPath).
+func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invitation, c *model.Contact, st mail.Settings, key []byte, now time.Time) error {
 	acc, err := tx.Account(ctx, inv.AccountID)
 	if err != nil {
 		return err
@@ -161,16 +165,22 @@ func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invi
 		return err
 	}
 	return tx.EnqueueMail(ctx, &model.OutboxMessage{MessageID: inv.MessageID, Kind: "invitation", RefID: inv.ID,
-		From: from, To: c.Email, Raw: raw}, now)
+		From: outbox.ReturnPath(watchedAddress(st), key, inv.MessageID), To: c.Email, Raw: raw}, now)
+}
+
+// watchedAddress is the address of the watched mailbox: its IMAP login
+// when that is an address, else the sender.
+func watchedAddress(st mail.Settings) string {
+	if strings.Contains(st.IMAP.Username, "@") {
+		return st.IMAP.Username
+	}
+	return st.SMTP.FromEmail
 }
 
 // replyAddress is the watched mailbox's address with the token as a plus
 // tag, so a reply is matched even when a mail client drops In-Reply-To.
 func replyAddress(st mail.Settings, token string) string {
-	base := st.IMAP.Username
-	if !strings.Contains(base, "@") {
-		base = st.SMTP.FromEmail
-	}
+	base := watchedAddress(st)
 	at := strings.LastIndexByte(base, '@')
 	if at <= 0 {
 		return ""
@@ -188,6 +198,10 @@ func (a *App) Resend(ctx context.Context, id int64) (*model.Invitation, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := a.returnKey(ctx, true)
+	if err != nil {
+		return nil, err
+	}
 	var inv *model.Invitation
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		before, err := a.loadInvitation(ctx, tx, id)
@@ -201,14 +215,21 @@ func (a *App) Resend(ctx context.Context, id int64) (*model.Invitation, error) {
 		if err != nil {
 			return err
 		}
-		if c.Status != model.StatusInvited {
+		now := a.now().UTC().Truncate(time.Second)
+		switch {
+		case c.Status == model.StatusInvited:
+		case before.State == model.InvVoided && c.Status == model.StatusSuspended:
+			if err := a.reinvite(ctx, tx, c, now); err != nil {
+				return err
+			}
+		default:
 			return invalid("state", "%s already has access; nothing to resend", c.Name())
 		}
-		now := a.now().UTC().Truncate(time.Second)
 		n := *before
 		n.Token = newToken()
 		n.MessageID = messageID(n.Token, st.SMTP.FromEmail)
 		n.State, n.Detail, n.SentAt, n.DecidedAt = model.InvQueued, "", nil, nil
+		n.Review, n.Notice, n.NoticeDetail, n.NoticeAt = "", "", "", nil
 		n.ExpiresAt = now.AddDate(0, 0, st.InvitationExpiryDays)
 		if err := tx.CancelPendingMail(ctx, "invitation", id); err != nil {
 			return err
@@ -216,7 +237,7 @@ func (a *App) Resend(ctx context.Context, id int64) (*model.Invitation, error) {
 		if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
 			return err
 		}
-		if err := a.queueInvitation(ctx, tx, &n, c, st, now); err != nil {
+		if err := a.queueInvitation(ctx, tx, &n, c, st, key, now); err != nil {
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.Before, e.After = "invitation.resend", "invitation", id, before, &n
@@ -386,127 +407,4 @@ func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessa
 	}
 	return tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "system", Action: "invitation.bounce", Entity: "invitation",
 		EntityID: inv.ID, Before: inv, After: &n, Summary: fmt.Sprintf("Invitation to %s <%s> refused: %s", inv.Name, inv.Email, reason)})
-}
-
-// lookup answers the classifier from the store.
-type lookup struct {
-	ctx   context.Context
-	store *store.Store
-}
-
-func (l lookup) record(tr *store.TokenRecord, err error) (*classify.Invitation, bool) {
-	if err != nil {
-		return nil, false
-	}
-	state := tr.Invitation.State
-	if tr.Voided {
-		state = "voided"
-	}
-	return &classify.Invitation{Token: tr.Token, Email: tr.Invitation.Email, MessageID: tr.MessageID,
-		State: state, ExpiresAt: tr.Invitation.ExpiresAt}, true
-}
-
-func (l lookup) ByToken(t string) (*classify.Invitation, bool) {
-	return l.record(l.store.InvitationByToken(l.ctx, t))
-}
-
-func (l lookup) ByMessageID(id string) (*classify.Invitation, bool) {
-	return l.record(l.store.InvitationByMessageID(l.ctx, id))
-}
-
-// Cursor implements inbox.Processor.
-func (a *App) Cursor(ctx context.Context, mailbox string) (uint32, uint32, bool, error) {
-	return a.store.InboxCursor(ctx, mailbox)
-}
-
-// SetCursor implements inbox.Processor.
-func (a *App) SetCursor(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
-	return a.store.Tx(ctx, func(tx *store.Tx) error { return tx.PutInboxCursor(ctx, mailbox, uidValidity, lastUID) })
-}
-
-// Process implements inbox.Processor: classify one incoming message, act on
-// the verdict, log the decision and advance the cursor, in one transaction.
-func (a *App) Process(ctx context.Context, mailbox string, uidValidity, uid uint32, raw []byte) error {
-	st, err := a.mailSettings(ctx, false)
-	if err != nil {
-		return err
-	}
-	now := a.now().UTC().Truncate(time.Second)
-	res := classify.Classify(raw, lookup{ctx, a.store}, classify.Config{AuthServID: st.IMAP.TrustedAuthServID, Now: now})
-	var accepted string
-	changed := false
-	err = a.store.Tx(ctx, func(tx *store.Tx) error {
-		ev := &model.MailEvent{At: now, UID: uid, MessageID: res.MessageID, From: res.From, Subject: res.Subject,
-			Verdict: string(res.Verdict), Reason: res.Reason}
-		if res.Token != "" {
-			if tr, err := tx.InvitationByToken(ctx, res.Token); err == nil {
-				ev.InvitationID = tr.Invitation.ID
-				var err error
-				if accepted, changed, err = a.applyVerdict(ctx, tx, tr, res, now); err != nil {
-					return err
-				}
-			}
-		}
-		if err := tx.InsertMailEvent(ctx, ev); err != nil {
-			return err
-		}
-		return tx.PutInboxCursor(ctx, mailbox, uidValidity, uid)
-	})
-	if err != nil {
-		return err
-	}
-	if changed || res.Verdict != classify.Ignore {
-		a.emit(Event{Kind: "invitations:changed", Accepted: accepted})
-	}
-	return nil
-}
-
-// applyVerdict turns an accept, decline or bounce into state changes. The
-// classifier has already refused everything that must not grant; the state
-// is checked again here, inside the transaction.
-func (a *App) applyVerdict(ctx context.Context, tx *store.Tx, tr *store.TokenRecord, res classify.Result, now time.Time) (accepted string, changed bool, err error) {
-	inv := tr.Invitation
-	if tr.Voided || !inv.Pending() || !now.Before(inv.ExpiresAt) {
-		return "", false, nil
-	}
-	n := *inv
-	n.DecidedAt = &now
-	var action, summary string
-	switch res.Verdict {
-	case classify.Accept:
-		c, err := tx.Contact(ctx, inv.ContactID)
-		if err != nil {
-			return "", false, err
-		}
-		if !strings.EqualFold(c.Email, res.From) {
-			return "", false, nil
-		}
-		before := cloneContact(c)
-		c.Status, c.UpdatedAt = model.StatusActive, now
-		if err := tx.UpdateContact(ctx, c); err != nil {
-			return "", false, err
-		}
-		if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "invitee " + res.From, Action: "contact.activate",
-			Entity: "contact", EntityID: c.ID, Before: before, After: c,
-			Summary: fmt.Sprintf("%s accepted by email: %s access is now active", c.Name(), presetLabel(c.Grant.Preset))}); err != nil {
-			return "", false, err
-		}
-		n.State, n.Detail, action, summary = model.InvAccepted, res.Reason, "invitation.accept", fmt.Sprintf("%s <%s> accepted the invitation", inv.Name, inv.Email)
-		accepted = inv.Name
-	case classify.Decline:
-		n.State, n.Detail, action, summary = model.InvDeclined, res.Reason, "invitation.decline", fmt.Sprintf("%s <%s> declined the invitation", inv.Name, inv.Email)
-	case classify.Bounce:
-		n.State, n.Detail, action = model.InvBounced, "bounced: "+res.Diagnostic, "invitation.bounce"
-		summary = fmt.Sprintf("Invitation to %s <%s> bounced: %s", inv.Name, inv.Email, res.Diagnostic)
-	default:
-		return "", false, nil
-	}
-	if err := tx.UpdateInvitation(ctx, &n, now); err != nil {
-		return "", false, err
-	}
-	if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "mail watcher", Action: action, Entity: "invitation",
-		EntityID: inv.ID, Before: inv, After: &n, Summary: summary}); err != nil {
-		return "", false, err
-	}
-	return accepted, true, nil
 }

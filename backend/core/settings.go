@@ -122,10 +122,12 @@ func (a *App) PutMailSettings(ctx context.Context, st mail.Settings) (mail.Setti
 	return a.MailSettings(ctx)
 }
 
-// TestResult answers a connection test.
+// TestResult answers a connection test. AuthServID (IMAP only) is the
+// authserv-id seen on the newest message: a suggestion for the setting.
 type TestResult struct {
-	OK      bool   `json:"ok"`
-	Message string `json:"message"`
+	OK         bool   `json:"ok"`
+	Message    string `json:"message"`
+	AuthServID string `json:"authserv_id,omitempty"`
 }
 
 // TestMail tries the SMTP or IMAP server with the saved settings.
@@ -147,11 +149,20 @@ func (a *App) TestMail(ctx context.Context, which string) (TestResult, error) {
 		if !st.IMAP.Configured() {
 			return TestResult{Message: "No IMAP server is set up yet."}, nil
 		}
-		msg, err := mail.TestIMAP(st.IMAP)
+		msg, id, err := mail.TestIMAP(st.IMAP)
 		if err != nil {
 			return TestResult{Message: err.Error()}, nil
 		}
-		return TestResult{OK: true, Message: "Connected to " + st.IMAP.Addr() + ": " + msg + "."}, nil
+		res := TestResult{OK: true, Message: "Connected to " + st.IMAP.Addr() + ": " + msg + ".", AuthServID: id}
+		switch {
+		case id != "" && id == st.IMAP.TrustedAuthServID:
+			res.Message += " The newest message was checked by " + id + ", your trusted receiving server."
+		case id != "":
+			res.Message += " The newest message was checked by \"" + id + "\": if that is your mail provider's receiving server, enter it as the trusted authserv-id."
+		default:
+			res.Message += " The newest message carries no Authentication-Results header: replies cannot be verified, you will confirm each one."
+		}
+		return res, nil
 	}
 	return TestResult{}, invalid("which", "which must be smtp or imap")
 }

@@ -21,11 +21,12 @@ import (
 // processor is an in-memory inbox.Processor: it keeps the cursor and
 // records what it was given.
 type processor struct {
-	mu      sync.Mutex
-	cursors map[string][2]uint32
-	seen    []processed
-	fail    func(uid uint32) error // Process fails when it returns an error
-	changed chan struct{}
+	mu       sync.Mutex
+	cursors  map[string][2]uint32
+	seen     []processed
+	fail     func(uid uint32) error // Process fails when it returns an error
+	changed  chan struct{}
+	invitees []string
 }
 
 type processed struct {
@@ -65,6 +66,12 @@ func (p *processor) Process(_ context.Context, mailbox string, uidValidity, uid 
 	p.seen = append(p.seen, processed{mailbox, uidValidity, uid, bytes.Clone(raw)})
 	p.cursors[mailbox] = [2]uint32{uidValidity, uid}
 	return nil
+}
+
+func (p *processor) Invitees(context.Context) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.invitees), nil
 }
 
 func (p *processor) cursor(mailbox string) (uint32, uint32, bool) {
@@ -206,6 +213,40 @@ func TestCatchUpProcessesCandidatesOnly(t *testing.T) {
 	wt.waitState("idle", 2*time.Second)
 	if st := wt.w.Status(); st.Mode != "idle" || st.LastCheckAt.IsZero() || st.LastError != "" {
 		t.Errorf("status %+v", st)
+	}
+}
+
+// Every message from an invitee is read, whatever its headers: a reply
+// stripped of its thread headers, sent to the plain address, or a forward.
+// Invitees are searched FromBatch at a time.
+func TestCatchUpReadsEveryMessageFromInvitees(t *testing.T) {
+	srv := mailtest.NewIMAP(t)
+	p := newProcessor()
+	for i := range 2*inbox.FromBatch + 17 {
+		p.invitees = append(p.invitees, fmt.Sprintf("invitee%d@client.test", i))
+	}
+	from := func(n int, addr, body string) []byte {
+		return []byte(strings.Replace(string(msg(n, "owner@example.test", body)),
+			fmt.Sprintf("Sender %d <sender%d@client.test>", n, n), "Someone <"+addr+">", 1))
+	}
+	raws := [][]byte{
+		unrelated(1),
+		from(2, "invitee0@client.test", "Yes, count me in."),                      // first batch
+		from(3, "Invitee150@Client.TEST", "Fwd: the invitation"),                  // second batch, any case
+		from(4, fmt.Sprintf("invitee%d@client.test", 2*inbox.FromBatch+16), "ok"), // last batch
+		from(5, "stranger@client.test", "not invited"),                            // nobody's
+		unrelated(6),
+	}
+	for _, r := range raws {
+		srv.Append(r)
+	}
+	start(t, srv, p, nil)
+	waitCursor(t, p, srv.UIDValidity("INBOX"), 6)
+	if got := p.uids(); !slices.Equal(got, []uint32{2, 3, 4}) {
+		t.Fatalf("processed UIDs %v, want [2 3 4]", got)
+	}
+	if n := len(inbox.Searches(p.invitees)); n != 3 {
+		t.Errorf("%d searches for %d invitees, want 3", n, len(p.invitees))
 	}
 }
 

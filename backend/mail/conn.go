@@ -1,11 +1,17 @@
 package mail
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-msgauth/authres"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -105,21 +111,49 @@ func TestSMTP(s SMTP) error {
 	return c.Quit()
 }
 
-// TestIMAP connects, logs in and opens the mailbox read-only.
-func TestIMAP(s IMAP) (string, error) {
+// TestIMAP connects, logs in and opens the mailbox read-only. It also
+// returns the authserv-id of the topmost Authentication-Results field of
+// the newest message ("" if none): most likely the owner's own receiving
+// server, a suggestion for IMAP.TrustedAuthServID.
+func TestIMAP(s IMAP) (msg, authServID string, err error) {
 	c, err := DialIMAP(s, nil)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer c.Close()
 	data, err := c.Select(s.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil {
-		return "", fmt.Errorf("open mailbox %q: %w", s.Mailbox, err)
+		return "", "", fmt.Errorf("open mailbox %q: %w", s.Mailbox, err)
 	}
 	idle := "polling (the server does not offer IDLE)"
 	if c.Caps().Has(imap.CapIdle) {
 		idle = "IDLE"
 	}
+	if data.NumMessages > 0 {
+		authServID, err = newestAuthServID(c, data.NumMessages)
+		if err != nil {
+			return "", "", fmt.Errorf("read the newest message of %q: %w", s.Mailbox, err)
+		}
+	}
 	c.Logout().Wait()
-	return fmt.Sprintf("%s has %d messages; replies will be watched with %s", s.Mailbox, data.NumMessages, idle), nil
+	return fmt.Sprintf("%s has %d messages; replies will be watched with %s", s.Mailbox, data.NumMessages, idle), authServID, nil
+}
+
+// newestAuthServID reads the Authentication-Results fields of message seq.
+func newestAuthServID(c *imapclient.Client, seq uint32) (string, error) {
+	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader,
+		HeaderFields: []string{"Authentication-Results"}, Peek: true}
+	msgs, err := c.Fetch(imap.SeqSetNum(seq), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil || len(msgs) == 0 {
+		return "", err
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(msgs[0].FindBodySection(section))))
+	if err != nil && h.Len() == 0 {
+		return "", nil
+	}
+	id, _, _ := authres.Parse(h.Get("Authentication-Results"))
+	if strings.ContainsAny(id, "=;\"()<>") || len(id) > 255 {
+		return "", nil // not a plain token: no suggestion
+	}
+	return id, nil
 }

@@ -202,19 +202,25 @@ func TestDialIMAP(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := mailtest.NewIMAP(t, tc.opts...)
-			srv.Append([]byte("From: a@b.test\r\nSubject: x\r\n\r\nbody\r\n"))
-			srv.Append([]byte("From: a@b.test\r\nSubject: y\r\n\r\nbody\r\n"))
-			msg, err := mail.TestIMAP(srv.Settings())
+			srv.Append([]byte("Authentication-Results: mx.old.test; dmarc=pass\r\nFrom: a@b.test\r\nSubject: x\r\n\r\nbody\r\n"))
+			// The newest message: its topmost field is the receiving server's.
+			srv.Append([]byte("Authentication-Results: mx.provider.test;\r\n\tdkim=pass header.d=b.test\r\n" +
+				"Received: from x by mx.provider.test\r\nAuthentication-Results: forged.test; dmarc=pass\r\n" +
+				"From: a@b.test\r\nSubject: y\r\n\r\nbody\r\n"))
+			msg, id, err := mail.TestIMAP(srv.Settings())
 			if err != nil {
 				t.Fatalf("TestIMAP: %v", err)
 			}
 			if !strings.Contains(msg, "INBOX has 2 messages") || !strings.Contains(msg, tc.mode) {
 				t.Errorf("TestIMAP = %q, want 2 messages and %s", msg, tc.mode)
 			}
+			if id != "mx.provider.test" {
+				t.Errorf("suggested authserv-id %q, want mx.provider.test (the newest message's topmost)", id)
+			}
 
 			s := srv.Settings()
 			s.Mailbox = "Nope"
-			if _, err := mail.TestIMAP(s); err == nil || !strings.Contains(err.Error(), `"Nope"`) {
+			if _, _, err := mail.TestIMAP(s); err == nil || !strings.Contains(err.Error(), `"Nope"`) {
 				t.Errorf("missing mailbox: %v", err)
 			}
 			s = srv.Settings()

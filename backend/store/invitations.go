@@ -233,14 +233,16 @@ func (q Q) PendingInvitees(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
-// EverAccepted reports whether one of the contact's invitations was accepted.
-func (q Q) EverAccepted(ctx context.Context, contactID int64) (bool, error) {
+// InvitationHistory counts a contact's invitations and says whether one
+// was accepted.
+func (q Q) InvitationHistory(ctx context.Context, contactID int64) (invitations int, accepted bool, err error) {
 	var n int
-	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM invitations WHERE contact_id = ? AND state = 'accepted'`, contactID).Scan(&n)
+	err = q.q.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(state = 'accepted'), 0) FROM invitations WHERE contact_id = ?`,
+		contactID).Scan(&invitations, &n)
 	if err != nil {
-		return false, fmt.Errorf("accepted invitations of contact %d: %w", contactID, err)
+		return 0, false, fmt.Errorf("invitations of contact %d: %w", contactID, err)
 	}
-	return n > 0, nil
+	return invitations, n > 0, nil
 }
 
 func (q Q) invitationList(ctx context.Context, cond string, args ...any) ([]*model.Invitation, error) {
