@@ -124,7 +124,7 @@ var autoSubjectPhrases = []string{
 // autoSubjectWords are short words that only count before a colon:
 // "Absent: …" is automatic, "Absent friends" is not.
 var autoSubjectWords = []string{
-	"absent", "absence", "vacation", "holiday", "away", "abwesend", "ausente", "ausencia", "assente", "afwezig",
+	"auto", "absent", "absence", "vacation", "holiday", "away", "abwesend", "ausente", "ausencia", "assente", "afwezig",
 	"ausência", "frånvaro", "fravær", "poissa", "nieobecność", "nepřítomnost", "不在", "外出", "休暇",
 }
 

@@ -3,6 +3,8 @@ package classify
 import (
 	"bufio"
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,7 +22,17 @@ func FuzzClassify(f *testing.F) {
 	for _, c := range cases() {
 		f.Add(c.raw)
 	}
+	// The corpus of real-world formats, about an invitation the lookup knows.
+	files, _ := filepath.Glob(filepath.Join("testdata", "corpus", "*", "*.eml"))
+	for _, file := range files {
+		if raw, err := os.ReadFile(file); err == nil {
+			f.Add(raw)
+		}
+	}
 	l := newLookup()
+	for k, v := range corpusLookup().byTok {
+		l.byTok[k], l.byID[v.MessageID] = v, v
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		recoverPanics = false // let the fuzzer see panics
 		defer func() { recoverPanics = true }()

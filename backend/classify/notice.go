@@ -193,7 +193,7 @@ var (
 	smtpFailureRE = regexp.MustCompile(`(?im)^[ \t]*(?:<<<[ \t]*|[^\n]{0,80}\bsaid:[ \t]*)?5[0-9]{2}[ -][^\s]`)
 	smtpLineRE    = regexp.MustCompile(`(?i)\b[45][0-9]{2}[ -]#?[245]\.[0-9]{1,3}\.[0-9]{1,3}\b`)
 	qmailCodeRE   = regexp.MustCompile(`\(#[45]\.[0-9]{1,3}\.[0-9]{1,3}\)`)
-	replyStartRE  = regexp.MustCompile(`^[45][0-9]{2}[ -][^\s]`)
+	replyStartRE  = regexp.MustCompile(`^[45][0-9]{2}(?:[ -]|: )[^\s]`)
 )
 
 func enhancedStatus(s string) string {
@@ -213,13 +213,31 @@ func noticeDiagnostic(notice string) string {
 		qmailCodeRE.MatchString,
 		func(l string) bool { return replyStartRE.MatchString(replyPart(l)) },
 		statusRE.MatchString,
-		func(l string) bool { return hasAny(strings.ToLower(l), reasonPhrases) },
+		func(l string) bool { n := flat(l); return hasAny(n, reasonPhrases) && !hasAny(n, noticeIntros) },
 	} {
 		for i, l := range lines {
 			if strings.HasPrefix(strings.TrimSpace(l), ">>>") || !match(l) {
 				continue // ">>>" lines are the commands that were sent
 			}
-			return clipLong(joinContinuation(lines, i))
+			d := joinContinuation(lines, i)
+			if hostCodeRE.MatchString(d) {
+				// Exchange puts "<host #5.1.1>" under the sentence that says it.
+				if p := previousLine(lines, i); p != "" {
+					d = p + " " + d
+				}
+			}
+			return clipLong(d)
+		}
+	}
+	return ""
+}
+
+var hostCodeRE = regexp.MustCompile(`^<[^<>]*#[245]\.[0-9]{1,3}\.[0-9]{1,3}>$`)
+
+func previousLine(lines []string, i int) string {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if l := strings.TrimSpace(lines[j]); l != "" {
+			return strings.Join(strings.Fields(l), " ")
 		}
 	}
 	return ""

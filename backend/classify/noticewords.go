@@ -101,7 +101,8 @@ var finalMarkers = []string{
 	"impossible de remettre", "no se pudo entregar", "no pudo ser entregado", "no se puede entregar",
 	"non è stato possibile recapitare", "non recapitabile", "kon niet worden bezorgd", "onbestelbaar",
 	"não foi possível entregar", "não pôde ser entregue", "не может быть доставлено", "не удалось доставить",
-	"error delivering your mail", "did not like our", "was aborted", "配信できませんでした", "送信できませんでした", "无法投递", "無法傳遞", "전달할 수 없습니다",
+	"error delivering your mail", "did not like our", "was aborted", "error has occurred while attempting to deliver",
+	"host or domain name not found", "配信できませんでした", "送信できませんでした", "无法投递", "無法傳遞", "전달할 수 없습니다",
 }
 
 // returnMarkers introduce the returned message in the notice's text.
@@ -122,5 +123,5 @@ var reasonPhrases = []string{
 	"does not exist", "user unknown", "unknown user", "no such user", "not found", "mailbox full", "mailbox is full",
 	"quota", "not listed", "couldn't be found", "retry timeout exceeded", "in the queue too long", "host not found",
 	"couldn't find any host", "connection timed out", "relay", "blocked", "spam", "policy", "rejected", "disabled",
-	"invalid", "unknown", "not recognized", "no valid recipients", "doesn't have",
+	"invalid", "unknown", "not recognized", "no valid recipients", "doesn't have", "unable to", "no route", "exceed",
 }
