@@ -197,7 +197,7 @@ var dsnMTAs = []dsnMTA{
 		subject: subjects("Delivery report", ""),
 		notice:  func(r reason, final bool) string { return "This is a delivery status notification.\n" },
 		perMsg:  "Reporting-MTA: dns; pmta.mailer.example\nReceived-From-MTA: dns; mail.grantbook.example (198.51.100.7)\nArrival-Date: Mon, 10 Mar 2025 09:00:02 +0000\n",
-		rcpt: standardRcpt("X-PowerMTA", "mx.example.com", fixed(fmt.Sprintf("X-PowerMTA-BounceCategory: %s\n", "bad-mailbox"))),
+		rcpt:    standardRcpt("X-PowerMTA", "mx.example.com", fixed(fmt.Sprintf("X-PowerMTA-BounceCategory: %s\n", "bad-mailbox"))),
 	},
 	{name: "mimecast",
 		head:    head("Mimecast Postmaster <postmaster@eu.mimecast.com>", "dsn.mc1234567890@eu-smtp-inbound-1.mimecast.com", ""),

@@ -10,8 +10,8 @@ import (
 
 type notice struct {
 	subject, from, text string
-	extra              string // more header fields
-	attach             bool   // the original goes as a message/rfc822 part
+	extra               string // more header fields
+	attach              bool   // the original goes as a message/rfc822 part
 }
 
 // plainMTA makes the notice for a reason; final is false for a delay.
