@@ -96,7 +96,7 @@ export interface AuditEntry {
   after: unknown;
 }
 
-export type InvitationState = 'queued' | 'sent' | 'accepted' | 'declined' | 'expired' | 'revoked' | 'bounced';
+export type InvitationState = 'queued' | 'sent' | 'awaiting' | 'accepted' | 'declined' | 'expired' | 'revoked' | 'bounced' | 'voided';
 
 export interface Invitation {
   id: number;
@@ -110,6 +110,12 @@ export interface Invitation {
   expires_at: string | null;
   decided_at: string | null;
   detail: string;
+  /** what an awaiting (unverified) reply asked for */
+  review?: '' | 'accept' | 'decline';
+  /** a delivery report that changes nothing by itself */
+  notice?: '' | 'possible_bounce' | 'delayed';
+  notice_detail?: string;
+  notice_at?: string | null;
 }
 
 export type Security = 'tls' | 'starttls' | 'plain';
@@ -132,6 +138,8 @@ export interface ImapSettings {
   username: string;
   password_set: boolean;
   mailbox: string;
+  /** authserv-id of the owner's receiving server (RFC 8601) */
+  trusted_authserv_id?: string;
   password?: string;
 }
 
