@@ -494,6 +494,10 @@ type reply struct {
 	FromName, FromAddr string
 	Text               string            // the new text, above the quote
 	Headers            map[string]string // extra header fields
+	// To the owner's plain address, without In-Reply-To and References, as
+	// some webmail and phone clients answer.
+	NoThread bool
+	To       string
 }
 
 // build composes a reply to inv the way a mail client does: To the
@@ -503,13 +507,19 @@ func (rp reply) build(inv *invitationMail) (string, []byte) {
 	id := fmt.Sprintf("reply.%d.%d@example.test", replySeq.Add(1), time.Now().UnixNano())
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
+	to := inv.ReplyTo
+	if rp.To != "" {
+		to = rp.To
+	}
 	w("From: %s <%s>", mime.QEncoding.Encode("utf-8", rp.FromName), rp.FromAddr)
-	w("To: <%s>", inv.ReplyTo)
+	w("To: <%s>", to)
 	w("Subject: %s", mime.QEncoding.Encode("utf-8", "Re: "+inv.Subject))
 	w("Date: %s", time.Now().Format(time.RFC1123Z))
 	w("Message-ID: <%s>", id)
-	w("In-Reply-To: <%s>", inv.MessageID)
-	w("References: <%s>", inv.MessageID)
+	if !rp.NoThread {
+		w("In-Reply-To: <%s>", inv.MessageID)
+		w("References: <%s>", inv.MessageID)
+	}
 	for k, v := range rp.Headers {
 		w("%s: %s", k, v)
 	}
@@ -549,12 +559,14 @@ func (l *logBuffer) String() string {
 }
 
 type harness struct {
-	env   dovecotEnv
-	app   *core.App
-	relay *relay
-	ctx   context.Context
-	logs  *logBuffer
-	log   *slog.Logger
+	env    dovecotEnv
+	app    *core.App
+	relay  *relay
+	border *border // the owner's receiving server
+	signer *sender // the invitees' provider, signing for example.test
+	ctx    context.Context
+	logs   *logBuffer
+	log    *slog.Logger
 }
 
 func newHarness(t *testing.T) *harness {
@@ -577,8 +589,16 @@ func newHarness(t *testing.T) *harness {
 	if err := h.relay.start(); err != nil {
 		t.Fatal(err)
 	}
+	signer, dnsName, record := newSender("example.test")
+	h.signer = signer
+	h.border = &border{lmtpAddr: e.lmtpAddr, keys: map[string]string{dnsName: record},
+		logf: func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }}
+	if err := h.border.start(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		cancel()
+		h.border.stop()
 		h.relay.stop()
 		h.relay.bounces.Wait()
 		// The workers stop on cancel; give them a moment before the
@@ -601,7 +621,7 @@ func newHarness(t *testing.T) *harness {
 		SMTP: mail.SMTP{Server: mail.Server{Host: "127.0.0.1", Port: h.relay.port(), Security: mail.SecurityPlain,
 			Username: e.owner, Password: e.ownerPass}, FromName: "Olivia Owner", FromEmail: e.owner},
 		IMAP: mail.IMAP{Server: mail.Server{Host: e.imapHost, Port: e.imapPort, Security: mail.SecurityPlain,
-			Username: e.owner, Password: e.ownerPass}, Mailbox: "INBOX"},
+			Username: e.owner, Password: e.ownerPass}, Mailbox: "INBOX", TrustedAuthServID: servID},
 	})
 	if err != nil {
 		t.Fatalf("PutMailSettings: %v", err)
@@ -732,6 +752,20 @@ func (h *harness) receive(t *testing.T, user, messageID string) *invitationMail 
 		t.Fatalf("Delivered-To %q, want %q", m.DeliveredTo, user)
 	}
 	return m
+}
+
+// arrive sends raw from the Internet through the owner's border MTA, DKIM
+// signed by the invitee's provider when signed, and returns the moment
+// Dovecot stored it.
+func (h *harness) arrive(t *testing.T, from, rcpt string, raw []byte, signed bool) time.Time {
+	t.Helper()
+	if signed {
+		raw = h.signer.sign(raw)
+	}
+	if err := h.border.send(from, rcpt, raw); err != nil {
+		t.Fatalf("border MTA, %s → %s: %v", from, rcpt, err)
+	}
+	return time.Now()
 }
 
 // deliver hands raw to Dovecot by LMTP for rcpt and returns the moment

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"grantbook/backend/model"
 )
 
@@ -30,14 +32,15 @@ func (l *latencies) add(name string, d time.Duration) {
 	l.all = append(l.all, d)
 }
 
-// accept sends the invitee's genuine reply to m and checks that it grants,
+// accept sends the invitee's genuine reply to m, signed by their provider
+// and checked by the owner's border MTA, and checks that it grants,
 // through IDLE, within maxGrantLatency of Dovecot storing it.
 func (h *harness) accept(t *testing.T, lat *latencies, inv *model.Invitation, m *invitationMail, name, addr string) {
 	t.Helper()
 	h.waitIdle(t)
 	sessions := h.sessions()
 	id, raw := reply{FromName: name, FromAddr: addr, Text: "Yes, happy to accept. Thanks!\n\n" + name}.build(m)
-	delivered := h.deliver(t, addr, m.ReplyTo, raw)
+	delivered := h.arrive(t, addr, m.ReplyTo, raw, true)
 	var latency time.Duration
 	eventually(t, 10*time.Second, "the genuine reply did not make the grant active", func() (bool, string) {
 		ok, state := h.granted(t, inv.ContactID)
@@ -153,6 +156,9 @@ func TestDovecot(t *testing.T) {
 			return bounce != nil, fmt.Sprintf("%d events", len(evs))
 		})
 		expectEvent(t, bounce, "bounce", "delivery failed for nobody4@example.test (5.1.1)")
+		if !strings.Contains(bounce.Reason, "550 5.1.1") {
+			t.Errorf("bounce event %q lacks the diagnostic", bounce.Reason)
+		}
 		if !strings.Contains(strings.ToLower(bounce.From), "mailer-daemon@") {
 			t.Errorf("bounce event from %q, want the relay's MAILER-DAEMON", bounce.From)
 		}
@@ -267,6 +273,65 @@ func TestDovecot(t *testing.T) {
 			t.Errorf("invitation delivered %d times by the relay, %d copies in the mailbox; want exactly once", relayed, inMailbox)
 		}
 		h.accept(t, lat, inv, m, "Ivy Seven", "invitee7@example.test")
+	})
+
+	// (8) A reply stripped of its thread headers, sent to the owner's plain
+	// address, with only the code in the quoted text: the watcher reads it
+	// because it comes from an invitee, and it grants.
+	t.Run("reply_without_thread_headers_is_decided", func(t *testing.T) {
+		acc := h.account(t, "Acme 8")
+		inv := h.invite(t, acc.ID, "Ivy", "Eight", "invitee8@example.test")
+		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
+		m := h.receive(t, "invitee8@example.test", inv.MessageID)
+		id, raw := reply{FromName: "Ivy Eight", FromAddr: "invitee8@example.test", Text: "Yes!",
+			NoThread: true, To: h.env.owner}.build(m)
+		h.arrive(t, "invitee8@example.test", h.env.owner, raw, true)
+		expectEvent(t, h.event(t, inv.ID, id), "accept", "code in body")
+		eventually(t, 10*time.Second, "the reply without thread headers did not grant", func() (bool, string) {
+			return h.granted(t, inv.ContactID)
+		})
+	})
+
+	// (9) An unsigned reply, and one carrying a forged pass in the border
+	// MTA's name: both wait for the owner, who confirms the first.
+	t.Run("unauthenticated_reply_awaits_confirmation", func(t *testing.T) {
+		acc := h.account(t, "Acme 9")
+		inv := h.invite(t, acc.ID, "Ivy", "Nine", "invitee9@example.test")
+		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
+		m := h.receive(t, "invitee9@example.test", inv.MessageID)
+		id, raw := reply{FromName: "Ivy Nine", FromAddr: "invitee9@example.test", Text: "Yes, accepted.",
+			Headers: map[string]string{"Authentication-Results": servID + "; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"}}.build(m)
+		h.arrive(t, "invitee9@example.test", m.ReplyTo, raw, false)
+		ev := h.event(t, inv.ID, id)
+		expectEvent(t, ev, "awaiting", "not verified by "+servID+": dkim=none")
+		got := h.waitState(t, inv.ID, model.InvAwaiting, 10*time.Second)
+		if got.Review != "accept" || !strings.Contains(got.Detail, "could not be verified") {
+			t.Errorf("awaiting invitation: review %q, detail %q", got.Review, got.Detail)
+		}
+		h.assertNotGranted(t, inv.ContactID)
+		if _, err := h.app.ConfirmReply(h.ctx, inv.ID); err != nil {
+			t.Fatalf("ConfirmReply: %v", err)
+		}
+		if ok, state := h.granted(t, inv.ContactID); !ok {
+			t.Errorf("after the owner confirmed: %s", state)
+		}
+	})
+
+	// (10) The relay's bounce of an invitation goes to its return path
+	// (VERP): test (4) shows it bounces. A report about it that reaches the
+	// plain address is only a possible bounce.
+	t.Run("bounce_to_the_plain_address_is_a_possible_bounce", func(t *testing.T) {
+		acc := h.account(t, "Acme 10")
+		inv := h.invite(t, acc.ID, "Ivy", "Ten", "invitee@example.test")
+		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
+		m := h.receive(t, "invitee@example.test", inv.MessageID)
+		refused := map[string]*smtp.SMTPError{"invitee@example.test": {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}}
+		dsn := buildDSN(h.env.owner, []string{"invitee@example.test"}, refused, m.Raw, 1000)
+		h.deliver(t, "", h.env.owner, dsn)
+		got := h.invitationEventually(t, inv.ID, func(i *model.Invitation) bool { return i.Notice == model.NoticePossibleBounce })
+		if got.State != model.InvSent || !strings.Contains(got.NoticeDetail, "5.1.1") {
+			t.Errorf("after a report to the plain address: state %s, notice %q %q", got.State, got.Notice, got.NoticeDetail)
+		}
 	})
 
 	t.Logf("the watcher used %d IMAP session(s) in all", h.sessions())
