@@ -56,8 +56,9 @@ func (a *App) SetCursor(ctx context.Context, mailbox string, uidValidity, lastUI
 }
 
 // Invitees implements inbox.Processor: the addresses with a pending
-// invitation, whose every message the watcher fetches.
-func (a *App) Invitees(ctx context.Context) ([]string, error) {
+// invitation, whose every message the watcher fetches, and when the oldest
+// of those invitations was made.
+func (a *App) Invitees(ctx context.Context) ([]string, time.Time, error) {
 	return a.store.PendingInvitees(ctx)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -14,7 +15,7 @@ import (
 // References, or goes to the plus address; a bounce is a report or comes
 // from the mail system. Header searches spare the server reading every
 // body (bench/inbox: 4× faster catch-up than a full-text search). A reply
-// stripped of all of these is still found by its sender (fromInvitees).
+// stripped of all of these is still found by its sender (FromSearches).
 func candidates() []imap.SearchCriteria {
 	header := func(key, value string) imap.SearchCriteria {
 		return imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: key, Value: value}}}
@@ -39,15 +40,13 @@ func CandidateCriteria() imap.SearchCriteria { return orAll(candidates()) }
 // command, well within servers' line limits (Dovecot's is 64 KiB).
 const FromBatch = 100
 
-// Searches are the watcher's SEARCH commands for a catch-up: the header
-// candidates together with the first invitees' FROM (one pass over the
-// mailbox), then the remaining invitees, FromBatch at a time.
-func Searches(invitees []string) []imap.SearchCriteria {
-	first := candidates()
-	n := min(len(invitees), FromBatch)
-	first = append(first, fromAny(invitees[:n])...)
-	out := []imap.SearchCriteria{orAll(first)}
-	for rest := invitees[n:]; len(rest) > 0; rest = rest[min(len(rest), FromBatch):] {
+// FromSearches are the SEARCH commands for messages from the invitees,
+// FromBatch addresses at a time. Servers match each address against every
+// message searched, so they run only on the messages that arrived since
+// the oldest pending invitation (a reply cannot be older).
+func FromSearches(invitees []string) []imap.SearchCriteria {
+	var out []imap.SearchCriteria
+	for rest := invitees; len(rest) > 0; rest = rest[min(len(rest), FromBatch):] {
 		out = append(out, orAll(fromAny(rest[:min(len(rest), FromBatch)])))
 	}
 	return out
@@ -73,25 +72,64 @@ func orAll(cs []imap.SearchCriteria) imap.SearchCriteria {
 
 // search returns the UIDs in (last, top] worth reading, in order.
 func (w *Watcher) search(ctx context.Context, c *imapclient.Client, last, top uint32) ([]imap.UID, error) {
-	invitees, err := w.Processor.Invitees(ctx)
+	invitees, since, err := w.Processor.Invitees(ctx)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[imap.UID]bool{}
-	var uids []imap.UID
-	for _, crit := range Searches(invitees) {
-		crit.UID = []imap.UIDSet{{imap.UIDRange{Start: imap.UID(last + 1), Stop: imap.UID(top)}}}
-		found, err := c.UIDSearch(&crit, nil).Wait()
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+	return Candidates(c, invitees, since, last, top)
+}
+
+// Candidates returns the UIDs in (last, top] of the selected mailbox worth
+// reading, in order: the header candidates, and every message from an
+// invitee that arrived since the oldest pending invitation (since, minus
+// two days for clocks and time zones: SEARCH SINCE has day precision).
+func Candidates(c *imapclient.Client, invitees []string, since time.Time, last, top uint32) ([]imap.UID, error) {
+	span := imap.UIDSet{imap.UIDRange{Start: imap.UID(last + 1), Stop: imap.UID(top)}}
+	found := map[imap.UID]bool{}
+	crit := CandidateCriteria()
+	if err := searchInto(c, &crit, span, last, top, found); err != nil {
+		return nil, err
+	}
+	if len(invitees) > 0 {
+		recent := map[imap.UID]bool{}
+		crit := imap.SearchCriteria{Since: since.Add(-48 * time.Hour)}
+		if err := searchInto(c, &crit, span, last, top, recent); err != nil {
+			return nil, err
 		}
-		for _, u := range found.AllUIDs() {
-			if uint32(u) > last && uint32(u) <= top && !seen[u] {
-				seen[u] = true
-				uids = append(uids, u)
+		if len(recent) > 0 {
+			set := imap.UIDSetNum(keys(recent)...)
+			for _, crit := range FromSearches(invitees) {
+				if err := searchInto(c, &crit, set, last, top, found); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
+	uids := keys(found)
 	slices.Sort(uids)
 	return uids, nil
+}
+
+// searchInto adds to found the UIDs in (last, top] of set matching crit.
+func searchInto(c *imapclient.Client, crit *imap.SearchCriteria, set imap.UIDSet, last, top uint32, found map[imap.UID]bool) error {
+	crit.UID = []imap.UIDSet{set}
+	res, err := c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	for _, u := range res.AllUIDs() {
+		if uint32(u) > last && uint32(u) <= top {
+			found[u] = true
+		}
+	}
+	return nil
+}
+
+func keys(m map[imap.UID]bool) []imap.UID {
+	out := make([]imap.UID, 0, len(m))
+	for u := range m {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
 }

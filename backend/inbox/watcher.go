@@ -23,12 +23,13 @@ import (
 // Processor handles messages and keeps the cursor. Process must handle the
 // message and move the cursor to uid in one transaction; on an error the
 // cursor stays before the message and it is tried again. Invitees are the
-// addresses whose every message is fetched.
+// addresses whose every message is fetched when it arrived after since
+// (when the oldest of their invitations was made).
 type Processor interface {
 	Cursor(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, ok bool, err error)
 	SetCursor(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
 	Process(ctx context.Context, mailbox string, uidValidity, uid uint32, raw []byte) error
-	Invitees(ctx context.Context) ([]string, error)
+	Invitees(ctx context.Context) (addrs []string, since time.Time, err error)
 }
 
 // Watcher follows one mailbox.

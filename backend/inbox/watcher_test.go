@@ -68,10 +68,10 @@ func (p *processor) Process(_ context.Context, mailbox string, uidValidity, uid 
 	return nil
 }
 
-func (p *processor) Invitees(context.Context) ([]string, error) {
+func (p *processor) Invitees(context.Context) ([]string, time.Time, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return slices.Clone(p.invitees), nil
+	return slices.Clone(p.invitees), time.Now().Add(-time.Hour), nil
 }
 
 func (p *processor) cursor(mailbox string) (uint32, uint32, bool) {
@@ -245,8 +245,8 @@ func TestCatchUpReadsEveryMessageFromInvitees(t *testing.T) {
 	if got := p.uids(); !slices.Equal(got, []uint32{2, 3, 4}) {
 		t.Fatalf("processed UIDs %v, want [2 3 4]", got)
 	}
-	if n := len(inbox.Searches(p.invitees)); n != 3 {
-		t.Errorf("%d searches for %d invitees, want 3", n, len(p.invitees))
+	if n := len(inbox.FromSearches(p.invitees)); n != 3 {
+		t.Errorf("%d FROM searches for %d invitees, want 3", n, len(p.invitees))
 	}
 }
 

@@ -215,22 +215,28 @@ func (q Q) PendingInvitationsFor(ctx context.Context, email string) ([]*model.In
 }
 
 // PendingInvitees lists the distinct addresses with a queued, sent or
-// awaiting invitation.
-func (q Q) PendingInvitees(ctx context.Context) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT lower(email) FROM invitations WHERE state IN ('queued', 'sent', 'awaiting') ORDER BY 1`)
+// awaiting invitation, and when the oldest of those was made.
+func (q Q) PendingInvitees(ctx context.Context) ([]string, time.Time, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT lower(email), min(created_at) FROM invitations
+		WHERE state IN ('queued', 'sent', 'awaiting') GROUP BY 1 ORDER BY 1`)
 	if err != nil {
-		return nil, fmt.Errorf("pending invitees: %w", err)
+		return nil, time.Time{}, fmt.Errorf("pending invitees: %w", err)
 	}
 	defer rows.Close()
 	var out []string
+	oldest := int64(0)
 	for rows.Next() {
 		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, fmt.Errorf("pending invitees: %w", err)
+		var created int64
+		if err := rows.Scan(&e, &created); err != nil {
+			return nil, time.Time{}, fmt.Errorf("pending invitees: %w", err)
 		}
 		out = append(out, e)
+		if oldest == 0 || created < oldest {
+			oldest = created
+		}
 	}
-	return out, rows.Err()
+	return out, unix(oldest), rows.Err()
 }
 
 // InvitationHistory counts a contact's invitations and says whether one
