@@ -27,11 +27,11 @@ import (
 // alignment: the same organizational domain). Nothing else passes.
 func senderAuth(h message.Header, authServID, fromDomain string) (bool, string) {
 	if authServID == "" {
-		return false, "not verified: no trusted authserv-id is set in the mail settings, so no Authentication-Results header is believed"
+		return false, "no trusted authserv-id is set in the mail settings, so no Authentication-Results header is believed"
 	}
 	fields := trustedFields(h, authServID)
 	if len(fields) == 0 {
-		return false, "not verified: no Authentication-Results header from " + authServID
+		return false, "no Authentication-Results header from " + authServID
 	}
 	var seen []string
 	for _, v := range fields {
@@ -51,7 +51,7 @@ func senderAuth(h message.Header, authServID, fromDomain string) (bool, string) 
 	if len(seen) == 0 {
 		seen = append(seen, "no DMARC, DKIM or SPF result")
 	}
-	return false, "not verified by " + authServID + ": " + clip(strings.Join(dedupe(seen), ", "))
+	return false, authServID + " reported " + clip(strings.Join(dedupe(seen), ", "))
 }
 
 // trustedFields returns the values of the topmost block of adjacent

@@ -155,8 +155,11 @@ func eventVerdict(res classify.Result) string {
 
 func eventReason(res classify.Result) string {
 	r := res.Reason
-	if res.Auth != "" {
+	switch {
+	case res.Auth != "" && res.Authenticated:
 		r += "; " + res.Auth
+	case res.Auth != "":
+		r += "; not verified: " + res.Auth
 	}
 	if res.Diagnostic != "" && (res.Verdict == classify.Bounce || res.Verdict == classify.Delayed) {
 		r += ": " + res.Diagnostic

@@ -303,7 +303,7 @@ func TestDovecot(t *testing.T) {
 			Headers: map[string]string{"Authentication-Results": servID + "; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"}}.build(m)
 		h.arrive(t, "invitee9@example.test", m.ReplyTo, raw, false)
 		ev := h.event(t, inv.ID, id)
-		expectEvent(t, ev, "awaiting", "not verified by "+servID+": dkim=none")
+		expectEvent(t, ev, "awaiting", "not verified: "+servID+" reported dkim=none")
 		got := h.waitState(t, inv.ID, model.InvAwaiting, 10*time.Second)
 		if got.Review != "accept" || !strings.Contains(got.Detail, "could not be verified") {
 			t.Errorf("awaiting invitation: review %q, detail %q", got.Review, got.Detail)
