@@ -1,10 +1,12 @@
 // Mail UI end-to-end test: the real server binary plus headless Chromium.
 // Covers Settings → Invitation email (template editing and its field
 // errors), the mail status strip and the Mail activity panel of the
-// Invitations page. No mail server is needed: SMTP and IMAP point at closed
-// loopback ports, so the outbox keeps its message and the inbox watcher
-// reports its error; classifier decisions (which only a real inbox
-// produces) are stood in for by answering GET /api/mail/events in the page.
+// Invitations page: there SMTP and IMAP point at closed loopback ports, so
+// the outbox keeps its message and the inbox watcher reports its error;
+// classifier decisions are stood in for by answering GET /api/mail/events
+// in the page. The last test has a real inbox (Dovecot, dovecot.mjs: needs
+// root): mail delivered by LMTP puts invitations before the owner, who
+// confirms, marks bounced or dismisses them on the page.
 //
 //   (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
 //
@@ -16,6 +18,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, freePort, launchBrowser, sleep, startServer } from './harness.mjs';
+import { lmtpDeliver, startDovecot } from './dovecot.mjs';
 
 let server;
 let base;
@@ -260,5 +263,100 @@ test('invitations: mail status strip and mail activity panel', { timeout: 120000
     throw err;
   } finally {
     await page.close();
+  }
+});
+
+// With a real inbox (Dovecot): what the watcher could not decide by itself
+// is put before the owner on the Invitations page, and Settings shows the
+// trusted authserv-id with the one Test IMAP saw.
+test('invitations: confirm an unverified reply, possible bounce, delay; trusted authserv-id', { timeout: 180000 }, async () => {
+  const dovecot = await startDovecot();
+  const srv = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-e2e-review-' });
+  const owner = 'owner@example.test';
+  let page;
+  try {
+    await srv.api('PUT', '/api/settings/mail', {
+      smtp: { host: '127.0.0.1', port: await freePort(), security: 'plain', from_email: owner, from_name: 'Review E2E' },
+      imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'plain', username: owner, password: 'owner-secret', mailbox: 'INBOX', trusted_authserv_id: 'mx.example.test' },
+      invitation_expiry_days: 14,
+    });
+    const acc = await srv.api('POST', '/api/accounts', { name: 'Review Ltd' });
+    const invite = (first, email) => srv.api('POST', '/api/invitations', { account_id: acc.id, first_name: first, last_name: 'Tester', email, preset: 'billing' });
+    const ivy = await invite('Ivy', 'invitee1@example.test');
+    const nobody = await invite('Nobody', 'nobody@example.test');
+    const dee = await invite('Dee', 'invitee2@example.test');
+
+    // A reply the receiving server did not vouch for: not verified.
+    await lmtpDeliver(dovecot.lmtpPort, 'invitee1@example.test', owner,
+      `From: Ivy Tester <invitee1@example.test>\nTo: ${owner}\nSubject: Re: invited\nMessage-ID: <e2e-reply-1@example.test>\n` +
+        `In-Reply-To: <${ivy.message_id}>\nX-Mailer: e2e\n\nYes, happy to help.\n`);
+    const dsn = (inv, action, status, diag) =>
+      `From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: ${owner}\nSubject: Undelivered Mail Returned to Sender\n` +
+      `Message-ID: <e2e-dsn-${inv.id}@mx.example.org>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n` +
+      `--B\nContent-Type: text/plain\n\nDelivery report.\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n` +
+      `Final-Recipient: rfc822; ${inv.email}\nAction: ${action}\nStatus: ${status}\nDiagnostic-Code: smtp; ${diag}\n\n` +
+      `--B\nContent-Type: text/rfc822-headers\n\nMessage-ID: <${inv.message_id}>\nSubject: invited\n\n--B--\n`;
+    // Reports to the owner's plain address, not the invitation's return path.
+    await lmtpDeliver(dovecot.lmtpPort, '', owner, dsn(nobody, 'failed', '5.1.1', '550 5.1.1 <nobody@example.test>: User unknown'));
+    await lmtpDeliver(dovecot.lmtpPort, '', owner, dsn(dee, 'delayed', '4.4.1', '451 4.4.1 connection timed out'));
+    // The newest message, checked by the provider's receiving server.
+    await lmtpDeliver(dovecot.lmtpPort, 'friend@example.org', owner,
+      `Authentication-Results: mx.provider.test; dkim=pass header.d=example.org\nFrom: friend@example.org\nTo: ${owner}\nSubject: Hello\nMessage-ID: <e2e-hello@example.org>\n\nHi!\n`);
+
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${srv.base}/#token=${srv.token}`);
+    await page.waitForFunction(() => !location.hash.includes('token='));
+    await go(page, '#/invitations');
+    const row = (email) => page.getByTestId('invitation-row').filter({ hasText: email });
+    await row('invitee1@example.test').getByTestId('invitation-review').waitFor({ timeout: 30000 });
+    await row('nobody@example.test').getByTestId('invitation-possible-bounce').waitFor({ timeout: 30000 });
+    await row('invitee2@example.test').getByTestId('invitation-delayed').waitFor({ timeout: 30000 });
+    assert.equal(await row('invitee1@example.test').getByTestId('status-pill').innerText(), 'Awaiting your confirmation');
+    assert.match(await row('invitee1@example.test').innerText(), /could not be verified: no Authentication-Results header from mx\.example\.test/);
+    assert.match(await row('nobody@example.test').getByTestId('invitation-possible-bounce').innerText(), /Possible bounce: .*5\.1\.1 .*User unknown/);
+    assert.match(await row('invitee2@example.test').getByTestId('invitation-delayed').innerText(), /Delivery delayed: .*4\.4\.1/);
+    const pills = await page.getByTestId('mail-verdict').allTextContents();
+    for (const p of ['Awaiting you', 'Possible bounce', 'Delayed']) assert.ok(pills.includes(p), `mail activity shows "${p}": ${pills}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'mail-review.png'), fullPage: true });
+
+    // One click each.
+    await row('invitee1@example.test').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('toast').filter({ hasText: 'Reply from Ivy Tester confirmed' }).first().waitFor();
+    await row('invitee1@example.test').getByTestId('status-pill').filter({ hasText: 'Accepted' }).waitFor();
+    const contact = await srv.api('GET', `/api/contacts/${ivy.contact_id}`);
+    assert.equal(contact.status, 'active');
+    await row('nobody@example.test').getByRole('button', { name: 'Mark bounced' }).click();
+    await row('nobody@example.test').getByTestId('status-pill').filter({ hasText: 'Bounced' }).waitFor();
+    await row('invitee2@example.test').getByRole('button', { name: 'Dismiss' }).click();
+    await row('invitee2@example.test').getByTestId('invitation-delayed').waitFor({ state: 'detached' });
+    assert.equal((await srv.api('GET', `/api/invitations/${dee.id}`)).invitation.state, 'queued');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'mail-review-done.png'), fullPage: true });
+
+    // Settings: the field, what it protects, and Test IMAP's suggestion.
+    await go(page, '#/settings');
+    const field = page.getByTestId('authserv-id');
+    await field.waitFor();
+    assert.equal(await field.inputValue(), 'mx.example.test');
+    await page.getByText('Protects your invitations from forged replies').waitFor();
+    await page.getByRole('button', { name: 'Test IMAP connection' }).click();
+    const suggestion = page.getByTestId('authserv-id-suggestion');
+    await suggestion.waitFor({ timeout: 20000 });
+    assert.match(await suggestion.innerText(), /mx\.provider\.test/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'mail-authserv-id.png'), fullPage: true });
+    await suggestion.getByRole('button', { name: 'Use it' }).click();
+    assert.equal(await field.inputValue(), 'mx.provider.test');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    for (let i = 0; i < 50 && (await srv.api('GET', '/api/settings/mail')).imap.trusted_authserv_id !== 'mx.provider.test'; i++) await sleep(100);
+    assert.equal((await srv.api('GET', '/api/settings/mail')).imap.trusted_authserv_id, 'mx.provider.test');
+    assert.deepEqual(pageErrors, [], 'the page threw errors');
+  } catch (err) {
+    if (page) await failureShot(page, 'mail-review');
+    throw err;
+  } finally {
+    await page?.close();
+    await srv.stop();
+    dovecot.stop();
   }
 });
