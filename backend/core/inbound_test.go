@@ -1,7 +1,6 @@
 package core_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -45,16 +44,7 @@ func TestStorageErrorIsRetried(t *testing.T) {
 // in the invitation's mail activity, even those it ignores.
 func TestEveryMessageFromAnInviteeIsDecided(t *testing.T) {
 	r := newInvRig(t, false, false)
-	ctx, cancel := context.WithCancel(invCtx)
-	t.Cleanup(cancel)
-	r.app.Start(ctx)
-	if _, err := r.app.PutMailSettings(invCtx, r.settings()); err != nil {
-		t.Fatal(err)
-	}
-	invPoll(t, 3*time.Second, "the watcher to connect", func() bool {
-		st, _ := r.app.MailStatus(invCtx)
-		return st.Inbox.State == "idle"
-	})
+	r.startWatching()
 	inv := r.invite("Ned", "Noheaders", "ned@client.test")
 	r.smtp.WaitMessages(1, 2*time.Second)
 	invPoll(t, 2*time.Second, "the invitation to be sent", func() bool { return r.invitation(inv.ID).State == model.InvSent })

@@ -320,6 +320,22 @@ func (e *invEvents) accepted() []string {
 	return out
 }
 
+// startWatching runs the app's workers until the test ends, then saves the
+// settings (which wakes them) and waits for the watcher to idle.
+func (r *invRig) startWatching() {
+	r.t.Helper()
+	ctx, cancel := context.WithCancel(invCtx)
+	r.t.Cleanup(cancel) // runs before the app is closed
+	r.app.Start(ctx)
+	if _, err := r.app.PutMailSettings(invCtx, r.settings()); err != nil {
+		r.t.Fatal(err)
+	}
+	invPoll(r.t, 3*time.Second, "the watcher to connect", func() bool {
+		st, _ := r.app.MailStatus(invCtx)
+		return st.Inbox.State == "idle"
+	})
+}
+
 func invPoll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -969,18 +985,7 @@ func TestInviteErrors(t *testing.T) {
 func TestInvitationEndToEnd(t *testing.T) {
 	r := newInvRig(t, false, false)
 	events := invSubscribe(t, r.app)
-	ctx, cancel := context.WithCancel(invCtx)
-	t.Cleanup(cancel) // runs before the app is closed
-	r.app.Start(ctx)
-
-	// Settings saved while running wake the workers.
-	if _, err := r.app.PutMailSettings(invCtx, r.settings()); err != nil {
-		t.Fatal(err)
-	}
-	invPoll(t, 3*time.Second, "the watcher to connect", func() bool {
-		st, _ := r.app.MailStatus(invCtx)
-		return st.Inbox.State == "idle"
-	})
+	r.startWatching()
 
 	inv := r.invite("Ed", "Endtoend", "ed@"+invInviteeAt)
 	msgs := r.smtp.WaitMessages(1, 2*time.Second)

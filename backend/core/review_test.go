@@ -128,13 +128,21 @@ func TestUnverifiedReplyAwaitsConfirmation(t *testing.T) {
 	}
 }
 
-func TestRejectedReplyWaitsForAVerifiedOne(t *testing.T) {
-	r := newInvRig(t, true, true)
-	inv := r.invite("Rae", "Reject", "rae@client.test")
+// unverified sends inv's invitee reply with body and no pass from the
+// receiving server.
+func (r *invRig) unverified(first, last, email, body string) *model.Invitation {
+	r.t.Helper()
+	inv := r.invite(first, last, email)
 	r.flush(1)
-	m := invAnswer(inv, "Yes")
+	m := invAnswer(inv, body)
 	m.extra = nil
 	r.process(m.bytes())
+	return inv
+}
+
+func TestRejectedReplyWaitsForAVerifiedOne(t *testing.T) {
+	r := newInvRig(t, true, true)
+	inv := r.unverified("Rae", "Reject", "rae@client.test", "Yes")
 	got, err := r.app.RejectReply(invCtx, inv.ID)
 	if err != nil || got.State != model.InvSent || got.Review != "" {
 		t.Fatalf("RejectReply = %+v, %v", got, err)
@@ -150,11 +158,7 @@ func TestRejectedReplyWaitsForAVerifiedOne(t *testing.T) {
 
 func TestUnverifiedDeclineIsConfirmedToo(t *testing.T) {
 	r := newInvRig(t, true, true)
-	inv := r.invite("Dan", "Decline", "dan@client.test")
-	r.flush(1)
-	m := invAnswer(inv, "No, thanks.")
-	m.extra = nil
-	r.process(m.bytes())
+	inv := r.unverified("Dan", "Decline", "dan@client.test", "No, thanks.")
 	if got := r.invitation(inv.ID); got.State != model.InvAwaiting || got.Review != "decline" {
 		t.Fatalf("unverified decline: %s %q", got.State, got.Review)
 	}

@@ -190,3 +190,13 @@ func (h *harness) invitationEventually(t *testing.T, id int64, ok func(*model.In
 	})
 	return inv
 }
+
+// sentInvitation invites email in a new account, waits until it is sent
+// and reads it from the invitee's mailbox.
+func (h *harness) sentInvitation(t *testing.T, account, first, last, email string) (*model.Invitation, *invitationMail) {
+	t.Helper()
+	acc := h.account(t, account)
+	inv := h.invite(t, acc.ID, first, last, email)
+	inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
+	return inv, h.receive(t, email, inv.MessageID)
+}

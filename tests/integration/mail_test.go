@@ -104,10 +104,7 @@ func TestDovecot(t *testing.T) {
 	// (2) Someone else answers with the right In-Reply-To and Reply-To:
 	// refused, recorded, and the invitation stays open for the invitee.
 	t.Run("spoofed_from_grants_nothing", func(t *testing.T) {
-		acc := h.account(t, "Acme 2")
-		inv := h.invite(t, acc.ID, "Ivy", "Two", "invitee2@example.test")
-		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
-		m := h.receive(t, "invitee2@example.test", inv.MessageID)
+		inv, m := h.sentInvitation(t, "Acme 2", "Ivy", "Two", "invitee2@example.test")
 		id, raw := reply{FromName: "Ivy Two", FromAddr: "mallory@evil.test", Text: "Yes, I accept."}.build(m)
 		h.rejected(t, inv, "mallory@evil.test", m.ReplyTo, id, raw, "From mallory@evil.test is not the invitee")
 		if got := h.invitation(t, inv.ID); got.State != model.InvSent {
@@ -118,10 +115,7 @@ func TestDovecot(t *testing.T) {
 
 	// (3) An out-of-office answer (RFC 3834) is not consent.
 	t.Run("auto_reply_grants_nothing", func(t *testing.T) {
-		acc := h.account(t, "Acme 3")
-		inv := h.invite(t, acc.ID, "Ivy", "Three", "invitee3@example.test")
-		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
-		m := h.receive(t, "invitee3@example.test", inv.MessageID)
+		inv, m := h.sentInvitation(t, "Acme 3", "Ivy", "Three", "invitee3@example.test")
 		id, raw := reply{FromName: "Ivy Three", FromAddr: "invitee3@example.test",
 			Text:    "I am out of the office until Monday and will answer then.",
 			Headers: map[string]string{"Auto-Submitted": "auto-replied"}}.build(m)
@@ -199,10 +193,7 @@ func TestDovecot(t *testing.T) {
 
 	// (6) A reply that arrives after the owner revoked grants nothing.
 	t.Run("reply_after_revoke_grants_nothing", func(t *testing.T) {
-		acc := h.account(t, "Acme 6")
-		inv := h.invite(t, acc.ID, "Ivy", "Six", "invitee6@example.test")
-		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
-		m := h.receive(t, "invitee6@example.test", inv.MessageID)
+		inv, m := h.sentInvitation(t, "Acme 6", "Ivy", "Six", "invitee6@example.test")
 		if _, err := h.app.Revoke(h.ctx, inv.ID); err != nil {
 			t.Fatalf("Revoke: %v", err)
 		}
@@ -279,10 +270,7 @@ func TestDovecot(t *testing.T) {
 	// address, with only the code in the quoted text: the watcher reads it
 	// because it comes from an invitee, and it grants.
 	t.Run("reply_without_thread_headers_is_decided", func(t *testing.T) {
-		acc := h.account(t, "Acme 8")
-		inv := h.invite(t, acc.ID, "Ivy", "Eight", "invitee8@example.test")
-		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
-		m := h.receive(t, "invitee8@example.test", inv.MessageID)
+		inv, m := h.sentInvitation(t, "Acme 8", "Ivy", "Eight", "invitee8@example.test")
 		id, raw := reply{FromName: "Ivy Eight", FromAddr: "invitee8@example.test", Text: "Yes!",
 			NoThread: true, To: h.env.owner}.build(m)
 		h.arrive(t, "invitee8@example.test", h.env.owner, raw, true)
@@ -295,10 +283,7 @@ func TestDovecot(t *testing.T) {
 	// (9) An unsigned reply, and one carrying a forged pass in the border
 	// MTA's name: both wait for the owner, who confirms the first.
 	t.Run("unauthenticated_reply_awaits_confirmation", func(t *testing.T) {
-		acc := h.account(t, "Acme 9")
-		inv := h.invite(t, acc.ID, "Ivy", "Nine", "invitee9@example.test")
-		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
-		m := h.receive(t, "invitee9@example.test", inv.MessageID)
+		inv, m := h.sentInvitation(t, "Acme 9", "Ivy", "Nine", "invitee9@example.test")
 		id, raw := reply{FromName: "Ivy Nine", FromAddr: "invitee9@example.test", Text: "Yes, accepted.",
 			Headers: map[string]string{"Authentication-Results": servID + "; dkim=pass header.d=example.test; dmarc=pass header.from=example.test"}}.build(m)
 		h.arrive(t, "invitee9@example.test", m.ReplyTo, raw, false)
@@ -321,10 +306,7 @@ func TestDovecot(t *testing.T) {
 	// (VERP): test (4) shows it bounces. A report about it that reaches the
 	// plain address is only a possible bounce.
 	t.Run("bounce_to_the_plain_address_is_a_possible_bounce", func(t *testing.T) {
-		acc := h.account(t, "Acme 10")
-		inv := h.invite(t, acc.ID, "Ivy", "Ten", "invitee@example.test")
-		inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
-		m := h.receive(t, "invitee@example.test", inv.MessageID)
+		inv, m := h.sentInvitation(t, "Acme 10", "Ivy", "Ten", "invitee@example.test")
 		refused := map[string]*smtp.SMTPError{"invitee@example.test": {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}}
 		dsn := buildDSN(h.env.owner, []string{"invitee@example.test"}, refused, m.Raw, 1000)
 		h.deliver(t, "", h.env.owner, dsn)
