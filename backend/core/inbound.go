@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"grantbook/backend/classify"
+	"grantbook/backend/inbox"
 	"grantbook/backend/model"
 	"grantbook/backend/outbox"
 	"grantbook/backend/store"
@@ -55,11 +56,15 @@ func (a *App) SetCursor(ctx context.Context, mailbox string, uidValidity, lastUI
 	return a.store.Tx(ctx, func(tx *store.Tx) error { return tx.PutInboxCursor(ctx, mailbox, uidValidity, lastUID) })
 }
 
-// Invitees implements inbox.Processor: the addresses with a pending
-// invitation, whose every message the watcher fetches, and when the oldest
-// of those invitations was made.
-func (a *App) Invitees(ctx context.Context) ([]string, time.Time, error) {
-	return a.store.PendingInvitees(ctx)
+// Watch implements inbox.Processor: when the first invitation was made,
+// and the addresses with a pending invitation.
+func (a *App) Watch(ctx context.Context) (inbox.Watch, error) {
+	since, err := a.store.FirstInvitation(ctx)
+	if err != nil {
+		return inbox.Watch{}, err
+	}
+	invitees, err := a.store.PendingInvitees(ctx)
+	return inbox.Watch{Since: since, Invitees: invitees}, err
 }
 
 // Process implements inbox.Processor: classify one incoming message, act on
@@ -228,11 +233,11 @@ func (a *App) activate(ctx context.Context, tx *store.Tx, inv *model.Invitation,
 	if err != nil || c.Status != model.StatusInvited || !asciiEqualFold(c.Email, inv.Email) {
 		return false, err
 	}
-	before := cloneContact(c)
-	c.Status, c.UpdatedAt = model.StatusActive, now
-	if err := tx.UpdateContact(ctx, c); err != nil {
+	if ok, err := tx.ActivateInvitedContact(ctx, c.ID, now); err != nil || !ok {
 		return false, err
 	}
+	before := cloneContact(c)
+	c.Status, c.UpdatedAt = model.StatusActive, now
 	return true, tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: who, Action: "contact.activate",
 		Entity: "contact", EntityID: c.ID, Before: before, After: c,
 		Summary: fmt.Sprintf("%s accepted by email: %s access is now active", c.Name(), presetLabel(c.Grant.Preset))})

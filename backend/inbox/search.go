@@ -41,9 +41,8 @@ func CandidateCriteria() imap.SearchCriteria { return orAll(candidates()) }
 const FromBatch = 100
 
 // FromSearches are the SEARCH commands for messages from the invitees,
-// FromBatch addresses at a time. Servers match each address against every
-// message searched, so they run only on the messages that arrived since
-// the oldest pending invitation (a reply cannot be older).
+// FromBatch addresses at a time. Servers match every address against every
+// message searched: they run on recent mail only (see Candidates).
 func FromSearches(invitees []string) []imap.SearchCriteria {
 	var out []imap.SearchCriteria
 	for rest := invitees; len(rest) > 0; rest = rest[min(len(rest), FromBatch):] {
@@ -72,42 +71,41 @@ func orAll(cs []imap.SearchCriteria) imap.SearchCriteria {
 
 // search returns the UIDs in (last, top] worth reading, in order.
 func (w *Watcher) search(ctx context.Context, c *imapclient.Client, last, top uint32) ([]imap.UID, error) {
-	invitees, since, err := w.Processor.Invitees(ctx)
+	watch, err := w.Processor.Watch(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return Candidates(c, invitees, since, last, top)
+	return Candidates(c, watch, last, top)
 }
 
+// sinceMargin covers clocks and time zones: SEARCH SINCE has day precision.
+const sinceMargin = 48 * time.Hour
+
 // Candidates returns the UIDs in (last, top] of the selected mailbox worth
-// reading, in order: the header candidates, and every message from an
-// invitee that arrived since the oldest pending invitation (since, minus
-// two days for clocks and time zones: SEARCH SINCE has day precision).
-func Candidates(c *imapclient.Client, invitees []string, since time.Time, last, top uint32) ([]imap.UID, error) {
+// reading, in order. Only mail that arrived since the first invitation
+// (minus sinceMargin) can be a reply or a report: the server lists those
+// first, from its index alone, and the header candidates and every message
+// from an invitee are searched among them. An old mailbox is not read
+// through for nothing, and the FROM searches stay cheap.
+func Candidates(c *imapclient.Client, watch Watch, last, top uint32) ([]imap.UID, error) {
+	if watch.Since.IsZero() {
+		return nil, nil // no invitation yet: nothing can concern one
+	}
 	span := imap.UIDSet{imap.UIDRange{Start: imap.UID(last + 1), Stop: imap.UID(top)}}
-	found := map[imap.UID]bool{}
-	crit := CandidateCriteria()
-	if err := searchInto(c, &crit, span, last, top, found); err != nil {
+	recent := map[imap.UID]bool{}
+	crit := imap.SearchCriteria{Since: watch.Since.Add(-sinceMargin)}
+	if err := searchInto(c, &crit, span, last, top, recent); err != nil || len(recent) == 0 {
 		return nil, err
 	}
-	if len(invitees) > 0 {
-		recent := map[imap.UID]bool{}
-		crit := imap.SearchCriteria{Since: since.Add(-48 * time.Hour)}
-		if err := searchInto(c, &crit, span, last, top, recent); err != nil {
+	set := imap.UIDSetNum(keys(recent)...)
+	found := map[imap.UID]bool{}
+	searches := append([]imap.SearchCriteria{CandidateCriteria()}, FromSearches(watch.Invitees)...)
+	for _, crit := range searches {
+		if err := searchInto(c, &crit, set, last, top, found); err != nil {
 			return nil, err
 		}
-		if len(recent) > 0 {
-			set := imap.UIDSetNum(keys(recent)...)
-			for _, crit := range FromSearches(invitees) {
-				if err := searchInto(c, &crit, set, last, top, found); err != nil {
-					return nil, err
-				}
-			}
-		}
 	}
-	uids := keys(found)
-	slices.Sort(uids)
-	return uids, nil
+	return keys(found), nil
 }
 
 // searchInto adds to found the UIDs in (last, top] of set matching crit.

@@ -22,14 +22,23 @@ import (
 
 // Processor handles messages and keeps the cursor. Process must handle the
 // message and move the cursor to uid in one transaction; on an error the
-// cursor stays before the message and it is tried again. Invitees are the
-// addresses whose every message is fetched when it arrived after since
-// (when the oldest of their invitations was made).
+// cursor stays before the message and it is tried again. Watch says what
+// to look for.
 type Processor interface {
 	Cursor(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, ok bool, err error)
 	SetCursor(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
 	Process(ctx context.Context, mailbox string, uidValidity, uid uint32, raw []byte) error
-	Invitees(ctx context.Context) (addrs []string, since time.Time, err error)
+	Watch(ctx context.Context) (Watch, error)
+}
+
+// Watch is what can concern an invitation.
+type Watch struct {
+	// Since is when the first invitation was made (zero: none ever):
+	// nothing that arrived before can be a reply or a report.
+	Since time.Time
+	// Invitees are the addresses with a pending invitation: every message
+	// of theirs is read.
+	Invitees []string
 }
 
 // Watcher follows one mailbox.

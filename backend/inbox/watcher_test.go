@@ -68,10 +68,10 @@ func (p *processor) Process(_ context.Context, mailbox string, uidValidity, uid 
 	return nil
 }
 
-func (p *processor) Invitees(context.Context) ([]string, time.Time, error) {
+func (p *processor) Watch(context.Context) (inbox.Watch, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return slices.Clone(p.invitees), time.Now().Add(-time.Hour), nil
+	return inbox.Watch{Since: time.Now().Add(-time.Hour), Invitees: slices.Clone(p.invitees)}, nil
 }
 
 func (p *processor) cursor(mailbox string) (uint32, uint32, bool) {
@@ -249,6 +249,37 @@ func TestCatchUpReadsEveryMessageFromInvitees(t *testing.T) {
 		t.Errorf("%d FROM searches for %d invitees, want 3", n, len(p.invitees))
 	}
 }
+
+// Nothing that arrived before the first invitation is read: it cannot be a
+// reply or a report. With no invitation at all nothing is read.
+func TestCatchUpSkipsMailOlderThanTheFirstInvitation(t *testing.T) {
+	srv := mailtest.NewIMAP(t)
+	p := newProcessor() // its Watch.Since is an hour ago
+	p.invitees = []string{"sender2@client.test"}
+	old := time.Now().Add(-10 * 24 * time.Hour)
+	srv.AppendAt("INBOX", related(1), old)
+	srv.AppendAt("INBOX", msg(2, "owner@example.test", "an old message from the invitee"), old)
+	srv.Append(related(3))
+	srv.Append(msg(2, "owner@example.test", "a new message from the invitee"))
+	start(t, srv, p, nil)
+	waitCursor(t, p, srv.UIDValidity("INBOX"), 4)
+	if got := p.uids(); !slices.Equal(got, []uint32{3, 4}) {
+		t.Fatalf("processed UIDs %v, want [3 4]", got)
+	}
+
+	none := mailtest.NewIMAP(t)
+	none.Append(related(1))
+	q := &noInvitations{processor: newProcessor()}
+	start(t, none, q, nil)
+	waitCursor(t, q.processor, none.UIDValidity("INBOX"), 1)
+	if got := q.uids(); len(got) != 0 {
+		t.Errorf("processed %v with no invitation at all", got)
+	}
+}
+
+type noInvitations struct{ *processor }
+
+func (noInvitations) Watch(context.Context) (inbox.Watch, error) { return inbox.Watch{}, nil }
 
 func TestEmptyMailboxSetsCursor(t *testing.T) {
 	srv := mailtest.NewIMAP(t)

@@ -108,7 +108,13 @@ func (s *IMAP) Append(raw []byte) uint32 {
 // AppendTo adds raw to a mailbox and returns its UID.
 func (s *IMAP) AppendTo(mailbox string, raw []byte) uint32 {
 	s.t.Helper()
-	data, err := s.user.Append(mailbox, bytes.NewReader(raw), &imap.AppendOptions{Time: time.Now()})
+	return s.AppendAt(mailbox, raw, time.Now())
+}
+
+// AppendAt adds raw to a mailbox as arrived at t (its INTERNALDATE).
+func (s *IMAP) AppendAt(mailbox string, raw []byte, t time.Time) uint32 {
+	s.t.Helper()
+	data, err := s.user.Append(mailbox, bytes.NewReader(raw), &imap.AppendOptions{Time: t})
 	if err != nil {
 		s.t.Fatalf("mailtest: append to %s: %v", mailbox, err)
 	}

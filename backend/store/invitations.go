@@ -215,28 +215,46 @@ func (q Q) PendingInvitationsFor(ctx context.Context, email string) ([]*model.In
 }
 
 // PendingInvitees lists the distinct addresses with a queued, sent or
-// awaiting invitation, and when the oldest of those was made.
-func (q Q) PendingInvitees(ctx context.Context) ([]string, time.Time, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT lower(email), min(created_at) FROM invitations
-		WHERE state IN ('queued', 'sent', 'awaiting') GROUP BY 1 ORDER BY 1`)
+// awaiting invitation.
+func (q Q) PendingInvitees(ctx context.Context) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT lower(email) FROM invitations WHERE state IN ('queued', 'sent', 'awaiting') ORDER BY 1`)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("pending invitees: %w", err)
+		return nil, fmt.Errorf("pending invitees: %w", err)
 	}
 	defer rows.Close()
 	var out []string
-	oldest := int64(0)
 	for rows.Next() {
 		var e string
-		var created int64
-		if err := rows.Scan(&e, &created); err != nil {
-			return nil, time.Time{}, fmt.Errorf("pending invitees: %w", err)
+		if err := rows.Scan(&e); err != nil {
+			return nil, fmt.Errorf("pending invitees: %w", err)
 		}
 		out = append(out, e)
-		if oldest == 0 || created < oldest {
-			oldest = created
-		}
 	}
-	return out, unix(oldest), rows.Err()
+	return out, rows.Err()
+}
+
+// ActivateInvitedContact makes a contact active if, and only if, it is
+// still invited; false when it was not.
+func (tx *Tx) ActivateInvitedContact(ctx context.Context, id int64, now time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE contacts SET status = 'active', updated_at = ? WHERE id = ? AND status = 'invited'`,
+		now.Unix(), id)
+	if err != nil {
+		return false, fmt.Errorf("activate contact %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// FirstInvitation is when the oldest invitation was made; zero if none.
+func (q Q) FirstInvitation(ctx context.Context) (time.Time, error) {
+	var first sql.NullInt64
+	if err := q.q.QueryRowContext(ctx, `SELECT min(created_at) FROM invitations`).Scan(&first); err != nil {
+		return time.Time{}, fmt.Errorf("first invitation: %w", err)
+	}
+	if !first.Valid {
+		return time.Time{}, nil
+	}
+	return unix(first.Int64), nil
 }
 
 // InvitationHistory counts a contact's invitations and says whether one
