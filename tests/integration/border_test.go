@@ -200,3 +200,17 @@ func (h *harness) sentInvitation(t *testing.T, account, first, last, email strin
 	inv = h.waitState(t, inv.ID, model.InvSent, 10*time.Second)
 	return inv, h.receive(t, email, inv.MessageID)
 }
+
+// arrive sends raw from the Internet through the owner's border MTA, DKIM
+// signed by the invitee's provider when signed, and returns the moment
+// Dovecot stored it.
+func (h *harness) arrive(t *testing.T, from, rcpt string, raw []byte, signed bool) time.Time {
+	t.Helper()
+	if signed {
+		raw = h.signer.sign(raw)
+	}
+	if err := h.border.send(from, rcpt, raw); err != nil {
+		t.Fatalf("border MTA, %s → %s: %v", from, rcpt, err)
+	}
+	return time.Now()
+}

@@ -754,20 +754,6 @@ func (h *harness) receive(t *testing.T, user, messageID string) *invitationMail 
 	return m
 }
 
-// arrive sends raw from the Internet through the owner's border MTA, DKIM
-// signed by the invitee's provider when signed, and returns the moment
-// Dovecot stored it.
-func (h *harness) arrive(t *testing.T, from, rcpt string, raw []byte, signed bool) time.Time {
-	t.Helper()
-	if signed {
-		raw = h.signer.sign(raw)
-	}
-	if err := h.border.send(from, rcpt, raw); err != nil {
-		t.Fatalf("border MTA, %s → %s: %v", from, rcpt, err)
-	}
-	return time.Now()
-}
-
 // deliver hands raw to Dovecot by LMTP for rcpt and returns the moment
 // Dovecot confirmed it was stored.
 func (h *harness) deliver(t *testing.T, from, rcpt string, raw []byte) time.Time {
