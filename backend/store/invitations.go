@@ -138,21 +138,26 @@ func (q Q) InvitationByMessageID(ctx context.Context, id string) (*TokenRecord, 
 func (q Q) tokenRecord(ctx context.Context, cond string, arg any) (*TokenRecord, error) {
 	var tr TokenRecord
 	var voided sql.NullInt64
-	var invID int64
-	err := q.q.QueryRowContext(ctx, `SELECT t.token, t.message_id, t.voided_at, t.invitation_id FROM invitation_tokens t WHERE `+cond, arg).
-		Scan(&tr.Token, &tr.MessageID, &voided, &invID)
+	row := q.q.QueryRowContext(ctx, `SELECT t.token, t.message_id, t.voided_at, `+invitationCols+
+		` FROM invitation_tokens t JOIN invitations i ON i.id = t.invitation_id JOIN contacts c ON c.id = i.contact_id WHERE `+cond, arg)
+	inv, err := scanInvitation(prefixed{row, []any{&tr.Token, &tr.MessageID, &voided}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("invitation token: %w", err)
 	}
-	tr.Voided = voided.Valid
-	if tr.Invitation, err = q.Invitation(ctx, invID); err != nil {
-		return nil, err
-	}
+	tr.Voided, tr.Invitation = voided.Valid, inv
 	return &tr, nil
 }
+
+// prefixed scans some leading columns before the ones its user asks for.
+type prefixed struct {
+	row interface{ Scan(...any) error }
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
 
 // InvitationFilter narrows an invitation listing.
 type InvitationFilter struct {
