@@ -12,18 +12,8 @@ import (
 
 // mailSent is the outbox hook: the invitation moves from queued to sent.
 func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, now time.Time) error {
-	if m.Kind == kindSigninCode {
-		a.held.drop(m.MessageID)
-		return nil
-	}
-	if m.Kind != "invitation" {
-		return nil
-	}
-	inv, err := tx.Invitation(ctx, m.RefID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil || inv.State != model.InvQueued || inv.MessageID != m.MessageID {
+	inv, err := a.outboxInvitation(ctx, tx, m)
+	if err != nil || inv == nil || inv.State != model.InvQueued {
 		return err
 	}
 	n := *inv
@@ -37,18 +27,8 @@ func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage
 
 // mailFailed is the outbox hook for a message the server refused for good.
 func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, reason string, now time.Time) error {
-	if m.Kind == kindSigninCode {
-		a.held.drop(m.MessageID)
-		return nil
-	}
-	if m.Kind != "invitation" {
-		return nil
-	}
-	inv, err := tx.Invitation(ctx, m.RefID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil || !inv.Pending() || inv.MessageID != m.MessageID {
+	inv, err := a.outboxInvitation(ctx, tx, m)
+	if err != nil || inv == nil || !inv.Pending() {
 		return err
 	}
 	n := *inv
@@ -58,4 +38,21 @@ func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessa
 	}
 	return tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "system", Action: "invitation.bounce", Entity: "invitation",
 		EntityID: inv.ID, Before: inv, After: &n, Summary: fmt.Sprintf("Invitation to %s <%s> refused: %s", inv.Name, inv.Email, reason)})
+}
+
+// outboxInvitation is the invitation an outbox message is the current
+// email of, or nil. A sign-in code mail is done with: its held body goes.
+func (a *App) outboxInvitation(ctx context.Context, tx *store.Tx, m *model.OutboxMessage) (*model.Invitation, error) {
+	if m.Kind == kindSigninCode {
+		a.held.drop(m.MessageID)
+		return nil, nil
+	}
+	if m.Kind != "invitation" {
+		return nil, nil
+	}
+	inv, err := tx.Invitation(ctx, m.RefID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && inv.MessageID != m.MessageID) {
+		return nil, nil
+	}
+	return inv, err
 }
