@@ -171,8 +171,8 @@ func backupVersion(ctx context.Context, u *store.Untrusted, got []store.SchemaOb
 	switch {
 	case v <= 0:
 		return 0, notOurs
-	case v > len(steps):
-		return 0, invalid("file", "this backup comes from a newer Grantbook (data version %d; this one reads up to %d): update Grantbook, then restore it", v, len(steps))
+	case v > steps[len(steps)-1].Version:
+		return 0, invalid("file", "this backup comes from a newer Grantbook (data version %d; this one reads up to %d): update Grantbook, then restore it", v, steps[len(steps)-1].Version)
 	}
 	return v, nil
 }

@@ -137,26 +137,31 @@ type Q struct{ q querier }
 // transaction; versions only ever move forward.
 func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, -1) }
 
-// migrate applies the migrations up to version target (all when negative).
+// migrate applies the migrations not yet recorded, in number order, up to
+// version target (all when negative).
 func (s *Store) migrate(ctx context.Context, target int) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	var current int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	applied, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return err
 	}
 	steps, err := Migrations()
 	if err != nil {
 		return err
 	}
-	if n := len(steps); current > n {
-		return fmt.Errorf("migrate: database is at version %d, this build knows only %d: use a newer Grantbook", current, n)
+	newest := 0
+	for v := range applied {
+		newest = max(newest, v)
 	}
-	if target < 0 || target > len(steps) {
-		target = len(steps)
+	if n := steps[len(steps)-1].Version; newest > n {
+		return fmt.Errorf("migrate: database is at version %d, this build knows only %d: use a newer Grantbook", newest, n)
 	}
-	for _, st := range steps[min(current, target):target] {
+	for _, st := range steps {
+		if applied[st.Version] || (target >= 0 && st.Version > target) {
+			continue
+		}
 		err := s.Tx(ctx, func(tx *Tx) error {
 			if _, err := tx.q.ExecContext(ctx, st.SQL); err != nil {
 				return err
@@ -171,6 +176,23 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 	return nil
 }
 
+func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}
+
 // Migration is one numbered schema step.
 type Migration struct {
 	Version int
@@ -178,7 +200,8 @@ type Migration struct {
 	SQL     string
 }
 
-// Migrations lists the embedded steps in order; versions must run 1..n.
+// Migrations lists the embedded steps in order. Numbers increase; one may
+// be missing while the branch that reserved it is not merged yet.
 func Migrations() ([]Migration, error) {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -186,18 +209,21 @@ func Migrations() ([]Migration, error) {
 	}
 	sort.Strings(names)
 	var out []Migration
-	for i, n := range names {
+	for _, n := range names {
 		base := path.Base(n)
 		num, _, _ := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: expected number %04d", base, i+1)
+		if err != nil || len(num) != 4 || v < 1 || (len(out) > 0 && v <= out[len(out)-1].Version) {
+			return nil, fmt.Errorf("migration %s: expected a 4-digit number above the previous one", base)
 		}
 		b, err := migrations.ReadFile(n)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Migration{Version: v, Name: strings.TrimSuffix(base, ".sql"), SQL: string(b)})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no migrations embedded")
 	}
 	return out, nil
 }
