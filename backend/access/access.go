@@ -21,10 +21,13 @@ type Grant struct {
 	Perms       permission.Set
 	AllServices bool
 	Services    []int64 // sorted
-	ExpiresAt   int64   // unix seconds; 0 means never
-	Admin       bool
-	AdminAll    bool
-	AdminAreas  permission.AreaSet
+	// BillingAccount: billing permissions cover the whole account, not
+	// only the selected services.
+	BillingAccount bool
+	ExpiresAt      int64 // unix seconds; 0 means never
+	Admin          bool
+	AdminAll       bool
+	AdminAreas     permission.AreaSet
 }
 
 // Service identifies the purchase a check is about. The zero value means
@@ -66,6 +69,14 @@ type Decision struct {
 	Area      int8 // admin area index, -1 for client permissions
 	ServiceID int64
 	Scoped    bool // allowed only on selected services
+	// AccountWide: a billing permission allowed on the whole account
+	// although the grant's services are selected ones.
+	AccountWide bool
+	// Manage marks a no-escalation decision (EvaluateManage); Target says
+	// its denial is about the contact being managed (their current grant),
+	// not the grant being given.
+	Manage    bool
+	Target    bool
 	ExpiresAt int64
 }
 
@@ -80,12 +91,13 @@ func Evaluate(g *Grant, p permission.Permission, svc Service, now int64) Decisio
 		d.Code = DeniedNotIncluded
 		return d
 	}
+	limited := g.limits(p)
 	if svc.ID != 0 || svc.None {
 		if svc.AccountID != g.AccountID {
 			d.Code = DeniedOtherAccount
 			return d
 		}
-		if p.Info().ServiceScoped && !g.AllServices {
+		if limited {
 			if svc.None {
 				d.Code = DeniedNotAboutSelected
 				return d
@@ -96,9 +108,18 @@ func Evaluate(g *Grant, p permission.Permission, svc Service, now int64) Decisio
 			}
 		}
 	}
-	d.Scoped = p.Info().ServiceScoped && !g.AllServices
+	d.Scoped = limited
+	d.AccountWide = p.Info().ServiceScoped && !g.AllServices && !limited
 	d.Allowed = true
 	return d
+}
+
+// limits reports whether the grant's service selection restricts p: a
+// service-scoped permission on a grant of selected services, unless it is
+// a billing permission and billing covers the whole account.
+func (g *Grant) limits(p permission.Permission) bool {
+	in := p.Info()
+	return in.ServiceScoped && !g.AllServices && !(in.Billing && g.BillingAccount)
 }
 
 // Standing decides what holds for every permission: the contact is active
@@ -172,6 +193,10 @@ func (d Decision) Reason() string {
 			return fmt.Sprintf("allowed: grant is %s; %s on selected service #%d", presetLabel(d.Preset), what, d.ServiceID)
 		case d.Scoped:
 			return fmt.Sprintf("allowed: grant is %s; %s on selected services only", presetLabel(d.Preset), what)
+		case d.AccountWide:
+			return fmt.Sprintf("allowed: grant is %s; %s on the whole account (billing is not limited to the selected services)", presetLabel(d.Preset), what)
+		case d.Manage:
+			return fmt.Sprintf("allowed: grant is %s; contacts.manage included, within your own access", presetLabel(d.Preset))
 		}
 		return fmt.Sprintf("allowed: grant is %s; %s included", presetLabel(d.Preset), what)
 	case DeniedNotAccepted:
@@ -195,6 +220,9 @@ func (d Decision) Reason() string {
 		return "denied: contact has no admin access"
 	case DeniedAreaNotIncluded:
 		return fmt.Sprintf("denied: admin access does not include %s", permission.AdminAreas()[d.Area].Label)
+	}
+	if r := d.manageReason(); r != "" {
+		return r
 	}
 	return "denied"
 }
@@ -226,6 +254,7 @@ func Compile(c *model.Contact) (Grant, error) {
 	g := Grant{
 		ContactID: c.ID, AccountID: c.AccountID, Status: c.Status, Preset: c.Grant.Preset,
 		Perms: perms, AllServices: c.Grant.AllServices, Services: sortedIDs(c.Grant.ServiceIDs),
+		BillingAccount: c.Grant.BillingScope == model.BillingAccount,
 	}
 	if c.Grant.ExpiresAt != nil {
 		g.ExpiresAt = c.Grant.ExpiresAt.Unix()

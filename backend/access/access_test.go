@@ -24,7 +24,7 @@ var presetDefs = []struct {
 		"profile.view", "profile.edit", "contacts.manage",
 		"services.view", "services.modify", "services.cancel",
 		"support.open", "support.view", "support.view_all",
-		"invoices.view", "invoices.pay", "quotes.view", "emails.view", "orders.place"}},
+		"invoices.view", "invoices.pay", "quotes.view", "quotes.accept", "emails.view", "orders.place"}},
 	{"personal", "Personal", []string{"profile.view", "profile.edit", "emails.view"}},
 	{"technical", "Technical", []string{"services.view", "support.open", "support.view"}},
 	{"billing", "Billing", []string{"invoices.view", "invoices.pay", "quotes.view", "emails.view"}},

@@ -30,6 +30,7 @@ const (
 	InvoicesView
 	InvoicesPay
 	QuotesView
+	QuotesAccept
 	EmailsView
 	OrdersPlace
 	count
@@ -43,23 +44,29 @@ type Info struct {
 	// ServiceScoped permissions act on one purchase and obey a grant's
 	// service selection.
 	ServiceScoped bool `json:"service_scoped"`
+	// Billing permissions follow the grant's billing scope: a grant whose
+	// billing covers the whole account allows them on every service.
+	Billing bool `json:"billing"`
+	// Does says what the permission lets a contact do in the client area.
+	Does string `json:"does"`
 }
 
 var catalog = [count]Info{
-	ProfileView:    {"profile.view", "View profile and personal data", "Profile", false},
-	ProfileEdit:    {"profile.edit", "Edit profile and personal data", "Profile", false},
-	ContactsManage: {"contacts.manage", "Manage contacts", "Profile", false},
-	ServicesView:   {"services.view", "View services", "Services", true},
-	ServicesModify: {"services.modify", "Modify services", "Services", true},
-	ServicesCancel: {"services.cancel", "Cancel services", "Services", true},
-	SupportOpen:    {"support.open", "Open support requests", "Support", true},
-	SupportView:    {"support.view", "View support requests", "Support", true},
-	SupportViewAll: {"support.view_all", "View support requests unrelated to the selected services", "Support", false},
-	InvoicesView:   {"invoices.view", "View invoices", "Billing", true},
-	InvoicesPay:    {"invoices.pay", "Pay invoices", "Billing", true},
-	QuotesView:     {"quotes.view", "View quotes", "Billing", false},
-	EmailsView:     {"emails.view", "View emails and payment notices", "Billing", false},
-	OrdersPlace:    {"orders.place", "Place orders", "Billing", false},
+	ProfileView:    {"profile.view", "View profile and personal data", "Profile", false, false, "See the account's name, email, phone and address."},
+	ProfileEdit:    {"profile.edit", "Edit profile and personal data", "Profile", false, false, "Change the account's email, phone and address."},
+	ContactsManage: {"contacts.manage", "Manage contacts", "Profile", false, false, "List, invite, add, edit, suspend and remove the account's other contacts, giving at most their own access."},
+	ServicesView:   {"services.view", "View services", "Services", true, false, "See services, their settings and their history."},
+	ServicesModify: {"services.modify", "Modify services", "Services", true, false, "Change the settings a service's kind allows (nameservers, auto-renew, label…) and ask for a password reset."},
+	ServicesCancel: {"services.cancel", "Cancel services", "Services", true, false, "Ask for a service to be cancelled now or at the end of its term, and withdraw the request."},
+	SupportOpen:    {"support.open", "Open support requests", "Support", true, false, "Open support requests, reply to them and close them."},
+	SupportView:    {"support.view", "View support requests", "Support", true, false, "Read support requests about the selected services and their replies."},
+	SupportViewAll: {"support.view_all", "View support requests unrelated to the selected services", "Support", false, false, "Read every support request of the account and its replies."},
+	InvoicesView:   {"invoices.view", "View invoices", "Billing", true, true, "See invoices; receive invoice notices when the owner sends them."},
+	InvoicesPay:    {"invoices.pay", "Pay invoices", "Billing", true, true, "See how to pay an invoice and report a payment for the owner to confirm."},
+	QuotesView:     {"quotes.view", "View quotes", "Billing", false, false, "See the account's quotes."},
+	QuotesAccept:   {"quotes.accept", "Accept quotes", "Billing", false, false, "Accept or decline the account's open quotes (needs quotes.view)."},
+	EmailsView:     {"emails.view", "View emails and payment notices", "Billing", false, false, "Read every mail Grantbook sent to the account and its contacts."},
+	OrdersPlace:    {"orders.place", "Place orders", "Billing", false, false, "Order products of the catalogue or upgrades, for the owner to accept."},
 }
 
 var byName = func() map[string]Permission {

@@ -29,6 +29,7 @@ var wantCatalog = []struct {
 	{"invoices.view", true},
 	{"invoices.pay", true},
 	{"quotes.view", false},
+	{"quotes.accept", false},
 	{"emails.view", false},
 	{"orders.place", false},
 }
@@ -41,7 +42,7 @@ var wantPresets = []struct {
 	{"full", "Full", []string{
 		"profile.view", "profile.edit", "contacts.manage", "services.view", "services.modify", "services.cancel",
 		"support.open", "support.view", "support.view_all", "invoices.view", "invoices.pay", "quotes.view",
-		"emails.view", "orders.place"}},
+		"quotes.accept", "emails.view", "orders.place"}},
 	{"personal", "Personal", []string{"profile.view", "profile.edit", "emails.view"}},
 	{"technical", "Technical", []string{"services.view", "support.open", "support.view"}},
 	{"billing", "Billing", []string{"invoices.view", "invoices.pay", "quotes.view", "emails.view"}},
