@@ -5,14 +5,17 @@ import "time"
 
 // Account is one of the owner's client accounts.
 type Account struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	Email        string    `json:"email"`
-	Phone        string    `json:"phone"`
-	Address      string    `json:"address"`
-	CreatedAt    time.Time `json:"created_at"`
-	ServiceCount int       `json:"service_count"`
-	ContactCount int       `json:"contact_count"`
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Phone   string `json:"phone"`
+	Address string `json:"address"`
+	// HolderContactID is the account holder's contact (0: none named): no
+	// other contact may manage them.
+	HolderContactID int64     `json:"holder_contact_id"`
+	CreatedAt       time.Time `json:"created_at"`
+	ServiceCount    int       `json:"service_count"`
+	ContactCount    int       `json:"contact_count"`
 }
 
 // Service is a purchase of an account: hosting, a domain, a licence...
@@ -23,6 +26,11 @@ type Service struct {
 	Kind      string    `json:"kind"`
 	Status    string    `json:"status"`
 	CreatedAt time.Time `json:"created_at"`
+	// Settings holds the values of the kind's fields (see servicekind).
+	Settings  map[string]any `json:"settings"`
+	ProductID int64          `json:"product_id"`
+	RenewsAt  *time.Time     `json:"renews_at"` // end of the current term
+	CancelAt  *time.Time     `json:"cancel_at"` // a confirmed cancellation at the end of the term
 }
 
 // Service kinds and statuses.
@@ -78,7 +86,16 @@ type Grant struct {
 	AllServices bool       `json:"all_services"`
 	ServiceIDs  []int64    `json:"service_ids"`
 	ExpiresAt   *time.Time `json:"expires_at"`
+	// BillingScope is "services" (billing follows the selection) or
+	// "account" (invoices of the whole account).
+	BillingScope string `json:"billing_scope"`
 }
+
+// Billing scopes of a grant.
+const (
+	BillingServices = "services"
+	BillingAccount  = "account"
+)
 
 // AdminAccess is a contact's access to the owner's site administration.
 type AdminAccess struct {
@@ -186,7 +203,7 @@ type Invoice struct {
 	Number      string     `json:"number"`
 	AmountCents int64      `json:"amount_cents"`
 	Currency    string     `json:"currency"`
-	Status      string     `json:"status"` // unpaid, paid
+	Status      string     `json:"status"` // unpaid, reported (a contact reported paying), paid
 	IssuedAt    time.Time  `json:"issued_at"`
 	DueAt       *time.Time `json:"due_at"`
 	PaidAt      *time.Time `json:"paid_at"`
@@ -195,25 +212,34 @@ type Invoice struct {
 
 // Quote is an offer made to an account.
 type Quote struct {
-	ID          int64     `json:"id"`
-	AccountID   int64     `json:"account_id"`
-	Number      string    `json:"number"`
-	Title       string    `json:"title"`
-	AmountCents int64     `json:"amount_cents"`
-	Currency    string    `json:"currency"`
-	IssuedAt    time.Time `json:"issued_at"`
+	ID           int64      `json:"id"`
+	AccountID    int64      `json:"account_id"`
+	Number       string     `json:"number"`
+	Title        string     `json:"title"`
+	AmountCents  int64      `json:"amount_cents"`
+	Currency     string     `json:"currency"`
+	IssuedAt     time.Time  `json:"issued_at"`
+	Status       string     `json:"status"` // open, accepted, declined
+	DecidedAt    *time.Time `json:"decided_at"`
+	DecidedBy    string     `json:"decided_by"` // a contact's name
+	DecisionNote string     `json:"decision_note"`
 }
 
 // SupportRequest is a ticket of an account, optionally about one service.
 type SupportRequest struct {
-	ID        int64     `json:"id"`
-	AccountID int64     `json:"account_id"`
-	ServiceID int64     `json:"service_id"` // 0: not about a service
-	Subject   string    `json:"subject"`
-	Body      string    `json:"body"`
-	Status    string    `json:"status"` // open, closed
-	OpenedBy  string    `json:"opened_by"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64  `json:"id"`
+	AccountID int64  `json:"account_id"`
+	ServiceID int64  `json:"service_id"` // 0: not about a service
+	Subject   string `json:"subject"`
+	Body      string `json:"body"`
+	Status    string `json:"status"` // open, answered, closed
+	// OpenedBy is the actor as audited (an address); contacts are shown
+	// OpenedByName only.
+	OpenedBy          string    `json:"opened_by,omitempty"`
+	OpenedByContactID int64     `json:"opened_by_contact_id"`
+	OpenedByName      string    `json:"opened_by_name"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // Session is a person signed in to the portal. It may act as several

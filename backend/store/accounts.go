@@ -10,14 +10,14 @@ import (
 	"grantbook/backend/model"
 )
 
-const accountCols = `a.id, a.name, a.email, a.phone, a.address, a.created_at,
+const accountCols = `a.id, a.name, a.email, a.phone, a.address, coalesce(a.holder_contact_id, 0), a.created_at,
 	(SELECT count(*) FROM services s WHERE s.account_id = a.id),
 	(SELECT count(*) FROM contacts c WHERE c.account_id = a.id)`
 
 func scanAccount(sc interface{ Scan(...any) error }) (*model.Account, error) {
 	var a model.Account
 	var created int64
-	if err := sc.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &created, &a.ServiceCount, &a.ContactCount); err != nil {
+	if err := sc.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.HolderContactID, &created, &a.ServiceCount, &a.ContactCount); err != nil {
 		return nil, err
 	}
 	a.CreatedAt = time.Unix(created, 0).UTC()
@@ -67,8 +67,8 @@ func (q Q) Accounts(ctx context.Context) ([]*model.Account, error) {
 
 // UpdateAccount writes an account's profile fields.
 func (tx *Tx) UpdateAccount(ctx context.Context, a *model.Account) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, phone = ?, address = ? WHERE id = ?`,
-		a.Name, a.Email, a.Phone, a.Address, a.ID)
+	res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, phone = ?, address = ?, holder_contact_id = ? WHERE id = ?`,
+		a.Name, a.Email, a.Phone, a.Address, nullID(a.HolderContactID), a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}

@@ -13,7 +13,7 @@ import (
 
 const contactCols = `c.id, c.account_id, c.account_type, c.first_name, c.last_name, c.email, c.phone,
 	c.company, c.role, c.status, c.created_at, c.updated_at,
-	g.preset, g.permissions, g.all_services, g.expires_at, g.admin_all, g.admin_areas`
+	g.preset, g.permissions, g.all_services, g.expires_at, g.admin_all, g.admin_areas, g.billing_scope`
 
 const contactFrom = ` FROM contacts c JOIN grants g ON g.contact_id = c.id`
 
@@ -26,7 +26,7 @@ func scanContact(sc interface{ Scan(...any) error }) (*model.Contact, error) {
 	var adminAreas sql.NullString
 	err := sc.Scan(&c.ID, &c.AccountID, &c.AccountType, &c.FirstName, &c.LastName, &c.Email, &c.Phone,
 		&c.Company, &c.Role, &c.Status, &created, &updated,
-		&c.Grant.Preset, &perms, &c.Grant.AllServices, &expires, &adminAll, &adminAreas)
+		&c.Grant.Preset, &perms, &c.Grant.AllServices, &expires, &adminAll, &adminAreas, &c.Grant.BillingScope)
 	if err != nil {
 		return nil, err
 	}
@@ -100,12 +100,16 @@ func (tx *Tx) putGrant(ctx context.Context, c *model.Contact, fresh bool) error 
 	if c.Admin != nil {
 		adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
 	}
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	scope := c.Grant.BillingScope
+	if scope == "" {
+		scope = model.BillingServices
+	}
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, billing_scope)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (contact_id) DO UPDATE SET preset = excluded.preset, permissions = excluded.permissions,
 			all_services = excluded.all_services, expires_at = excluded.expires_at,
-			admin_all = excluded.admin_all, admin_areas = excluded.admin_areas`,
-		c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices, expires, adminAll, adminAreas)
+			admin_all = excluded.admin_all, admin_areas = excluded.admin_areas, billing_scope = excluded.billing_scope`,
+		c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices, expires, adminAll, adminAreas, scope)
 	if err != nil {
 		return fmt.Errorf("grant of contact %d: %w", c.ID, err)
 	}
@@ -307,4 +311,45 @@ func searchCond(s string) (string, []any) {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SetSuspendedBy records who suspended a contact (the audit actor).
+func (tx *Tx) SetSuspendedBy(ctx context.Context, id int64, actor string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE contacts SET suspended_by = ? WHERE id = ?`, actor, id)
+	if err != nil {
+		return fmt.Errorf("suspension of contact %d: %w", id, err)
+	}
+	return nil
+}
+
+// SuspendedBy says who suspended a contact ("" when never).
+func (q Q) SuspendedBy(ctx context.Context, id int64) (string, error) {
+	var by string
+	err := q.q.QueryRowContext(ctx, `SELECT suspended_by FROM contacts WHERE id = ?`, id).Scan(&by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return by, err
+}
+
+// ContactsHolding lists an account's active contacts whose grant names
+// perm: candidates only, each still to be decided by the evaluation.
+func (q Q) ContactsHolding(ctx context.Context, accountID int64, perm string) ([]*model.Contact, error) {
+	cs, err := collect(q, ctx, scanContact, `SELECT `+contactCols+contactFrom+`
+		WHERE c.account_id = ? AND c.status = 'active' AND ' ' || g.permissions || ' ' LIKE ? ESCAPE '\'
+		ORDER BY c.id`, accountID, "% "+escapeLike(perm)+" %")
+	if err != nil {
+		return nil, fmt.Errorf("contacts holding %s: %w", perm, err)
+	}
+	return cs, q.loadServices(ctx, cs)
+}
+
+// AccountContacts lists every contact of an account by name.
+func (q Q) AccountContacts(ctx context.Context, accountID int64) ([]*model.Contact, error) {
+	cs, err := collect(q, ctx, scanContact, `SELECT `+contactCols+contactFrom+` WHERE c.account_id = ?
+		ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("contacts of account %d: %w", accountID, err)
+	}
+	return cs, q.loadServices(ctx, cs)
 }

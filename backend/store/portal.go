@@ -74,8 +74,11 @@ func (q Q) Invoices(ctx context.Context, accountID int64) ([]*model.Invoice, err
 
 // InsertQuote stores a quote and sets its ID.
 func (tx *Tx) InsertQuote(ctx context.Context, qu *model.Quote) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO quotes (account_id, number, title, amount_cents, currency, issued_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, qu.AccountID, qu.Number, qu.Title, qu.AmountCents, qu.Currency, qu.IssuedAt.Unix())
+	if qu.Status == "" {
+		qu.Status = "open"
+	}
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO quotes (account_id, number, title, amount_cents, currency, issued_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, qu.AccountID, qu.Number, qu.Title, qu.AmountCents, qu.Currency, qu.IssuedAt.Unix(), qu.Status)
 	if err != nil {
 		return fmt.Errorf("insert quote: %w", err)
 	}
@@ -86,23 +89,28 @@ func (tx *Tx) InsertQuote(ctx context.Context, qu *model.Quote) error {
 func scanQuote(sc interface{ Scan(...any) error }) (*model.Quote, error) {
 	var qu model.Quote
 	var issued int64
-	if err := sc.Scan(&qu.ID, &qu.AccountID, &qu.Number, &qu.Title, &qu.AmountCents, &qu.Currency, &issued); err != nil {
+	var decided sql.NullInt64
+	if err := sc.Scan(&qu.ID, &qu.AccountID, &qu.Number, &qu.Title, &qu.AmountCents, &qu.Currency, &issued,
+		&qu.Status, &decided, &qu.DecidedBy, &qu.DecisionNote); err != nil {
 		return nil, err
 	}
-	qu.IssuedAt = unix(issued)
+	qu.IssuedAt, qu.DecidedAt = unix(issued), nullUnix(decided)
 	return &qu, nil
 }
 
+const quoteCols = `id, account_id, number, title, amount_cents, currency, issued_at, status, decided_at, decided_by, decision_note`
+
 // Quotes lists an account's quotes, newest first.
 func (q Q) Quotes(ctx context.Context, accountID int64) ([]*model.Quote, error) {
-	return collect(q, ctx, scanQuote, `SELECT id, account_id, number, title, amount_cents, currency, issued_at
-		FROM quotes WHERE account_id = ? ORDER BY issued_at DESC, id DESC`, accountID)
+	return collect(q, ctx, scanQuote, `SELECT `+quoteCols+` FROM quotes WHERE account_id = ? ORDER BY issued_at DESC, id DESC`, accountID)
 }
 
 // InsertSupportRequest stores a support request and sets its ID.
 func (tx *Tx) InsertSupportRequest(ctx context.Context, s *model.SupportRequest) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO support_requests (account_id, service_id, subject, body, status, opened_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.AccountID, nullID(s.ServiceID), s.Subject, s.Body, s.Status, s.OpenedBy, s.CreatedAt.Unix())
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO support_requests (account_id, service_id, subject, body, status, opened_by,
+		opened_by_contact_id, opened_by_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.AccountID, nullID(s.ServiceID), s.Subject, s.Body, s.Status, s.OpenedBy, nullID(s.OpenedByContactID), s.OpenedByName,
+		s.CreatedAt.Unix(), s.CreatedAt.Unix())
 	if err != nil {
 		return fmt.Errorf("insert support request: %w", err)
 	}
@@ -112,18 +120,21 @@ func (tx *Tx) InsertSupportRequest(ctx context.Context, s *model.SupportRequest)
 
 func scanSupport(sc interface{ Scan(...any) error }) (*model.SupportRequest, error) {
 	var s model.SupportRequest
-	var created int64
-	if err := sc.Scan(&s.ID, &s.AccountID, &s.ServiceID, &s.Subject, &s.Body, &s.Status, &s.OpenedBy, &created); err != nil {
+	var created, updated int64
+	if err := sc.Scan(&s.ID, &s.AccountID, &s.ServiceID, &s.Subject, &s.Body, &s.Status, &s.OpenedBy,
+		&s.OpenedByContactID, &s.OpenedByName, &created, &updated); err != nil {
 		return nil, err
 	}
-	s.CreatedAt = unix(created)
+	s.CreatedAt, s.UpdatedAt = unix(created), unix(max(updated, created))
 	return &s, nil
 }
 
+const supportCols = `id, account_id, coalesce(service_id, 0), subject, body, status, opened_by,
+	coalesce(opened_by_contact_id, 0), opened_by_name, created_at, updated_at`
+
 // SupportRequests lists an account's support requests, newest first.
 func (q Q) SupportRequests(ctx context.Context, accountID int64) ([]*model.SupportRequest, error) {
-	return collect(q, ctx, scanSupport, `SELECT id, account_id, coalesce(service_id, 0), subject, body, status, opened_by, created_at
-		FROM support_requests WHERE account_id = ? ORDER BY created_at DESC, id DESC`, accountID)
+	return collect(q, ctx, scanSupport, `SELECT `+supportCols+` FROM support_requests WHERE account_id = ? ORDER BY created_at DESC, id DESC`, accountID)
 }
 
 func collect[T any](q Q, ctx context.Context, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]*T, error) {

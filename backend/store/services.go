@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,22 +11,32 @@ import (
 	"grantbook/backend/model"
 )
 
-const serviceCols = `id, account_id, name, kind, status, created_at`
+const serviceCols = `id, account_id, name, kind, status, created_at, settings, coalesce(product_id, 0), renews_at, cancel_at`
 
 func scanService(sc interface{ Scan(...any) error }) (*model.Service, error) {
 	var s model.Service
 	var created int64
-	if err := sc.Scan(&s.ID, &s.AccountID, &s.Name, &s.Kind, &s.Status, &created); err != nil {
+	var settings string
+	var renews, cancel sql.NullInt64
+	if err := sc.Scan(&s.ID, &s.AccountID, &s.Name, &s.Kind, &s.Status, &created, &settings, &s.ProductID, &renews, &cancel); err != nil {
 		return nil, err
 	}
-	s.CreatedAt = time.Unix(created, 0).UTC()
+	s.CreatedAt, s.RenewsAt, s.CancelAt = time.Unix(created, 0).UTC(), nullUnix(renews), nullUnix(cancel)
+	if err := json.Unmarshal([]byte(settings), &s.Settings); err != nil || s.Settings == nil {
+		s.Settings = map[string]any{}
+	}
 	return &s, nil
 }
 
 // InsertService stores a new service and sets its ID.
 func (tx *Tx) InsertService(ctx context.Context, s *model.Service) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO services (account_id, name, kind, status, created_at) VALUES (?, ?, ?, ?, ?)`,
-		s.AccountID, s.Name, s.Kind, s.Status, s.CreatedAt.Unix())
+	settings, err := settingsJSON(s.Settings)
+	if err != nil {
+		return err
+	}
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO services (account_id, name, kind, status, created_at, settings, product_id, renews_at, cancel_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.AccountID, s.Name, s.Kind, s.Status, s.CreatedAt.Unix(), settings, nullID(s.ProductID), unixOrNil(s.RenewsAt), unixOrNil(s.CancelAt))
 	if err != nil {
 		return fmt.Errorf("insert service: %w", err)
 	}
@@ -61,4 +72,52 @@ func (q Q) Services(ctx context.Context, accountID int64) ([]*model.Service, err
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+func settingsJSON(m map[string]any) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("service settings: %w", err)
+	}
+	return string(b), nil
+}
+
+// UpdateService writes every field of s.
+func (tx *Tx) UpdateService(ctx context.Context, s *model.Service) error {
+	settings, err := settingsJSON(s.Settings)
+	if err != nil {
+		return err
+	}
+	res, err := tx.q.ExecContext(ctx, `UPDATE services SET name = ?, kind = ?, status = ?, settings = ?, product_id = ?,
+		renews_at = ?, cancel_at = ? WHERE id = ?`,
+		s.Name, s.Kind, s.Status, settings, nullID(s.ProductID), unixOrNil(s.RenewsAt), unixOrNil(s.CancelAt), s.ID)
+	if err != nil {
+		return fmt.Errorf("update service %d: %w", s.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteService removes a service: grants lose it from their selection,
+// its invoices and support requests stay, tied to no service.
+func (tx *Tx) DeleteService(ctx context.Context, id int64) error {
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM services WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete service %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ServicesDue lists active services whose confirmed cancellation is due.
+func (q Q) ServicesDue(ctx context.Context, now time.Time) ([]*model.Service, error) {
+	return collect(q, ctx, scanService, `SELECT `+serviceCols+` FROM services
+		WHERE cancel_at IS NOT NULL AND cancel_at <= ? AND status != 'cancelled' ORDER BY id`, now.Unix())
 }

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"grantbook/backend/model"
+)
+
+// SupportRequest loads one support request.
+func (q Q) SupportRequest(ctx context.Context, id int64) (*model.SupportRequest, error) {
+	s, err := scanSupport(q.q.QueryRowContext(ctx, `SELECT `+supportCols+` FROM support_requests WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("support request %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// SetSupportStatus changes a request's status and when it last changed.
+func (tx *Tx) SetSupportStatus(ctx context.Context, id int64, status string, now time.Time) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE support_requests SET status = ?, updated_at = ? WHERE id = ?`, status, now.Unix(), id)
+	if err != nil {
+		return fmt.Errorf("support request %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// InsertSupportReply stores a reply and sets its ID.
+func (tx *Tx) InsertSupportReply(ctx context.Context, r *model.SupportReply) error {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO support_replies (request_id, contact_id, from_owner, author_name, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.RequestID, nullID(r.ContactID), r.FromOwner, r.AuthorName, r.Body, r.CreatedAt.Unix())
+	if err != nil {
+		return fmt.Errorf("insert support reply: %w", err)
+	}
+	r.ID, err = res.LastInsertId()
+	return err
+}
+
+func scanReply(sc interface{ Scan(...any) error }) (*model.SupportReply, error) {
+	var r model.SupportReply
+	var created int64
+	if err := sc.Scan(&r.ID, &r.RequestID, &r.ContactID, &r.FromOwner, &r.AuthorName, &r.Body, &created); err != nil {
+		return nil, err
+	}
+	r.CreatedAt = unix(created)
+	return &r, nil
+}
+
+// SupportReplies lists a request's replies, oldest first.
+func (q Q) SupportReplies(ctx context.Context, requestID int64) ([]*model.SupportReply, error) {
+	return collect(q, ctx, scanReply, `SELECT id, request_id, coalesce(contact_id, 0), from_owner, author_name, body, created_at
+		FROM support_replies WHERE request_id = ? ORDER BY id`, requestID)
+}
