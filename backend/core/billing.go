@@ -17,6 +17,9 @@ type AccountPatch struct {
 	Email   *string `json:"email"`
 	Phone   *string `json:"phone"`
 	Address *string `json:"address"`
+	// HolderContactID names the account holder (0: nobody), whom no
+	// contact may manage. Owner only.
+	HolderContactID *int64 `json:"holder_contact_id"`
 }
 
 // UpdateAccount edits an account's profile (owner).
@@ -54,6 +57,12 @@ func (a *App) updateProfile(ctx context.Context, id int64, p AccountPatch) (*mod
 		if acc.Email != "" {
 			if _, err := NormaliseEmail(acc.Email); err != nil {
 				return err
+			}
+		}
+		if p.HolderContactID != nil {
+			acc.HolderContactID = *p.HolderContactID
+			if c, err := tx.Contact(ctx, acc.HolderContactID); acc.HolderContactID != 0 && (err != nil || c.AccountID != id) {
+				return invalid("holder_contact_id", "contact %d is not a contact of this account", acc.HolderContactID)
 			}
 		}
 		if err := tx.UpdateAccount(ctx, &acc); err != nil {
@@ -124,8 +133,9 @@ func (a *App) CreateInvoice(ctx context.Context, accountID int64, in InvoiceInpu
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.After, e.Summary = "invoice.create", "invoice", inv.ID, inv, "Issued invoice "+inv.Number
-		return nil
+		return a.newInvoiceNotice(ctx, tx, inv)
 	})
+	a.wake()
 	return inv, err
 }
 
@@ -189,7 +199,7 @@ func (a *App) CreateSupport(ctx context.Context, accountID int64, in SupportInpu
 		return nil, err
 	}
 	sr := &model.SupportRequest{AccountID: accountID, ServiceID: in.ServiceID, Subject: in.Subject, Body: strings.TrimSpace(in.Body),
-		Status: "open", OpenedBy: actor(ctx), CreatedAt: a.now().UTC().Truncate(time.Second)}
+		Status: "open", OpenedBy: actor(ctx), OpenedByName: a.ownerName(ctx), CreatedAt: a.now().UTC().Truncate(time.Second)}
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		if err := tx.InsertSupportRequest(ctx, sr); err != nil {
 			return err

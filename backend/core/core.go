@@ -85,6 +85,7 @@ func (a *App) Start(ctx context.Context) {
 			if err := a.ExpireInvitations(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("expiring invitations", "err", err)
 			}
+			a.clientAreaJobs(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -190,15 +191,8 @@ func (a *App) CreateService(ctx context.Context, accountID int64, in ServiceInpu
 	}
 	s := &model.Service{AccountID: accountID, Name: strings.TrimSpace(in.Name), Kind: orDefault(in.Kind, "other"),
 		Status: orDefault(in.Status, "active"), CreatedAt: a.now().UTC().Truncate(time.Second)}
-	switch {
-	case s.Name == "":
-		return nil, invalid("name", "service name is required")
-	case len(s.Name) > 200:
-		return nil, invalid("name", "service name is too long (200 characters at most)")
-	case !oneOf(s.Kind, model.ServiceKinds):
-		return nil, invalid("kind", "kind must be one of %s", strings.Join(model.ServiceKinds, ", "))
-	case !oneOf(s.Status, model.ServiceStatuses):
-		return nil, invalid("status", "status must be one of %s", strings.Join(model.ServiceStatuses, ", "))
+	if err := checkService(s); err != nil {
+		return nil, err
 	}
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		if err := tx.InsertService(ctx, s); err != nil {

@@ -46,6 +46,10 @@ func domainOf(addr, def string) string {
 // Invite creates (or reuses) the contact as invited, stores the invitation
 // and queues its email, all in one transaction; the outbox sends it.
 func (a *App) Invite(ctx context.Context, in InvitationInput) (*model.Invitation, error) {
+	return a.invite(ctx, in, nil)
+}
+
+func (a *App) invite(ctx context.Context, in InvitationInput, guard contactGuard) (*model.Invitation, error) {
 	if len(in.Note) > 2000 {
 		return nil, invalid("message", "the personal message is too long (2000 characters at most)")
 	}
@@ -71,6 +75,11 @@ func (a *App) Invite(ctx context.Context, in InvitationInput) (*model.Invitation
 		c, err := a.prepareContact(ctx, in.ContactInput, model.StatusInvited)
 		if err != nil {
 			return err
+		}
+		if guard != nil {
+			if err := guard(tx, nil, c); err != nil {
+				return err
+			}
 		}
 		if err := tx.InsertContact(ctx, c); err != nil {
 			return a.contactWriteError(err)
@@ -113,7 +122,7 @@ func (a *App) prepareContact(ctx context.Context, in ContactInput, status string
 	c := &model.Contact{AccountID: in.AccountID, AccountType: in.AccountType, FirstName: in.FirstName,
 		LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Role: in.Role,
 		Status: status, CreatedAt: now, UpdatedAt: now}
-	g := grantInput{Preset: in.Preset, Permissions: in.Permissions, ServiceIDs: in.ServiceIDs, Admin: in.Admin}
+	g := grantInput{Preset: in.Preset, Permissions: in.Permissions, ServiceIDs: in.ServiceIDs, Admin: in.Admin, BillingScope: in.BillingScope}
 	if in.ExpiresAt != nil {
 		g.ExpiresAt = &in.ExpiresAt.Time
 	}

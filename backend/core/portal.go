@@ -42,7 +42,7 @@ func serviceRef(accountID, serviceID int64) access.Service {
 type PortalHome struct {
 	Contact  *model.Contact  `json:"contact"`
 	Account  string          `json:"account"`
-	Sections map[string]bool `json:"sections"` // services, invoices, quotes, support, profile
+	Sections map[string]bool `json:"sections"` // services, invoices, quotes, support, profile, orders, emails, contacts
 	CSRF     string          `json:"csrf_token"`
 	// SupportTargets is what a support request may be opened about.
 	SupportTargets SupportTargets `json:"support_targets"`
@@ -100,6 +100,9 @@ func (a *App) Home(ctx context.Context, p *Principal) (*PortalHome, error) {
 			"quotes":   has(permission.QuotesView),
 			"support":  has(permission.SupportView, permission.SupportViewAll, permission.SupportOpen),
 			"profile":  has(permission.ProfileView, permission.ProfileEdit),
+			"orders":   has(permission.OrdersPlace),
+			"emails":   has(permission.EmailsView),
+			"contacts": has(permission.ContactsManage),
 		}}, nil
 }
 
@@ -152,39 +155,6 @@ func (a *App) PortalInvoices(ctx context.Context, p *Principal) ([]*model.Invoic
 	return out, a.listed(ctx, p, "invoices", permission.InvoicesView, len(out), len(all))
 }
 
-// PayInvoice marks an invoice paid on behalf of the contact.
-func (a *App) PayInvoice(ctx context.Context, p *Principal, id int64) (*model.Invoice, error) {
-	inv, err := a.store.Invoice(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && inv.AccountID != p.Contact.AccountID) {
-		a.auditPortal(ctx, p.Contact, "portal.pay", fmt.Sprintf("pay invoice #%d", id), "denied: no such invoice in the account")
-		return nil, notFound("invoice", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	d := a.decide(p, permission.InvoicesPay, serviceRef(inv.AccountID, inv.ServiceID))
-	if !d.Allowed {
-		a.auditPortal(ctx, p.Contact, "portal.pay", "pay invoice "+inv.Number, d.Reason())
-		return nil, forbidden(d)
-	}
-	now := a.now().UTC().Truncate(time.Second)
-	err = a.change(WithActor(ctx, "contact "+p.Contact.Email), func(tx *store.Tx, e *model.AuditEntry) error {
-		ok, err := tx.MarkInvoicePaid(ctx, id, p.Contact.Email, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return invalid("status", "invoice %s is already paid", inv.Number)
-		}
-		after, err := tx.Invoice(ctx, id)
-		e.Action, e.Entity, e.EntityID, e.Before, e.After = "portal.pay", "invoice", id, inv, after
-		e.Summary = p.Contact.Name() + ": pay invoice " + inv.Number + " — " + d.Reason()
-		inv = after
-		return err
-	})
-	return inv, err
-}
-
 // PortalQuotes lists the account's quotes when the contact may view them.
 func (a *App) PortalQuotes(ctx context.Context, p *Principal) ([]*model.Quote, error) {
 	if err := a.listed(ctx, p, "quotes", permission.QuotesView, -1, -1); err != nil {
@@ -204,6 +174,7 @@ func (a *App) PortalSupport(ctx context.Context, p *Principal) ([]*model.Support
 	for _, s := range all {
 		ref := serviceRef(s.AccountID, s.ServiceID)
 		if a.decide(p, permission.SupportView, ref).Allowed || a.decide(p, permission.SupportViewAll, ref).Allowed {
+			s.OpenedBy = "" // contacts see who by name, never their address
 			out = append(out, s)
 		}
 	}
@@ -249,7 +220,8 @@ func (a *App) OpenSupport(ctx context.Context, p *Principal, in SupportInput) (*
 		return nil, forbidden(d)
 	}
 	sr := &model.SupportRequest{AccountID: p.Contact.AccountID, ServiceID: in.ServiceID, Subject: in.Subject, Body: in.Body,
-		Status: "open", OpenedBy: p.Contact.Email, CreatedAt: a.now().UTC().Truncate(time.Second)}
+		Status: "open", OpenedBy: p.Contact.Email, OpenedByContactID: p.Contact.ID, OpenedByName: p.Contact.Name(),
+		CreatedAt: a.now().UTC().Truncate(time.Second)}
 	err := a.change(WithActor(ctx, "contact "+p.Contact.Email), func(tx *store.Tx, e *model.AuditEntry) error {
 		if err := tx.InsertSupportRequest(ctx, sr); err != nil {
 			return err

@@ -137,7 +137,7 @@ func TestRestoreRefusesObjectsTheMigrationsDoNotCreate(t *testing.T) {
 		{"extra table", storetest.Edit(t, good, `CREATE TABLE loot (x)`), `table "loot"`},
 		{"missing table", storetest.Edit(t, good, `DROP TABLE audit_log`), `audit_log`},
 		{"changed table", storetest.Edit(t, good, `ALTER TABLE contacts ADD COLUMN evil TEXT`), `table "contacts"`},
-		{"newer migration", storetest.Edit(t, good, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d)`, len(migrations)+1)), "newer"},
+		{"newer migration", storetest.Edit(t, good, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d)`, migrations[len(migrations)-1].Version+1)), "newer"},
 		{"no migrations", storetest.Edit(t, good, `DELETE FROM schema_migrations`), "not a Grantbook backup"},
 		{"garbage after the header", append([]byte("SQLite format 3\x00"), garbage...), ""},
 		{"garbage", garbage, "not a SQLite database"},

@@ -151,7 +151,6 @@ func (a *API) coreRoutes() []Route {
 		{"GET /api/portal/me", Contact, asContact(a, "", a.app.Home)},
 		{"GET /api/portal/services", Contact, asContact(a, "services", a.app.PortalServices)},
 		{"GET /api/portal/invoices", Contact, asContact(a, "invoices", a.app.PortalInvoices)},
-		{"POST /api/portal/invoices/{id}/pay", Contact, asContactByID(a, a.app.PayInvoice)},
 		{"GET /api/portal/quotes", Contact, asContact(a, "quotes", a.app.PortalQuotes)},
 		{"GET /api/portal/support", Contact, asContact(a, "support_requests", a.app.PortalSupport)},
 		{"POST /api/portal/support", Contact, asContactWith(a, http.StatusCreated, a.app.OpenSupport)},
