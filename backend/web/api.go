@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +93,7 @@ type Route struct {
 }
 
 func (a *API) routes() []Route {
-	return append(append(a.coreRoutes(), a.csvRoutes()...), a.tokenRoutes()...)
+	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes())
 }
 
 func (a *API) coreRoutes() []Route {

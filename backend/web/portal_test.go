@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// payReport is a contact's report of a bank transfer, confirmed.
+const payReport = `{"method":"bank_transfer","paid_on":"2026-06-01","reference":"INV","confirm":true}`
+
 func TestPortalShowsOnlyWhatTheGrantAllows(t *testing.T) {
 	e, d, _ := newTechPortal(t)
 	e.addContact(d, "bill@example.com", map[string]any{"preset": "billing"})
@@ -24,8 +27,8 @@ func TestPortalShowsOnlyWhatTheGrantAllows(t *testing.T) {
 	} else if !strings.Contains(string(r.body), "invoices.view not included") {
 		t.Errorf("refusal does not give the reason: %s", r.body)
 	}
-	if r := tech.post("POST", "/api/portal/invoices/"+ftoa(d.invSvc1)+"/pay", ""); r.status != 403 {
-		t.Errorf("technical pays an invoice: %d %s", r.status, r.body)
+	if r := tech.post("POST", "/api/portal/invoices/"+ftoa(d.invSvc1)+"/payment-report", payReport); r.status != 403 {
+		t.Errorf("technical reports paying an invoice: %d %s", r.status, r.body)
 	}
 
 	bill := e.signIn("bill@example.com")
@@ -35,9 +38,11 @@ func TestPortalShowsOnlyWhatTheGrantAllows(t *testing.T) {
 	if r := bill.get("/api/portal/support"); r.status != 403 {
 		t.Errorf("billing opens support: %d %s", r.status, r.body)
 	}
-	if r := bill.post("POST", "/api/portal/invoices/"+ftoa(d.invSvc2)+"/pay", ""); r.status != 200 {
-		t.Fatalf("billing pays: %d %s", r.status, r.body)
+	e.ok(200, "PUT", "/api/settings/payments", map[string]any{"bank_transfer": map[string]any{"enabled": true, "details": "IBAN DE02 1203 0000 0000 2020 51"}})
+	if r := bill.post("POST", "/api/portal/invoices/"+ftoa(d.invSvc2)+"/payment-report", payReport); r.status != 201 {
+		t.Fatalf("billing reports a payment: %d %s", r.status, r.body)
 	}
+	e.ok(200, "POST", "/api/invoices/"+ftoa(d.invSvc2)+"/confirm-payment", nil)
 	var paid []map[string]any
 	var m map[string][]map[string]any
 	e.ok(200, "GET", "/api/accounts/"+ftoa(d.acc)+"/invoices", nil).into(t, &m)
