@@ -90,9 +90,9 @@ func (a *App) WithdrawCancellation(ctx context.Context, p *Principal, id int64) 
 		if err != nil {
 			return err
 		}
-		before := *c
-		c.State = model.CancelWithdrawn
-		if err := once(tx.DecideCancellation(ctx, c, a.now().UTC())); err != nil {
+		before, now := *c, a.now().UTC().Truncate(time.Second)
+		c.State, c.DecidedAt = model.CancelWithdrawn, &now
+		if err := once(tx.DecideCancellation(ctx, c, now)); err != nil {
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.Before, e.After = "portal.cancel", "service", id, &before, c
@@ -167,7 +167,7 @@ func (a *App) decideCancellation(ctx context.Context, id int64, confirm bool, in
 		}
 		now := a.now().UTC().Truncate(time.Second)
 		before, svcBefore := *c, *s
-		c.State, c.Note = model.CancelDeclined, reason
+		c.State, c.Note, c.DecidedAt = model.CancelDeclined, reason, &now
 		subject, body := "Cancellation of "+s.Name+" declined", fmt.Sprintf("Your request to cancel %s was declined; the service continues.\n%s", s.Name, reason)
 		if confirm {
 			when := now

@@ -122,9 +122,9 @@ func (a *App) WithdrawOrder(ctx context.Context, p *Principal, id int64) (*model
 		return nil, err
 	}
 	err = a.change(asContact(ctx, p), func(tx *store.Tx, e *model.AuditEntry) error {
-		before := *o
-		o.State = model.OrderWithdrawn
-		if err := once(tx.DecideOrder(ctx, o, a.now().UTC())); err != nil {
+		before, now := *o, a.now().UTC().Truncate(time.Second)
+		o.State, o.DecidedAt = model.OrderWithdrawn, &now
+		if err := once(tx.DecideOrder(ctx, o, now)); err != nil {
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.Before, e.After, e.Summary = "portal.order", "order", id, &before, o, actionSummary(p, what, d)
@@ -179,12 +179,13 @@ func (a *App) decideOrder(ctx context.Context, id int64, accept bool, in AcceptI
 		if c, err := tx.Contact(ctx, o.ContactID); err == nil {
 			who = c
 		}
-		o.State, o.Reason = model.OrderDeclined, reason
+		o.State, o.Reason, o.DecidedAt = model.OrderDeclined, reason, &now
 		subject, body := "Order declined: "+o.ProductName, fmt.Sprintf("Your order of %s was declined.\n%s", o.ProductName, reason)
 		if accept {
 			if err := a.fulfil(ctx, tx, o, who, in, now); err != nil {
 				return err
 			}
+			o.State = model.OrderAccepted
 			subject, body = "Order accepted: "+o.ProductName, fmt.Sprintf("Your order of %s is accepted; its invoice follows.", o.ProductName)
 		}
 		if err := once(tx.DecideOrder(ctx, o, now)); err != nil {

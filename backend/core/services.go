@@ -153,7 +153,7 @@ func (a *App) recordChanges(ctx context.Context, tx *store.Tx, s *model.Service,
 		c := &model.ServiceChange{ServiceID: s.ID, Field: ch.Field, Before: ch.Before, After: ch.After, Actor: actor(ctx),
 			ActorName: "Owner", CreatedAt: now}
 		if by != nil {
-			c.ContactID, c.ActorName = by.ID, by.Name()
+			c.ContactID, c.ActorName, c.Actor = by.ID, by.Name(), "contact "+by.Email
 		}
 		if err := tx.InsertServiceChange(ctx, c); err != nil {
 			return err
