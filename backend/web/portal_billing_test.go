@@ -28,6 +28,16 @@ func TestInvoicesPay(t *testing.T) {
 	e.ok(200, "PUT", "/api/settings/payments", map[string]any{
 		"bank_transfer": map[string]any{"enabled": true, "details": "Acme Ltd\nIBAN DE02 1203 0000 0000 2020 51"},
 		"payment_link":  map[string]any{"enabled": true, "url_template": "https://pay.example.com/i/{number}?amount={amount}&cur={currency}"}})
+	var pm struct {
+		Link struct {
+			Enabled     bool
+			URLTemplate string `json:"url_template"`
+		} `json:"payment_link"`
+	}
+	e.ok(200, "GET", "/api/settings/payments", nil).into(t, &pm)
+	if !pm.Link.Enabled || !strings.HasPrefix(pm.Link.URLTemplate, "https://pay.example.com/i/") {
+		t.Errorf("payment methods read back as %+v", pm)
+	}
 	e.ok(200, "PATCH", "/api/invoices/"+ftoa(d.invSvc2), map[string]any{"number": "INV 2/x&y"})
 
 	var v struct {

@@ -32,6 +32,9 @@ func TestInvoiceNoticesAndMailHistory(t *testing.T) {
 		t.Errorf("bad owner address: %d", r.status)
 	}
 	e.ok(200, "PUT", "/api/settings/notices", map[string]any{"invoice_notices": true, "owner_email": "me@owner.test"})
+	if ns := e.ok(200, "GET", "/api/settings/notices", nil).json(t); ns["invoice_notices"] != true || ns["owner_email"] != "me@owner.test" {
+		t.Errorf("notice settings read back as %v", ns)
+	}
 
 	// On: to the account's email and the contacts whose grant allows
 	// invoices.view on that invoice, now (not the suspended one, not the

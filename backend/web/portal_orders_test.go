@@ -28,6 +28,9 @@ func TestOrdersPlace(t *testing.T) {
 	e.ok(200, "PATCH", "/api/products/"+ftoa(old), map[string]any{"active": false})
 	gone := id(t, e.ok(201, "POST", "/api/products", map[string]any{"name": "Gone", "kind": "other", "price_cents": 1}))
 	e.ok(204, "DELETE", "/api/products/"+ftoa(gone), nil)
+	if got := listNames(t, e.ok(200, "GET", "/api/products", nil), "products", "name"); !slices.Equal(got, []string{"Business hosting", "Hosting XL", "Old plan"}) {
+		t.Errorf("owner's catalogue %v", got)
+	}
 
 	buyerID := e.addContact(d, "buyer@example.com", map[string]any{"preset": "custom",
 		"permissions": []string{"orders.place", "services.view"}, "service_ids": []float64{d.svc2}})
@@ -111,7 +114,9 @@ func TestOrdersPlace(t *testing.T) {
 	if len(orders.Orders) != 4 || orders.Orders[0].State != "declined" || orders.Orders[0].Reason != "Out of stock" || orders.Orders[1].State != "withdrawn" {
 		t.Errorf("orders %+v", orders.Orders)
 	}
-	e.ok(200, "GET", "/api/accounts/"+ftoa(d.acc)+"/orders", nil)
+	if got := listNames(t, e.ok(200, "GET", "/api/accounts/"+ftoa(d.acc)+"/orders", nil), "orders", "state"); len(got) != 4 || got[3] != "accepted" {
+		t.Errorf("owner's orders %v", got)
+	}
 	if got := e.mailed(d.acc, "order.placed"); len(got) != 8 { // owner and buyer for each of four
 		t.Errorf("order mails %v", got)
 	}
