@@ -444,9 +444,19 @@ test('contact portal: what each contact sees and what is refused', { timeout: 24
       );
       const row = page.getByTestId('portal-invoice-row').filter({ hasText: 'INV-BETA' }).filter({ hasNotText: 'INV-BETA-2' });
       assert.match(await row.innerText(), /45\.50/);
-      await row.getByRole('button', { name: 'Mark as paid' }).click();
-      await row.getByText('Paid', { exact: true }).waitFor();
+      // No one-click "mark as paid": the contact reports a payment, the
+      // owner confirms it (the report form comes with the client-area pages).
       assert.equal(await row.getByRole('button', { name: 'Mark as paid' }).count(), 0);
+      await api('PUT', '/api/settings/payments', { bank_transfer: { enabled: true, details: 'IBAN DE02 1203 0000 0000 2020 51' } });
+      const report = await pageFetch(page, 'POST', `/api/portal/invoices/${fx.invBeta.id}/payment-report`, {
+        body: { method: 'bank_transfer', paid_on: '2026-01-01', reference: 'INV-BETA', confirm: true },
+      });
+      assert.equal(report.status, 201, JSON.stringify(report.json));
+      assert.equal(report.json.invoice.status, 'reported');
+      await api('POST', `/api/invoices/${fx.invBeta.id}/confirm-payment`);
+      await openSection(page, 'Quotes', 'portal-quotes');
+      await openSection(page, 'Invoices', 'portal-invoices');
+      await row.getByText('Paid', { exact: true }).waitFor();
       const owned = await api('GET', `/api/accounts/${fx.account.id}/invoices`);
       const paid = owned.invoices.find((i) => i.id === fx.invBeta.id);
       assert.equal(paid.status, 'paid');
@@ -489,13 +499,12 @@ test('contact portal: what each contact sees and what is refused', { timeout: 24
 
       await openSection(page, 'Invoices', 'portal-invoices');
       assert.deepEqual((await columnTexts(page, 'portal-invoices-table')).sort(), ['INV-BETA', 'INV-BETA-2']);
-      // invoices.view only: paying is refused with the grant's reason.
-      const unpaid = page.getByTestId('portal-invoice-row').filter({ hasText: 'INV-BETA-2' });
-      await unpaid.getByRole('button', { name: 'Mark as paid' }).click();
-      const refusal = page.getByTestId('pay-error');
-      await refusal.waitFor();
-      assert.match(await refusal.innerText(), /INV-BETA-2 was not marked as paid/);
-      assert.match(await refusal.innerText(), /invoices\.pay|not included|denied/i);
+      // invoices.view only: reporting a payment is refused with the grant's reason.
+      const refusal = await pageFetch(page, 'POST', `/api/portal/invoices/${fx.invBeta2.id}/payment-report`, {
+        body: { method: 'bank_transfer', paid_on: '2026-01-01', reference: 'x', confirm: true },
+      });
+      assert.equal(refusal.status, 403);
+      assert.match(refusal.json.error.message, /invoices\.pay not included/);
       const owned = await api('GET', `/api/accounts/${fx.account.id}/invoices`);
       assert.equal(owned.invoices.find((i) => i.id === fx.invBeta2.id).status, 'unpaid');
       await shot(page, 'portal-single.png');
