@@ -151,10 +151,7 @@ func (a *App) DeclineCancellation(ctx context.Context, id int64, in ReasonInput)
 func (a *App) decideCancellation(ctx context.Context, id int64, confirm bool, in ConfirmInput, reason string) (*model.Cancellation, error) {
 	var out *model.Cancellation
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		c, err := tx.Cancellation(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("cancellation", id)
-		}
+		c, err := load(ctx, "cancellation", id, tx.Cancellation)
 		if err != nil {
 			return err
 		}

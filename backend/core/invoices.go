@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,10 +24,7 @@ type InvoicePatch struct {
 func (a *App) UpdateInvoice(ctx context.Context, id int64, p InvoicePatch) (*model.Invoice, error) {
 	var out *model.Invoice
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		before, err := tx.Invoice(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("invoice", id)
-		}
+		before, err := load(ctx, "invoice", id, tx.Invoice)
 		if err != nil {
 			return err
 		}
@@ -71,10 +67,7 @@ func (a *App) UpdateInvoice(ctx context.Context, id int64, p InvoicePatch) (*mod
 // DeleteInvoice removes an invoice and its payment reports (owner).
 func (a *App) DeleteInvoice(ctx context.Context, id int64) error {
 	return a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		before, err := tx.Invoice(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("invoice", id)
-		}
+		before, err := load(ctx, "invoice", id, tx.Invoice)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -30,15 +29,7 @@ type NoticeSettings struct {
 
 // NoticeSettings returns the notice settings (all off by default).
 func (a *App) NoticeSettings(ctx context.Context) (NoticeSettings, error) {
-	var st NoticeSettings
-	raw, ok, err := a.store.Setting(ctx, keyNotices)
-	if err != nil || !ok {
-		return st, err
-	}
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
-		return NoticeSettings{}, fmt.Errorf("notice settings are damaged: %w", err)
-	}
-	return st, nil
+	return jsonSetting[NoticeSettings](a, ctx, keyNotices, "notice settings")
 }
 
 // PutNoticeSettings checks and saves the notice settings.
@@ -48,16 +39,7 @@ func (a *App) PutNoticeSettings(ctx context.Context, st NoticeSettings) (NoticeS
 			return st, invalid("owner_email", "%s", err.(*Error).Message)
 		}
 	}
-	before, err := a.NoticeSettings(ctx)
-	if err != nil {
-		return st, err
-	}
-	raw, _ := json.Marshal(st)
-	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		e.Action, e.Entity, e.Summary, e.Before, e.After = "settings.notices", "settings", "Changed the notice settings", before, st
-		return tx.PutSetting(ctx, keyNotices, string(raw))
-	})
-	return st, err
+	return putJSONSetting(a, ctx, keyNotices, "notice settings", "settings.notices", st)
 }
 
 // mailTo is one recipient of a notice.

@@ -164,10 +164,7 @@ func (a *App) DeclineOrder(ctx context.Context, id int64, in ReasonInput) (*mode
 func (a *App) decideOrder(ctx context.Context, id int64, accept bool, in AcceptInput, reason string) (*model.Order, error) {
 	var out *model.Order
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		o, err := tx.Order(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("order", id)
-		}
+		o, err := load(ctx, "order", id, tx.Order)
 		if err != nil {
 			return err
 		}

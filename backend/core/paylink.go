@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -11,7 +10,6 @@ import (
 	"unicode"
 
 	"grantbook/backend/model"
-	"grantbook/backend/store"
 )
 
 const keyPayments = "billing.payment_methods"
@@ -34,15 +32,7 @@ type PaymentMethods struct {
 
 // PaymentMethods returns the owner's payment methods (none by default).
 func (a *App) PaymentMethods(ctx context.Context) (PaymentMethods, error) {
-	var pm PaymentMethods
-	raw, ok, err := a.store.Setting(ctx, keyPayments)
-	if err != nil || !ok {
-		return pm, err
-	}
-	if err := json.Unmarshal([]byte(raw), &pm); err != nil {
-		return PaymentMethods{}, fmt.Errorf("payment methods are damaged: %w", err)
-	}
-	return pm, nil
+	return jsonSetting[PaymentMethods](a, ctx, keyPayments, "payment methods")
 }
 
 // PutPaymentMethods checks and saves the payment methods.
@@ -61,16 +51,7 @@ func (a *App) PutPaymentMethods(ctx context.Context, pm PaymentMethods) (Payment
 			return pm, err
 		}
 	}
-	before, err := a.PaymentMethods(ctx)
-	if err != nil {
-		return pm, err
-	}
-	raw, _ := json.Marshal(pm)
-	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		e.Action, e.Entity, e.Summary, e.Before, e.After = "settings.payments", "settings", "Changed the payment methods", before, pm
-		return tx.PutSetting(ctx, keyPayments, string(raw))
-	})
-	return pm, err
+	return putJSONSetting(a, ctx, keyPayments, "payment methods", "settings.payments", pm)
 }
 
 var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)

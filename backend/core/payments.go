@@ -196,10 +196,7 @@ type InvoiceDetail struct {
 
 // InvoiceWithReports loads an invoice for the owner.
 func (a *App) InvoiceWithReports(ctx context.Context, id int64) (*InvoiceDetail, error) {
-	inv, err := a.store.Invoice(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("invoice", id)
-	}
+	inv, err := load(ctx, "invoice", id, a.store.Invoice)
 	if err != nil {
 		return nil, err
 	}
@@ -236,10 +233,7 @@ func (a *App) MarkPaid(ctx context.Context, id int64) (*InvoiceDetail, error) {
 
 func (a *App) settle(ctx context.Context, id int64, paid bool, reason string) (*InvoiceDetail, error) {
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		inv, err := tx.Invoice(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("invoice", id)
-		}
+		inv, err := load(ctx, "invoice", id, tx.Invoice)
 		if err != nil {
 			return err
 		}
@@ -309,10 +303,7 @@ func (a *App) settle(ctx context.Context, id int64, paid bool, reason string) (*
 // MarkUnpaid undoes a payment recorded by mistake.
 func (a *App) MarkUnpaid(ctx context.Context, id int64) (*InvoiceDetail, error) {
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		inv, err := tx.Invoice(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("invoice", id)
-		}
+		inv, err := load(ctx, "invoice", id, tx.Invoice)
 		if err != nil {
 			return err
 		}

@@ -65,3 +65,12 @@ func once(ok bool, err error) error {
 	}
 	return err
 }
+
+// load reads a record by id; a missing one is a 404 naming it.
+func load[T any](ctx context.Context, what string, id int64, get func(context.Context, int64) (T, error)) (T, error) {
+	v, err := get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, notFound(what, id)
+	}
+	return v, err
+}

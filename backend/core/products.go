@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -85,10 +84,7 @@ func fieldOf(err error, from, to string) error {
 func (a *App) UpdateProduct(ctx context.Context, id int64, in ProductInput) (*model.Product, error) {
 	var out *model.Product
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		before, err := tx.Product(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("product", id)
-		}
+		before, err := load(ctx, "product", id, tx.Product)
 		if err != nil {
 			return err
 		}
@@ -106,10 +102,7 @@ func (a *App) UpdateProduct(ctx context.Context, id int64, in ProductInput) (*mo
 // DeleteProduct removes a product from the catalogue.
 func (a *App) DeleteProduct(ctx context.Context, id int64) error {
 	return a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		before, err := tx.Product(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("product", id)
-		}
+		before, err := load(ctx, "product", id, tx.Product)
 		if err != nil {
 			return err
 		}

@@ -139,10 +139,7 @@ func (a *App) contactSupport(ctx context.Context, p *Principal, id int64, body s
 
 // SupportThread loads a request with its replies (owner).
 func (a *App) SupportThread(ctx context.Context, id int64) (*SupportThread, error) {
-	sr, err := a.store.SupportRequest(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("support request", id)
-	}
+	sr, err := load(ctx, "support request", id, a.store.SupportRequest)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +167,7 @@ func (a *App) OwnerReply(ctx context.Context, id int64, in ReplyInput) (*Support
 	}
 	name := a.ownerName(ctx)
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		sr, err := tx.SupportRequest(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("support request", id)
-		}
+		sr, err := load(ctx, "support request", id, tx.SupportRequest)
 		if err != nil {
 			return err
 		}
@@ -240,10 +234,7 @@ func (a *App) SetSupportStatus(ctx context.Context, id int64, in StatusInput) (*
 		return nil, invalid("status", "status can be set to open or closed")
 	}
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		sr, err := tx.SupportRequest(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("support request", id)
-		}
+		sr, err := load(ctx, "support request", id, tx.SupportRequest)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,29 +11,15 @@ import (
 
 // UpdateInvoice writes every field of inv.
 func (tx *Tx) UpdateInvoice(ctx context.Context, inv *model.Invoice) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE invoices SET service_id = ?, number = ?, amount_cents = ?, currency = ?, status = ?,
-		due_at = ?, paid_at = ?, paid_by = ? WHERE id = ?`,
+	return tx.execOne(ctx, fmt.Sprintf("update invoice %d", inv.ID), `UPDATE invoices SET service_id = ?, number = ?,
+		amount_cents = ?, currency = ?, status = ?, due_at = ?, paid_at = ?, paid_by = ? WHERE id = ?`,
 		nullID(inv.ServiceID), inv.Number, inv.AmountCents, inv.Currency, inv.Status, unixOrNil(inv.DueAt), unixOrNil(inv.PaidAt),
 		inv.PaidBy, inv.ID)
-	if err != nil {
-		return fmt.Errorf("update invoice %d: %w", inv.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // DeleteInvoice removes an invoice and its payment reports.
 func (tx *Tx) DeleteInvoice(ctx context.Context, id int64) error {
-	res, err := tx.q.ExecContext(ctx, `DELETE FROM invoices WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete invoice %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("delete invoice %d", id), `DELETE FROM invoices WHERE id = ?`, id)
 }
 
 // OverdueInvoices lists unpaid invoices past their due date that have had
@@ -47,17 +32,13 @@ func (q Q) OverdueInvoices(ctx context.Context, now time.Time) ([]*model.Invoice
 // MarkReminded records that an invoice's overdue reminder went out; false
 // when another run did it first.
 func (tx *Tx) MarkReminded(ctx context.Context, id int64, now time.Time) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE invoices SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL`, now.Unix(), id)
-	if err != nil {
-		return false, fmt.Errorf("remind invoice %d: %w", id, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return tx.execIf(ctx, fmt.Sprintf("remind invoice %d", id), `UPDATE invoices SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL`,
+		now.Unix(), id)
 }
 
 const reportCols = `id, invoice_id, coalesce(contact_id, 0), contact_name, method, paid_on, reference, state, note, created_at, decided_at`
 
-func scanReport(sc interface{ Scan(...any) error }) (*model.PaymentReport, error) {
+func scanReport(sc scanner) (*model.PaymentReport, error) {
 	var r model.PaymentReport
 	var created int64
 	var decided sql.NullInt64
@@ -71,17 +52,10 @@ func scanReport(sc interface{ Scan(...any) error }) (*model.PaymentReport, error
 
 // InsertPaymentReport stores a report; ErrDuplicate when the invoice has
 // one waiting already.
-func (tx *Tx) InsertPaymentReport(ctx context.Context, r *model.PaymentReport) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO payment_reports (invoice_id, contact_id, contact_name, method, paid_on, reference,
-		state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+func (tx *Tx) InsertPaymentReport(ctx context.Context, r *model.PaymentReport) (err error) {
+	r.ID, err = tx.insert(ctx, "payment report", `INSERT INTO payment_reports (invoice_id, contact_id, contact_name, method,
+		paid_on, reference, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.InvoiceID, nullID(r.ContactID), r.ContactName, r.Method, r.PaidOn, r.Reference, r.State, r.CreatedAt.Unix())
-	if isUnique(err) {
-		return ErrDuplicate
-	}
-	if err != nil {
-		return fmt.Errorf("insert payment report: %w", err)
-	}
-	r.ID, err = res.LastInsertId()
 	return err
 }
 
@@ -92,49 +66,23 @@ func (q Q) PaymentReports(ctx context.Context, invoiceID int64) ([]*model.Paymen
 
 // OpenPaymentReport is the invoice's report waiting for the owner.
 func (q Q) OpenPaymentReport(ctx context.Context, invoiceID int64) (*model.PaymentReport, error) {
-	r, err := scanReport(q.q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM payment_reports
-		WHERE invoice_id = ? AND state = 'reported'`, invoiceID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("payment report of invoice %d: %w", invoiceID, err)
-	}
-	return r, nil
+	return one(q, ctx, scanReport, fmt.Sprintf("payment report of invoice %d", invoiceID),
+		`SELECT `+reportCols+` FROM payment_reports WHERE invoice_id = ? AND state = 'reported'`, invoiceID)
 }
 
 // DecidePaymentReport closes a waiting report as confirmed or rejected.
 func (tx *Tx) DecidePaymentReport(ctx context.Context, id int64, state, note string, now time.Time) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE payment_reports SET state = ?, note = ?, decided_at = ? WHERE id = ? AND state = 'reported'`,
-		state, note, now.Unix(), id)
-	if err != nil {
-		return fmt.Errorf("decide payment report %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("decide payment report %d", id), `UPDATE payment_reports SET state = ?, note = ?, decided_at = ?
+		WHERE id = ? AND state = 'reported'`, state, note, now.Unix(), id)
 }
 
 // Quote loads one quote.
 func (q Q) Quote(ctx context.Context, id int64) (*model.Quote, error) {
-	qu, err := scanQuote(q.q.QueryRowContext(ctx, `SELECT `+quoteCols+` FROM quotes WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("quote %d: %w", id, err)
-	}
-	return qu, nil
+	return one(q, ctx, scanQuote, fmt.Sprintf("quote %d", id), `SELECT `+quoteCols+` FROM quotes WHERE id = ?`, id)
 }
 
 // DecideQuote accepts or declines an open quote; false when it was not open.
 func (tx *Tx) DecideQuote(ctx context.Context, qu *model.Quote) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE quotes SET status = ?, decided_at = ?, decided_by = ?, decision_note = ?
-		WHERE id = ? AND status = 'open'`, qu.Status, unixOrNil(qu.DecidedAt), qu.DecidedBy, qu.DecisionNote, qu.ID)
-	if err != nil {
-		return false, fmt.Errorf("decide quote %d: %w", qu.ID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return tx.execIf(ctx, fmt.Sprintf("decide quote %d", qu.ID), `UPDATE quotes SET status = ?, decided_at = ?, decided_by = ?,
+		decision_note = ? WHERE id = ? AND status = 'open'`, qu.Status, unixOrNil(qu.DecidedAt), qu.DecidedBy, qu.DecisionNote, qu.ID)
 }

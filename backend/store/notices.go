@@ -10,13 +10,9 @@ import (
 
 // InsertNotice stores a notice and sets its ID; recipients are added with
 // AddNoticeRecipient.
-func (tx *Tx) InsertNotice(ctx context.Context, n *model.Notice) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO notices (account_id, service_id, kind, audience, subject, body, created_at)
+func (tx *Tx) InsertNotice(ctx context.Context, n *model.Notice) (err error) {
+	n.ID, err = tx.insert(ctx, "notice", `INSERT INTO notices (account_id, service_id, kind, audience, subject, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.AccountID, nullID(n.ServiceID), n.Kind, n.Audience, n.Subject, n.Body, n.CreatedAt.Unix())
-	if err != nil {
-		return fmt.Errorf("insert notice: %w", err)
-	}
-	n.ID, err = res.LastInsertId()
 	return err
 }
 
@@ -42,7 +38,7 @@ func (q Q) Notices(ctx context.Context, accountID int64, audience string, limit,
 	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count notices: %w", err)
 	}
-	out, err := collect(q, ctx, func(sc interface{ Scan(...any) error }) (*model.Notice, error) {
+	out, err := collect(q, ctx, func(sc scanner) (*model.Notice, error) {
 		var n model.Notice
 		var created int64
 		if err := sc.Scan(&n.ID, &n.AccountID, &n.ServiceID, &n.Kind, &n.Audience, &n.Subject, &n.Body, &created); err != nil {

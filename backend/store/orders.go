@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 
 const productCols = `id, name, kind, description, price_cents, currency, billing_cycle, active, created_at`
 
-func scanProduct(sc interface{ Scan(...any) error }) (*model.Product, error) {
+func scanProduct(sc scanner) (*model.Product, error) {
 	var p model.Product
 	var created int64
 	if err := sc.Scan(&p.ID, &p.Name, &p.Kind, &p.Description, &p.PriceCents, &p.Currency, &p.BillingCycle, &p.Active, &created); err != nil {
@@ -23,51 +22,28 @@ func scanProduct(sc interface{ Scan(...any) error }) (*model.Product, error) {
 }
 
 // InsertProduct stores a product and sets its ID.
-func (tx *Tx) InsertProduct(ctx context.Context, p *model.Product) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO products (name, kind, description, price_cents, currency, billing_cycle, active, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.Name, p.Kind, p.Description, p.PriceCents, p.Currency, p.BillingCycle, p.Active, p.CreatedAt.Unix())
-	if err != nil {
-		return fmt.Errorf("insert product: %w", err)
-	}
-	p.ID, err = res.LastInsertId()
+func (tx *Tx) InsertProduct(ctx context.Context, p *model.Product) (err error) {
+	p.ID, err = tx.insert(ctx, "product", `INSERT INTO products (name, kind, description, price_cents, currency, billing_cycle, active,
+		created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.Name, p.Kind, p.Description, p.PriceCents, p.Currency, p.BillingCycle, p.Active,
+		p.CreatedAt.Unix())
 	return err
 }
 
 // UpdateProduct writes every field of p.
 func (tx *Tx) UpdateProduct(ctx context.Context, p *model.Product) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE products SET name = ?, kind = ?, description = ?, price_cents = ?, currency = ?,
-		billing_cycle = ?, active = ? WHERE id = ?`, p.Name, p.Kind, p.Description, p.PriceCents, p.Currency, p.BillingCycle, p.Active, p.ID)
-	if err != nil {
-		return fmt.Errorf("update product %d: %w", p.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("update product %d", p.ID), `UPDATE products SET name = ?, kind = ?, description = ?,
+		price_cents = ?, currency = ?, billing_cycle = ?, active = ? WHERE id = ?`,
+		p.Name, p.Kind, p.Description, p.PriceCents, p.Currency, p.BillingCycle, p.Active, p.ID)
 }
 
 // DeleteProduct removes a product; orders keep what was ordered.
 func (tx *Tx) DeleteProduct(ctx context.Context, id int64) error {
-	res, err := tx.q.ExecContext(ctx, `DELETE FROM products WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete product %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("delete product %d", id), `DELETE FROM products WHERE id = ?`, id)
 }
 
 // Product loads one product.
 func (q Q) Product(ctx context.Context, id int64) (*model.Product, error) {
-	p, err := scanProduct(q.q.QueryRowContext(ctx, `SELECT `+productCols+` FROM products WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("product %d: %w", id, err)
-	}
-	return p, nil
+	return one(q, ctx, scanProduct, fmt.Sprintf("product %d", id), `SELECT `+productCols+` FROM products WHERE id = ?`, id)
 }
 
 // Products lists the catalogue by name, the active ones only if asked.
@@ -78,7 +54,7 @@ func (q Q) Products(ctx context.Context, activeOnly bool) ([]*model.Product, err
 const orderCols = `id, account_id, coalesce(contact_id, 0), contact_name, coalesce(product_id, 0), product_name, kind, price_cents,
 	currency, billing_cycle, upgrade, label, note, state, reason, coalesce(service_id, 0), coalesce(invoice_id, 0), created_at, decided_at`
 
-func scanOrder(sc interface{ Scan(...any) error }) (*model.Order, error) {
+func scanOrder(sc scanner) (*model.Order, error) {
 	var o model.Order
 	var created int64
 	var decided sql.NullInt64
@@ -92,29 +68,18 @@ func scanOrder(sc interface{ Scan(...any) error }) (*model.Order, error) {
 }
 
 // InsertOrder stores an order and sets its ID.
-func (tx *Tx) InsertOrder(ctx context.Context, o *model.Order) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO orders (account_id, contact_id, contact_name, product_id, product_name, kind,
+func (tx *Tx) InsertOrder(ctx context.Context, o *model.Order) (err error) {
+	o.ID, err = tx.insert(ctx, "order", `INSERT INTO orders (account_id, contact_id, contact_name, product_id, product_name, kind,
 		price_cents, currency, billing_cycle, upgrade, label, note, state, service_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.AccountID, nullID(o.ContactID), o.ContactName, nullID(o.ProductID), o.ProductName, o.Kind, o.PriceCents, o.Currency,
 		o.BillingCycle, o.Upgrade, o.Label, o.Note, o.State, nullID(o.ServiceID), o.CreatedAt.Unix())
-	if err != nil {
-		return fmt.Errorf("insert order: %w", err)
-	}
-	o.ID, err = res.LastInsertId()
 	return err
 }
 
 // Order loads one order.
 func (q Q) Order(ctx context.Context, id int64) (*model.Order, error) {
-	o, err := scanOrder(q.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("order %d: %w", id, err)
-	}
-	return o, nil
+	return one(q, ctx, scanOrder, fmt.Sprintf("order %d", id), `SELECT `+orderCols+` FROM orders WHERE id = ?`, id)
 }
 
 // Orders lists an account's orders, newest first.
@@ -125,11 +90,6 @@ func (q Q) Orders(ctx context.Context, accountID int64) ([]*model.Order, error) 
 // DecideOrder moves a pending order to o's state, service and invoice;
 // false when it was no longer pending.
 func (tx *Tx) DecideOrder(ctx context.Context, o *model.Order, now time.Time) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE orders SET state = ?, reason = ?, service_id = ?, invoice_id = ?, decided_at = ?
-		WHERE id = ? AND state = 'pending'`, o.State, o.Reason, nullID(o.ServiceID), nullID(o.InvoiceID), now.Unix(), o.ID)
-	if err != nil {
-		return false, fmt.Errorf("decide order %d: %w", o.ID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return tx.execIf(ctx, fmt.Sprintf("decide order %d", o.ID), `UPDATE orders SET state = ?, reason = ?, service_id = ?, invoice_id = ?,
+		decided_at = ? WHERE id = ? AND state = 'pending'`, o.State, o.Reason, nullID(o.ServiceID), nullID(o.InvoiceID), now.Unix(), o.ID)
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,21 +10,17 @@ import (
 )
 
 // InsertServiceChange stores one change of a setting and sets its ID.
-func (tx *Tx) InsertServiceChange(ctx context.Context, c *model.ServiceChange) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO service_changes (service_id, field, before, after, actor, actor_name, contact_id,
-		created_at, reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+func (tx *Tx) InsertServiceChange(ctx context.Context, c *model.ServiceChange) (err error) {
+	c.ID, err = tx.insert(ctx, "service change", `INSERT INTO service_changes (service_id, field, before, after, actor, actor_name,
+		contact_id, created_at, reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ServiceID, c.Field, string(c.Before), string(c.After), c.Actor, c.ActorName, nullID(c.ContactID), c.CreatedAt.Unix(), nullID(c.Reverts))
-	if err != nil {
-		return fmt.Errorf("insert service change: %w", err)
-	}
-	c.ID, err = res.LastInsertId()
 	return err
 }
 
 const changeCols = `id, service_id, field, before, after, actor, actor_name, coalesce(contact_id, 0), created_at,
 	coalesce(reverts, 0), coalesce(reverted_by, 0)`
 
-func scanChange(sc interface{ Scan(...any) error }) (*model.ServiceChange, error) {
+func scanChange(sc scanner) (*model.ServiceChange, error) {
 	var c model.ServiceChange
 	var before, after string
 	var created int64
@@ -39,14 +34,7 @@ func scanChange(sc interface{ Scan(...any) error }) (*model.ServiceChange, error
 
 // ServiceChange loads one change.
 func (q Q) ServiceChange(ctx context.Context, id int64) (*model.ServiceChange, error) {
-	c, err := scanChange(q.q.QueryRowContext(ctx, `SELECT `+changeCols+` FROM service_changes WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("service change %d: %w", id, err)
-	}
-	return c, nil
+	return one(q, ctx, scanChange, fmt.Sprintf("service change %d", id), `SELECT `+changeCols+` FROM service_changes WHERE id = ?`, id)
 }
 
 // ServiceChanges lists a service's changes, newest first.
@@ -56,26 +44,18 @@ func (q Q) ServiceChanges(ctx context.Context, serviceID int64) ([]*model.Servic
 
 // LastChange is the newest change of one field of a service.
 func (q Q) LastChange(ctx context.Context, serviceID int64, field string) (*model.ServiceChange, error) {
-	c, err := scanChange(q.q.QueryRowContext(ctx, `SELECT `+changeCols+` FROM service_changes
-		WHERE service_id = ? AND field = ? ORDER BY id DESC LIMIT 1`, serviceID, field))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("last change of %s: %w", field, err)
-	}
-	return c, nil
+	return one(q, ctx, scanChange, "last change of "+field, `SELECT `+changeCols+` FROM service_changes
+		WHERE service_id = ? AND field = ? ORDER BY id DESC LIMIT 1`, serviceID, field)
 }
 
 // MarkReverted records which change undid change id.
 func (tx *Tx) MarkReverted(ctx context.Context, id, by int64) error {
-	_, err := tx.q.ExecContext(ctx, `UPDATE service_changes SET reverted_by = ? WHERE id = ?`, by, id)
-	return err
+	return tx.execOne(ctx, fmt.Sprintf("service change %d", id), `UPDATE service_changes SET reverted_by = ? WHERE id = ?`, by, id)
 }
 
 const cancelCols = `id, service_id, coalesce(contact_id, 0), contact_name, timing, reason, state, note, effective_at, created_at, decided_at`
 
-func scanCancellation(sc interface{ Scan(...any) error }) (*model.Cancellation, error) {
+func scanCancellation(sc scanner) (*model.Cancellation, error) {
 	var c model.Cancellation
 	var created int64
 	var effective, decided sql.NullInt64
@@ -89,29 +69,15 @@ func scanCancellation(sc interface{ Scan(...any) error }) (*model.Cancellation, 
 
 // InsertCancellation stores a request; ErrDuplicate when the service has
 // one waiting already.
-func (tx *Tx) InsertCancellation(ctx context.Context, c *model.Cancellation) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO cancellations (service_id, contact_id, contact_name, timing, reason, state, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ServiceID, nullID(c.ContactID), c.ContactName, c.Timing, c.Reason, c.State, c.CreatedAt.Unix())
-	if isUnique(err) {
-		return ErrDuplicate
-	}
-	if err != nil {
-		return fmt.Errorf("insert cancellation: %w", err)
-	}
-	c.ID, err = res.LastInsertId()
+func (tx *Tx) InsertCancellation(ctx context.Context, c *model.Cancellation) (err error) {
+	c.ID, err = tx.insert(ctx, "cancellation", `INSERT INTO cancellations (service_id, contact_id, contact_name, timing, reason, state,
+		created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ServiceID, nullID(c.ContactID), c.ContactName, c.Timing, c.Reason, c.State, c.CreatedAt.Unix())
 	return err
 }
 
 // Cancellation loads one request.
 func (q Q) Cancellation(ctx context.Context, id int64) (*model.Cancellation, error) {
-	c, err := scanCancellation(q.q.QueryRowContext(ctx, `SELECT `+cancelCols+` FROM cancellations WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cancellation %d: %w", id, err)
-	}
-	return c, nil
+	return one(q, ctx, scanCancellation, fmt.Sprintf("cancellation %d", id), `SELECT `+cancelCols+` FROM cancellations WHERE id = ?`, id)
 }
 
 // Cancellations lists a service's requests (serviceID), or an account's
@@ -124,14 +90,9 @@ func (q Q) Cancellations(ctx context.Context, accountID, serviceID int64) ([]*mo
 		WHERE service_id IN (SELECT id FROM services WHERE account_id = ?) ORDER BY id DESC`, accountID)
 }
 
-// DecideCancellation moves a waiting request to state; false when it was
-// no longer waiting.
+// DecideCancellation moves a waiting request to c's state; false when it
+// was no longer waiting.
 func (tx *Tx) DecideCancellation(ctx context.Context, c *model.Cancellation, now time.Time) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE cancellations SET state = ?, note = ?, effective_at = ?, decided_at = ?
-		WHERE id = ? AND state = 'requested'`, c.State, c.Note, unixOrNil(c.EffectiveAt), now.Unix(), c.ID)
-	if err != nil {
-		return false, fmt.Errorf("decide cancellation %d: %w", c.ID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return tx.execIf(ctx, fmt.Sprintf("decide cancellation %d", c.ID), `UPDATE cancellations SET state = ?, note = ?, effective_at = ?,
+		decided_at = ? WHERE id = ? AND state = 'requested'`, c.State, c.Note, unixOrNil(c.EffectiveAt), now.Unix(), c.ID)
 }

@@ -91,29 +91,15 @@ func (tx *Tx) UpdateService(ctx context.Context, s *model.Service) error {
 	if err != nil {
 		return err
 	}
-	res, err := tx.q.ExecContext(ctx, `UPDATE services SET name = ?, kind = ?, status = ?, settings = ?, product_id = ?,
-		renews_at = ?, cancel_at = ? WHERE id = ?`,
+	return tx.execOne(ctx, fmt.Sprintf("update service %d", s.ID), `UPDATE services SET name = ?, kind = ?, status = ?, settings = ?,
+		product_id = ?, renews_at = ?, cancel_at = ? WHERE id = ?`,
 		s.Name, s.Kind, s.Status, settings, nullID(s.ProductID), unixOrNil(s.RenewsAt), unixOrNil(s.CancelAt), s.ID)
-	if err != nil {
-		return fmt.Errorf("update service %d: %w", s.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // DeleteService removes a service: grants lose it from their selection,
 // its invoices and support requests stay, tied to no service.
 func (tx *Tx) DeleteService(ctx context.Context, id int64) error {
-	res, err := tx.q.ExecContext(ctx, `DELETE FROM services WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete service %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("delete service %d", id), `DELETE FROM services WHERE id = ?`, id)
 }
 
 // ServicesDue lists active services whose confirmed cancellation is due.

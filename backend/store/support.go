@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,40 +10,23 @@ import (
 
 // SupportRequest loads one support request.
 func (q Q) SupportRequest(ctx context.Context, id int64) (*model.SupportRequest, error) {
-	s, err := scanSupport(q.q.QueryRowContext(ctx, `SELECT `+supportCols+` FROM support_requests WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("support request %d: %w", id, err)
-	}
-	return s, nil
+	return one(q, ctx, scanSupport, fmt.Sprintf("support request %d", id), `SELECT `+supportCols+` FROM support_requests WHERE id = ?`, id)
 }
 
 // SetSupportStatus changes a request's status and when it last changed.
 func (tx *Tx) SetSupportStatus(ctx context.Context, id int64, status string, now time.Time) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE support_requests SET status = ?, updated_at = ? WHERE id = ?`, status, now.Unix(), id)
-	if err != nil {
-		return fmt.Errorf("support request %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("support request %d", id), `UPDATE support_requests SET status = ?, updated_at = ? WHERE id = ?`,
+		status, now.Unix(), id)
 }
 
 // InsertSupportReply stores a reply and sets its ID.
-func (tx *Tx) InsertSupportReply(ctx context.Context, r *model.SupportReply) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO support_replies (request_id, contact_id, from_owner, author_name, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, r.RequestID, nullID(r.ContactID), r.FromOwner, r.AuthorName, r.Body, r.CreatedAt.Unix())
-	if err != nil {
-		return fmt.Errorf("insert support reply: %w", err)
-	}
-	r.ID, err = res.LastInsertId()
+func (tx *Tx) InsertSupportReply(ctx context.Context, r *model.SupportReply) (err error) {
+	r.ID, err = tx.insert(ctx, "support reply", `INSERT INTO support_replies (request_id, contact_id, from_owner, author_name, body,
+		created_at) VALUES (?, ?, ?, ?, ?, ?)`, r.RequestID, nullID(r.ContactID), r.FromOwner, r.AuthorName, r.Body, r.CreatedAt.Unix())
 	return err
 }
 
-func scanReply(sc interface{ Scan(...any) error }) (*model.SupportReply, error) {
+func scanReply(sc scanner) (*model.SupportReply, error) {
 	var r model.SupportReply
 	var created int64
 	if err := sc.Scan(&r.ID, &r.RequestID, &r.ContactID, &r.FromOwner, &r.AuthorName, &r.Body, &created); err != nil {

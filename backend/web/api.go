@@ -109,7 +109,7 @@ func (a *API) coreRoutes() []Route {
 		{"GET /api/contacts/lookup", Owner, a.lookupContact},
 		{"GET /api/contacts/{id}", Owner, byID(a, http.StatusOK, "", a.app.Contact)},
 		{"PATCH /api/contacts/{id}", Owner, byIDWith(a, http.StatusOK, a.app.UpdateContact)},
-		{"DELETE /api/contacts/{id}", Owner, a.deleteContact},
+		{"DELETE /api/contacts/{id}", Owner, deleted(a, a.app.DeleteContact)},
 		{"GET /api/contacts/{id}/access", Owner, a.contactAccess},
 		{"GET /api/permissions", Owner, a.permissions},
 		{"GET /api/check", Owner, a.check},
@@ -210,18 +210,6 @@ func (a *API) lookupContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.reply(w, r, http.StatusOK, map[string]any{"found": true, "contact": c}, err)
-}
-
-func (a *API) deleteContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := a.app.DeleteContact(r.Context(), id); err != nil {
-		a.reply(w, r, 0, nil, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *API) contactAccess(w http.ResponseWriter, r *http.Request) {

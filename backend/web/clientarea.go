@@ -10,18 +10,10 @@ import (
 // asContactByIDWith serves f(ctx, the signed-in contact, {id}, body); an
 // empty body is the zero value (optional notes, reasons).
 func asContactByIDWith[T, R any](a *API, status int, f func(context.Context, *core.Principal, int64, T) (R, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
-		var in T
-		if r.ContentLength != 0 && !decode(w, r, &in) {
-			return
-		}
-		v, err := f(r.Context(), principal(r), id, in)
-		a.reply(w, r, status, v, err)
-	}
+	return byIDOptional(a, status, func(ctx context.Context, id int64, in T) (R, error) {
+		p, _ := ctx.Value(principalKey{}).(*core.Principal)
+		return f(ctx, p, id, in)
+	})
 }
 
 // deleted serves f(ctx, {id}) and answers 204.
