@@ -107,6 +107,18 @@ func TestQuotesAccept(t *testing.T) {
 	q1 := id(t, e.ok(201, "POST", acc+"/quotes", map[string]any{"number": "Q-2", "title": "Shop", "amount_cents": 5000}))
 	q2 := id(t, e.ok(201, "POST", acc+"/quotes", map[string]any{"number": "Q-3", "title": "Logo", "amount_cents": 900}))
 	full, bill := e.signIn("full@example.com"), e.signIn("bill@example.com")
+	for p, want := range map[*portal]map[string]bool{
+		full: {"orders": true, "emails": true, "contacts": true, "quotes": true},
+		bill: {"orders": false, "emails": true, "contacts": false, "quotes": true},
+	} {
+		var me struct{ Sections map[string]bool }
+		p.get("/api/portal/me").into(t, &me)
+		for k, v := range want {
+			if me.Sections[k] != v {
+				t.Errorf("section %s = %v, want %v", k, me.Sections[k], v)
+			}
+		}
+	}
 
 	refused(t, bill.send("POST", "/api/portal/quotes/"+ftoa(q1)+"/accept", nil), "denied: grant is Billing; quotes.accept not included")
 	var q struct{ Status, DecidedBy, DecisionNote string }
