@@ -5,6 +5,7 @@ package access
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ type Grant struct {
 	ExpiresAt      int64 // unix seconds; 0 means never
 	Admin          bool
 	AdminAll       bool
-	AdminAreas     permission.AreaSet
+	AdminAreas     []string // area keys, sorted
 }
 
 // Service identifies the purchase a check is about. The zero value means
@@ -59,14 +60,26 @@ const (
 	DeniedNotAboutSelected
 )
 
+// Denials about a site's guarded paths under no area (after the
+// no-escalation ones, which follow DeniedNotAboutSelected).
+const (
+	DeniedNoAreaOfSite Code = DeniedLongerThanYours + 1 + iota
+	DeniedUnlistedNeedsAll
+)
+
 // Decision is the answer to one check. It is a value: making one never
 // allocates; Reason formats the human text on demand.
 type Decision struct {
-	Allowed   bool
-	Code      Code
-	Preset    string
-	Perm      permission.Permission
-	Area      int8 // admin area index, -1 for client permissions
+	Allowed bool
+	Code    Code
+	Preset  string
+	Perm    permission.Permission
+	// Admin decisions: the site's name, and the area's label ("" for a
+	// guarded path under no area).
+	Admin     bool
+	Site      string
+	Area      string
+	AdminAll  bool
 	ServiceID int64
 	Scoped    bool // allowed only on selected services
 	// AccountWide: a billing permission allowed on the whole account
@@ -82,7 +95,7 @@ type Decision struct {
 
 // Evaluate decides whether g allows p on svc at now (unix seconds).
 func Evaluate(g *Grant, p permission.Permission, svc Service, now int64) Decision {
-	d := Decision{Preset: g.Preset, Perm: p, Area: -1, ServiceID: svc.ID, ExpiresAt: g.ExpiresAt}
+	d := Decision{Preset: g.Preset, Perm: p, ServiceID: svc.ID, ExpiresAt: g.ExpiresAt}
 	if c := g.standing(now); c != Allowed {
 		d.Code = c
 		return d
@@ -125,14 +138,20 @@ func (g *Grant) limits(p permission.Permission) bool {
 // Standing decides what holds for every permission: the contact is active
 // and the grant has not expired. Only a denial's Reason is meaningful.
 func Standing(g *Grant, now int64) Decision {
-	d := Decision{Preset: g.Preset, Area: -1, ExpiresAt: g.ExpiresAt, Code: g.standing(now)}
+	d := Decision{Preset: g.Preset, ExpiresAt: g.ExpiresAt, Code: g.standing(now)}
 	d.Allowed = d.Code == Allowed
 	return d
 }
 
-// EvaluateAdmin decides whether g gives access to admin area i at now.
-func EvaluateAdmin(g *Grant, area int, now int64) Decision {
-	d := Decision{Preset: g.Preset, Area: int8(area), ExpiresAt: g.ExpiresAt}
+// EvaluateAdmin decides whether g opens area i of site s at now; i is -1
+// for a guarded path of the site that lies under no area, which the site's
+// Unlisted rule decides: any admin access to the site, or only admin
+// access to everything.
+func EvaluateAdmin(g *Grant, s *model.Site, i int, now int64) Decision {
+	d := Decision{Preset: g.Preset, Admin: true, Site: s.Name, ExpiresAt: g.ExpiresAt, AdminAll: g.AdminAll}
+	if i >= 0 {
+		d.Area = s.Areas[i].Label
+	}
 	if c := g.standing(now); c != Allowed {
 		d.Code = c
 		return d
@@ -140,12 +159,35 @@ func EvaluateAdmin(g *Grant, area int, now int64) Decision {
 	switch {
 	case !g.Admin:
 		d.Code = DeniedNoAdmin
-	case !g.AdminAll && !g.AdminAreas.Has(area):
+	case g.AdminAll:
+		d.Allowed = true
+	case i >= 0 && !g.hasArea(s.Areas[i].Name):
 		d.Code = DeniedAreaNotIncluded
+	case i < 0 && s.Unlisted == model.UnlistedAllAreas:
+		d.Code = DeniedUnlistedNeedsAll
+	case i < 0 && !slices.ContainsFunc(s.Areas, func(a model.SiteArea) bool { return g.hasArea(a.Name) }):
+		d.Code = DeniedNoAreaOfSite
 	default:
 		d.Allowed = true
 	}
 	return d
+}
+
+func (g *Grant) hasArea(name string) bool {
+	_, ok := slices.BinarySearch(g.AdminAreas, name)
+	return ok
+}
+
+// SiteAreas lists the keys of s's areas that g opens now, in the site's
+// order (every one with admin access to everything).
+func SiteAreas(g *Grant, s *model.Site, now int64) []string {
+	out := []string{}
+	for i, a := range s.Areas {
+		if EvaluateAdmin(g, s, i, now).Allowed {
+			out = append(out, a.Name)
+		}
+	}
+	return out
 }
 
 // standing checks what holds for every permission: status and expiry.
@@ -180,15 +222,15 @@ func (g *Grant) hasService(id int64) bool {
 // Reason is the decision in words, e.g.
 // "denied: grant is Billing; services.cancel not included".
 func (d Decision) Reason() string {
-	what := d.Perm.String()
-	if d.Area >= 0 {
-		what = permission.AdminPrefix + permission.AdminAreas()[d.Area].Name
+	if d.Admin {
+		if r := d.adminReason(); r != "" {
+			return r
+		}
 	}
+	what := d.Perm.String()
 	switch d.Code {
 	case Allowed:
 		switch {
-		case d.Area >= 0:
-			return fmt.Sprintf("allowed: admin access includes %s", permission.AdminAreas()[d.Area].Label)
 		case d.ServiceID != 0 && d.Scoped:
 			return fmt.Sprintf("allowed: grant is %s; %s on selected service #%d", presetLabel(d.Preset), what, d.ServiceID)
 		case d.Scoped:
@@ -216,15 +258,37 @@ func (d Decision) Reason() string {
 		return fmt.Sprintf("denied: grant covers selected services only; %s here concerns none of them", what)
 	case DeniedServiceNotSelected:
 		return fmt.Sprintf("denied: service #%d is not among the grant's selected services", d.ServiceID)
-	case DeniedNoAdmin:
-		return "denied: contact has no admin access"
-	case DeniedAreaNotIncluded:
-		return fmt.Sprintf("denied: admin access does not include %s", permission.AdminAreas()[d.Area].Label)
 	}
 	if r := d.manageReason(); r != "" {
 		return r
 	}
 	return "denied"
+}
+
+// adminReason words the decisions only admin checks make; "" leaves the
+// common ones (standing) to Reason.
+func (d Decision) adminReason() string {
+	switch d.Code {
+	case Allowed:
+		switch {
+		case d.Area == "" && d.AdminAll:
+			return fmt.Sprintf("allowed: admin access to everything; the path is under no area of %s", d.Site)
+		case d.Area == "":
+			return fmt.Sprintf("allowed: the path is under no area of %s, which any admin access to it opens", d.Site)
+		case d.AdminAll:
+			return fmt.Sprintf("allowed: admin access to everything includes %s: %s", d.Site, d.Area)
+		}
+		return fmt.Sprintf("allowed: admin access includes %s: %s", d.Site, d.Area)
+	case DeniedNoAdmin:
+		return "denied: contact has no admin access"
+	case DeniedAreaNotIncluded:
+		return fmt.Sprintf("denied: admin access does not include %s: %s", d.Site, d.Area)
+	case DeniedNoAreaOfSite:
+		return fmt.Sprintf("denied: admin access includes no area of %s", d.Site)
+	case DeniedUnlistedNeedsAll:
+		return fmt.Sprintf("denied: the path is under no area of %s, which only admin access to everything opens", d.Site)
+	}
+	return ""
 }
 
 // FormatExpiry prints an expiry as a date when it falls on midnight UTC,
@@ -260,11 +324,8 @@ func Compile(c *model.Contact) (Grant, error) {
 		g.ExpiresAt = c.Grant.ExpiresAt.Unix()
 	}
 	if c.Admin != nil {
-		areas, err := permission.ParseAreas(c.Admin.Areas)
-		if err != nil {
-			return Grant{}, err
-		}
-		g.Admin, g.AdminAll, g.AdminAreas = true, c.Admin.All, areas
+		g.Admin, g.AdminAll, g.AdminAreas = true, c.Admin.All, slices.Clone(c.Admin.Areas)
+		slices.Sort(g.AdminAreas)
 	}
 	return g, nil
 }
@@ -275,21 +336,38 @@ func sortedIDs(ids []int64) []int64 {
 	return out
 }
 
-// Query is a parsed permission name: a client permission or "admin.<area>".
+// Query is a parsed permission name: a client permission, "admin.<area>"
+// or "admin.site.<id>" (the paths of a site under no area).
 type Query struct {
 	Admin bool
 	Perm  permission.Permission
-	Area  int
+	Site  *model.Site
+	Area  int // -1: under no area
 }
 
-// ParseQuery parses a permission name as accepted by the check endpoint.
-func ParseQuery(name string) (Query, error) {
-	if area, ok := strings.CutPrefix(name, permission.AdminPrefix); ok {
-		i, found := permission.LookupArea(area)
-		if !found {
-			return Query{}, &permission.UnknownError{Kind: "admin area", Name: area}
+// SitePrefix names a site's paths under no area in checks and tables.
+const SitePrefix = permission.AdminPrefix + "site."
+
+// ParseQuery parses a permission name as accepted by the check endpoint;
+// admin names are looked up among sites.
+func ParseQuery(name string, sites []*model.Site) (Query, error) {
+	if id, ok := strings.CutPrefix(name, SitePrefix); ok {
+		for _, s := range sites {
+			if strconv.FormatInt(s.ID, 10) == id {
+				return Query{Admin: true, Site: s, Area: -1}, nil
+			}
 		}
-		return Query{Admin: true, Area: i}, nil
+		return Query{}, &permission.UnknownError{Kind: "site", Name: id}
+	}
+	if area, ok := strings.CutPrefix(name, permission.AdminPrefix); ok {
+		for _, s := range sites {
+			for i, a := range s.Areas {
+				if a.Name == area {
+					return Query{Admin: true, Site: s, Area: i}, nil
+				}
+			}
+		}
+		return Query{}, &permission.UnknownError{Kind: "admin area", Name: area}
 	}
 	p, ok := permission.Lookup(name)
 	if !ok {
@@ -301,7 +379,7 @@ func ParseQuery(name string) (Query, error) {
 // Check evaluates a parsed query.
 func Check(g *Grant, q Query, svc Service, now int64) Decision {
 	if q.Admin {
-		return EvaluateAdmin(g, q.Area, now)
+		return EvaluateAdmin(g, q.Site, q.Area, now)
 	}
 	return Evaluate(g, q.Perm, svc, now)
 }

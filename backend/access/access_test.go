@@ -1,9 +1,9 @@
 package access_test
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -264,7 +264,7 @@ func TestExpiry(t *testing.T) {
 			}
 			ga := g
 			ga.Admin, ga.AdminAll = true, true
-			if ad := access.EvaluateAdmin(&ga, 0, c.now); ad.Allowed != c.allowed {
+			if ad := access.EvaluateAdmin(&ga, shopSite(), 0, c.now); ad.Allowed != c.allowed {
 				t.Errorf("admin area: allowed=%v, want %v (%q)", ad.Allowed, c.allowed, ad.Reason())
 			}
 		})
@@ -323,106 +323,13 @@ func TestStatus(t *testing.T) {
 					t.Errorf("%s: allowed=%v code=%d %q, want denied %d %q", name, d.Allowed, d.Code, d.Reason(), c.code, c.reason)
 				}
 			}
-			for i := range permission.AdminAreas() {
-				d := access.EvaluateAdmin(&g, i, now)
+			for i := -1; i < len(shopSite().Areas); i++ {
+				d := access.EvaluateAdmin(&g, shopSite(), i, now)
 				if d.Allowed || d.Code != c.code || d.Reason() != c.reason {
 					t.Errorf("area %d: allowed=%v %q, want %q", i, d.Allowed, d.Reason(), c.reason)
 				}
 			}
 		})
-	}
-}
-
-func TestAdminAreas(t *testing.T) {
-	now := time.Now().Unix()
-	areaIndex := func(name string) int {
-		i, ok := permission.LookupArea(name)
-		if !ok {
-			t.Fatalf("area %q not in catalog", name)
-		}
-		return i
-	}
-	none := presetGrant(t, "full")
-	all := presetGrant(t, "personal")
-	all.Admin, all.AdminAll = true, true
-	chosen := presetGrant(t, "custom")
-	areas, err := permission.ParseAreas([]string{"orders", "reports"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chosen.Admin, chosen.AdminAreas = true, areas
-
-	for _, a := range permission.AdminAreas() {
-		i := areaIndex(a.Name)
-		if d := access.EvaluateAdmin(&none, i, now); d.Allowed || d.Code != access.DeniedNoAdmin || d.Reason() != "denied: contact has no admin access" {
-			t.Errorf("no admin, %s: %v %d %q", a.Name, d.Allowed, d.Code, d.Reason())
-		}
-		if d := access.EvaluateAdmin(&all, i, now); !d.Allowed || d.Reason() != "allowed: admin access includes "+a.Label {
-			t.Errorf("all areas, %s: %v %q", a.Name, d.Allowed, d.Reason())
-		}
-		want := a.Name == "orders" || a.Name == "reports"
-		d := access.EvaluateAdmin(&chosen, i, now)
-		if d.Allowed != want {
-			t.Errorf("chosen [orders reports], %s: allowed=%v, want %v (%q)", a.Name, d.Allowed, want, d.Reason())
-		}
-		if !want && (d.Code != access.DeniedAreaNotIncluded || d.Reason() != "denied: admin access does not include "+a.Label) {
-			t.Errorf("chosen, %s: code %d reason %q", a.Name, d.Code, d.Reason())
-		}
-	}
-	if d := access.EvaluateAdmin(&chosen, areaIndex("settings"), now); d.Reason() != "denied: admin access does not include Site settings" {
-		t.Errorf("settings reason %q", d.Reason())
-	}
-	if d := access.EvaluateAdmin(&chosen, areaIndex("orders"), now); d.Reason() != "allowed: admin access includes Orders" {
-		t.Errorf("orders reason %q", d.Reason())
-	}
-	// Admin access is independent of client permissions: a custom grant with
-	// no client permissions still reaches its areas, and reaches nothing else.
-	for _, name := range allPermissionNames {
-		if d := access.Evaluate(&chosen, perm(t, name), access.Service{}, now); d.Allowed {
-			t.Errorf("custom grant with no permissions allows %s", name)
-		}
-	}
-}
-
-func TestParseQueryAndCheck(t *testing.T) {
-	now := time.Now().Unix()
-	g := presetGrant(t, "billing")
-	g.Admin, g.AdminAreas = true, 1<<2 // orders
-
-	q, err := access.ParseQuery("admin.orders")
-	if err != nil || !q.Admin {
-		t.Fatalf("ParseQuery(admin.orders) = %+v, %v", q, err)
-	}
-	if d := access.Check(&g, q, access.Service{}, now); !d.Allowed || d.Reason() != "allowed: admin access includes Orders" {
-		t.Errorf("check admin.orders: %v %q", d.Allowed, d.Reason())
-	}
-	q, err = access.ParseQuery("admin.users")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := access.Check(&g, q, access.Service{}, now); d.Allowed {
-		t.Errorf("check admin.users allowed: %q", d.Reason())
-	}
-	q, err = access.ParseQuery("invoices.pay")
-	if err != nil || q.Admin || q.Perm != perm(t, "invoices.pay") {
-		t.Fatalf("ParseQuery(invoices.pay) = %+v, %v", q, err)
-	}
-	if d := access.Check(&g, q, access.Service{}, now); !d.Allowed {
-		t.Errorf("check invoices.pay: %q", d.Reason())
-	}
-
-	for _, c := range []struct{ in, kind, name string }{
-		{"admin.kitchen", "admin area", "kitchen"},
-		{"admin.", "admin area", ""},
-		{"invoices.refund", "permission", "invoices.refund"},
-		{"orders", "permission", "orders"},
-		{"", "permission", ""},
-	} {
-		_, err := access.ParseQuery(c.in)
-		var ue *permission.UnknownError
-		if !errors.As(err, &ue) || ue.Kind != c.kind || ue.Name != c.name {
-			t.Errorf("ParseQuery(%q) error %v, want unknown %s %q", c.in, err, c.kind, c.name)
-		}
 	}
 }
 
@@ -455,10 +362,8 @@ func TestCompile(t *testing.T) {
 	if d := access.Evaluate(&g, perm(t, "invoices.view"), access.Service{}, 0); d.Allowed {
 		t.Error("invoices.view not granted but allowed")
 	}
-	ri, _ := permission.LookupArea("reports")
-	oi, _ := permission.LookupArea("orders")
-	if !access.EvaluateAdmin(&g, ri, 0).Allowed || access.EvaluateAdmin(&g, oi, 0).Allowed {
-		t.Error("compiled admin areas wrong")
+	if got := access.SiteAreas(&g, shopSite(), 0); !slices.Equal(got, []string{"reports"}) {
+		t.Errorf("compiled admin areas open %v, want [reports]", got)
 	}
 
 	noAdmin := *c
@@ -474,10 +379,13 @@ func TestCompile(t *testing.T) {
 	if _, err := access.Compile(&bad); err == nil {
 		t.Error("Compile accepted an unknown permission")
 	}
+	// Areas are the owner's to edit, so a name no site has compiles, and
+	// opens nothing.
 	bad = *c
 	bad.Admin = &model.AdminAccess{Areas: []string{"kitchen"}}
-	if _, err := access.Compile(&bad); err == nil {
-		t.Error("Compile accepted an unknown admin area")
+	g, err = access.Compile(&bad)
+	if err != nil || len(access.SiteAreas(&g, shopSite(), time.Now().Unix())) != 0 {
+		t.Errorf("Compile with an area no site has: %+v, %v", g, err)
 	}
 }
 
@@ -485,7 +393,8 @@ func TestEvaluateDoesNotAllocate(t *testing.T) {
 	g := presetGrant(t, "full")
 	g.AllServices, g.Services = false, []int64{3, 5, 7, 11, 13}
 	g.ExpiresAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-	g.Admin, g.AdminAreas = true, 0b101
+	g.Admin, g.AdminAreas = true, []string{"content", "orders"}
+	shop := shopSite()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	ps := []permission.Permission{perm(t, "services.view"), perm(t, "quotes.view"), perm(t, "invoices.pay")}
 	svcs := []access.Service{{}, {ID: 7, AccountID: account}, {ID: 8, AccountID: account}, {ID: 7, AccountID: otherAccount}}
@@ -498,8 +407,10 @@ func TestEvaluateDoesNotAllocate(t *testing.T) {
 				}
 			}
 		}
-		if access.EvaluateAdmin(&g, 2, now).Allowed {
-			sink++
+		for i := -1; i < 3; i++ {
+			if access.EvaluateAdmin(&g, shop, i, now).Allowed {
+				sink++
+			}
 		}
 	})
 	if allocs != 0 {

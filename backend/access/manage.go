@@ -71,7 +71,7 @@ func EvaluateManage(actor *Grant, m Manage, now int64) Decision {
 			return d
 		}
 	}
-	d.Perm, d.ServiceID, d.Area, d.Target, d.Allowed = permission.ContactsManage, 0, -1, false, true
+	d.Perm, d.ServiceID, d.Area, d.Target, d.Allowed = permission.ContactsManage, 0, "", false, true
 	return d
 }
 
@@ -107,9 +107,9 @@ func within(a, g *Grant, d *Decision) Code {
 		case g.AdminAll:
 			return DeniedAdminAllNotHeld
 		}
-		for i := range permission.AdminAreas() {
-			if g.AdminAreas.Has(i) && !a.AdminAreas.Has(i) {
-				d.Area = int8(i)
+		for _, name := range g.AdminAreas {
+			if !a.hasArea(name) {
+				d.Area = name // the key: a grant knows no site's labels
 				return DeniedAreaNotHeld
 			}
 		}
@@ -127,10 +127,7 @@ func (d Decision) manageReason() string {
 	if d.Perm.Info().Billing {
 		wide = "the whole account"
 	}
-	area := ""
-	if d.Area >= 0 {
-		area = permission.AdminAreas()[d.Area].Label
-	}
+	area := d.Area
 	ends := FormatExpiry(time.Unix(d.ExpiresAt, 0))
 	switch d.Code {
 	case DeniedSelf:

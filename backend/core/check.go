@@ -20,7 +20,11 @@ type CheckResult struct {
 // Check evaluates one permission for a contact, now. It is the only path
 // from stored grants to a decision.
 func (a *App) Check(ctx context.Context, contactID int64, perm string, serviceID int64) (CheckResult, error) {
-	q, err := access.ParseQuery(strings.TrimSpace(perm))
+	sites, err := a.store.Sites(ctx)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	q, err := access.ParseQuery(strings.TrimSpace(perm), sites)
 	if err != nil {
 		return CheckResult{}, &Error{Code: CodeUnknownPermission, Field: "permission", Message: err.Error()}
 	}
@@ -81,9 +85,9 @@ func (a *App) EffectiveAccess(ctx context.Context, contactID, serviceID int64) (
 		d := access.Evaluate(&g, permission.Permission(i), svc, now)
 		rows = append(rows, AccessRow{info.Name, info.Label, info.Group, d.Allowed, d.Reason(), info.Does})
 	}
-	for i, area := range permission.AdminAreas() {
-		d := access.EvaluateAdmin(&g, i, now)
-		rows = append(rows, AccessRow{permission.AdminPrefix + area.Name, area.Label, "Admin area", d.Allowed, d.Reason(), ""})
+	sites, err := a.store.Sites(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return rows, nil
+	return append(rows, adminRows(&g, sites, now)...), nil
 }

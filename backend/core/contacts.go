@@ -358,17 +358,18 @@ func (a *App) applyGrant(ctx context.Context, c *model.Contact, g grantInput) er
 	}
 	c.Admin = nil
 	if g.Admin != nil {
-		areas, err := permission.ParseAreas(g.Admin.Areas)
+		areas, err := a.validAdminAreas(ctx, g.Admin.Areas)
 		if err != nil {
-			return &Error{Code: CodeUnknownPermission, Field: "admin", Message: err.Error()}
+			return err
 		}
-		if !g.Admin.All && areas == 0 {
+		if !g.Admin.All && len(areas) == 0 {
 			return invalid("admin", "admin access needs \"all\" or at least one area")
 		}
+		// Everything is every area of every site, present and future.
 		if g.Admin.All {
-			areas = permission.AllAreas
+			areas = []string{}
 		}
-		c.Admin = &model.AdminAccess{All: g.Admin.All, Areas: areas.Names()}
+		c.Admin = &model.AdminAccess{All: g.Admin.All, Areas: areas}
 	}
 	return nil
 }

@@ -451,7 +451,8 @@ func TestUpdateContactPatchSemantics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Admin == nil || !got.Admin.All || len(got.Admin.Areas) != len(permission.AdminAreas()) {
+		// Everything is every area of every site: no list to keep up to date.
+		if got.Admin == nil || !got.Admin.All || len(got.Admin.Areas) != 0 {
 			t.Errorf("admin %+v", got.Admin)
 		}
 	})
@@ -661,8 +662,9 @@ func TestCheckAndEffectiveAccess(t *testing.T) {
 		{"invoices.pay", f.dns.ID, false, fmt.Sprintf("service #%d is not among the grant's selected services", f.dns.ID)},
 		{"invoices.pay", f.foreign.ID, false, fmt.Sprintf("service #%d belongs to another account", f.foreign.ID)},
 		{"quotes.view", f.dns.ID, true, "allowed: grant is Billing; quotes.view included"},
-		{"admin.orders", 0, true, "allowed: admin access includes Orders"},
-		{"admin.settings", 0, false, "denied: admin access does not include Site settings"},
+		{"admin.orders", 0, true, "allowed: admin access includes Your site: Orders"},
+		{"admin.settings", 0, false, "denied: admin access does not include Your site: Site settings"},
+		{"admin.site.1", 0, true, "allowed: the path is under no area of Your site"},
 		{" invoices.view ", 0, true, "invoices.view"},
 	}
 	for _, tc := range cases {
@@ -703,8 +705,10 @@ func TestCheckAndEffectiveAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(permission.All())+len(permission.AdminAreas()) {
-		t.Fatalf("%d rows, want one per permission and admin area", len(rows))
+	// One row per permission, per area of the first site, and its paths
+	// under no area.
+	if len(rows) != len(permission.All())+len(permission.AdminAreas())+1 {
+		t.Fatalf("%d rows, want one per permission and admin area, and one for the site", len(rows))
 	}
 	billing := map[string]bool{"invoices.view": true, "invoices.pay": true, "quotes.view": true, "emails.view": true}
 	for i, info := range permission.All() {
@@ -729,9 +733,15 @@ func TestCheckAndEffectiveAccess(t *testing.T) {
 	}
 	for i, area := range permission.AdminAreas() {
 		r := rows[len(permission.All())+i]
-		if r.Permission != "admin."+area.Name || r.Allowed != (area.Name == "orders") {
+		if r.Permission != "admin."+area.Name || r.Allowed != (area.Name == "orders") || r.Group != "Admin: Your site" {
 			t.Errorf("admin row %+v", r)
 		}
+		if res := must(f.app.Check(bg, c.ID, r.Permission, 0)); res.Allowed != r.Allowed || res.Reason != r.Reason {
+			t.Errorf("%s: table %v %q, check %v %q", r.Permission, r.Allowed, r.Reason, res.Allowed, res.Reason)
+		}
+	}
+	if r := rows[len(rows)-1]; r.Permission != "admin.site.1" || !r.Allowed || r.Label != "Paths under no area" {
+		t.Errorf("site row %+v", r)
 	}
 
 	onDNS, err := f.app.EffectiveAccess(bg, c.ID, f.dns.ID)

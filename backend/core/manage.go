@@ -41,7 +41,10 @@ func (a *App) PortalContacts(ctx context.Context, p *Principal) ([]ManagedContac
 		if err != nil {
 			return nil, err
 		}
-		d := access.EvaluateManage(&p.Grant, access.Manage{Target: &g, TargetIsHolder: c.ID == acc.HolderContactID}, a.now().Unix())
+		d, err := labelled(ctx, a.store.Q, access.EvaluateManage(&p.Grant, access.Manage{Target: &g, TargetIsHolder: c.ID == acc.HolderContactID}, a.now().Unix()))
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, ManagedContact{Contact: a.decorate(c), You: c.ID == p.Contact.ID, Holder: c.ID == acc.HolderContactID,
 			Manageable: d.Allowed, Reason: d.Reason()})
 	}
@@ -110,7 +113,28 @@ func (a *App) evaluateManage(ctx context.Context, tx *store.Tx, p *Principal, be
 		}
 		m.Proposed = &g
 	}
-	return access.EvaluateManage(&p.Grant, m, a.now().Unix()), nil
+	return labelled(ctx, tx.Q, access.EvaluateManage(&p.Grant, m, a.now().Unix()))
+}
+
+// labelled names an admin area by its label rather than its key in a
+// no-escalation denial: grants hold keys, sites the labels.
+func labelled(ctx context.Context, q store.Q, d access.Decision) (access.Decision, error) {
+	if d.Code != access.DeniedAreaNotHeld {
+		return d, nil
+	}
+	sites, err := q.Sites(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, s := range sites {
+		for _, ar := range s.Areas {
+			if ar.Name == d.Area {
+				d.Area = ar.Label
+				return d, nil
+			}
+		}
+	}
+	return d, nil
 }
 
 // PortalAddContact adds a contact to the account, active at once, with at

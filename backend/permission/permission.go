@@ -1,6 +1,6 @@
 // Package permission holds the catalog of client-area actions, the presets
-// built from them and the catalog of admin areas. Names are stable: they are
-// stored in the database and used by the API.
+// built from them and the admin areas a site starts with. Names are
+// stable: they are stored in the database and used by the API.
 package permission
 
 import (
@@ -182,7 +182,7 @@ func LookupPreset(name string) (Preset, bool) {
 	return Preset{}, false
 }
 
-// AdminArea is one part of the administration area of the owner's own site.
+// AdminArea is one part of the administration of the owner's own site.
 type AdminArea struct {
 	Name  string `json:"name"`
 	Label string `json:"label"`
@@ -199,51 +199,10 @@ var adminAreas = []AdminArea{
 	{"users", "Admin users"},
 }
 
-// AdminAreas lists the admin areas in display order.
+// AdminAreas lists the areas a new site starts with, in display order.
+// Sites keep their own areas (see package site); these names stay the keys
+// of the first site's areas, which grants made before sites existed name.
 func AdminAreas() []AdminArea { return adminAreas }
-
-// AreaSet is a bitmask of admin areas.
-type AreaSet uint16
-
-// AllAreas is every admin area.
-var AllAreas = AreaSet(1<<len(adminAreas) - 1)
-
-// LookupArea finds an admin area's index.
-func LookupArea(name string) (int, bool) {
-	for i, a := range adminAreas {
-		if a.Name == name {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-// ParseAreas builds an AreaSet from names.
-func ParseAreas(names []string) (AreaSet, error) {
-	var s AreaSet
-	for _, n := range names {
-		i, ok := LookupArea(strings.TrimSpace(n))
-		if !ok {
-			return 0, &UnknownError{Kind: "admin area", Name: n}
-		}
-		s |= 1 << i
-	}
-	return s, nil
-}
-
-// Has reports whether area i is in s.
-func (s AreaSet) Has(i int) bool { return s&(1<<i) != 0 }
-
-// Names lists the area names in s in catalog order.
-func (s AreaSet) Names() []string {
-	out := []string{}
-	for i, a := range adminAreas {
-		if s.Has(i) {
-			out = append(out, a.Name)
-		}
-	}
-	return out
-}
 
 // AdminPrefix starts the name of an admin-area check, e.g. "admin.orders".
 const AdminPrefix = "admin."

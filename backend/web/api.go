@@ -230,13 +230,32 @@ type presetView struct {
 	Permissions []string `json:"permissions"`
 }
 
+// areaView is an admin area as the grant editor offers it.
+type areaView struct {
+	Name   string `json:"name"`
+	Label  string `json:"label"`
+	SiteID int64  `json:"site_id"`
+	Site   string `json:"site"`
+}
+
 func (a *API) permissions(w http.ResponseWriter, r *http.Request) {
 	var presets []presetView
 	for _, p := range permission.Presets() {
 		presets = append(presets, presetView{p, p.Set.Names()})
 	}
+	v, err := a.app.Sites(r.Context())
+	if err != nil {
+		a.reply(w, r, 0, nil, err)
+		return
+	}
+	areas := []areaView{}
+	for _, s := range v.Sites {
+		for _, ar := range s.Areas {
+			areas = append(areas, areaView{ar.Name, ar.Label, s.ID, s.Name})
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"permissions": permission.All(), "presets": presets, "admin_areas": permission.AdminAreas(),
+		"permissions": permission.All(), "presets": presets, "admin_areas": areas,
 	})
 }
 
