@@ -42,12 +42,14 @@ func serviceRef(accountID, serviceID int64) access.Service {
 type PortalHome struct {
 	Contact  *model.Contact  `json:"contact"`
 	Account  string          `json:"account"`
-	Sections map[string]bool `json:"sections"` // services, invoices, quotes, support, profile, orders, emails, contacts
+	Sections map[string]bool `json:"sections"` // services, invoices, quotes, support, profile, orders, emails, contacts, admin
 	CSRF     string          `json:"csrf_token"`
 	// SupportTargets is what a support request may be opened about.
 	SupportTargets SupportTargets `json:"support_targets"`
 	// Accounts are the client areas the person may switch to.
 	Accounts []PortalAccount `json:"accounts"`
+	// Admin lists the owner's sites whose administration the contact opens.
+	Admin []AdminSite `json:"admin"`
 }
 
 // SupportTargets lists the services support.open allows, and whether a
@@ -92,8 +94,12 @@ func (a *App) Home(ctx context.Context, p *Principal) (*PortalHome, error) {
 	if err != nil {
 		return nil, err
 	}
+	admin, err := a.portalAdmin(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	return &PortalHome{Contact: a.decorate(p.Contact), Account: acc.Name, CSRF: p.Session.CSRFToken, SupportTargets: targets,
-		Accounts: accounts,
+		Accounts: accounts, Admin: admin,
 		Sections: map[string]bool{
 			"services": has(permission.ServicesView),
 			"invoices": has(permission.InvoicesView, permission.InvoicesPay),
@@ -103,6 +109,7 @@ func (a *App) Home(ctx context.Context, p *Principal) (*PortalHome, error) {
 			"orders":   has(permission.OrdersPlace),
 			"emails":   has(permission.EmailsView),
 			"contacts": has(permission.ContactsManage),
+			"admin":    len(admin) > 0,
 		}}, nil
 }
 

@@ -50,10 +50,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		return nil, err
 	}
 	now := a.now().UTC()
-	if s.RevokedAt != nil || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) > SessionIdle {
-		return nil, ErrSignedOut
-	}
-	cs, err := a.store.SessionContacts(ctx, s.ID)
+	cs, err := a.sessionContacts(ctx, s, now)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +60,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		if err != nil {
 			return nil, err
 		}
-		if store.EmailKey(c.Email) != s.EmailKey || !access.Standing(&g, now.Unix()).Allowed {
+		if !access.Standing(&g, now.Unix()).Allowed {
 			continue
 		}
 		p.Choices = append(p.Choices, a.decorate(c))
@@ -84,10 +81,40 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		}
 		s.ContactID = 0
 	}
+	a.touch(ctx, s, now)
+	return p, nil
+}
+
+// sessionContacts checks that a session is live (not signed out, expired
+// or idle too long) and lists the contacts it may act as: those the owner
+// did not sign out of it that still have the address signed in with.
+func (a *App) sessionContacts(ctx context.Context, s *model.Session, now time.Time) ([]*model.Contact, error) {
+	return liveContacts(ctx, a.store.Q, s, now)
+}
+
+func liveContacts(ctx context.Context, q store.Q, s *model.Session, now time.Time) ([]*model.Contact, error) {
+	if s.RevokedAt != nil || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) > SessionIdle {
+		return nil, ErrSignedOut
+	}
+	all, err := q.SessionContacts(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	var cs []*model.Contact
+	for _, c := range all {
+		if store.EmailKey(c.Email) == s.EmailKey {
+			cs = append(cs, c)
+		}
+	}
+	return cs, nil
+}
+
+// touch records activity at most once a minute: it keeps the session from
+// going idle without a write per request.
+func (a *App) touch(ctx context.Context, s *model.Session, now time.Time) {
 	if now.Sub(s.LastSeen) > time.Minute {
 		a.store.Tx(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.ID, now) })
 	}
-	return p, nil
 }
 
 // CheckCSRF compares a request's CSRF header with the session's.

@@ -83,6 +83,10 @@ type SiteInput struct {
 	BaseURL  string           `json:"base_url"`
 	Unlisted string           `json:"unlisted"`
 	Areas    []model.SiteArea `json:"areas"`
+	// A site as GET returns it may be sent back: these are ignored.
+	ID        int64 `json:"id"`
+	CreatedAt any   `json:"created_at"`
+	UpdatedAt any   `json:"updated_at"`
 }
 
 func (in SiteInput) site() (*model.Site, error) {

@@ -79,3 +79,9 @@ func (q Q) SessionByID(ctx context.Context, id int64) (*model.Session, error) {
 	}
 	return s, nil
 }
+
+// DeleteSiteSession forgets a site cookie.
+func (tx *Tx) DeleteSiteSession(ctx context.Context, hash []byte) error {
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM site_sessions WHERE token_hash = ?`, hash)
+	return err
+}

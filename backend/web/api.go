@@ -93,7 +93,7 @@ type Route struct {
 }
 
 func (a *API) routes() []Route {
-	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes())
+	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes(), a.siteRoutes())
 }
 
 func (a *API) coreRoutes() []Route {

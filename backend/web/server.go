@@ -86,12 +86,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	// A site's proxy forwards these with the site's host: each handler
+	// finds the site by it and refuses any other.
+	if h := s.sitePaths(r); h != nil {
+		h(w, withClient(r, s.proxies.resolve(r)))
+		return
+	}
 	if !s.hosts.allows(r.Host) {
 		writeError(w, http.StatusMisdirectedRequest, &core.Error{Code: "misdirected", Message: "this Grantbook answers only for " +
 			"localhost and the names it was started with (--host): " + strconv.Quote(r.Host) + " is not one of them"})
 		return
 	}
 	r = withClient(r, s.proxies.resolve(r))
+	if r.URL.Path == "/auth/signin" {
+		s.siteSignin(w, r)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		s.static.ServeHTTP(w, r)
 		return
@@ -100,6 +110,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
+}
+
+// sitePaths are the paths served on a site's host, through its proxy.
+func (s *Server) sitePaths(r *http.Request) http.HandlerFunc {
+	if r.URL.Path == "/auth/verify" {
+		return s.verify // any method: some proxies ask with the original one
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return nil
+	}
+	switch r.URL.Path {
+	case "/_grantbook/start":
+		return s.siteStart
+	case "/_grantbook/callback":
+		return s.siteCallback
+	case "/_grantbook/signout":
+		return s.siteSignout
+	}
+	return nil
 }
 
 // ownerOnly lets a request with the owner's token through. An address that
