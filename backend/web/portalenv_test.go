@@ -6,14 +6,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-message/mail"
 
 	"grantbook/backend/mailtest"
 	"grantbook/backend/web"
@@ -79,42 +75,12 @@ func (p *portal) verify(email, code string) resp {
 	return p.req("POST", "/api/portal/verify", `{"email":"`+email+`","code":"`+code+`"}`, nil)
 }
 
-var codeRE = regexp.MustCompile(`is:\s+(\d{6})`)
-
 // waitCode waits for the next sign-in mail to `to` after the first `after`
 // messages (other mail, an invitation, is passed over), as the contact
 // would read their email, and returns its code.
 func (e *env) waitCode(to string, after int) string {
 	e.t.Helper()
-	for n := after + 1; ; n++ {
-		m := e.smtp.WaitMessages(n, 10*time.Second)[n-1]
-		if code := codeIn(e.t, m.Data); code != "" && slices.Contains(m.To, to) {
-			return code
-		}
-	}
-}
-
-// codeIn reads the code from a sign-in mail's text part.
-func codeIn(t *testing.T, raw []byte) string {
-	t.Helper()
-	r, err := mail.CreateReader(strings.NewReader(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		part, err := r.NextPart()
-		if err != nil {
-			return ""
-		}
-		if h, ok := part.Header.(*mail.InlineHeader); ok {
-			if ct, _, _ := h.ContentType(); ct == "text/plain" {
-				b, _ := io.ReadAll(part.Body)
-				if m := codeRE.FindSubmatch(b); m != nil {
-					return string(m[1])
-				}
-			}
-		}
-	}
+	return e.smtp.WaitCode(to, after, 10*time.Second)
 }
 
 func (e *env) newPortal() *portal {

@@ -28,7 +28,7 @@ func (e *env) sentinel(d portalData, after int) []string {
 	e.waitCode(addr, p.askCode(addr))
 	var to []string
 	for _, m := range e.smtp.Messages()[after:] {
-		if !slices.Contains(m.To, addr) && codeIn(e.t, m.Data) != "" {
+		if !slices.Contains(m.To, addr) && m.Code() != "" {
 			to = append(to, m.To...)
 		}
 	}
