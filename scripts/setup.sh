@@ -11,6 +11,7 @@ APT_PACKAGES=(
 	xvfb xauth x11-utils imagemagick dbus-x11 fonts-dejavu-core            # desktop smoke test
 	chromium                                                      # browser e2e tests
 	dovecot-imapd dovecot-lmtpd                                   # mail integration tests
+	nginx caddy                                                   # admin access tests (auth_request, forward_auth)
 	sqlite3                                                       # benchmarks
 	gcc-mingw-w64-x86-64 nsis dpkg-dev                            # installers (scripts/dist.sh)
 	p7zip-full file xdotool desktop-file-utils debootstrap curl   # installer tests (tests/dist)
@@ -32,7 +33,9 @@ missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	$(need_sudo) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(need_sudo) apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# RUNLEVEL=1: the tests run nginx, Caddy and Dovecot as their own
+	# children; installing them must not start system services on :80.
+	RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $(need_sudo) apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v go >/dev/null; then
