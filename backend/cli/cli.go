@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/openid"
 	"grantbook/backend/version"
 	"grantbook/backend/web"
 )
@@ -199,6 +200,11 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	app.SetLogger(log)
+	provider, err := openid.New(app)
+	if err != nil {
+		return fmt.Errorf("serve: OpenID Connect: %w", err)
+	}
+	opts = append(opts, web.WithOpenID(provider))
 	srv := &http.Server{
 		Handler:           web.NewServerWithToken(web.NewAPI(app, log), assets, token, opts...),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -146,15 +146,15 @@ func hop(t *testing.T, b *http.Client, u string) string {
 
 // portalSignin signs in at Grantbook (through the proxy) as the client
 // area's page does: ask for a code, read it from the mail, send it.
-func (st *stack) portalSignin(b *http.Client, email string) {
+func (st *stack) portalSignin(b *http.Client, base, email string) {
 	st.t.Helper()
 	before := len(st.smtp.Messages())
-	if r := do(st.t, b, "POST", st.grantbook()+"/api/portal/signin", `{"email":"`+email+`"}`,
+	if r := do(st.t, b, "POST", base+"/api/portal/signin", `{"email":"`+email+`"}`,
 		map[string]string{"Content-Type": "application/json"}); r.status != 202 {
 		st.t.Fatalf("portal signin: %d %s", r.status, r.body)
 	}
 	code := st.smtp.WaitCode(email, before, 20*time.Second)
-	if r := do(st.t, b, "POST", st.grantbook()+"/api/portal/verify", `{"email":"`+email+`","code":"`+code+`"}`,
+	if r := do(st.t, b, "POST", base+"/api/portal/verify", `{"email":"`+email+`","code":"`+code+`"}`,
 		map[string]string{"Content-Type": "application/json"}); r.status != 200 {
 		st.t.Fatalf("portal verify: %d %s", r.status, r.body)
 	}
@@ -178,7 +178,7 @@ func (st *stack) signInVia(b *http.Client, path, email string) reply {
 	if toPortal := hop(t, b, signin); !strings.HasPrefix(toPortal, st.grantbook()+"/portal?return=") {
 		t.Fatalf("Grantbook's sign-in, unsigned, went to %q", toPortal)
 	}
-	st.portalSignin(b, email)
+	st.portalSignin(b, st.grantbook(), email)
 	callback := hop(t, b, signin)
 	if !strings.HasPrefix(callback, st.shop()+"/_grantbook/callback?ticket=") {
 		t.Fatalf("Grantbook's sign-in, signed in, went to %q", callback)

@@ -41,6 +41,9 @@ type App struct {
 	// lock is this process's hold on dataDir (Open).
 	lock *datalock.Lock
 	rkey returnKeyCache // the return-path key (verp.go)
+	// oidcKeys are the OpenID Connect signing keys, loaded on first use.
+	oidcMu   sync.Mutex
+	oidcKeys *OIDCKeys
 }
 
 // New builds the core on an open store; secrets go to vault.

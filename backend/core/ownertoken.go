@@ -75,12 +75,21 @@ func (a *App) RotateOwnerToken(ctx context.Context) (string, error) {
 
 // writeOwnerToken replaces the file atomically, readable by the owner only.
 func (a *App) writeOwnerToken(tok string) error {
-	f, err := os.CreateTemp(a.dataDir, OwnerTokenFile+".*.tmp") // mode 0600
-	if err != nil {
+	if err := writePrivateFile(a.dataDir, OwnerTokenFile, []byte(tok+"\n")); err != nil {
 		return fmt.Errorf("storing the owner token: %w", err)
 	}
+	return nil
+}
+
+// writePrivateFile replaces dir/name atomically with a file only the
+// user can read.
+func writePrivateFile(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, name+".*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
 	defer os.Remove(f.Name())
-	_, err = f.WriteString(tok + "\n")
+	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -88,12 +97,9 @@ func (a *App) writeOwnerToken(tok string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), a.OwnerTokenPath())
+		err = os.Rename(f.Name(), filepath.Join(dir, name))
 	}
-	if err != nil {
-		return fmt.Errorf("storing the owner token: %w", err)
-	}
-	return nil
+	return err
 }
 
 func validOwnerToken(tok string) bool {

@@ -235,3 +235,13 @@ func (q Q) ContactBySubject(ctx context.Context, subject string) (int64, error) 
 	}
 	return id, err
 }
+
+// OIDCSubjectOf is a contact's subject, once made.
+func (q Q) OIDCSubjectOf(ctx context.Context, contactID int64) (string, error) {
+	var sub string
+	err := q.q.QueryRowContext(ctx, `SELECT subject FROM oidc_subjects WHERE contact_id = ?`, contactID).Scan(&sub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return sub, err
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/openid"
 )
 
 // Wrong owner tokens: more than tokenFailures a minute from one address
@@ -35,6 +36,9 @@ type Server struct {
 	failures *limiter
 	proxies  proxies
 	hosts    hosts
+	// oidc is the OpenID Connect provider (nil: not served).
+	oidc      *openid.Provider
+	oidcLimit *limiter
 }
 
 // Option configures a Server.
@@ -100,6 +104,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = withClient(r, s.proxies.resolve(r))
 	if r.URL.Path == "/auth/signin" {
 		s.siteSignin(w, r)
+		return
+	}
+	if openid.Serves(r.URL.Path) {
+		s.openID(w, r)
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
