@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -215,6 +216,22 @@ func FuzzMatch(f *testing.F) {
 		}
 		if i < 0 || !slices.ContainsFunc(s.Areas[i].Prefixes, func(pre string) bool { return len(pre) == longest && holds(pre) }) {
 			t.Fatalf("Match(%q) = %d, want the area of the %d-byte prefix that holds it", p, i, longest)
+		}
+	})
+}
+
+// FuzzReturnURL: whatever return address arrives, the browser goes back
+// to the site, never elsewhere.
+func FuzzReturnURL(f *testing.F) {
+	for _, s := range []string{"/admin", "//evil.example", "/\\evil", "https://shop.example/x", "https://evil.example", "javascript:x"} {
+		f.Add(s)
+	}
+	s := shop()
+	f.Fuzz(func(t *testing.T, in string) {
+		got := site.ReturnURL(s, in)
+		u, err := url.Parse(got)
+		if err != nil || u.Scheme+"://"+u.Host != s.BaseURL || !strings.HasPrefix(got, s.BaseURL+"/") || u.User != nil {
+			t.Fatalf("ReturnURL(%q) = %q leaves the site", in, got)
 		}
 	})
 }
