@@ -69,6 +69,8 @@ export interface PresetDef {
 export interface AdminArea {
   name: string;
   label: string;
+  site_id?: number;
+  site?: string;
 }
 
 export interface Catalog {
@@ -80,6 +82,7 @@ export interface Catalog {
 export interface AccessRow {
   permission: string;
   label: string;
+  group: string;
   allowed: boolean;
   reason: string;
 }
