@@ -35,14 +35,7 @@ func (q Q) OIDCClients(ctx context.Context, siteID int64) ([]*model.OIDCClient, 
 
 // OIDCClient finds a relying party by client_id.
 func (q Q) OIDCClient(ctx context.Context, id string) (*model.OIDCClient, error) {
-	c, err := scanOIDCClient(q.q.QueryRowContext(ctx, `SELECT `+oidcClientCols+` FROM oidc_clients WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("oidc client %s: %w", id, err)
-	}
-	return c, nil
+	return one(q, ctx, scanOIDCClient, "oidc client "+id, `SELECT `+oidcClientCols+` FROM oidc_clients WHERE id = ?`, id)
 }
 
 // PutOIDCClient inserts or replaces a relying party.
@@ -59,14 +52,7 @@ func (tx *Tx) PutOIDCClient(ctx context.Context, c *model.OIDCClient) error {
 
 // DeleteOIDCClient removes a relying party and what it was given.
 func (tx *Tx) DeleteOIDCClient(ctx context.Context, id string) error {
-	res, err := tx.q.ExecContext(ctx, `DELETE FROM oidc_clients WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete oidc client %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, "delete oidc client "+id, `DELETE FROM oidc_clients WHERE id = ?`, id)
 }
 
 // OIDCRequest is an authorization request on its way to a token.
@@ -119,41 +105,20 @@ func (q Q) OIDCRequestByCode(ctx context.Context, codeHash []byte, now time.Time
 }
 
 func (q Q) oidcRequest(ctx context.Context, where string, arg any, now time.Time) (*OIDCRequest, error) {
-	r, err := scanOIDCRequest(q.q.QueryRowContext(ctx, `SELECT `+oidcRequestCols+` FROM oidc_requests WHERE `+where+
-		` AND expires_at > ?`, arg, now.Unix()))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("oidc request: %w", err)
-	}
-	return r, nil
+	return one(q, ctx, scanOIDCRequest, "oidc request", `SELECT `+oidcRequestCols+` FROM oidc_requests WHERE `+where+
+		` AND expires_at > ?`, arg, now.Unix())
 }
 
 // CompleteOIDCRequest records who signed in for a request.
 func (tx *Tx) CompleteOIDCRequest(ctx context.Context, id string, contactID, sessionID int64, at time.Time) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE oidc_requests SET contact_id = ?, session_id = ?, auth_time = ? WHERE id = ?`,
+	return tx.execOne(ctx, "complete oidc request "+id, `UPDATE oidc_requests SET contact_id = ?, session_id = ?, auth_time = ? WHERE id = ?`,
 		contactID, sessionID, at.Unix(), id)
-	if err != nil {
-		return fmt.Errorf("complete oidc request %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // SetOIDCCode records the hash of the code issued for a request; a request
 // gets one code.
 func (tx *Tx) SetOIDCCode(ctx context.Context, id string, codeHash []byte) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE oidc_requests SET code_hash = ? WHERE id = ? AND code_hash IS NULL`, codeHash, id)
-	if err != nil {
-		return fmt.Errorf("oidc code for %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, "oidc code for "+id, `UPDATE oidc_requests SET code_hash = ? WHERE id = ? AND code_hash IS NULL`, codeHash, id)
 }
 
 // DeleteOIDCRequest forgets a request (its code is spent).

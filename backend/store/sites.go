@@ -68,12 +68,10 @@ func (q Q) Site(ctx context.Context, id int64) (*model.Site, error) {
 // InsertSite stores a new site and its areas and sets its ID. An area key
 // another site has gives ErrDuplicate.
 func (tx *Tx) InsertSite(ctx context.Context, s *model.Site) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO sites (name, base_url, unlisted, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+	var err error
+	s.ID, err = tx.insert(ctx, "site", `INSERT INTO sites (name, base_url, unlisted, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
 		s.Name, s.BaseURL, s.Unlisted, s.CreatedAt.Unix(), s.UpdatedAt.Unix())
 	if err != nil {
-		return fmt.Errorf("insert site: %w", err)
-	}
-	if s.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
 	return tx.putAreas(ctx, s)
@@ -81,16 +79,13 @@ func (tx *Tx) InsertSite(ctx context.Context, s *model.Site) error {
 
 // UpdateSite writes a site and replaces its areas.
 func (tx *Tx) UpdateSite(ctx context.Context, s *model.Site) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE sites SET name = ?, base_url = ?, unlisted = ?, updated_at = ? WHERE id = ?`,
-		s.Name, s.BaseURL, s.Unlisted, s.UpdatedAt.Unix(), s.ID)
-	if err != nil {
-		return fmt.Errorf("update site %d: %w", s.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+	what := fmt.Sprintf("update site %d", s.ID)
+	if err := tx.execOne(ctx, what, `UPDATE sites SET name = ?, base_url = ?, unlisted = ?, updated_at = ? WHERE id = ?`,
+		s.Name, s.BaseURL, s.Unlisted, s.UpdatedAt.Unix(), s.ID); err != nil {
+		return err
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM site_areas WHERE site_id = ?`, s.ID); err != nil {
-		return fmt.Errorf("update site %d: %w", s.ID, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return tx.putAreas(ctx, s)
 }
@@ -111,14 +106,7 @@ func (tx *Tx) putAreas(ctx context.Context, s *model.Site) error {
 
 // DeleteSite removes a site, its areas, clients and site sessions.
 func (tx *Tx) DeleteSite(ctx context.Context, id int64) error {
-	res, err := tx.q.ExecContext(ctx, `DELETE FROM sites WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("delete site %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return tx.execOne(ctx, fmt.Sprintf("delete site %d", id), `DELETE FROM sites WHERE id = ?`, id)
 }
 
 // AreaHolders counts, for each area key given, the contacts whose admin

@@ -70,14 +70,7 @@ func (q Q) SiteSession(ctx context.Context, hash []byte) (siteID, sessionID int6
 
 // SessionByID finds a portal session by its id.
 func (q Q) SessionByID(ctx context.Context, id int64) (*model.Session, error) {
-	s, err := scanSession(q.q.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("session %d: %w", id, err)
-	}
-	return s, nil
+	return one(q, ctx, scanSession, fmt.Sprintf("session %d", id), `SELECT `+sessionCols+` FROM sessions s WHERE s.id = ?`, id)
 }
 
 // DeleteSiteSession forgets a site cookie.

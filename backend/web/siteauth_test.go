@@ -121,6 +121,18 @@ func (se *siteEnv) signInToSite(b *http.Client, email, uri string) {
 	}
 }
 
+// startAndSignIn starts a sign-in on the site, signs in at Grantbook and
+// returns Grantbook's sign-in address to go back to.
+func (se *siteEnv) startAndSignIn(b *http.Client, uri, email string) string {
+	se.t.Helper()
+	toGrantbook := get(se.t, b, se.verify(b, uri, nil).Header.Get("Location")).Header.Get("Location")
+	p := &portal{e: se.env, client: b}
+	if r := p.verify(email, se.waitCode(email, p.askCode(email))); r.status != 200 {
+		se.t.Fatalf("portal verify: %d %s", r.status, r.body)
+	}
+	return toGrantbook
+}
+
 func TestForwardAuthSignsInAndDecidesPerArea(t *testing.T) {
 	se := newSiteEnv(t)
 	se.addContact(se.d, "ops@example.com", map[string]any{"preset": "custom", "admin": map[string]any{"areas": []string{"orders"}}})
@@ -201,13 +213,7 @@ func TestSiteTicketWorksOnceInTheBrowserThatAsked(t *testing.T) {
 	victim := se.browser()
 	attacker := se.browser()
 	// The attacker starts a sign-in on the site and signs in themselves.
-	start := se.verify(attacker, "/admin", nil).Header.Get("Location")
-	toGrantbook := get(t, attacker, start).Header.Get("Location")
-	p := &portal{e: se.env, client: attacker}
-	if r := p.verify("ops@example.com", se.waitCode("ops@example.com", p.askCode("ops@example.com"))); r.status != 200 {
-		t.Fatal(r.status)
-	}
-	callback := get(t, attacker, toGrantbook).Header.Get("Location")
+	callback := get(t, attacker, se.startAndSignIn(attacker, "/admin", "ops@example.com")).Header.Get("Location")
 	// The callback in another browser (without the state cookie) fails,
 	// and leaves the ticket to the browser that asked for it.
 	if res := get(t, victim, callback); res.StatusCode != 400 {
@@ -278,13 +284,7 @@ func TestSiteSigninRefusesContactsWithoutAdminAccess(t *testing.T) {
 	se := newSiteEnv(t)
 	se.addContact(se.d, "tech@example.com", map[string]any{"preset": "technical"})
 	b := se.browser()
-	start := se.verify(b, "/admin/orders", nil).Header.Get("Location")
-	toGrantbook := get(t, b, start).Header.Get("Location")
-	p := &portal{e: se.env, client: b}
-	if r := p.verify("tech@example.com", se.waitCode("tech@example.com", p.askCode("tech@example.com"))); r.status != 200 {
-		t.Fatal(r.status)
-	}
-	res := get(t, b, toGrantbook)
+	res := get(t, b, se.startAndSignIn(b, "/admin/orders", "tech@example.com"))
 	if res.StatusCode != 403 || res.Header.Get("X-Grantbook-Reason") != "denied: contact has no admin access" {
 		t.Fatalf("sign-in without admin access: %d %q", res.StatusCode, res.Header.Get("X-Grantbook-Reason"))
 	}
