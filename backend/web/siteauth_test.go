@@ -177,6 +177,24 @@ func TestForwardAuthSignsInAndDecidesPerArea(t *testing.T) {
 			t.Errorf("the portal's cookie reached the site")
 		}
 	}
+
+	// Signing out of the site forgets its cookie, here and in Grantbook
+	// (a copy of it opens nothing); the client area stays signed in.
+	var old string
+	for _, c := range b.Jar.Cookies(shop) {
+		if c.Name == "gb_site" {
+			old = c.Value
+		}
+	}
+	if res := get(t, b, se.shop+"/_grantbook/signout"); res.StatusCode != 302 || res.Header.Get("Location") != se.shop+"/" {
+		t.Fatalf("signout: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := se.verify(b, "/admin/orders", map[string]string{"Cookie": "gb_site=" + old}); old == "" || res.StatusCode != 401 {
+		t.Errorf("the site cookie %q after the site's signout: %d, want 401", old, res.StatusCode)
+	}
+	if r := (&portal{e: se.env, client: b}).get("/api/portal/accounts"); r.status != 200 {
+		t.Errorf("the client area after the site's signout: %d", r.status)
+	}
 }
 
 func TestForwardAuthRefusesAtTheNextRequest(t *testing.T) {
