@@ -92,9 +92,11 @@ func (p *rp) serve(w http.ResponseWriter, r *http.Request) {
 		Verified bool     `json:"email_verified"`
 		Name     string   `json:"name"`
 		Areas    []string `json:"grantbook_admin_areas"`
+		AuthTime int64    `json:"auth_time"`
 	}
-	if err := idt.Claims(&claims); err != nil || idt.Nonce != pend[0] {
-		http.Error(w, fmt.Sprintf("claims: %v, nonce %q", err, idt.Nonce), http.StatusBadGateway)
+	// auth_time: when the code was verified, not later than the token.
+	if err := idt.Claims(&claims); err != nil || idt.Nonce != pend[0] || claims.AuthTime == 0 || claims.AuthTime > idt.IssuedAt.Unix() {
+		http.Error(w, fmt.Sprintf("claims: %v, nonce %q, auth_time %d", err, idt.Nonce, claims.AuthTime), http.StatusBadGateway)
 		return
 	}
 	p.mu.Lock()

@@ -73,7 +73,8 @@ func (a *App) ApproveOIDCRequest(ctx context.Context, id string, p *Principal) (
 		if sub, err = tx.OIDCSubject(ctx, c.ID); err != nil {
 			return err
 		}
-		if err := tx.CompleteOIDCRequest(ctx, id, c.ID, p.Session.ID, now); err != nil {
+		// auth_time is when the person proved the address: the session's start.
+		if err := tx.CompleteOIDCRequest(ctx, id, c.ID, p.Session.ID, p.Session.CreatedAt); err != nil {
 			return err
 		}
 		return tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "contact " + c.Email, Action: "oidc.signin", Entity: "contact",
