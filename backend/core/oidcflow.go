@@ -66,7 +66,7 @@ func (a *App) ApproveOIDCRequest(ctx context.Context, id string, p *Principal) (
 	}
 	if c == nil {
 		a.auditPortal(ctx, p.Choices[0], "oidc.signin", "sign in to "+s.Name+" with OpenID Connect", d.Reason())
-		return "", &Error{Code: "forbidden", Message: d.Reason()}
+		return "", &Error{Code: CodeForbidden, Message: d.Reason()}
 	}
 	var sub string
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
@@ -115,7 +115,7 @@ func (a *App) OIDCUser(ctx context.Context, subject, clientID string) (*OIDCUser
 	probe := *s
 	probe.Unlisted = model.UnlistedAnyAdmin
 	if d := access.EvaluateAdmin(&g, &probe, -1, a.now().Unix()); !d.Allowed {
-		return nil, &Error{Code: "forbidden", Message: d.Reason()}
+		return nil, &Error{Code: CodeForbidden, Message: d.Reason()}
 	}
 	return &OIDCUser{ContactID: c.ID, Subject: subject, Email: c.Email, Name: c.Name(), Areas: access.SiteAreas(&g, s, a.now().Unix())}, nil
 }

@@ -25,7 +25,7 @@ type Principal struct {
 
 // ErrChooseAccount answers a request that needs an account before the
 // person chose one (or after the chosen one lost its access).
-var ErrChooseAccount = &Error{Code: "choose_account", Message: "choose which client area to open"}
+var ErrChooseAccount = &Error{Code: CodeChooseAccount, Message: "choose which client area to open"}
 
 // PortalAccount is one client area a signed-in person may open.
 type PortalAccount struct {

@@ -34,9 +34,9 @@ const (
 
 // ErrSignedOut means the session is missing, expired, revoked, or its grant
 // no longer allows anything.
-var ErrSignedOut = &Error{Code: "unauthorized", Message: "you are signed out: sign in again"}
+var ErrSignedOut = &Error{Code: CodeUnauthorized, Message: "you are signed out: sign in again"}
 
-var errWrongCode = &Error{Code: "invalid_code", Field: "code", Message: "this code is wrong or expired: check the latest email or ask for a new code"}
+var errWrongCode = &Error{Code: CodeInvalidCode, Field: "code", Message: "this code is wrong or expired: check the latest email or ask for a new code"}
 
 // nonceHash finds a browser's codes; the nonce itself is never stored.
 func nonceHash(nonce string) []byte {

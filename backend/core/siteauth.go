@@ -173,7 +173,7 @@ func (a *App) IssueSiteTicket(ctx context.Context, p *Principal, siteID int64, s
 	}
 	if c == nil {
 		a.auditPortal(ctx, p.Choices[0], "site.signin", "sign in to "+s.Name, d.Reason())
-		return "", &Error{Code: "forbidden", Message: d.Reason()}
+		return "", &Error{Code: CodeForbidden, Message: d.Reason()}
 	}
 	ticket := randomToken()
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
@@ -221,7 +221,7 @@ func (a *App) RedeemSiteTicket(ctx context.Context, host, ticket, state string) 
 		return nil, err
 	}
 	now := a.now().UTC().Truncate(time.Second)
-	wrong := &Error{Code: "invalid_ticket", Message: "this sign-in link is used, expired or from another browser: open " + s.Name + " again"}
+	wrong := &Error{Code: CodeInvalidTicket, Message: "this sign-in link is used, expired or from another browser: open " + s.Name + " again"}
 	out := &SiteSession{Token: randomToken(), Site: s}
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
 		t, err := tx.UseSiteTicket(ctx, tokenHash(ticket), now)

@@ -61,7 +61,7 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, http.StatusMethodNotAllowed, &core.Error{Code: "method_not_allowed", Message: r.Method + " is not allowed here; use " + strings.Join(allow, " or ")})
+		writeError(w, http.StatusMethodNotAllowed, &core.Error{Code: core.CodeMethodNotAllowed, Message: r.Method + " is not allowed here; use " + strings.Join(allow, " or ")})
 		return
 	}
 	writeError(w, http.StatusNotFound, &core.Error{Code: core.CodeNotFound, Message: "no such API endpoint: " + r.Method + " " + r.URL.Path})

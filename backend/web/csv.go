@@ -57,12 +57,12 @@ func (a *API) importContacts(w http.ResponseWriter, r *http.Request) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, core.MaxImportBytes))
 	var big *http.MaxBytesError
 	if errors.As(err, &big) {
-		writeError(w, http.StatusRequestEntityTooLarge, &core.Error{Code: "too_large",
+		writeError(w, http.StatusRequestEntityTooLarge, &core.Error{Code: core.CodeTooLarge,
 			Message: fmt.Sprintf("the file is too large: %d MiB at most", core.MaxImportBytes>>20)})
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, &core.Error{Code: "bad_request", Message: "the file could not be read: " + err.Error()})
+		writeError(w, http.StatusBadRequest, &core.Error{Code: core.CodeBadRequest, Message: "the file could not be read: " + err.Error()})
 		return
 	}
 	job, err := a.app.StartImport(r.Context(), id, data)

@@ -24,25 +24,34 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any, e
 		return
 	}
 	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusInternalServerError, &core.Error{Code: "internal", Message: "something went wrong; nothing was changed (details are in the log)"})
+	writeError(w, http.StatusInternalServerError, &core.Error{Code: core.CodeInternal, Message: "something went wrong; nothing was changed (details are in the log)"})
 }
 
+// statusOf is the HTTP status of an error code.
 func statusOf(code string) int {
 	switch code {
 	case core.CodeNotFound:
 		return http.StatusNotFound
-	case core.CodeConflict:
+	case core.CodeConflict, core.CodeChooseAccount:
 		return http.StatusConflict
-	case "bad_json":
+	case core.CodeBadJSON, core.CodeBadRequest:
 		return http.StatusBadRequest
-	case "unauthorized":
+	case core.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case core.CodeUnauthorized:
 		return http.StatusUnauthorized
-	case "forbidden":
+	case core.CodeForbidden, core.CodeCSRF:
 		return http.StatusForbidden
-	case "rate_limited":
+	case core.CodeRateLimited:
 		return http.StatusTooManyRequests
-	case "choose_account":
-		return http.StatusConflict
+	case core.CodeLocked:
+		return http.StatusLocked
+	case core.CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case core.CodeMisdirected:
+		return http.StatusMisdirectedRequest
+	case core.CodeInternal:
+		return http.StatusInternalServerError
 	}
 	return http.StatusUnprocessableEntity
 }
@@ -74,7 +83,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, statusOf(e.Code), e)
 		return false
 	}
-	writeError(w, http.StatusBadRequest, &core.Error{Code: "bad_json", Message: jsonMessage(err)})
+	writeError(w, http.StatusBadRequest, &core.Error{Code: core.CodeBadJSON, Message: jsonMessage(err)})
 	return false
 }
 

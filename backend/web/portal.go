@@ -37,7 +37,7 @@ func (a *API) session(next http.HandlerFunc, account bool) http.HandlerFunc {
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if !p.CheckCSRF(r.Header.Get("X-CSRF-Token")) || !sameOrigin(r) {
-				writeError(w, http.StatusForbidden, &core.Error{Code: "csrf", Message: "this request did not come from the Grantbook page: reload the page and try again"})
+				writeError(w, http.StatusForbidden, &core.Error{Code: core.CodeCSRF, Message: "this request did not come from the Grantbook page: reload the page and try again"})
 				return
 			}
 		}
@@ -93,7 +93,7 @@ func (a *API) portalSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.signinLimit.allow(clientIP(r)) {
-		writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many sign-in attempts: wait a minute and try again"})
+		writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited, Message: "too many sign-in attempts: wait a minute and try again"})
 		return
 	}
 	nonce := core.NewNonce()
@@ -115,7 +115,7 @@ func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.verifyLimit.allow(clientIP(r)) {
-		writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many codes tried: wait a minute and try again"})
+		writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited, Message: "too many codes tried: wait a minute and try again"})
 		return
 	}
 	s, err := a.app.VerifySignin(r.Context(), in.Email, in.Code, cookieValue(r, SigninCookie), r.UserAgent(), clientIP(r))

@@ -97,7 +97,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.hosts.allows(r.Host) {
-		writeError(w, http.StatusMisdirectedRequest, &core.Error{Code: "misdirected", Message: "this Grantbook answers only for " +
+		writeError(w, http.StatusMisdirectedRequest, &core.Error{Code: core.CodeMisdirected, Message: "this Grantbook answers only for " +
 			"localhost and the names it was started with (--host): " + strconv.Quote(r.Host) + " is not one of them"})
 		return
 	}
@@ -155,14 +155,14 @@ func (s *Server) ownerOnly(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="grantbook"`)
-	writeError(w, http.StatusUnauthorized, &core.Error{Code: "unauthorized", Message: "missing or wrong access token"})
+	writeError(w, http.StatusUnauthorized, &core.Error{Code: core.CodeUnauthorized, Message: "missing or wrong access token"})
 	return false
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, wait time.Duration) {
 	mins := int(math.Ceil(wait.Minutes()))
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited",
+	writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited,
 		Message: fmt.Sprintf("too many wrong access tokens from this address: try again in %d minute(s)", mins)})
 }
 

@@ -239,7 +239,7 @@ func (s *Server) siteError(w http.ResponseWriter, r *http.Request, err error) {
 	switch e.Code {
 	case core.CodeNotFound:
 		status = http.StatusForbidden
-	case "invalid_ticket", core.CodeInvalid:
+	case core.CodeInvalidTicket, core.CodeInvalid:
 		status = http.StatusBadRequest
 	}
 	if status == http.StatusForbidden {
