@@ -44,11 +44,14 @@ type App struct {
 	// oidcKeys are the OpenID Connect signing keys, loaded on first use.
 	oidcMu   sync.Mutex
 	oidcKeys *OIDCKeys
+	imports  *imports
+	closed   sync.Once
 }
 
 // New builds the core on an open store; secrets go to vault.
 func New(s *store.Store, vault *secret.Vault) *App {
 	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64)}
+	a.imports = newImports(func() time.Time { return a.now() })
 	a.outbox = &outbox.Worker{Store: s, Log: a.log, Now: func() time.Time { return a.now() },
 		Settings: func(ctx context.Context) (mail.SMTP, error) {
 			st, err := a.mailSettings(ctx, true)

@@ -2,13 +2,9 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"sync"
 	"time"
 
 	"grantbook/backend/model"
@@ -17,91 +13,6 @@ import (
 
 // errImportRejected rolls back an import whose rows had errors.
 var errImportRejected = errors.New("import rejected")
-
-// importJob is one import: its progress, guarded by mu.
-type importJob struct {
-	mu       sync.Mutex
-	p        ImportProgress
-	finished time.Time
-}
-
-func (j *importJob) snapshot() ImportProgress {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	p := j.p
-	p.Errors = append([]RowError{}, j.p.Errors...)
-	return p
-}
-
-func (j *importJob) update(fn func(p *ImportProgress)) {
-	j.mu.Lock()
-	fn(&j.p)
-	if j.p.State != ImportRunning && j.finished.IsZero() {
-		j.finished = time.Now()
-	}
-	j.mu.Unlock()
-}
-
-func (j *importJob) rowError(line int, msg string) {
-	j.update(func(p *ImportProgress) {
-		p.ErrorCount++
-		if len(p.Errors) < MaxImportErrors {
-			p.Errors = append(p.Errors, RowError{Line: line, Message: msg})
-		}
-	})
-}
-
-// imports remembers import jobs in memory: a restart forgets them. Finished
-// jobs are dropped after importKeep.
-var imports = struct {
-	mu   sync.Mutex
-	jobs map[string]*importJob
-	// run lets one import write at a time: each holds the write lock for
-	// its whole transaction.
-	run sync.Mutex
-}{jobs: map[string]*importJob{}}
-
-const importKeep = time.Hour
-
-// StartImport checks the account and runs the import of data in the
-// background; ImportStatus reports on it by the returned job id.
-func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (string, error) {
-	if _, err := a.Account(ctx, accountID); err != nil {
-		return "", err
-	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	job := &importJob{p: ImportProgress{ID: hex.EncodeToString(b), AccountID: accountID, State: ImportRunning, Errors: []RowError{}}}
-	imports.mu.Lock()
-	for id, j := range imports.jobs {
-		j.mu.Lock()
-		old := !j.finished.IsZero() && time.Since(j.finished) > importKeep
-		j.mu.Unlock()
-		if old {
-			delete(imports.jobs, id)
-		}
-	}
-	imports.jobs[job.p.ID] = job
-	imports.mu.Unlock()
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		if err := a.runImport(ctx, job, accountID, data); err != nil {
-			a.log.Error("contact import failed", "job", job.p.ID, "account", accountID, "err", err)
-		}
-	}()
-	return job.p.ID, nil
-}
-
-// ImportStatus reports on an import started by StartImport.
-func (a *App) ImportStatus(id string) (ImportProgress, error) {
-	imports.mu.Lock()
-	job, ok := imports.jobs[id]
-	imports.mu.Unlock()
-	if !ok {
-		return ImportProgress{}, &Error{Code: CodeNotFound, Message: "import " + strconv.Quote(id) + " not found (imports are forgotten when Grantbook restarts)"}
-	}
-	return job.snapshot(), nil
-}
 
 // ImportContacts runs an import of data into an account now and returns its
 // outcome. The rows are checked with the rules of CreateContact; when every
@@ -112,7 +23,7 @@ func (a *App) ImportContacts(ctx context.Context, accountID int64, data []byte) 
 	if _, err := a.Account(ctx, accountID); err != nil {
 		return ImportProgress{}, err
 	}
-	job := &importJob{p: ImportProgress{AccountID: accountID, State: ImportRunning, Errors: []RowError{}}}
+	job := a.imports.newJob(accountID)
 	err := a.runImport(ctx, job, accountID, data)
 	return job.snapshot(), err
 }
@@ -131,8 +42,8 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 	}
 	job.update(func(p *ImportProgress) { p.Total = total })
 
-	imports.run.Lock()
-	defer imports.run.Unlock()
+	a.imports.run.Lock()
+	defer a.imports.run.Unlock()
 	now := a.now().UTC().Truncate(time.Second)
 	// Rows are parsed and checked on one goroutine while the transaction
 	// writes them on another: on two cores the checks cost no time.

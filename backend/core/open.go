@@ -48,11 +48,16 @@ func (a *App) SetHolder(mode string) error {
 	return a.lock.SetMode(mode)
 }
 
-// Close closes the database and lets go of the data folder.
+// Close stops the running imports, closes the database and lets go of the
+// data folder. Calling it again does nothing.
 func (a *App) Close() error {
-	err := a.store.Close()
-	if lerr := a.lock.Release(); err == nil {
-		err = lerr
-	}
+	var err error
+	a.closed.Do(func() {
+		a.imports.stop()
+		err = a.store.Close()
+		if lerr := a.lock.Release(); err == nil {
+			err = lerr
+		}
+	})
 	return err
 }
