@@ -1,9 +1,7 @@
 package app
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	goruntime "runtime"
 
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -62,15 +60,11 @@ func (a *App) showAbout() {
 	}
 }
 
-// dataDir is the folder holding the database, read back from SQLite so it
-// is right whichever of --data-dir, GRANTBOOK_DATA_DIR or the user config
-// directory chose it.
+// dataDir is the folder holding the database, whichever of --data-dir,
+// GRANTBOOK_DATA_DIR or the user config directory chose it.
 func (a *App) dataDir() string {
-	var file string
-	err := a.core.Store().DB().QueryRowContext(context.Background(),
-		`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
-	if err != nil || file == "" {
-		return "(unknown)"
+	if d := a.core.DataDir(); d != "" {
+		return d
 	}
-	return filepath.Dir(file)
+	return "(unknown)"
 }

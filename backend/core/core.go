@@ -118,9 +118,6 @@ func (a *App) MailStatus(ctx context.Context) (MailStatus, error) {
 // SetClock replaces the clock (tests).
 func (a *App) SetClock(now func() time.Time) { a.now = now }
 
-// Store exposes the store to maintenance code.
-func (a *App) Store() *store.Store { return a.store }
-
 type actorKey struct{}
 
 // WithActor names who acts in ctx; the audit log records it.

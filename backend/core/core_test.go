@@ -854,7 +854,7 @@ func TestParseExpiry(t *testing.T) {
 func TestContactListing(t *testing.T) {
 	f := newFixture(t)
 	// 501 contacts written directly, in one transaction, to test paging bounds.
-	err := f.app.Store().Tx(bg, func(tx *store.Tx) error {
+	err := f.app.StoreForTest().Tx(bg, func(tx *store.Tx) error {
 		for i := range 501 {
 			c := &model.Contact{AccountID: f.acc.ID, AccountType: "individual", FirstName: "P", LastName: fmt.Sprintf("N%04d", i),
 				Email: fmt.Sprintf("p%d@example.com", i), Status: model.StatusActive, CreatedAt: f.now, UpdatedAt: f.now,

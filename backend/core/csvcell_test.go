@@ -19,10 +19,10 @@ func TestCSVFormulaCellsAreNeutralised(t *testing.T) {
 	c := must(f.app.CreateContact(bg, in))
 	// Tabs and carriage returns cannot be typed into a name, but a restored
 	// database may hold them.
-	if _, err := f.app.Store().DB().Exec(`UPDATE contacts SET email = 'tab@example.com', account_type = char(9) || 'individual' WHERE id = ?`, c.ID); err != nil {
+	if _, err := f.app.StoreForTest().DB().Exec(`UPDATE contacts SET email = 'tab@example.com', account_type = char(9) || 'individual' WHERE id = ?`, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Store().DB().Exec(`UPDATE grants SET preset = char(13) || 'billing' WHERE contact_id = ?`, c.ID); err != nil {
+	if _, err := f.app.StoreForTest().DB().Exec(`UPDATE grants SET preset = char(13) || 'billing' WHERE contact_id = ?`, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(f.export(t, f.acc.ID))).ReadAll()
@@ -41,10 +41,10 @@ func TestCSVFormulaCellsAreNeutralised(t *testing.T) {
 
 	// Back in, through a fresh export of the untouched contact: every value
 	// comes back as it was.
-	if _, err := f.app.Store().DB().Exec(`UPDATE contacts SET account_type = 'individual' WHERE id = ?`, c.ID); err != nil {
+	if _, err := f.app.StoreForTest().DB().Exec(`UPDATE contacts SET account_type = 'individual' WHERE id = ?`, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Store().DB().Exec(`UPDATE grants SET preset = 'billing' WHERE contact_id = ?`, c.ID); err != nil {
+	if _, err := f.app.StoreForTest().DB().Exec(`UPDATE grants SET preset = 'billing' WHERE contact_id = ?`, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	c = must(f.app.Contact(bg, c.ID))

@@ -14,7 +14,7 @@ func TestStorageErrorIsRetried(t *testing.T) {
 	r := newInvRig(t, true, true)
 	inv := r.invite("Sto", "Rage", "storage@client.test")
 	r.flush(1)
-	db := r.app.Store().DB()
+	db := r.app.StoreForTest().DB()
 	if _, err := db.Exec(`ALTER TABLE invitation_tokens RENAME TO invitation_tokens_away`); err != nil {
 		t.Fatal(err)
 	}

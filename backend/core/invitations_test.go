@@ -378,7 +378,7 @@ func TestMailSettingsNeverExposePasswords(t *testing.T) {
 	}
 
 	// The settings rows hold references, never the passwords.
-	rows, err := r.app.Store().DB().Query(`SELECT key, value FROM settings`)
+	rows, err := r.app.StoreForTest().DB().Query(`SELECT key, value FROM settings`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +500,7 @@ func TestInvitationAcceptedByReply(t *testing.T) {
 	}
 	var kind, rcpt, state string
 	var ref int64
-	if err := r.app.Store().DB().QueryRow(`SELECT kind, ref_id, rcpt, state FROM outbox WHERE message_id = ?`, inv.MessageID).
+	if err := r.app.StoreForTest().DB().QueryRow(`SELECT kind, ref_id, rcpt, state FROM outbox WHERE message_id = ?`, inv.MessageID).
 		Scan(&kind, &ref, &rcpt, &state); err != nil {
 		t.Fatalf("no outbox row for the invitation: %v", err)
 	}
@@ -837,7 +837,7 @@ func TestResendBeforeSending(t *testing.T) {
 		t.Errorf("sent %s, want the new %s", id, re.MessageID)
 	}
 	var state string
-	if err := r.app.Store().DB().QueryRow(`SELECT state FROM outbox WHERE message_id = ?`, inv.MessageID).Scan(&state); err != nil || state != "cancelled" {
+	if err := r.app.StoreForTest().DB().QueryRow(`SELECT state FROM outbox WHERE message_id = ?`, inv.MessageID).Scan(&state); err != nil || state != "cancelled" {
 		t.Errorf("first outbox row %q, %v; want cancelled", state, err)
 	}
 	if got := r.invitation(inv.ID); got.State != model.InvSent {

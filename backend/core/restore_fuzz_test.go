@@ -40,7 +40,7 @@ func FuzzRestore(f *testing.F) {
 		before := fingerprint(t, a)
 		_, err := a.Restore(ctx, bytes.NewReader(file))
 		if err == nil {
-			if got := schemaOf(t, a.Store().DB()); got != want {
+			if got := schemaOf(t, a.StoreForTest().DB()); got != want {
 				t.Fatalf("restored a schema that is not the migrations':\n%s", got)
 			}
 			return

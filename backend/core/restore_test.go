@@ -47,7 +47,7 @@ func liveFile(t testing.TB, a *core.App) string {
 	t.Helper()
 	var seq int
 	var name, file string
-	if err := a.Store().DB().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
+	if err := a.StoreForTest().DB().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
 		t.Fatal(err)
 	}
 	return file
@@ -163,7 +163,7 @@ func TestRestoreRefusesObjectsTheMigrationsDoNotCreate(t *testing.T) {
 			}
 		})
 	}
-	if got, want := schemaOf(t, a.Store().DB()), freshSchema(t); got != want {
+	if got, want := schemaOf(t, a.StoreForTest().DB()), freshSchema(t); got != want {
 		t.Errorf("live schema after the refusals:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -184,12 +184,12 @@ func TestRestoredDatabaseHasOnlyTheMigrationsSchema(t *testing.T) {
 		}
 	}
 	var stats int
-	a.Store().DB().QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'`).Scan(&stats)
+	a.StoreForTest().DB().QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'`).Scan(&stats)
 	if stats != 0 {
 		t.Error("the backup's statistics reached the live database")
 	}
 	want := freshSchema(t)
-	if got := schemaOf(t, a.Store().DB()); got != want {
+	if got := schemaOf(t, a.StoreForTest().DB()); got != want {
 		t.Errorf("live schema:\n%s\nwant:\n%s", got, want)
 	}
 	var later bytes.Buffer
@@ -224,7 +224,7 @@ func TestRestoreReleaseFixture(t *testing.T) {
 	if res.Contacts != contactCount(t, a) || res.Contacts == 0 {
 		t.Errorf("restore reports %d contacts, store has %d", res.Contacts, contactCount(t, a))
 	}
-	if got, want := schemaOf(t, a.Store().DB()), freshSchema(t); got != want {
+	if got, want := schemaOf(t, a.StoreForTest().DB()), freshSchema(t); got != want {
 		t.Errorf("live schema:\n%s\nwant:\n%s", got, want)
 	}
 }

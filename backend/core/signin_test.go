@@ -174,7 +174,7 @@ func TestCodeMailDiesWithTheProcessOrTheCode(t *testing.T) {
 			if n := r.flush(); n != 0 || len(r.smtp.Messages()) != 0 {
 				t.Fatalf("%d sent (%d received), want none", n, len(r.smtp.Messages()))
 			}
-			counts, err := r.app.Store().OutboxCounts(bg)
+			counts, err := r.app.StoreForTest().OutboxCounts(bg)
 			if err != nil || counts["cancelled"] != 1 || counts["pending"] != 0 {
 				t.Errorf("outbox %v, %v: want the mail cancelled", counts, err)
 			}

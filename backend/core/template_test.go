@@ -49,7 +49,7 @@ func TestTemplateOutputIsBounded(t *testing.T) {
 func TestOversizedStoredTemplateFallsBackAtSendTime(t *testing.T) {
 	r := newInvRig(t, true, true)
 	raw, _ := json.Marshal(core.InvitationTemplate{Subject: "Hi", Body: strings.Repeat("{{.Note}}", 40) + "{{.Token}}"})
-	err := r.app.Store().Tx(invCtx, func(tx *store.Tx) error {
+	err := r.app.StoreForTest().Tx(invCtx, func(tx *store.Tx) error {
 		return tx.PutSetting(invCtx, "mail.invitation_template", string(raw))
 	})
 	if err != nil {
@@ -62,7 +62,7 @@ func TestOversizedStoredTemplateFallsBackAtSendTime(t *testing.T) {
 		t.Fatalf("Invite: %v", err)
 	}
 	var mail []byte
-	if err := r.app.Store().DB().QueryRow(`SELECT raw FROM outbox WHERE message_id = ?`, inv.MessageID).Scan(&mail); err != nil {
+	if err := r.app.StoreForTest().DB().QueryRow(`SELECT raw FROM outbox WHERE message_id = ?`, inv.MessageID).Scan(&mail); err != nil {
 		t.Fatal(err)
 	}
 	if len(mail) > 32<<10 {

@@ -67,7 +67,7 @@ func TestDeletingCancelsUnsentMail(t *testing.T) {
 func outboxState(t *testing.T, r *invRig, messageID string) string {
 	t.Helper()
 	var st string
-	if err := r.app.Store().DB().QueryRow(`SELECT state FROM outbox WHERE message_id = ?`, messageID).Scan(&st); err != nil {
+	if err := r.app.StoreForTest().DB().QueryRow(`SELECT state FROM outbox WHERE message_id = ?`, messageID).Scan(&st); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -118,7 +118,7 @@ func TestAcceptanceActivatesOnlyAnInvitedContact(t *testing.T) {
 	r := newInvRig(t, true, true)
 	inv := r.invite("Lee", "Left", "left@client.test")
 	r.flush(1)
-	if _, err := r.app.Store().DB().Exec(`UPDATE contacts SET status = 'suspended' WHERE id = ?`, inv.ContactID); err != nil {
+	if _, err := r.app.StoreForTest().DB().Exec(`UPDATE contacts SET status = 'suspended' WHERE id = ?`, inv.ContactID); err != nil {
 		t.Fatal(err)
 	}
 	r.process(invAnswer(inv, "Yes").bytes())

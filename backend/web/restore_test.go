@@ -7,18 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"grantbook/backend/core"
 	"grantbook/backend/store/storetest"
 )
 
 // dbFile is the live database's file name.
 func (e *env) dbFile() string {
 	e.t.Helper()
-	var seq int
-	var name, file string
-	if err := e.app.Store().DB().QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file); err != nil {
-		e.t.Fatal(err)
-	}
-	return file
+	return filepath.Join(e.app.DataDir(), core.DBFile)
 }
 
 // dbHash hashes the live database file and its WAL.

@@ -41,6 +41,7 @@ import (
 	"grantbook/backend/core"
 	"grantbook/backend/inbox"
 	"grantbook/backend/mail"
+	"grantbook/backend/store"
 )
 
 var (
@@ -81,6 +82,11 @@ func main() {
 		fail(err)
 	}
 	defer app.Close()
+	direct, err := store.Open(ctx, filepath.Join(app.DataDir(), core.DBFile)) // the core keeps its own handle to itself
+	if err != nil {
+		fail(err)
+	}
+	defer direct.Close()
 	app.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	host, port, _ := net.SplitHostPort(e.imapAddr)
 	iport, _ := strconv.Atoi(port)
@@ -106,7 +112,7 @@ func main() {
 		}
 		invs[i] = inv.ID
 	}
-	mails := invitationMails(app, invs)
+	mails := invitationMails(direct, invs)
 
 	// The mailbox: noise with the replies spread through it, as maildir files.
 	start := time.Now()
@@ -183,9 +189,9 @@ func main() {
 	proc := &timedProcessor{App: app}
 	watcher := &inbox.Watcher{Settings: app.Inbox().Settings, Processor: proc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	go watcher.Run(wctx)
-	for accepted(app, invs[:*replies]) < *replies {
+	for accepted(direct, invs[:*replies]) < *replies {
 		if time.Since(start) > 10*time.Minute {
-			fail(fmt.Errorf("catch-up: only %d of %d accepted after 10 minutes", accepted(app, invs[:*replies]), *replies))
+			fail(fmt.Errorf("catch-up: only %d of %d accepted after 10 minutes", accepted(direct, invs[:*replies]), *replies))
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -212,7 +218,7 @@ func main() {
 		if err := lmtp(e.lmtpAddr, mails[i].ReplyTo, raw); err != nil {
 			fail(err)
 		}
-		for accepted(app, invs[i:i+1]) == 0 {
+		for accepted(direct, invs[i:i+1]) == 0 {
 			if time.Since(t0) > time.Minute {
 				fail(fmt.Errorf("IDLE: reply %d not acted on after a minute", k))
 			}
@@ -248,11 +254,11 @@ type invMail struct {
 }
 
 // invitationMails reads the queued invitation messages back from the outbox.
-func invitationMails(app *core.App, ids []int64) []invMail {
+func invitationMails(direct *store.Store, ids []int64) []invMail {
 	out := make([]invMail, len(ids))
 	for i, id := range ids {
 		var raw []byte
-		if err := app.Store().DB().QueryRow(`SELECT raw FROM outbox WHERE kind = 'invitation' AND ref_id = ?`, id).Scan(&raw); err != nil {
+		if err := direct.DB().QueryRow(`SELECT raw FROM outbox WHERE kind = 'invitation' AND ref_id = ?`, id).Scan(&raw); err != nil {
 			fail(err)
 		}
 		r, err := gomail.CreateReader(bytes.NewReader(raw))
@@ -428,11 +434,11 @@ func lmtp(addr, rcpt string, raw []byte) error {
 	return c.Quit()
 }
 
-func accepted(app *core.App, ids []int64) int {
+func accepted(direct *store.Store, ids []int64) int {
 	n := 0
 	for _, id := range ids {
 		var st string
-		if err := app.Store().DB().QueryRow(`SELECT state FROM invitations WHERE id = ?`, id).Scan(&st); err != nil {
+		if err := direct.DB().QueryRow(`SELECT state FROM invitations WHERE id = ?`, id).Scan(&st); err != nil {
 			fail(err)
 		}
 		if st == "accepted" {

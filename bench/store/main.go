@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/store"
 	"grantbook/backend/web"
 )
 
@@ -182,10 +183,16 @@ func listings(app *core.App) {
 	fmt.Println("listing, schema as shipped:")
 	listing(app)
 	if *index {
-		if _, err := app.Store().DB().Exec(proposedIndex); err != nil {
+		ctx := context.Background()
+		direct, err := store.Open(ctx, filepath.Join(app.DataDir(), core.DBFile)) // the core keeps its own handle to itself
+		if err != nil {
 			fail(err)
 		}
-		app.Store().DB().Exec(`ANALYZE`)
+		defer direct.Close()
+		if _, err := direct.DB().Exec(proposedIndex); err != nil {
+			fail(err)
+		}
+		direct.DB().Exec(`ANALYZE`)
 		fmt.Println("listing, with the proposed index (" + proposedIndex + "; ANALYZE):")
 		listing(app)
 	}
