@@ -15,6 +15,8 @@ import (
 	"grantbook/backend/version"
 )
 
+//go:generate go run ./tsgen -o ../../frontend/src/lib/api-types.ts
+
 // maxBody bounds request bodies: the API takes small JSON documents only.
 const maxBody = 1 << 20
 
@@ -225,7 +227,9 @@ func (a *API) contactAccess(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, r, http.StatusOK, map[string]any{"rows": rows}, err)
 }
 
-type presetView struct {
+// PresetView is a preset as GET /api/permissions serves it: with the names
+// of its permissions.
+type PresetView struct {
 	permission.Preset
 	Permissions []string `json:"permissions"`
 }
@@ -239,9 +243,9 @@ type areaView struct {
 }
 
 func (a *API) permissions(w http.ResponseWriter, r *http.Request) {
-	var presets []presetView
+	var presets []PresetView
 	for _, p := range permission.Presets() {
-		presets = append(presets, presetView{p, p.Set.Names()})
+		presets = append(presets, PresetView{p, p.Set.Names()})
 	}
 	v, err := a.app.Sites(r.Context())
 	if err != nil {
