@@ -1,5 +1,8 @@
-// Package app is what the desktop window binds: one method that speaks the
-// JSON API in-process, so the window and the browser share every operation.
+// Package app is the desktop window: Wails' asset server hands every
+// request of the page, /api/ included, to the same web handler that
+// `grantbook serve` runs (web.Window decides the owner and the passphrase
+// lock). Bound methods are only what needs the desktop itself: the native
+// file dialogs of backup and restore.
 package app
 
 import (
@@ -10,10 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/wailsapp/wails/v2"
@@ -24,111 +24,34 @@ import (
 
 	"grantbook/backend/core"
 	"grantbook/backend/datalock"
-	"grantbook/backend/version"
 	"grantbook/backend/web"
 )
 
+// origin is the window's pages' origin: Wails serves them on its own
+// scheme, which only this process's web view can reach.
+const origin = "wails://wails"
+
 // App is bound to the window as window.go.app.App.
 type App struct {
-	ctx  context.Context
-	core *core.App
-	api  http.Handler
-	log  *slog.Logger
-
-	mu       sync.Mutex
-	unlocked bool // the owner passphrase was given (or none is set)
+	ctx    context.Context
+	core   *core.App
+	window *web.Window
+	log    *slog.Logger
 }
 
-// New builds the binding on an open core. With GRANTBOOK_DEBUG set, every
-// call is logged to stderr (the desktop smoke test reads it).
-func New(c *core.App) *App {
-	a := &App{core: c, api: web.NewAPI(c, nil), log: slog.New(slog.DiscardHandler)}
+// New builds the window's handler on an open core. With GRANTBOOK_DEBUG
+// set, every API request is logged to stderr and the page's text is too
+// (the desktop smoke test reads them).
+func New(c *core.App, assets fs.FS) *App {
+	a := &App{core: c, log: slog.New(slog.DiscardHandler)}
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	a.window = web.NewWindow(web.NewAPI(c, a.log), assets, origin)
+	if os.Getenv("GRANTBOOK_DEBUG") != "" {
+		a.window.Log = a.log
+	}
 	return a
-}
-
-// Response is an API answer handed to the frontend.
-type Response struct {
-	Status int    `json:"status"`
-	Body   string `json:"body"`
-}
-
-// Request runs one API call in-process as the owner.
-func (a *App) Request(method, path, body string) Response {
-	if !strings.HasPrefix(path, "/api/") {
-		return Response{Status: http.StatusNotFound, Body: `{"error":{"code":"not_found","message":"not an API path"}}`}
-	}
-	ctx := a.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if !a.isUnlocked(ctx) && !(method == http.MethodGet && (path == "/api/health" || path == "/api/lock")) {
-		return Response{Status: http.StatusLocked, Body: `{"error":{"code":"locked","message":"Grantbook is locked: enter your passphrase"}}`}
-	}
-	r, err := http.NewRequestWithContext(core.WithActor(ctx, "owner"), method, path, strings.NewReader(body))
-	if err != nil {
-		return Response{Status: http.StatusBadRequest, Body: `{"error":{"code":"bad_request","message":"malformed request"}}`}
-	}
-	r.Header.Set("Content-Type", "application/json")
-	w := httptest.NewRecorder()
-	a.api.ServeHTTP(w, r)
-	if method == http.MethodPut && path == "/api/lock" && w.Code == http.StatusOK {
-		// The owner just proved the passphrase (or set the first one):
-		// keep the window open.
-		a.mu.Lock()
-		a.unlocked = true
-		a.mu.Unlock()
-	}
-	a.log.Info("api", "method", method, "path", path, "status", w.Code)
-	return Response{Status: w.Code, Body: w.Body.String()}
-}
-
-// Unlock opens the app with the owner passphrase: false when it is wrong.
-// After several wrong ones core refuses attempts for a while; the error
-// then says how long to wait.
-func (a *App) Unlock(passphrase string) (bool, error) {
-	err := a.core.Unlock(a.context(), passphrase)
-	if e, ok := core.AsError(err); ok && e.Code == core.CodeInvalid {
-		return false, nil
-	}
-	if e, ok := core.AsError(err); ok {
-		return false, errors.New(sentence(e.Message))
-	}
-	if err != nil {
-		a.log.Error("unlock", "err", err)
-		return false, errors.New("the passphrase could not be checked")
-	}
-	a.mu.Lock()
-	a.unlocked = true
-	a.mu.Unlock()
-	return true, nil
-}
-
-// sentence capitalises a core message for the lock screen.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
-// Lock closes the app until the passphrase is given again.
-func (a *App) Lock() {
-	a.mu.Lock()
-	a.unlocked = false
-	a.mu.Unlock()
-}
-
-func (a *App) isUnlocked(ctx context.Context) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.unlocked {
-		return true
-	}
-	on, err := a.core.LockEnabled(ctx)
-	return err == nil && !on
 }
 
 func (a *App) context() context.Context {
@@ -140,7 +63,7 @@ func (a *App) context() context.Context {
 
 // ExportBackup asks where to save a backup and writes it there.
 func (a *App) ExportBackup() (string, error) {
-	if !a.isUnlocked(a.context()) {
+	if !a.window.Unlocked(a.context()) {
 		return "", errors.New("Grantbook is locked")
 	}
 	file, err := runtime.SaveFileDialog(a.ctx, runtime.SaveDialogOptions{
@@ -157,7 +80,7 @@ func (a *App) ExportBackup() (string, error) {
 
 // RestoreBackup asks for a backup file, checks it and restores it.
 func (a *App) RestoreBackup() (*core.RestoreResult, error) {
-	if !a.isUnlocked(a.context()) {
+	if !a.window.Unlocked(a.context()) {
 		return nil, errors.New("Grantbook is locked")
 	}
 	file, err := runtime.OpenFileDialog(a.ctx, runtime.OpenDialogOptions{
@@ -180,6 +103,9 @@ func (a *App) RestoreBackup() (*core.RestoreResult, error) {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.core.Start(ctx)
+	if os.Getenv("GRANTBOOK_DEBUG") != "" {
+		go a.watchText(ctx)
+	}
 	notify := runtime.InitializeNotifications(ctx) == nil
 	a.core.Subscribe(func(e core.Event) {
 		runtime.EventsEmit(ctx, e.Kind, e)
@@ -204,7 +130,7 @@ func Run(c *core.App, assets fs.FS, startErr error) error {
 	if startErr != nil {
 		return runStartError(startErr)
 	}
-	a := New(c)
+	a := New(c, assets)
 	return wails.Run(&options.App{
 		Title:            "Grantbook",
 		Menu:             a.menu(),
@@ -212,16 +138,13 @@ func Run(c *core.App, assets fs.FS, startErr error) error {
 		Height:           800,
 		MinWidth:         900,
 		MinHeight:        600,
-		AssetServer:      &assetserver.Options{Assets: assets},
+		AssetServer:      &assetserver.Options{Handler: a.window},
 		BackgroundColour: &options.RGBA{R: 248, G: 249, B: 251, A: 255},
 		OnStartup:        a.startup,
 		Linux:            &linux.Options{Icon: icon, ProgramName: "grantbook"},
 		Bind:             []any{a},
 	})
 }
-
-// Version is shown in the about box.
-func (a *App) Version() string { return version.Version }
 
 var startErrorPage = template.Must(template.New("e").Parse(`<!doctype html><html><head><meta charset="utf-8">
 <style>body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;background:#f8f9fb;margin:32px}

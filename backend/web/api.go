@@ -1,5 +1,6 @@
-// Package web serves Grantbook's JSON API and its frontend over HTTP. The
-// desktop window calls the same API handler in-process.
+// Package web serves Grantbook's JSON API and its frontend over HTTP, to a
+// browser (Server) and to the desktop window through Wails' asset server
+// (Window): the same handlers either way.
 package web
 
 import (
@@ -20,8 +21,9 @@ import (
 // maxBody bounds request bodies: the API takes small JSON documents only.
 const maxBody = 1 << 20
 
-// API serves /api/ on top of the core. It does no authentication: Server
-// adds that for the network; the desktop window is the owner itself.
+// API serves /api/ on top of the core. It does no owner authentication:
+// Server adds the token for the network, Window the passphrase for the
+// desktop window.
 type API struct {
 	app *core.App
 	mux *http.ServeMux
@@ -85,6 +87,9 @@ const (
 	// Person routes need the session cookie only: the signed-in person
 	// lists, chooses or leaves their accounts.
 	Person Auth = "person"
+	// Desktop routes exist only in the desktop window (Window), where the
+	// owner is whoever runs it.
+	Desktop Auth = "desktop"
 )
 
 // Route is one endpoint and who may call it.
@@ -234,8 +239,8 @@ type PresetView struct {
 	Permissions []string `json:"permissions"`
 }
 
-// areaView is an admin area as the grant editor offers it.
-type areaView struct {
+// AreaView is an admin area as the grant editor offers it (GET /api/permissions).
+type AreaView struct {
 	Name   string `json:"name"`
 	Label  string `json:"label"`
 	SiteID int64  `json:"site_id"`
@@ -252,10 +257,10 @@ func (a *API) permissions(w http.ResponseWriter, r *http.Request) {
 		a.reply(w, r, 0, nil, err)
 		return
 	}
-	areas := []areaView{}
+	areas := []AreaView{}
 	for _, s := range v.Sites {
 		for _, ar := range s.Areas {
-			areas = append(areas, areaView{ar.Name, ar.Label, s.ID, s.Name})
+			areas = append(areas, AreaView{ar.Name, ar.Label, s.ID, s.Name})
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{

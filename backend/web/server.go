@@ -84,12 +84,17 @@ func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken, opts ...Optio
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
+// securityHeaders go on every answer, pages and API alike.
+func securityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	securityHeaders(h)
 	// A site's proxy forwards these with the site's host: each handler
 	// finds the site by it and refuses any other.
 	if h := s.sitePaths(r); h != nil {

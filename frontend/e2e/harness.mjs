@@ -9,7 +9,7 @@
 //
 // Not a test file: `node --test e2e/` runs only the files that match its test
 // name patterns (*.test.mjs here), and this one does not.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -164,6 +164,46 @@ async function printedToken(log, timeoutMs = 5000) {
     if (Date.now() > end) throw new Error(`grantbook printed no URL with a token\n--- server output ---\n${log()}`);
     await sleep(20);
   }
+}
+
+/**
+ * The desktop window's own handler (web.Window: the real passphrase gate)
+ * on a loopback port, through tests/windowserve (built here with Go, which
+ * must be on PATH). A fresh data dir gets `account` and the owner
+ * `passphrase` first. Returns { base, stop }.
+ */
+export async function startWindowServer({ passphrase, account }) {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantbook-window-e2e-'));
+  const bin = path.join(dataDir, 'windowserve');
+  await new Promise((resolve, reject) =>
+    execFile('go', ['build', '-o', bin, './tests/windowserve'], { cwd: root }, (err, _out, stderr) => (err ? reject(new Error(`go build ./tests/windowserve: ${stderr || err}`)) : resolve())),
+  );
+  const proc = spawn(bin, ['-data-dir', path.join(dataDir, 'data'), '-passphrase', passphrase, '-account', account], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`windowserve did not start within 120 s\n${log}`)), 120000);
+    proc.stderr.on('data', (d) => (log += d));
+    proc.stdout.on('data', (d) => {
+      log += d;
+      const m = /windowserve: (http:\/\/\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`windowserve exited with ${code}\n${log}`)));
+  });
+  return {
+    base,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Headless Chromium (CHROMIUM_PATH) with the flags every e2e test uses. */

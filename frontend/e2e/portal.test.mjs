@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS, checkEnv, launchBrowser, sleep, startServer } from './harness.mjs';
+import { ARTIFACTS, checkEnv, launchBrowser, sleep, startServer, startWindowServer } from './harness.mjs';
 
 const SESSION_ENDED = 'Your session has ended. Sign in again.';
 
@@ -801,46 +801,23 @@ test('settings: passphrase, backup and restore; desktop lock screen', { timeout:
     await context.close();
   }
 
-  // The desktop window, with the Wails binding stood in for by fetch: it
-  // answers 423 until Unlock(passphrase) is called.
-  await api('POST', '/api/accounts', { name: 'Lock Test Ltd' });
+  // The desktop window's lock: the page talks to the window's own handler
+  // (web.Window, served on loopback by tests/windowserve); only the Wails
+  // bindings, whose presence makes the page the desktop one, are stood in.
+  const win = await startWindowServer({ passphrase: PASS, account: 'Lock Test Ltd' });
   const desk = await newPage();
   try {
-    await desk.context.addInitScript(
-      ({ token, pass }) => {
-        let locked = true;
-        window.__desktopCalls = [];
-        window.go = {
-          app: {
-            App: {
-              async Request(method, p, body) {
-                if (locked && !(method === 'GET' && (p === '/api/health' || p === '/api/lock'))) {
-                  return { status: 423, body: JSON.stringify({ error: { code: 'locked', message: 'Grantbook is locked: enter your passphrase' } }) };
-                }
-                const r = await fetch(p, {
-                  method,
-                  headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
-                  body: body || undefined,
-                });
-                return { status: r.status, body: await r.text() };
-              },
-              async Unlock(p) {
-                window.__desktopCalls.push('Unlock');
-                if (p === pass) locked = false;
-                return p === pass;
-              },
-              async Lock() {
-                window.__desktopCalls.push('Lock');
-                locked = true;
-              },
-            },
-          },
-        };
-      },
-      { token: TOKEN, pass: PASS },
-    );
+    await desk.context.addInitScript(() => {
+      window.go = { app: { App: { ExportBackup: async () => '', RestoreBackup: async () => null } } };
+    });
+    const calls = [];
+    desk.page.on('request', (r) => {
+      const p = new URL(r.url()).pathname;
+      if (r.method() === 'POST' && p === '/api/unlock') calls.push('Unlock');
+      if (r.method() === 'POST' && p === '/api/lock') calls.push('Lock');
+    });
     const { page: dp } = desk;
-    await dp.goto(`${base}/#/contacts`);
+    await dp.goto(`${win.base}/#/contacts`);
     const lock = dp.getByTestId('lock-screen');
     await lock.waitFor();
     await lock.getByLabel('Passphrase').fill('not the passphrase');
@@ -854,10 +831,13 @@ test('settings: passphrase, backup and restore; desktop lock screen', { timeout:
     await dp.getByRole('heading', { name: 'Contacts', exact: true }).waitFor();
     await dp.getByTestId('lock-now').click();
     await dp.getByTestId('lock-screen').waitFor();
-    assert.deepEqual(await dp.evaluate(() => window.__desktopCalls), ['Unlock', 'Unlock', 'Lock']);
+    assert.deepEqual(calls, ['Unlock', 'Unlock', 'Lock']);
+    // Locked again: the window's handler refuses the owner routes.
+    assert.equal((await dp.evaluate(() => fetch('/api/accounts').then((r) => r.status))), 423);
     assert.deepEqual(desk.problems.pageErrors, []);
   } finally {
     await desk.context.close();
+    await win.stop();
     await api('PUT', '/api/lock', { current: PASS, passphrase: '' });
   }
 });

@@ -1,5 +1,7 @@
 import { mount } from 'svelte';
-import './app.css';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/pieces.css';
 import App from './App.svelte';
 import { captureTokenFromUrl } from './lib/api';
 

@@ -1,11 +1,15 @@
-import type { AccessDraft, Catalog, Contact, PersonDraft } from './types';
+// Between the API's contact and grant JSON and the drafts the forms edit,
+// with the checks made before sending.
+import type { AccessDraft, Contact, PersonDraft } from './types';
+import type { Catalog } from '../stores/app.svelte';
+import type { FieldErrors } from './form.svelte';
 import { isEmail, lastValidDay, todayISO } from './format';
 
 export function emptyAccess(catalog: Catalog | null, preset = 'full'): AccessDraft {
   const p = catalog?.presets.find((x) => x.name === preset);
   return {
     preset,
-    permissions: p ? [...p.permissions] : [],
+    permissions: [...(p?.permissions || [])],
     scope: 'all',
     service_ids: [],
     expiry: 'never',
@@ -81,8 +85,6 @@ export function endOfDay(day: string): string {
   return new Date(t).toISOString().replace('.000Z', 'Z');
 }
 
-export type FieldErrors = Record<string, string>;
-
 export function validateAccess(d: AccessDraft): FieldErrors {
   const errs: FieldErrors = {};
   if (d.preset === 'custom' && d.permissions.length === 0 && d.admin_mode === 'off') {
@@ -142,14 +144,6 @@ export function personBody(p: PersonDraft) {
   };
 }
 
-/** Fields owned by the permission editor (server `field` values). */
+/** The server field names of the permission editor and of PersonFields. */
 export const ACCESS_FIELDS = ['preset', 'permissions', 'service_ids', 'expires_at', 'admin'];
-
-/** Maps a server field name onto our field keys (e.g. "admin.areas" → "admin"). */
-export function normalizeField(field: string | undefined): string | undefined {
-  if (!field) return undefined;
-  const f = field.replace(/\[\d+\]$/, '');
-  const root = f.split('.')[0];
-  if (ACCESS_FIELDS.includes(root)) return root;
-  return f;
-}
+export const PERSON_FIELDS = ['account_type', 'first_name', 'last_name', 'email', 'phone', 'company', 'role'];

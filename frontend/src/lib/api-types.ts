@@ -15,7 +15,6 @@ export interface Account { // model.Account
   service_count: number;
   contact_count: number;
 }
-
 export interface Service { // model.Service
   id: number;
   account_id: number;
@@ -28,7 +27,6 @@ export interface Service { // model.Service
   renews_at: string | null;
   cancel_at: string | null;
 }
-
 export interface Contact { // model.Contact
   id: number;
   account_id: number;
@@ -46,7 +44,6 @@ export interface Contact { // model.Contact
   created_at: string;
   updated_at: string;
 }
-
 export interface AuditEntry { // model.AuditEntry
   id: number;
   at: string;
@@ -58,7 +55,6 @@ export interface AuditEntry { // model.AuditEntry
   before: unknown;
   after: unknown;
 }
-
 export interface Invitation { // model.Invitation
   id: number;
   account_id: number;
@@ -66,7 +62,7 @@ export interface Invitation { // model.Invitation
   email: string;
   name: string;
   message_id: string;
-  state: "queued" | "sent" | "accepted" | "declined" | "expired" | "revoked" | "bounced";
+  state: "queued" | "sent" | "awaiting" | "accepted" | "declined" | "expired" | "revoked" | "bounced" | "voided";
   detail: string;
   note: string;
   created_at: string;
@@ -74,11 +70,10 @@ export interface Invitation { // model.Invitation
   expires_at: string;
   decided_at: string | null;
   review: string;
-  notice: string;
+  notice: "" | "possible_bounce" | "delayed";
   notice_detail: string;
   notice_at: string | null;
 }
-
 export interface MailEvent { // model.MailEvent
   id: number;
   at: string;
@@ -90,7 +85,6 @@ export interface MailEvent { // model.MailEvent
   verdict: string;
   reason: string;
 }
-
 export interface Invoice { // model.Invoice
   id: number;
   account_id: number;
@@ -104,7 +98,6 @@ export interface Invoice { // model.Invoice
   paid_at: string | null;
   paid_by: string;
 }
-
 export interface Quote { // model.Quote
   id: number;
   account_id: number;
@@ -118,7 +111,6 @@ export interface Quote { // model.Quote
   decided_by: string;
   decision_note: string;
 }
-
 export interface SupportRequest { // model.SupportRequest
   id: number;
   account_id: number;
@@ -132,7 +124,6 @@ export interface SupportRequest { // model.SupportRequest
   created_at: string;
   updated_at: string;
 }
-
 export interface PortalSession { // model.Session
   id: number;
   contact_id: number;
@@ -143,14 +134,12 @@ export interface PortalSession { // model.Session
   user_agent: string;
   remote_addr: string;
 }
-
 export interface MailStatus { // core.MailStatus
   outbox: OutboxStatus;
   messages: Record<string, number>;
   inbox: InboxStatus;
   secrets: string;
 }
-
 export interface AccessRow { // core.AccessRow
   permission: string;
   label: string;
@@ -159,12 +148,10 @@ export interface AccessRow { // core.AccessRow
   reason: string;
   does: string;
 }
-
 export interface CheckResult { // core.CheckResult
   allowed: boolean;
   reason: string;
 }
-
 export interface ImportJob { // core.ImportProgress
   job_id: string;
   account_id: number;
@@ -175,7 +162,6 @@ export interface ImportJob { // core.ImportProgress
   errors: RowError[] | null;
   error_count: number;
 }
-
 export interface PortalHome { // core.PortalHome
   contact: Contact | null;
   account: string;
@@ -185,36 +171,30 @@ export interface PortalHome { // core.PortalHome
   accounts: PortalAccount[] | null;
   admin: AdminSite[] | null;
 }
-
 export interface RestoreResult { // core.RestoreResult
   contacts: number;
   safety_copy: string;
 }
-
 export interface TestResult { // core.TestResult
   ok: boolean;
   message: string;
   authserv_id?: string;
 }
-
 export interface InvitationTemplate { // core.InvitationTemplate
   subject: string;
   body: string;
 }
-
 export interface ErrorDetail { // core.Error
   code: ErrorCode;
   message: string;
   field?: string;
   retry_after?: number;
 }
-
 export interface MailSettings { // mail.Settings
   smtp: SmtpSettings;
   imap: ImapSettings;
   invitation_expiry_days: number;
 }
-
 export interface PermissionInfo { // permission.Info
   name: string;
   label: string;
@@ -223,19 +203,18 @@ export interface PermissionInfo { // permission.Info
   billing: boolean;
   does: string;
 }
-
-export interface AdminArea { // permission.AdminArea
+export interface AdminArea { // web.AreaView
   name: string;
   label: string;
+  site_id: number;
+  site: string;
 }
-
 export interface Preset { // web.PresetView
   name: string;
   label: string;
   description: string;
   permissions: string[] | null;
 }
-
 export interface ContactInput { // core.ContactInput
   account_id?: number;
   account_type?: string;
@@ -252,7 +231,6 @@ export interface ContactInput { // core.ContactInput
   admin?: AdminInput | null;
   billing_scope?: string;
 }
-
 export interface ContactPatch { // core.ContactPatch
   account_type?: string | null;
   first_name?: string | null;
@@ -269,7 +247,6 @@ export interface ContactPatch { // core.ContactPatch
   admin?: AdminInput | null;
   billing_scope?: string | null;
 }
-
 export interface InvitationInput { // core.InvitationInput
   account_id?: number;
   account_type?: string;
@@ -287,13 +264,11 @@ export interface InvitationInput { // core.InvitationInput
   billing_scope?: string;
   message?: string;
 }
-
 export interface ServiceInput { // core.ServiceInput
   name?: string;
   kind?: string;
   status?: string;
 }
-
 export interface InvoiceInput { // core.InvoiceInput
   service_id?: number;
   number?: string;
@@ -301,20 +276,17 @@ export interface InvoiceInput { // core.InvoiceInput
   currency?: string;
   due_at?: string | null;
 }
-
 export interface QuoteInput { // core.QuoteInput
   number?: string;
   title?: string;
   amount_cents?: number;
   currency?: string;
 }
-
 export interface SupportInput { // core.SupportInput
   service_id?: number;
   subject?: string;
   body?: string;
 }
-
 export interface AccountPatch { // core.AccountPatch
   name?: string | null;
   email?: string | null;
@@ -322,13 +294,11 @@ export interface AccountPatch { // core.AccountPatch
   address?: string | null;
   holder_contact_id?: number | null;
 }
-
 export interface ProfileInput { // core.ProfileInput
   email?: string | null;
   phone?: string | null;
   address?: string | null;
 }
-
 export interface Grant { // model.Grant
   preset: string;
   permissions: string[] | null;
@@ -337,19 +307,16 @@ export interface Grant { // model.Grant
   expires_at: string | null;
   billing_scope: string;
 }
-
 export interface AdminAccess { // model.AdminAccess
   all: boolean;
   areas: string[] | null;
 }
-
 export interface OutboxStatus { // outbox.Status
   last_error: string;
   last_error_at?: string;
   last_sent_at?: string;
   retry_at?: string;
 }
-
 export interface InboxStatus { // inbox.Status
   state: string;
   mode: string;
@@ -357,30 +324,25 @@ export interface InboxStatus { // inbox.Status
   last_error_at?: string;
   last_check_at?: string;
 }
-
 export interface RowError { // core.RowError
   line: number;
   message: string;
 }
-
 export interface SupportTargets { // core.SupportTargets
   services: ServiceName[] | null;
   none: boolean;
 }
-
 export interface PortalAccount { // core.PortalAccount
   contact_id: number;
   account: string;
 }
-
 export interface AdminSite { // core.AdminSite
   site_id: number;
   name: string;
   url: string;
   all: boolean;
-  areas: AdminArea[] | null;
+  areas: PortalAdminArea[] | null;
 }
-
 export interface SmtpSettings { // mail.SMTP
   host: string;
   port: number;
@@ -391,7 +353,6 @@ export interface SmtpSettings { // mail.SMTP
   from_name: string;
   from_email: string;
 }
-
 export interface ImapSettings { // mail.IMAP
   host: string;
   port: number;
@@ -402,20 +363,16 @@ export interface ImapSettings { // mail.IMAP
   mailbox: string;
   trusted_authserv_id: string;
 }
-
 export interface AdminInput { // core.AdminInput
   all?: boolean;
   areas?: string[] | null;
 }
-
 export interface ServiceName { // core.ServiceName
   id: number;
   name: string;
 }
-
-export interface AdminArea { // core.AdminArea
+export interface PortalAdminArea { // core.AdminArea
   name: string;
   label: string;
   url: string;
 }
-

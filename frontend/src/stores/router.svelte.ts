@@ -1,0 +1,43 @@
+// Hash routes of the owner UI: #/contacts, #/contacts/{id}, #/invitations,
+// #/accounts[/{id}], #/audit, #/settings.
+export type Page = 'contacts' | 'contact' | 'invitations' | 'accounts' | 'audit' | 'settings';
+
+export interface Route {
+  page: Page;
+  id: number | null;
+}
+
+export function parseRoute(hash: string): Route {
+  const [first, second] = hash.replace(/^#\/?/, '').split('/');
+  const id = second && /^\d+$/.test(second) ? Number(second) : null;
+  switch (first) {
+    case 'contacts':
+      return id !== null ? { page: 'contact', id } : { page: 'contacts', id: null };
+    case 'accounts':
+      return { page: 'accounts', id };
+    case 'invitations':
+    case 'audit':
+    case 'settings':
+      return { page: first, id: null };
+    default:
+      return { page: 'contacts', id: null };
+  }
+}
+
+export const router = $state({ route: parseRoute(typeof window !== 'undefined' ? window.location.hash : '') });
+
+export function navigate(path: string): void {
+  const target = '#' + path;
+  if (window.location.hash !== target) window.location.hash = target;
+  else router.route = parseRoute(target);
+}
+
+export function startRouter(): () => void {
+  const onHash = () => {
+    if (/token=/.test(window.location.hash)) return;
+    router.route = parseRoute(window.location.hash);
+    window.scrollTo(0, 0);
+  };
+  window.addEventListener('hashchange', onHash);
+  return () => window.removeEventListener('hashchange', onHash);
+}
