@@ -12,10 +12,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS, checkEnv, launchBrowser, sleep, startServer, startWindowServer } from './harness.mjs';
+import { ARTIFACTS, checkEnv, codeFrom, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
 
 const SESSION_ENDED = 'Your session has ended. Sign in again.';
 
@@ -26,119 +25,8 @@ let api;
 let browser;
 let smtp;
 
-// ---------------------------------------------------------------------------
-// SMTP sink: just enough of RFC 5321 for Go's client (no AUTH, no TLS).
-
-function startSmtpSink() {
-  const messages = [];
-  const sockets = new Set();
-  const srv = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buf = '';
-    let inData = false;
-    let data = [];
-    let env = { from: '', to: [] };
-    const reply = (line) => socket.write(line + '\r\n');
-    reply('220 sink.test ESMTP e2e sink');
-    socket.on('data', (chunk) => {
-      buf += chunk.toString('latin1');
-      let i;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            messages.push({ from: env.from, to: env.to, raw: data.join('\r\n'), at: Date.now() });
-            env = { from: '', to: [] };
-            data = [];
-            reply('250 2.0.0 queued');
-          } else {
-            data.push(line.startsWith('.') ? line.slice(1) : line);
-          }
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        const arg = line.slice(4).trim();
-        switch (verb) {
-          case 'EHLO':
-            reply('250-sink.test greets you');
-            reply('250-8BITMIME');
-            reply('250 SIZE 10485760');
-            break;
-          case 'HELO':
-            reply('250 sink.test');
-            break;
-          case 'MAIL':
-            env = { from: (/<([^>]*)>/.exec(arg) || [])[1] || '', to: [] };
-            reply('250 2.1.0 ok');
-            break;
-          case 'RCPT':
-            env.to.push(((/<([^>]*)>/.exec(arg) || [])[1] || '').toLowerCase());
-            reply('250 2.1.5 ok');
-            break;
-          case 'DATA':
-            inData = true;
-            data = [];
-            reply('354 end with <CRLF>.<CRLF>');
-            break;
-          case 'RSET':
-            env = { from: '', to: [] };
-            reply('250 2.0.0 ok');
-            break;
-          case 'NOOP':
-            reply('250 2.0.0 ok');
-            break;
-          case 'QUIT':
-            reply('221 2.0.0 bye');
-            socket.end();
-            break;
-          default:
-            reply('502 5.5.2 command not implemented');
-        }
-      }
-    });
-  });
-  return new Promise((resolve, reject) => {
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: srv.address().port,
-        messages,
-        close: () =>
-          new Promise((r) => {
-            for (const s of sockets) s.destroy();
-            srv.close(() => r());
-          }),
-      }),
-    );
-  });
-}
-
-function decodeQuotedPrintable(s) {
-  return s
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-}
-
-/** Waits for a new message to `to` (after `since` messages) and returns the 6-digit code. */
-async function waitForCode(to, since, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const msg = smtp.messages.slice(since).find((m) => m.to.includes(to.toLowerCase()));
-    if (msg) {
-      const split = msg.raw.indexOf('\r\n\r\n');
-      const body = decodeQuotedPrintable(split >= 0 ? msg.raw.slice(split + 4) : msg.raw);
-      const m = /is:\s*(\d{6})\b/.exec(body);
-      assert.ok(m, `no code after "is:" in the sign-in mail:\n${body}`);
-      return m[1];
-    }
-    await sleep(100);
-  }
-  throw new Error(`no sign-in mail for ${to} within ${timeoutMs} ms\n--- server output ---\n${server.log}`);
-}
+/** Waits for a new sign-in mail to `to` (after `since` messages) and returns its code. */
+const waitForCode = (to, since) => codeFrom(smtp, to, since, () => server.log);
 
 // ---------------------------------------------------------------------------
 // Server
