@@ -5,7 +5,7 @@ import type { Catalog } from '../stores/app.svelte';
 import type { FieldErrors } from './form.svelte';
 import { isEmail, lastValidDay, todayISO } from './format';
 
-export function emptyAccess(catalog: Catalog | null, preset = 'full'): AccessDraft {
+export function emptyAccess(catalog: Catalog | null, preset: string): AccessDraft {
   const p = catalog?.presets.find((x) => x.name === preset);
   return {
     preset,

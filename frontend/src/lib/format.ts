@@ -92,21 +92,6 @@ export function roleLabel(role: string): string {
   return known || capitalize(role);
 }
 
-export const PRESET_FALLBACK_LABELS: Record<string, string> = {
-  full: 'Full',
-  personal: 'Personal',
-  technical: 'Technical',
-  billing: 'Billing',
-  custom: 'Custom',
-};
-
-export const STATUS_LABELS: Record<string, string> = {
-  active: 'Active',
-  expired: 'Expired',
-  invited: 'Invited',
-  suspended: 'Suspended',
-};
-
 export function servicesLabel(c: Contact): string {
   if (c.grant.all_services || !c.grant.service_ids || c.grant.service_ids.length === 0) return 'All services';
   const n = c.grant.service_ids.length;
