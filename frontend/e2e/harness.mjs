@@ -321,6 +321,19 @@ export async function codeFrom(sink, to, since, log = () => '', timeoutMs = 2000
   throw new Error(`no sign-in mail for ${to} within ${timeoutMs} ms\n--- server output ---\n${log()}`);
 }
 
+/** Asks for a portal sign-in code in the page (the first step of sign-in)
+ * and returns the code that reached `sink`; the page is then on the code
+ * step. */
+export async function askForCode(page, base, sink, email, log) {
+  await page.goto(`${base}/portal`);
+  await page.getByTestId('portal-signin').waitFor();
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  const since = sink.messages.length;
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  return codeFrom(sink, email, since, log);
+}
+
 /** Headless Chromium (CHROMIUM_PATH) with the flags every e2e test uses. */
 export function launchBrowser() {
   return chromium.launch({

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ARTIFACTS, codeFrom, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
+import { ARTIFACTS, askForCode, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
 
 // Evaluated rather than added as a script tag: the pages' CSP allows no
 // inline script, and stays on.
@@ -97,13 +97,26 @@ async function newPage(size) {
   return { context, page, errors };
 }
 
+/** Runs steps in a fresh page; on failure a screenshot names the step. */
+async function inPage(size, name, steps) {
+  const { context, page, errors } = await newPage(size);
+  try {
+    await steps(page);
+    assert.deepEqual(errors, [], 'the page threw errors');
+  } catch (err) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `layout-${size.name}-${name}-failure.png`), fullPage: true }).catch(() => {});
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
 for (const size of SIZES) {
   const phone = size.name === 'phone';
 
-  test(`owner UI at ${size.width}×${size.height}`, { timeout: 120000 }, async () => {
-    const { context, page, errors } = await newPage(size);
-    const { base, token } = server;
-    try {
+  test(`owner UI at ${size.width}×${size.height}`, { timeout: 120000 }, () =>
+    inPage(size, 'owner', async (page) => {
+      const { base, token } = server;
       await page.goto(`${base}/`);
       await page.getByTestId('signin').waitFor();
       await check(page, size, 'signin');
@@ -168,28 +181,18 @@ for (const size of SIZES) {
         await page.getByTestId(testid).waitFor();
         await check(page, size, `accounts-${testid.replace('account-', '')}`);
       }
-      assert.deepEqual(errors, []);
-    } catch (err) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `layout-${size.name}-owner-failure.png`), fullPage: true }).catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
+    }),
+  );
 
-  test(`client area at ${size.width}×${size.height}`, { timeout: 120000 }, async () => {
-    const { context, page, errors } = await newPage(size);
-    const { base } = server;
-    try {
+  test(`client area at ${size.width}×${size.height}`, { timeout: 120000 }, () =>
+    inPage(size, 'portal', async (page) => {
+      const { base } = server;
       await page.goto(`${base}/portal`);
       await page.getByTestId('portal-signin').waitFor();
       await check(page, size, 'portal-signin');
-      await page.getByLabel('Email', { exact: true }).fill(fx.contact.email);
-      const since = smtp.messages.length;
-      await page.getByRole('button', { name: 'Send me a code' }).click();
-      await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+      const code = await askForCode(page, base, smtp, fx.contact.email, () => server.log);
       await check(page, size, 'portal-code');
-      await page.getByLabel('6-digit code').fill(await codeFrom(smtp, fx.contact.email, since, () => server.log));
+      await page.getByLabel('6-digit code').fill(code);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByTestId('portal-services').waitFor();
       await check(page, size, 'portal-home');
@@ -210,33 +213,24 @@ for (const size of SIZES) {
       await page.getByTestId('support-form').waitFor();
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'sr-service');
       await check(page, size, 'portal-support-form');
-      assert.deepEqual(errors, []);
-    } catch (err) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `layout-${size.name}-portal-failure.png`), fullPage: true }).catch(() => {});
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
+    }),
+  );
 }
 
 test('the desktop lock screen at both sizes', { timeout: 180000 }, async () => {
   const win = await startWindowServer({ passphrase: 'correct horse battery', account: 'Layout Lock Ltd' });
   try {
     for (const size of SIZES) {
-      const { context, page } = await newPage(size);
-      try {
+      await inPage(size, 'lock-screen', async (page) => {
         // The Wails bindings' presence makes the page the desktop one.
-        await context.addInitScript(() => {
+        await page.context().addInitScript(() => {
           window.go = { app: { App: { ExportBackup: async () => '', RestoreBackup: async () => null } } };
         });
         await page.goto(`${win.base}/`);
         await page.getByTestId('lock-screen').waitFor();
         assert.equal(await page.evaluate(() => document.activeElement?.id), 'lock-pass');
         await check(page, size, 'lock-screen');
-      } finally {
-        await context.close();
-      }
+      });
     }
   } finally {
     await win.stop();

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS, checkEnv, codeFrom, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
+import { ARTIFACTS, askForCode, checkEnv, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
 
 const SESSION_ENDED = 'Your session has ended. Sign in again.';
 
@@ -24,9 +24,6 @@ let TOKEN;
 let api;
 let browser;
 let smtp;
-
-/** Waits for a new sign-in mail to `to` (after `since` messages) and returns its code. */
-const waitForCode = (to, since) => codeFrom(smtp, to, since, () => server.log);
 
 // ---------------------------------------------------------------------------
 // Server
@@ -108,13 +105,7 @@ async function assertCodeBoundToBrowser(page, email, code) {
 
 /** Signs a contact in through the portal UI with the code from the SMTP sink. */
 async function portalSignIn(page, email, { wrongCodeFirst = false, elsewhereFirst = false } = {}) {
-  await page.goto(`${base}/portal`);
-  await page.getByTestId('portal-signin').waitFor();
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  const since = smtp.messages.length;
-  await page.getByRole('button', { name: 'Send me a code' }).click();
-  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-  const code = await waitForCode(email, since);
+  const code = await askForCode(page, base, smtp, email, () => server.log);
   if (elsewhereFirst) await assertCodeBoundToBrowser(page, email, code);
   const field = page.getByLabel('6-digit code');
   if (wrongCodeFirst) {
@@ -435,11 +426,7 @@ test('one address in two accounts: choose after the code, switch without signing
 
   const { context, page, problems } = await newPage();
   try {
-    await page.goto(`${base}/portal`);
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    const since = smtp.messages.length;
-    await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByLabel('6-digit code').fill(await waitForCode(email, since));
+    await page.getByLabel('6-digit code').fill(await askForCode(page, base, smtp, email, () => server.log));
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     const chooser = page.getByTestId('portal-account-chooser');

@@ -50,6 +50,7 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[core.Error]():           "ErrorDetail",
 	reflect.TypeFor[permission.Info]():      "PermissionInfo",
 	reflect.TypeFor[web.PresetView]():       "Preset",
+	reflect.TypeFor[permission.Preset]():    "PresetInfo",
 	reflect.TypeFor[mail.Settings]():        "MailSettings",
 	reflect.TypeFor[mail.SMTP]():            "SmtpSettings",
 	reflect.TypeFor[mail.IMAP]():            "ImapSettings",
@@ -149,33 +150,42 @@ func (g *gen) name(t reflect.Type) string {
 	return t.Name()
 }
 
+// emit writes struct t as an interface; an embedded struct, whose fields
+// encoding/json writes inline, becomes a type it extends.
 func (g *gen) emit(t reflect.Type) {
 	// Two Go types under one name would silently merge in TypeScript.
 	if other, ok := g.taken[g.name(t)]; ok && other != t {
 		panic(fmt.Sprintf("tsgen: %s and %s are both named %s: add one to names", other, t, g.name(t)))
 	}
 	g.taken[g.name(t)] = t
-	fmt.Fprintf(&g.out, "export interface %s { // %s.%s\n", g.name(t), filepath.Base(t.PkgPath()), t.Name())
+	var parents []string
+	for f := range t.Fields() {
+		if embedded(f) {
+			parents = append(parents, g.ts(f.Type, g.input[t]))
+		}
+	}
+	extends := ""
+	if len(parents) > 0 {
+		extends = " extends " + strings.Join(parents, ", ")
+	}
+	fmt.Fprintf(&g.out, "export interface %s%s { // %s.%s\n", g.name(t), extends, filepath.Base(t.PkgPath()), t.Name())
 	g.fields(t, t, g.input[t])
 	g.out.WriteString("}\n")
 }
 
-// fields writes the JSON fields of struct t, embedded structs flattened
-// as encoding/json does.
+func embedded(f reflect.StructField) bool {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct
+}
+
+// fields writes the JSON fields of struct t but those of embedded structs.
 func (g *gen) fields(owner, t reflect.Type, input bool) {
 	for f := range t.Fields() {
 		tag := f.Tag.Get("json")
-		if tag == "-" || !f.IsExported() {
+		if tag == "-" || !f.IsExported() || embedded(f) {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			if g.input[owner] {
-				g.input[f.Type] = true
-			}
-			g.fields(owner, f.Type, input)
-			continue
-		}
 		if name == "" {
 			name = f.Name
 		}

@@ -209,10 +209,7 @@ export interface AdminArea { // web.AreaView
   site_id: number;
   site: string;
 }
-export interface Preset { // web.PresetView
-  name: string;
-  label: string;
-  description: string;
+export interface Preset extends PresetInfo { // web.PresetView
   permissions: string[] | null;
 }
 export interface ContactInput { // core.ContactInput
@@ -247,21 +244,7 @@ export interface ContactPatch { // core.ContactPatch
   admin?: AdminInput | null;
   billing_scope?: string | null;
 }
-export interface InvitationInput { // core.InvitationInput
-  account_id?: number;
-  account_type?: string;
-  first_name?: string;
-  last_name?: string;
-  email?: string;
-  phone?: string;
-  company?: string;
-  role?: string;
-  preset?: string;
-  permissions?: string[] | null;
-  service_ids?: number[] | null;
-  expires_at?: string | null;
-  admin?: AdminInput | null;
-  billing_scope?: string;
+export interface InvitationInput extends ContactInput { // core.InvitationInput
   message?: string;
 }
 export interface ServiceInput { // core.ServiceInput
@@ -343,25 +326,18 @@ export interface AdminSite { // core.AdminSite
   all: boolean;
   areas: PortalAdminArea[] | null;
 }
-export interface SmtpSettings { // mail.SMTP
-  host: string;
-  port: number;
-  security: "tls" | "starttls" | "plain";
-  username: string;
-  password?: string;
-  password_set: boolean;
+export interface SmtpSettings extends Server { // mail.SMTP
   from_name: string;
   from_email: string;
 }
-export interface ImapSettings { // mail.IMAP
-  host: string;
-  port: number;
-  security: "tls" | "starttls" | "plain";
-  username: string;
-  password?: string;
-  password_set: boolean;
+export interface ImapSettings extends Server { // mail.IMAP
   mailbox: string;
   trusted_authserv_id: string;
+}
+export interface PresetInfo { // permission.Preset
+  name: string;
+  label: string;
+  description: string;
 }
 export interface AdminInput { // core.AdminInput
   all?: boolean;
@@ -375,4 +351,12 @@ export interface PortalAdminArea { // core.AdminArea
   name: string;
   label: string;
   url: string;
+}
+export interface Server { // mail.Server
+  host: string;
+  port: number;
+  security: "tls" | "starttls" | "plain";
+  username: string;
+  password?: string;
+  password_set: boolean;
 }

@@ -1,5 +1,7 @@
 // The API's bodies are generated from the Go structs (api-types.ts); this
 // file adds what only the UI has: the drafts its forms edit.
+import type { Contact } from './api-types';
+
 export type * from './api-types';
 
 /** Editable state of the permission editor. */
@@ -19,14 +21,6 @@ export interface AccessDraft {
 }
 
 /** Editable person details shared by add, invite and detail. */
-export interface PersonDraft {
-  account_type: 'individual' | 'company';
-  first_name: string;
-  last_name: string;
-  email: string;
-  phone: string;
-  company: string;
-  role: string;
-}
+export type PersonDraft = Pick<Contact, 'account_type' | 'first_name' | 'last_name' | 'email' | 'phone' | 'company' | 'role'>;
 
 export type PortalSection = 'services' | 'invoices' | 'quotes' | 'support' | 'profile';
