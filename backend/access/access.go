@@ -79,6 +79,7 @@ type Decision struct {
 	Admin     bool
 	Site      string
 	Area      string
+	AreaKey   string // the area's key (what a grant names), for an access request
 	AdminAll  bool
 	ServiceID int64
 	Scoped    bool // allowed only on selected services
@@ -150,7 +151,7 @@ func Standing(g *Grant, now int64) Decision {
 func EvaluateAdmin(g *Grant, s *model.Site, i int, now int64) Decision {
 	d := Decision{Preset: g.Preset, Admin: true, Site: s.Name, ExpiresAt: g.ExpiresAt, AdminAll: g.AdminAll}
 	if i >= 0 {
-		d.Area = s.Areas[i].Label
+		d.Area, d.AreaKey = s.Areas[i].Label, s.Areas[i].Name
 	}
 	if c := g.standing(now); c != Allowed {
 		d.Code = c

@@ -19,7 +19,13 @@ type Invitation struct {
 	// ReturnTag is the tag Grantbook put in the envelope sender of
 	// MessageID (see [ReturnTags]); "" when unknown.
 	ReturnTag string
+	// Kind is "" for an invitation, KindReminder for a reminder that a
+	// grant ends: a reply to one asks for an extension or says nothing.
+	Kind string
 }
+
+// KindReminder marks a reminder before a grant ends.
+const KindReminder = "reminder"
 
 // Lookup finds invitations. Unknown input is not an error: it returns nil,
 // nil. An error (the database failed) aborts the classification.
@@ -52,6 +58,9 @@ const (
 	// Reject: related to an invitation but must not grant: spoofed,
 	// auto-reply, expired, revoked, voided, already answered.
 	Reject Verdict = "reject"
+	// Extend: a reply to a grant reminder asks to extend the access (an
+	// access request for the owner, never an extension by itself).
+	Extend Verdict = "extend"
 )
 
 // Result is the outcome of Classify.
@@ -239,9 +248,16 @@ func (c *classifier) run(raw []byte) Result {
 		return reject(r)
 	}
 
-	// Rule 5: accept unless the new text says no.
+	// Rule 5: accept unless the new text says no; a reply to a reminder
+	// asks to extend, or nothing.
 	text := newText(m.replyText())
-	if lang, word, ok := declineMatch(text); ok {
+	if inv.Kind == KindReminder {
+		phrase, ok := ExtendRequested(text)
+		if !ok {
+			return ignore("reply to a reminder that does not ask to extend")
+		}
+		res.Verdict, res.Reason = Extend, fmt.Sprintf("asks to extend (%q in reply)", phrase)
+	} else if lang, word, ok := declineMatch(text); ok {
 		res.Verdict = Decline
 		res.Reason = fmt.Sprintf("decline word %q (%s) in reply", word, lang)
 	} else {

@@ -107,12 +107,33 @@ type contactGuard func(tx *store.Tx, before, after *model.Contact) error
 func (a *App) updateContact(ctx context.Context, id int64, p ContactPatch, guard contactGuard) (*model.Contact, error) {
 	var out *model.Contact
 	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		before, err := tx.Contact(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("contact", id)
-		}
+		before, c, err := a.patchContact(ctx, tx, id, p, guard)
 		if err != nil {
 			return err
+		}
+		e.Action, e.Entity, e.EntityID, e.Before, e.After = "contact.update", "contact", c.ID, before, c
+		e.Summary = "Updated " + c.Name() + ": " + describeChanges(before, c)
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.decorate(out), nil
+}
+
+// patchContact applies a patch in tx: the one path every change of a
+// contact or its grant takes (the owner's edits, contacts.manage,
+// extensions, approved requests, reviews). The caller audits it.
+func (a *App) patchContact(ctx context.Context, tx *store.Tx, id int64, p ContactPatch, guard contactGuard) (*model.Contact, *model.Contact, error) {
+	fail := func(err error) (*model.Contact, *model.Contact, error) { return nil, nil, err }
+	{ // the body of the former updateContact, kept as it was
+		before, err := tx.Contact(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return fail(notFound("contact", id))
+		}
+		if err != nil {
+			return fail(err)
 		}
 		c := cloneContact(before)
 		set := func(dst *string, src *string) {
@@ -129,18 +150,18 @@ func (a *App) updateContact(ctx context.Context, id int64, p ContactPatch, guard
 		set(&c.Role, p.Role)
 		if p.Status != nil {
 			if *p.Status != model.StatusActive && *p.Status != model.StatusSuspended {
-				return invalid("status", "status can be set to active or suspended")
+				return fail(invalid("status", "status can be set to active or suspended"))
 			}
 			if c.Status == model.StatusInvited && *p.Status == model.StatusActive {
-				return invalid("status", "an invited contact becomes active only by accepting the invitation")
+				return fail(invalid("status", "an invited contact becomes active only by accepting the invitation"))
 			}
 			if err := a.checkReactivation(ctx, tx, before, *p.Status); err != nil {
-				return err
+				return fail(err)
 			}
 			c.Status = *p.Status
 		}
 		if err := normaliseContact(c); err != nil {
-			return err
+			return fail(err)
 		}
 		g := grantInput{Preset: c.Grant.Preset, Permissions: c.Grant.Permissions, ServiceIDs: c.Grant.ServiceIDs,
 			ExpiresAt: c.Grant.ExpiresAt, BillingScope: c.Grant.BillingScope}
@@ -169,43 +190,36 @@ func (a *App) updateContact(ctx context.Context, id int64, p ContactPatch, guard
 			g.Admin = p.Admin.Value
 		}
 		if err := a.applyGrant(ctx, c, g); err != nil {
-			return err
+			return fail(err)
 		}
 		if guard != nil {
 			if err := guard(tx, before, c); err != nil {
-				return err
+				return fail(err)
 			}
 		}
 		c.UpdatedAt = a.now().UTC().Truncate(time.Second)
 		if err := tx.UpdateContact(ctx, c); err != nil {
-			return a.contactWriteError(err)
+			return fail(a.contactWriteError(err))
 		}
 		if c.Status == model.StatusSuspended && before.Status != model.StatusSuspended {
 			if _, err := tx.RevokeSessions(ctx, c.ID, 0, c.UpdatedAt); err != nil {
-				return err
+				return fail(err)
 			}
 			if err := a.voidInvitations(ctx, tx, c, "the contact was suspended", c.UpdatedAt); err != nil {
-				return err
+				return fail(err)
 			}
 			if err := tx.SetSuspendedBy(ctx, c.ID, actor(ctx)); err != nil {
-				return err
+				return fail(err)
 			}
 		}
 		if store.EmailKey(c.Email) != store.EmailKey(before.Email) {
 			// Whoever holds the old address no longer acts as this contact.
 			if err := a.endPortalAccess(ctx, tx, c.ID, c.UpdatedAt); err != nil {
-				return err
+				return fail(err)
 			}
 		}
-		e.Action, e.Entity, e.EntityID, e.Before, e.After = "contact.update", "contact", c.ID, before, c
-		e.Summary = "Updated " + c.Name() + ": " + describeChanges(before, c)
-		out = c
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		return before, c, nil
 	}
-	return a.decorate(out), nil
 }
 
 // DeleteContact removes a contact and its access.

@@ -92,6 +92,7 @@ func (a *App) Start(ctx context.Context) {
 				a.log.Warn("expiring invitations", "err", err)
 			}
 			a.clientAreaJobs(ctx)
+			a.lifecycleJobs(ctx)
 			select {
 			case <-ctx.Done():
 				return

@@ -53,6 +53,8 @@ func sameContact(t *testing.T, got, want *model.Contact) {
 	g, w := *got, *want
 	g.ID, w.ID, g.AccountID, w.AccountID = 0, 0, 0, 0
 	g.CreatedAt, w.CreatedAt, g.UpdatedAt, w.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	// The grant's length counts from when it was written: not in a CSV.
+	g.Grant.TermDays, w.Grant.TermDays = 0, 0
 	if fmt.Sprintf("%+v %+v %v", g, g.Grant, g.Grant.ExpiresAt) != fmt.Sprintf("%+v %+v %v", w, w.Grant, w.Grant.ExpiresAt) {
 		t.Errorf("contact differs after the round trip:\n got %+v %+v\nwant %+v %+v", g, g.Grant, w, w.Grant)
 	}

@@ -37,6 +37,9 @@ type Error struct {
 	Field   string `json:"field,omitempty"`
 	// RetryAfter is, for rate_limited, how many seconds to wait.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Request is, for a refusal of the client area, what an access
+	// request would ask for (POST /api/portal/access-requests).
+	Request *RequestOffer `json:"request,omitempty"`
 }
 
 func (e *Error) Error() string {

@@ -39,11 +39,21 @@ func (l lookup) record(tr *store.TokenRecord, err error) (*classify.Invitation, 
 }
 
 func (l lookup) ByToken(ctx context.Context, t string) (*classify.Invitation, error) {
-	return l.record(l.store.InvitationByToken(ctx, t))
+	inv, err := l.record(l.store.InvitationByToken(ctx, t))
+	if inv != nil || err != nil {
+		return inv, err
+	}
+	r, err := l.store.ReminderByToken(ctx, t)
+	return l.reminder(ctx, r, err)
 }
 
 func (l lookup) ByMessageID(ctx context.Context, id string) (*classify.Invitation, error) {
-	return l.record(l.store.InvitationByMessageID(ctx, id))
+	inv, err := l.record(l.store.InvitationByMessageID(ctx, id))
+	if inv != nil || err != nil {
+		return inv, err
+	}
+	r, err := l.store.ReminderByMessageID(ctx, id)
+	return l.reminder(ctx, r, err)
 }
 
 // Cursor implements inbox.Processor.
@@ -62,6 +72,15 @@ func (a *App) Watch(ctx context.Context) (inbox.Watch, error) {
 	since, err := a.store.FirstInvitation(ctx)
 	if err != nil {
 		return inbox.Watch{}, err
+	}
+	// Replies to grant reminders count too: a contact added without an
+	// invitation may ask to extend.
+	rem, err := a.store.FirstReminder(ctx)
+	if err != nil {
+		return inbox.Watch{}, err
+	}
+	if since.IsZero() || (!rem.IsZero() && rem.Before(since)) {
+		since = rem
 	}
 	invitees, err := a.store.PendingInvitees(ctx)
 	return inbox.Watch{Since: since, Invitees: invitees}, err
@@ -132,6 +151,9 @@ func (a *App) linkEvent(ctx context.Context, tx *store.Tx, ev *model.MailEvent, 
 			}
 			return []*model.MailEvent{ev}, nil
 		}
+		if done, err := a.reminderReply(ctx, tx, ev, res, out); err != nil || done {
+			return []*model.MailEvent{ev}, err
+		}
 	}
 	pending, err := tx.PendingInvitationsFor(ctx, res.From)
 	if err != nil || len(pending) == 0 {
@@ -154,6 +176,8 @@ func eventVerdict(res classify.Result) string {
 		return "awaiting"
 	case res.Verdict == classify.Bounce && !res.ReturnPath:
 		return "possible_bounce"
+	case res.Verdict == classify.Extend && !res.Authenticated:
+		return "extend_unverified"
 	}
 	return string(res.Verdict)
 }
@@ -192,6 +216,12 @@ func (a *App) applyVerdict(ctx context.Context, tx *store.Tx, tr *store.TokenRec
 		if !res.Authenticated {
 			return a.awaitOwner(ctx, tx, inv, res, now, out)
 		}
+		if why, err := a.needsConfirmation(ctx, tx, inv, res); err != nil || why != "" {
+			if err != nil {
+				return err
+			}
+			return a.awaitHighPrivilege(ctx, tx, inv, res, why, now, out)
+		}
 		return a.answer(ctx, tx, inv, string(res.Verdict), "invitee "+res.From, res.Reason+"; "+res.Auth, now, out)
 	case classify.Bounce:
 		if !res.ReturnPath {
@@ -208,7 +238,7 @@ func (a *App) applyVerdict(ctx context.Context, tx *store.Tx, tr *store.TokenRec
 // and only a contact that is still invited.
 func (a *App) answer(ctx context.Context, tx *store.Tx, inv *model.Invitation, verdict, who, detail string, now time.Time, out *outcome) error {
 	n := *inv
-	n.DecidedAt, n.Review, n.Detail = &now, "", detail
+	n.DecidedAt, n.Review, n.Detail, n.AwaitingReason = &now, "", detail, ""
 	action, summary := "invitation.decline", fmt.Sprintf("%s <%s> declined the invitation", inv.Name, inv.Email)
 	n.State = model.InvDeclined
 	if verdict == string(classify.Accept) {
@@ -246,7 +276,7 @@ func (a *App) activate(ctx context.Context, tx *store.Tx, inv *model.Invitation,
 // awaitOwner puts an unverified reply before the owner.
 func (a *App) awaitOwner(ctx context.Context, tx *store.Tx, inv *model.Invitation, res classify.Result, now time.Time, out *outcome) error {
 	n := *inv
-	n.State, n.Review = model.InvAwaiting, string(res.Verdict)
+	n.State, n.Review, n.AwaitingReason = model.InvAwaiting, string(res.Verdict), "unverified"
 	n.Detail = fmt.Sprintf("%s replied (%s), but the reply could not be verified: %s", inv.Email, res.Verdict, res.Auth)
 	summary := fmt.Sprintf("Reply from %s <%s> awaits your confirmation: %s", inv.Name, inv.Email, res.Auth)
 	return a.writeInvitation(ctx, tx, inv, &n, "mail watcher", "invitation.awaiting", summary, now, out)

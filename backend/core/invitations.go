@@ -312,7 +312,8 @@ func (a *App) Invitations(ctx context.Context, f InvitationFilter) ([]*model.Inv
 		return nil, 0, err
 	}
 	f.Limit, f.Offset = page(f.Limit, f.Offset)
-	return a.store.Invitations(ctx, f)
+	out, n, err := a.store.Invitations(ctx, f)
+	return a.decorateInvitations(out), n, err
 }
 
 // Invitation loads one invitation.
@@ -320,6 +321,9 @@ func (a *App) Invitation(ctx context.Context, id int64) (*model.Invitation, erro
 	inv, err := a.store.Invitation(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("invitation", id)
+	}
+	if err == nil {
+		a.decorateInvitations([]*model.Invitation{inv})
 	}
 	return inv, err
 }

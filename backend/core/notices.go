@@ -46,9 +46,14 @@ func (a *App) PutNoticeSettings(ctx context.Context, st NoticeSettings) (NoticeS
 type mailTo struct {
 	name, email string
 	contactID   int64
+	// messageID and replyTo, when set, let a reply to this copy be
+	// recognised (a reminder's "please extend").
+	messageID, replyTo string
 }
 
-func contactTo(c *model.Contact) mailTo { return mailTo{c.Name(), c.Email, c.ID} }
+func contactTo(c *model.Contact) mailTo {
+	return mailTo{name: c.Name(), email: c.Email, contactID: c.ID}
+}
 
 // notice is one mail about an account, to some of its side or the owner.
 type notice struct {
@@ -88,9 +93,12 @@ func (a *App) notify(ctx context.Context, tx *store.Tx, n notice) error {
 	for _, r := range to {
 		var outboxID int64
 		if st.SMTP.Configured() && from != "" {
-			msgID := "grantbook-notice." + randomToken()[:20] + "@" + domainOf(from, "grantbook.invalid")
+			msgID := r.messageID
+			if msgID == "" {
+				msgID = "grantbook-notice." + randomToken()[:20] + "@" + domainOf(from, "grantbook.invalid")
+			}
 			raw, err := outbox.Compose(outbox.Message{FromName: fromName, FromEmail: from, ToName: r.name, ToEmail: r.email,
-				MessageID: msgID, Date: now, Subject: n.subject,
+				MessageID: msgID, ReplyTo: r.replyTo, Date: now, Subject: n.subject,
 				Text: "Hello " + orDefault(r.name, "there") + ",\n\n" + n.body + "\n\n" + fromName + "\n(sent with Grantbook)\n"})
 			if err != nil {
 				return err

@@ -115,7 +115,7 @@ func (a *App) Home(ctx context.Context, p *Principal) (*PortalHome, error) {
 
 // forbidden is the error of a denied portal action.
 func forbidden(d access.Decision) *Error {
-	return &Error{Code: CodeForbidden, Message: d.Reason()}
+	return &Error{Code: CodeForbidden, Message: d.Reason(), Request: offerFor(d)}
 }
 
 // PortalServices lists the services the contact may view.

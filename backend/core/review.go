@@ -20,7 +20,10 @@ func (a *App) ConfirmReply(ctx context.Context, id int64) (*model.Invitation, er
 			return invalid("state", "only a reply awaiting your confirmation can be confirmed (this invitation is %s)", inv.State)
 		}
 		detail := fmt.Sprintf("confirmed by %s: %s", actor(ctx), inv.Detail)
-		return a.answer(ctx, tx, inv, inv.Review, actor(ctx), detail, now, out)
+		if err := a.answer(ctx, tx, inv, inv.Review, actor(ctx), detail, now, out); err != nil {
+			return err
+		}
+		return a.tellConfirmed(ctx, tx, inv, true)
 	})
 }
 
@@ -31,8 +34,11 @@ func (a *App) RejectReply(ctx context.Context, id int64) (*model.Invitation, err
 		if inv.State != model.InvAwaiting {
 			return invalid("state", "only a reply awaiting your confirmation can be rejected (this invitation is %s)", inv.State)
 		}
+		if inv.AwaitingReason == "high_privilege" {
+			return a.refuseHighPrivilege(ctx, tx, inv, now, out)
+		}
 		n := *inv
-		n.State, n.Review, n.Detail = model.InvSent, "", "you rejected an unverified reply"
+		n.State, n.Review, n.Detail, n.AwaitingReason = model.InvSent, "", "you rejected an unverified reply", ""
 		if n.SentAt == nil {
 			n.State = model.InvQueued
 		}
@@ -78,6 +84,7 @@ func (a *App) review(ctx context.Context, id int64, fn func(tx *store.Tx, inv *m
 	if err != nil {
 		return nil, err
 	}
+	a.wake()
 	a.emit(Event{Kind: "invitations:changed", Accepted: out.accepted})
 	return a.Invitation(ctx, id)
 }

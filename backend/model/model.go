@@ -89,6 +89,9 @@ type Grant struct {
 	// BillingScope is "services" (billing follows the selection) or
 	// "account" (invoices of the whole account).
 	BillingScope string `json:"billing_scope"`
+	// TermDays is the length the expiry was given for: an extension by
+	// "the original length" adds it (0: unknown or no expiry).
+	TermDays int `json:"term_days"`
 }
 
 // Billing scopes of a grant.
@@ -160,6 +163,14 @@ type Invitation struct {
 	Notice       string     `json:"notice"`
 	NoticeDetail string     `json:"notice_detail"`
 	NoticeAt     *time.Time `json:"notice_at"`
+	// AwaitingReason says why an awaiting reply waits: "unverified" (the
+	// sender could not be verified) or "high_privilege" (the owner asked
+	// to confirm Full, admin or payment access).
+	AwaitingReason string     `json:"awaiting_reason"`
+	RemindedAt     *time.Time `json:"reminded_at"`
+	// ExpiresInDays is, for a pending invitation, the whole days left
+	// (0: expires within a day); filled when served.
+	ExpiresInDays *int `json:"expires_in_days"`
 }
 
 // Pending reports whether the invitation still waits for an answer.

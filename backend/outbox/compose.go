@@ -18,7 +18,10 @@ type Message struct {
 	ToName, ToEmail     string
 	ReplyTo             string
 	MessageID           string // without angle brackets
-	Subject             string
+	// InReplyTo threads the message under an earlier one (a reminder
+	// under its invitation); without angle brackets.
+	InReplyTo string
+	Subject   string
 	Text                string
 	Date                time.Time
 }
@@ -41,6 +44,10 @@ func Compose(m Message) ([]byte, error) {
 	}
 	h.SetSubject(m.Subject)
 	h.SetMessageID(m.MessageID)
+	if m.InReplyTo != "" {
+		h.SetMsgIDList("In-Reply-To", []string{m.InReplyTo})
+		h.SetMsgIDList("References", []string{m.InReplyTo})
+	}
 	h.Set("Auto-Submitted", "auto-generated") // RFC 3834: well-behaved responders stay quiet
 	h.Set("X-Auto-Response-Suppress", "OOF, AutoReply")
 

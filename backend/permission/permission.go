@@ -91,6 +91,16 @@ func Lookup(name string) (Permission, bool) {
 	return p, ok
 }
 
+// Requires lists what p needs beside it: a contact accepts only quotes
+// they can see. Grants are checked against it (core), and an approved
+// access request adds what is required too.
+func (p Permission) Requires() []Permission {
+	if p == QuotesAccept {
+		return []Permission{QuotesView}
+	}
+	return nil
+}
+
 // Has reports whether p is in s.
 func (s Set) Has(p Permission) bool { return s&(1<<p) != 0 }
 

@@ -13,7 +13,7 @@ import (
 
 const contactCols = `c.id, c.account_id, c.account_type, c.first_name, c.last_name, c.email, c.phone,
 	c.company, c.role, c.status, c.created_at, c.updated_at,
-	g.preset, g.permissions, g.all_services, g.expires_at, g.admin_all, g.admin_areas, g.billing_scope`
+	g.preset, g.permissions, g.all_services, g.expires_at, g.admin_all, g.admin_areas, g.billing_scope, coalesce(g.term_days, 0)`
 
 const contactFrom = ` FROM contacts c JOIN grants g ON g.contact_id = c.id`
 
@@ -26,7 +26,7 @@ func scanContact(sc interface{ Scan(...any) error }) (*model.Contact, error) {
 	var adminAreas sql.NullString
 	err := sc.Scan(&c.ID, &c.AccountID, &c.AccountType, &c.FirstName, &c.LastName, &c.Email, &c.Phone,
 		&c.Company, &c.Role, &c.Status, &created, &updated,
-		&c.Grant.Preset, &perms, &c.Grant.AllServices, &expires, &adminAll, &adminAreas, &c.Grant.BillingScope)
+		&c.Grant.Preset, &perms, &c.Grant.AllServices, &expires, &adminAll, &adminAreas, &c.Grant.BillingScope, &c.Grant.TermDays)
 	if err != nil {
 		return nil, err
 	}
@@ -104,12 +104,16 @@ func (tx *Tx) putGrant(ctx context.Context, c *model.Contact, fresh bool) error 
 	if scope == "" {
 		scope = model.BillingServices
 	}
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, billing_scope)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	// A new end gives the grant a new length, counted from this change;
+	// an unchanged end keeps its length (see SetGrantTerm for extensions).
+	term := termDays(c)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, billing_scope, term_days)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (contact_id) DO UPDATE SET preset = excluded.preset, permissions = excluded.permissions,
 			all_services = excluded.all_services, expires_at = excluded.expires_at,
-			admin_all = excluded.admin_all, admin_areas = excluded.admin_areas, billing_scope = excluded.billing_scope`,
-		c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices, expires, adminAll, adminAreas, scope)
+			admin_all = excluded.admin_all, admin_areas = excluded.admin_areas, billing_scope = excluded.billing_scope,
+			term_days = CASE WHEN grants.expires_at IS excluded.expires_at THEN grants.term_days ELSE excluded.term_days END`,
+		c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices, expires, adminAll, adminAreas, scope, term)
 	if err != nil {
 		return fmt.Errorf("grant of contact %d: %w", c.ID, err)
 	}
@@ -124,6 +128,15 @@ func (tx *Tx) putGrant(ctx context.Context, c *model.Contact, fresh bool) error 
 		}
 	}
 	return nil
+}
+
+// termDays is the length of c's grant in days, from its last change to
+// its end (nil: no end).
+func termDays(c *model.Contact) any {
+	if c.Grant.ExpiresAt == nil {
+		return nil
+	}
+	return max(1, (c.Grant.ExpiresAt.Unix()-c.UpdatedAt.Unix()+43200)/86400)
 }
 
 // DeleteContact removes a contact and its grant.

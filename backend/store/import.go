@@ -93,8 +93,8 @@ const (
 	importContactSQL = `INSERT INTO contacts (id, account_id, account_type, first_name, last_name,
 		email, email_key, phone, company, role, status, created_at, updated_at, search_key) VALUES `
 	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas) VALUES `
-	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?)`
+	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, term_days) VALUES `
+	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?, ?)`
 	importServiceSQL = `INSERT INTO grant_services (contact_id, service_id) VALUES `
 	importServiceRow = `(?, ?)`
 )
@@ -189,7 +189,7 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	}
 	defer func() { im.batch, im.services = im.batch[:0], 0 }()
 	contacts := make([]any, 0, 13*n)
-	grants := make([]any, 0, 7*n)
+	grants := make([]any, 0, 8*n)
 	services := make([]any, 0, 2*im.services)
 	for _, c := range im.batch {
 		contacts = append(contacts, c.ID, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
@@ -204,7 +204,7 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 			adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
 		}
 		grants = append(grants, c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices,
-			expires, adminAll, adminAreas)
+			expires, adminAll, adminAreas, termDays(c))
 		for _, sid := range c.Grant.ServiceIDs {
 			services = append(services, c.ID, sid)
 		}

@@ -12,22 +12,22 @@ import (
 
 const invitationCols = `i.id, i.account_id, i.contact_id, i.email, c.first_name || ' ' || c.last_name, i.token,
 	i.message_id, i.state, i.detail, i.note, i.created_at, i.sent_at, i.expires_at, i.decided_at,
-	i.review, i.notice, i.notice_detail, i.notice_at`
+	i.review, i.notice, i.notice_detail, i.notice_at, i.awaiting_reason, i.reminded_at`
 
 const invitationFrom = ` FROM invitations i JOIN contacts c ON c.id = i.contact_id`
 
 func scanInvitation(sc interface{ Scan(...any) error }) (*model.Invitation, error) {
 	var inv model.Invitation
 	var created, expires int64
-	var sent, decided, notice sql.NullInt64
+	var sent, decided, notice, reminded sql.NullInt64
 	err := sc.Scan(&inv.ID, &inv.AccountID, &inv.ContactID, &inv.Email, &inv.Name, &inv.Token, &inv.MessageID,
 		&inv.State, &inv.Detail, &inv.Note, &created, &sent, &expires, &decided,
-		&inv.Review, &inv.Notice, &inv.NoticeDetail, &notice)
+		&inv.Review, &inv.Notice, &inv.NoticeDetail, &notice, &inv.AwaitingReason, &reminded)
 	if err != nil {
 		return nil, err
 	}
 	inv.CreatedAt, inv.ExpiresAt = unix(created), unix(expires)
-	inv.SentAt, inv.DecidedAt, inv.NoticeAt = nullUnix(sent), nullUnix(decided), nullUnix(notice)
+	inv.SentAt, inv.DecidedAt, inv.NoticeAt, inv.RemindedAt = nullUnix(sent), nullUnix(decided), nullUnix(notice), nullUnix(reminded)
 	return &inv, nil
 }
 
@@ -83,9 +83,11 @@ func (tx *Tx) UpdateInvitation(ctx context.Context, inv *model.Invitation, now t
 		return fmt.Errorf("invitation %d: %w", inv.ID, err)
 	}
 	_, err := tx.q.ExecContext(ctx, `UPDATE invitations SET token = ?, message_id = ?, state = ?, detail = ?,
-		sent_at = ?, expires_at = ?, decided_at = ?, review = ?, notice = ?, notice_detail = ?, notice_at = ? WHERE id = ?`,
+		sent_at = ?, expires_at = ?, decided_at = ?, review = ?, notice = ?, notice_detail = ?, notice_at = ?,
+		awaiting_reason = ?, reminded_at = ? WHERE id = ?`,
 		inv.Token, inv.MessageID, inv.State, inv.Detail, unixOrNil(inv.SentAt), inv.ExpiresAt.Unix(),
-		unixOrNil(inv.DecidedAt), inv.Review, inv.Notice, inv.NoticeDetail, unixOrNil(inv.NoticeAt), inv.ID)
+		unixOrNil(inv.DecidedAt), inv.Review, inv.Notice, inv.NoticeDetail, unixOrNil(inv.NoticeAt),
+		inv.AwaitingReason, unixOrNil(inv.RemindedAt), inv.ID)
 	if err != nil {
 		return fmt.Errorf("update invitation %d: %w", inv.ID, err)
 	}

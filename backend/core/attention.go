@@ -1,0 +1,109 @@
+package core
+
+import (
+	"context"
+	"time"
+
+	"grantbook/backend/model"
+	"grantbook/backend/store"
+)
+
+// attentionItems bounds the items of each list; counts are complete.
+const attentionItems = 20
+
+// Attention is "Needs your attention": what waits for the owner.
+type Attention struct {
+	Total       int                           `json:"total"`
+	Awaiting    Section[*model.Invitation]    `json:"awaiting"`    // replies awaiting confirmation
+	Requests    Section[*model.AccessRequest] `json:"requests"`    // pending access requests
+	Ending      Section[*model.Contact]       `json:"ending"`      // grants ending within 7 days
+	Invitations Section[*model.Invitation]    `json:"invitations"` // pending invitations about to expire
+	Review      *ReviewDue                    `json:"review"`      // an open review (nil: none)
+	// LastReviewAt is when the last review was finished (nil: never).
+	LastReviewAt *time.Time `json:"last_review_at"`
+}
+
+// Section is one list of Attention.
+type Section[T any] struct {
+	Count int `json:"count"`
+	Items []T `json:"items"`
+}
+
+func section[T any](all []T, total int) Section[T] {
+	if all == nil {
+		all = []T{}
+	}
+	return Section[T]{Count: total, Items: all[:min(len(all), attentionItems)]}
+}
+
+// ReviewDue is the open access review.
+type ReviewDue struct {
+	ID        int64     `json:"id"`
+	OpenedAt  time.Time `json:"opened_at"`
+	Undecided int       `json:"undecided"`
+}
+
+// EndingWithin is how soon a grant's end shows in Attention.
+const EndingWithin = 7 * day
+
+// Attention gathers what waits for the owner.
+func (a *App) Attention(ctx context.Context) (*Attention, error) {
+	now := a.now().UTC()
+	out := &Attention{}
+	aw, n, err := a.store.Invitations(ctx, store.InvitationFilter{State: model.InvAwaiting, Limit: attentionItems})
+	if err != nil {
+		return nil, err
+	}
+	out.Awaiting = section(a.decorateInvitations(aw), n)
+	rq, n, err := a.store.AccessRequests(ctx, store.RequestFilter{State: model.RequestPending, Limit: attentionItems})
+	if err != nil {
+		return nil, err
+	}
+	out.Requests = section(rq, n)
+	ending, err := a.store.ExpiringContacts(ctx, now, now.Add(EndingWithin))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ending {
+		a.decorate(c)
+	}
+	out.Ending = section(ending, len(ending))
+	st, err := a.Lifecycle(ctx)
+	if err != nil {
+		return nil, err
+	}
+	soon, err := a.store.PendingExpiring(ctx, now.Add(time.Duration(st.InvitationReminderDays)*day))
+	if err != nil {
+		return nil, err
+	}
+	out.Invitations = section(a.decorateInvitations(soon), len(soon))
+	if id, err := a.store.OpenReviewID(ctx); err != nil {
+		return nil, err
+	} else if id != 0 {
+		r, err := a.Review(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out.Review = &ReviewDue{ID: r.ID, OpenedAt: r.OpenedAt, Undecided: r.Undecided}
+	}
+	if out.LastReviewAt, err = a.store.LastReviewFinished(ctx); err != nil {
+		return nil, err
+	}
+	out.Total = out.Awaiting.Count + out.Requests.Count + out.Ending.Count + out.Invitations.Count
+	if out.Review != nil {
+		out.Total++
+	}
+	return out, nil
+}
+
+// decorateInvitations fills the days left of pending invitations.
+func (a *App) decorateInvitations(invs []*model.Invitation) []*model.Invitation {
+	now := a.now()
+	for _, inv := range invs {
+		if inv.Pending() && inv.State != model.InvAwaiting {
+			n := max(0, int(inv.ExpiresAt.Sub(now)/day))
+			inv.ExpiresInDays = &n
+		}
+	}
+	return invs
+}
