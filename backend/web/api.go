@@ -100,7 +100,8 @@ type Route struct {
 }
 
 func (a *API) routes() []Route {
-	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes(), a.siteRoutes())
+	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes(), a.siteRoutes(),
+		a.lifecycleRoutes())
 }
 
 func (a *API) coreRoutes() []Route {
