@@ -26,7 +26,7 @@ func TestExtendRequested(t *testing.T) {
 		{"Do not extend my access", false},
 		{"no need to extend", false},
 		{"thanks for the reminder", false},
-		{"extendable plans", false},       // a whole word only
+		{"extendable plans", false},              // a whole word only
 		{"\n\n\nhello\nfine\nok\nextend", false}, // past the first three lines
 		{"", false},
 	} {

@@ -22,8 +22,8 @@ type Message struct {
 	// under its invitation); without angle brackets.
 	InReplyTo string
 	Subject   string
-	Text                string
-	Date                time.Time
+	Text      string
+	Date      time.Time
 }
 
 var htmlBody = template.Must(template.New("html").Parse(`<!DOCTYPE html>
