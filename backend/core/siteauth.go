@@ -48,6 +48,8 @@ type SiteDecision struct {
 	Reason  string
 	// Signin is, for 401, where the browser goes to sign in (on the site).
 	Signin string
+	// Request is, for 403, what an access request would ask for.
+	Request *RequestOffer
 }
 
 // VerifySite decides a forwarded request to site s (found by its host):
@@ -91,7 +93,7 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 	if d.Status != 200 {
 		d.Reason = "denied: nobody is signed in"
 		if best != nil {
-			d.Reason = best.Reason()
+			d.Reason, d.Request = best.Reason(), offerFor(*best)
 		}
 	}
 	a.touch(ctx, sess, now)

@@ -133,6 +133,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		}
 		page(w, status, "Sign in", d.Reason, d.Signin, "Sign in with Grantbook")
 	default:
+		if o := d.Request; o != nil {
+			// The client area offers the request: the site's 403 page may
+			// link to it (see docs/api.md).
+			h.Set("X-Grantbook-Request", o.Kind+" "+o.Item)
+		}
 		s.refuse(w, d.Reason)
 	}
 }
