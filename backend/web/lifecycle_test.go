@@ -10,20 +10,20 @@ import (
 
 func init() {
 	for p, a := range map[string]web.Auth{
-		"GET /api/attention":                            web.Owner,
-		"GET /api/settings/lifecycle":                   web.Owner,
-		"PUT /api/settings/lifecycle":                   web.Owner,
-		"POST /api/contacts/{id}/extend":                web.Owner,
-		"GET /api/access-requests":                      web.Owner,
-		"POST /api/access-requests/{id}/approve":        web.Owner,
-		"POST /api/access-requests/{id}/decline":        web.Owner,
-		"GET /api/access-reviews":                       web.Owner,
-		"POST /api/access-reviews":                      web.Owner,
-		"GET /api/access-reviews/{id}":                  web.Owner,
+		"GET /api/attention":                             web.Owner,
+		"GET /api/settings/lifecycle":                    web.Owner,
+		"PUT /api/settings/lifecycle":                    web.Owner,
+		"POST /api/contacts/{id}/extend":                 web.Owner,
+		"GET /api/access-requests":                       web.Owner,
+		"POST /api/access-requests/{id}/approve":         web.Owner,
+		"POST /api/access-requests/{id}/decline":         web.Owner,
+		"GET /api/access-reviews":                        web.Owner,
+		"POST /api/access-reviews":                       web.Owner,
+		"GET /api/access-reviews/{id}":                   web.Owner,
 		"POST /api/access-reviews/{id}/items/{position}": web.Owner,
-		"POST /api/access-reviews/{id}/finish":          web.Owner,
-		"GET /api/portal/access-requests":               web.Contact,
-		"POST /api/portal/access-requests":              web.Contact,
+		"POST /api/access-reviews/{id}/finish":           web.Owner,
+		"GET /api/portal/access-requests":                web.Contact,
+		"POST /api/portal/access-requests":               web.Contact,
 	} {
 		routeAuth[p] = a
 	}
