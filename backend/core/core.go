@@ -46,6 +46,8 @@ type App struct {
 	oidcKeys *OIDCKeys
 	imports  *imports
 	closed   sync.Once
+	// ceremonies are passkey prompts between their two steps (passkeys.go).
+	ceremonies ceremonies
 }
 
 // New builds the core on an open store; secrets go to vault.

@@ -60,7 +60,7 @@ func (a *App) ApproveOIDCRequest(ctx context.Context, id string, p *Principal) (
 		return "", err
 	}
 	now := a.now().UTC().Truncate(time.Second)
-	c, d, err := a.siteAdmin(p, s, now)
+	c, d, err := a.siteAdmin(ctx, p, s, now)
 	if err != nil {
 		return "", err
 	}

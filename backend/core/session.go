@@ -21,6 +21,9 @@ type Principal struct {
 	Contact *model.Contact
 	Grant   access.Grant
 	Choices []*model.Contact
+	// Factor is what the session lacks before Contact may act: "",
+	// FactorSetup or FactorVerify (see factorHold).
+	Factor string
 }
 
 // ErrChooseAccount answers a request that needs an account before the
@@ -80,6 +83,11 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 			return nil, err
 		}
 		s.ContactID = 0
+	}
+	if p.Contact != nil {
+		if p.Factor, err = a.factorHold(ctx, a.store.Q, p.Contact, s); err != nil {
+			return nil, err
+		}
 	}
 	a.touch(ctx, s, now)
 	return p, nil
@@ -157,6 +165,12 @@ func (a *App) ChooseAccount(ctx context.Context, p *Principal, contactID int64) 
 			return nil, err
 		}
 		p.Contact, p.Grant, p.Session.ContactID = c, g, c.ID
+		if p.Factor, err = a.factorHold(ctx, a.store.Q, c, p.Session); err != nil || p.Factor != "" {
+			if err == nil {
+				err = p.FactorError()
+			}
+			return nil, err
+		}
 		return a.Home(ctx, p)
 	}
 	return nil, invalid("contact_id", "this is not a client area you can open")

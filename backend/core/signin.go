@@ -272,18 +272,8 @@ func (a *App) VerifySignin(ctx context.Context, email, code, nonce, userAgent, r
 	if len(right) == 0 {
 		return nil, a.wrongCode(ctx, cs, wrong, now)
 	}
-	p := &Principal{Session: &model.Session{EmailKey: store.EmailKey(right[0].Email), CSRFToken: randomToken(), CreatedAt: now,
-		LastSeen: now, ExpiresAt: now.Add(SessionTTL), UserAgent: truncate(userAgent, 200), RemoteAddr: remote}, Choices: right}
-	if len(right) == 1 {
-		p.Session.ContactID, p.Contact = right[0].ID, a.decorate(right[0])
-	}
-	ns := &NewSession{Token: randomToken(), CSRF: p.Session.CSRFToken, Contact: p.Contact, Expires: p.Session.ExpiresAt}
-	if ns.Accounts, err = a.PortalAccounts(ctx, p); err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(right))
-	err = a.store.Tx(ctx, func(tx *store.Tx) error {
-		for i, live := range codes {
+	return a.openSession(ctx, right, "", userAgent, remote, func(tx *store.Tx) error {
+		for _, live := range codes {
 			used, err := tx.UseSigninCode(ctx, live.ID, now)
 			if err != nil {
 				return err
@@ -291,14 +281,41 @@ func (a *App) VerifySignin(ctx context.Context, email, code, nonce, userAgent, r
 			if !used {
 				return errWrongCode
 			}
-			ids[i] = right[i].ID
-			if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "contact " + right[i].Email, Action: "portal.signin",
-				Entity: "contact", EntityID: right[i].ID, Summary: right[i].Name() + " signed in to the portal from " + remote}); err != nil {
+		}
+		return tx.VoidBrowserCodes(ctx, nonceHash(nonce), now)
+	})
+}
+
+// openSession opens a session for the contacts a sign-in proved, with the
+// second factor it proved ("" for an emailed code alone); spend runs in
+// the same transaction and uses up what proved it.
+func (a *App) openSession(ctx context.Context, right []*model.Contact, factor, userAgent, remote string, spend func(*store.Tx) error) (*NewSession, error) {
+	now := a.now().UTC().Truncate(time.Second)
+	p := &Principal{Session: &model.Session{EmailKey: store.EmailKey(right[0].Email), CSRFToken: randomToken(), CreatedAt: now,
+		LastSeen: now, ExpiresAt: now.Add(SessionTTL), UserAgent: truncate(userAgent, 200), RemoteAddr: remote, Factor: factor}, Choices: right}
+	if len(right) == 1 {
+		p.Session.ContactID, p.Contact = right[0].ID, a.decorate(right[0])
+	}
+	ns := &NewSession{Token: randomToken(), CSRF: p.Session.CSRFToken, Contact: p.Contact, Expires: p.Session.ExpiresAt}
+	var err error
+	if ns.Accounts, err = a.PortalAccounts(ctx, p); err != nil {
+		return nil, err
+	}
+	how := ""
+	if factor == "passkey" {
+		how = " with a passkey"
+	}
+	ids := make([]int64, len(right))
+	err = a.store.Tx(ctx, func(tx *store.Tx) error {
+		if err := spend(tx); err != nil {
+			return err
+		}
+		for i, c := range right {
+			ids[i] = c.ID
+			if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: "contact " + c.Email, Action: "portal.signin",
+				Entity: "contact", EntityID: c.ID, Summary: c.Name() + " signed in to the portal" + how + " from " + remote}); err != nil {
 				return err
 			}
-		}
-		if err := tx.VoidBrowserCodes(ctx, nonceHash(nonce), now); err != nil {
-			return err
 		}
 		return tx.InsertSession(ctx, p.Session, tokenHash(ns.Token), ids)
 	})

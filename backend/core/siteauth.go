@@ -82,6 +82,12 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 		}
 		dec := access.EvaluateAdmin(&g, s, area, now.Unix())
 		if dec.Allowed {
+			if hold, err := a.factorHold(ctx, a.store.Q, c, sess); err != nil {
+				return nil, err
+			} else if hold != "" {
+				d.Reason = "denied: " + factorError(hold).Message
+				continue
+			}
 			d.Status, d.Contact, d.Reason = 200, a.decorate(c), dec.Reason()
 			d.Areas = access.SiteAreas(&g, s, now.Unix())
 			break
@@ -90,7 +96,7 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 			best = &dec // the most particular reason: about the area rather than the person
 		}
 	}
-	if d.Status != 200 {
+	if d.Status != 200 && d.Reason == "" {
 		d.Reason = "denied: nobody is signed in"
 		if best != nil {
 			d.Reason, d.Request = best.Reason(), offerFor(*best)
@@ -169,7 +175,7 @@ func (a *App) IssueSiteTicket(ctx context.Context, p *Principal, siteID int64, s
 		return "", invalid("state", "this sign-in link is incomplete: open the site again")
 	}
 	now := a.now().UTC().Truncate(time.Second)
-	c, d, err := a.siteAdmin(p, s, now)
+	c, d, err := a.siteAdmin(ctx, p, s, now)
 	if err != nil {
 		return "", err
 	}
@@ -190,8 +196,11 @@ func (a *App) IssueSiteTicket(ctx context.Context, p *Principal, siteID int64, s
 
 // siteAdmin is the first of the person's contacts with admin access to the
 // site (any of its areas), or the reason there is none.
-func (a *App) siteAdmin(p *Principal, s *model.Site, now time.Time) (*model.Contact, access.Decision, error) {
+// A contact whose second factor the session has not proved is passed
+// over; when that leaves none, the error says what the person must do.
+func (a *App) siteAdmin(ctx context.Context, p *Principal, s *model.Site, now time.Time) (*model.Contact, access.Decision, error) {
 	var last access.Decision
+	var held error
 	for _, c := range p.Choices {
 		g, err := access.Compile(c)
 		if err != nil {
@@ -200,10 +209,17 @@ func (a *App) siteAdmin(p *Principal, s *model.Site, now time.Time) (*model.Cont
 		probe := *s
 		probe.Unlisted = model.UnlistedAnyAdmin
 		if last = access.EvaluateAdmin(&g, &probe, -1, now.Unix()); last.Allowed {
-			return c, last, nil
+			hold, err := a.factorHold(ctx, a.store.Q, c, p.Session)
+			if err != nil {
+				return nil, last, err
+			}
+			if hold == "" {
+				return c, last, nil
+			}
+			held = factorError(hold)
 		}
 	}
-	return nil, last, nil
+	return nil, last, held
 }
 
 // SiteSession is a site cookie to set.

@@ -268,4 +268,7 @@ type Session struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 	UserAgent  string     `json:"user_agent"`
 	RemoteAddr string     `json:"remote_addr"`
+	// Factor is the second factor the session proved: "" (the emailed
+	// code only), "passkey" or "totp".
+	Factor string `json:"factor"`
 }

@@ -14,8 +14,8 @@ import (
 // the contacts it may act as; s.ContactID (0: none) is the one chosen.
 func (tx *Tx) InsertSession(ctx context.Context, s *model.Session, tokenHash []byte, contactIDs []int64) error {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (contact_id, email_key, token_hash, csrf_token, created_at,
-		last_seen, expires_at, user_agent, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, nullID(s.ContactID), s.EmailKey,
-		tokenHash, s.CSRFToken, s.CreatedAt.Unix(), s.LastSeen.Unix(), s.ExpiresAt.Unix(), s.UserAgent, s.RemoteAddr)
+		last_seen, expires_at, user_agent, remote_addr, factor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, nullID(s.ContactID), s.EmailKey,
+		tokenHash, s.CSRFToken, s.CreatedAt.Unix(), s.LastSeen.Unix(), s.ExpiresAt.Unix(), s.UserAgent, s.RemoteAddr, s.Factor)
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
@@ -31,14 +31,14 @@ func (tx *Tx) InsertSession(ctx context.Context, s *model.Session, tokenHash []b
 }
 
 const sessionCols = `s.id, coalesce(s.contact_id, 0), s.email_key, s.csrf_token, s.created_at, s.last_seen, s.expires_at,
-	s.revoked_at, s.user_agent, s.remote_addr`
+	s.revoked_at, s.user_agent, s.remote_addr, s.factor`
 
 func scanSession(sc interface{ Scan(...any) error }) (*model.Session, error) {
 	var s model.Session
 	var created, seen, exp int64
 	var revoked sql.NullInt64
 	if err := sc.Scan(&s.ID, &s.ContactID, &s.EmailKey, &s.CSRFToken, &created, &seen, &exp, &revoked,
-		&s.UserAgent, &s.RemoteAddr); err != nil {
+		&s.UserAgent, &s.RemoteAddr, &s.Factor); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.LastSeen, s.ExpiresAt, s.RevokedAt = unix(created), unix(seen), unix(exp), nullUnix(revoked)
@@ -127,7 +127,7 @@ func (tx *Tx) RevokeSessions(ctx context.Context, contactID, id int64, now time.
 // RevokedAt is when the contact was signed out of each.
 func (q Q) Sessions(ctx context.Context, contactID int64) ([]*model.Session, error) {
 	return collect(q, ctx, scanSession, `SELECT s.id, sc.contact_id, s.email_key, s.csrf_token, s.created_at, s.last_seen,
-		s.expires_at, coalesce(sc.revoked_at, s.revoked_at), s.user_agent, s.remote_addr
+		s.expires_at, coalesce(sc.revoked_at, s.revoked_at), s.user_agent, s.remote_addr, s.factor
 		FROM sessions s JOIN session_contacts sc ON sc.session_id = s.id
 		WHERE sc.contact_id = ? ORDER BY s.id DESC LIMIT 50`, contactID)
 }

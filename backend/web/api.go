@@ -101,7 +101,7 @@ type Route struct {
 
 func (a *API) routes() []Route {
 	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes(), a.siteRoutes(),
-		a.lifecycleRoutes())
+		a.lifecycleRoutes(), a.factorRoutes())
 }
 
 func (a *API) coreRoutes() []Route {

@@ -40,7 +40,7 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case core.CodeUnauthorized:
 		return http.StatusUnauthorized
-	case core.CodeForbidden, core.CodeCSRF:
+	case core.CodeForbidden, core.CodeCSRF, core.CodeSecondFactor, core.CodeSecondFactorSetup:
 		return http.StatusForbidden
 	case core.CodeRateLimited:
 		return http.StatusTooManyRequests

@@ -45,6 +45,12 @@ func (a *API) session(next http.HandlerFunc, account bool) http.HandlerFunc {
 			a.reply(w, r, 0, nil, core.ErrChooseAccount)
 			return
 		}
+		// Held for a second factor: only the person routes (factors,
+		// accounts, sign-out) answer until it is proved or set up.
+		if err := p.FactorError(); account && err != nil {
+			a.reply(w, r, 0, nil, err)
+			return
+		}
 		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
 }
@@ -78,7 +84,7 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl t
 	if ttl <= 0 {
 		maxAge, value = -1, ""
 	}
-	if name == SigninCookie {
+	if name == SigninCookie || name == PasskeyCookie {
 		path = "/api/portal/"
 	}
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge,
@@ -123,8 +129,14 @@ func (a *API) portalVerify(w http.ResponseWriter, r *http.Request) {
 		a.reply(w, r, 0, nil, err)
 		return
 	}
+	a.signedIn(w, r, s, SigninCookie)
+}
+
+// signedIn sets the session cookie of a new session, clears the cookie
+// that led to it and describes it.
+func (a *API) signedIn(w http.ResponseWriter, r *http.Request, s *core.NewSession, spent string) {
 	setCookie(w, r, SessionCookie, s.Token, core.SessionTTL)
-	setCookie(w, r, SigninCookie, "", 0)
+	setCookie(w, r, spent, "", 0)
 	writeJSON(w, http.StatusOK, map[string]any{"contact": s.Contact, "accounts": s.Accounts, "csrf_token": s.CSRF,
 		"expires_at": s.Expires})
 }

@@ -192,6 +192,11 @@ func (s *Server) siteSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to, err := s.api.app.IssueSiteTicket(r.Context(), p, id, q.Get("state"), q.Get("rd"))
+	if e, ok := core.AsError(err); ok && (e.Code == core.ErrFactorSetup.Code || e.Code == core.ErrFactorVerify.Code) {
+		// The client area asks for the second factor, then comes back here.
+		http.Redirect(w, r, "/portal?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+		return
+	}
 	if err != nil {
 		s.siteError(w, r, err)
 		return
