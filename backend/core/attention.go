@@ -13,27 +13,37 @@ const attentionItems = 20
 
 // Attention is "Needs your attention": what waits for the owner.
 type Attention struct {
-	Total       int                           `json:"total"`
-	Awaiting    Section[*model.Invitation]    `json:"awaiting"`    // replies awaiting confirmation
-	Requests    Section[*model.AccessRequest] `json:"requests"`    // pending access requests
-	Ending      Section[*model.Contact]       `json:"ending"`      // grants ending within 7 days
-	Invitations Section[*model.Invitation]    `json:"invitations"` // pending invitations about to expire
-	Review      *ReviewDue                    `json:"review"`      // an open review (nil: none)
+	Total       int               `json:"total"`
+	Awaiting    InvitationSection `json:"awaiting"`    // replies awaiting confirmation
+	Requests    RequestSection    `json:"requests"`    // pending access requests
+	Ending      ContactSection    `json:"ending"`      // grants ending within 7 days
+	Invitations InvitationSection `json:"invitations"` // pending invitations about to expire
+	Review      *ReviewDue        `json:"review"`      // an open review (nil: none)
 	// LastReviewAt is when the last review was finished (nil: never).
 	LastReviewAt *time.Time `json:"last_review_at"`
 }
 
-// Section is one list of Attention.
-type Section[T any] struct {
-	Count int `json:"count"`
-	Items []T `json:"items"`
-}
-
-func section[T any](all []T, total int) Section[T] {
-	if all == nil {
-		all = []T{}
+// The lists of Attention: how many, and the first attentionItems.
+type (
+	InvitationSection struct {
+		Count int                 `json:"count"`
+		Items []*model.Invitation `json:"items"`
 	}
-	return Section[T]{Count: total, Items: all[:min(len(all), attentionItems)]}
+	RequestSection struct {
+		Count int                    `json:"count"`
+		Items []*model.AccessRequest `json:"items"`
+	}
+	ContactSection struct {
+		Count int              `json:"count"`
+		Items []*model.Contact `json:"items"`
+	}
+)
+
+func first[T any](all []T) []T {
+	if all == nil {
+		return []T{}
+	}
+	return all[:min(len(all), attentionItems)]
 }
 
 // ReviewDue is the open access review.
@@ -54,12 +64,12 @@ func (a *App) Attention(ctx context.Context) (*Attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Awaiting = section(a.decorateInvitations(aw), n)
+	out.Awaiting = InvitationSection{n, first(a.decorateInvitations(aw))}
 	rq, n, err := a.store.AccessRequests(ctx, store.RequestFilter{State: model.RequestPending, Limit: attentionItems})
 	if err != nil {
 		return nil, err
 	}
-	out.Requests = section(rq, n)
+	out.Requests = RequestSection{n, first(rq)}
 	ending, err := a.store.ExpiringContacts(ctx, now, now.Add(EndingWithin))
 	if err != nil {
 		return nil, err
@@ -67,7 +77,7 @@ func (a *App) Attention(ctx context.Context) (*Attention, error) {
 	for _, c := range ending {
 		a.decorate(c)
 	}
-	out.Ending = section(ending, len(ending))
+	out.Ending = ContactSection{len(ending), first(ending)}
 	st, err := a.Lifecycle(ctx)
 	if err != nil {
 		return nil, err
@@ -76,7 +86,7 @@ func (a *App) Attention(ctx context.Context) (*Attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Invitations = section(a.decorateInvitations(soon), len(soon))
+	out.Invitations = InvitationSection{len(soon), first(a.decorateInvitations(soon))}
 	if id, err := a.store.OpenReviewID(ctx); err != nil {
 		return nil, err
 	} else if id != 0 {

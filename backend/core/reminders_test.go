@@ -51,7 +51,7 @@ func (r *invRig) reopen() {
 
 func (r *invRig) reminderRows(contactID int64) []int {
 	r.t.Helper()
-	rows, err := r.app.Store().DB().QueryContext(invCtx, `SELECT days FROM grant_reminders WHERE contact_id = ? ORDER BY days DESC`, contactID)
+	rows, err := r.app.StoreForTest().DB().QueryContext(invCtx, `SELECT days FROM grant_reminders WHERE contact_id = ? ORDER BY days DESC`, contactID)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ const (
 	totpPause    = 15 * time.Minute // the pause, and the window wrong codes count in
 )
 
-var errWrongTOTP = &Error{Code: "invalid_code", Field: "code", Message: "this code is wrong or was used already: wait for the next one"}
+var errWrongTOTP = &Error{Code: CodeInvalidCode, Field: "code", Message: "this code is wrong or was used already: wait for the next one"}
 
 func totpName(emailKey string) string {
 	s := sha256.Sum256([]byte(emailKey))

@@ -68,7 +68,7 @@ func asRPWith[R any](a *API, status int, f func(context.Context, *core.Principal
 
 func (a *API) passkeySigninBegin(w http.ResponseWriter, r *http.Request) {
 	if !a.signinLimit.allow(clientIP(r)) {
-		writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many sign-in attempts: wait a minute and try again"})
+		writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited, Message: "too many sign-in attempts: wait a minute and try again"})
 		return
 	}
 	rp, err := a.relyingParty(r)
@@ -92,7 +92,7 @@ func (a *API) passkeySignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.verifyLimit.allow(clientIP(r)) {
-		writeError(w, http.StatusTooManyRequests, &core.Error{Code: "rate_limited", Message: "too many sign-in attempts: wait a minute and try again"})
+		writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited, Message: "too many sign-in attempts: wait a minute and try again"})
 		return
 	}
 	rp, err := a.relyingParty(r)

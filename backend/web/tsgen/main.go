@@ -36,13 +36,16 @@ var replies = []any{
 	core.MailStatus{}, core.AccessRow{}, core.CheckResult{}, core.ImportProgress{}, core.PortalHome{},
 	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{},
 	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{},
+	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
+	core.LifecycleSettings{},
 }
 
 // requests are the bodies the API decodes; all their fields may be left out.
 var requests = []any{
 	core.ContactInput{}, core.ContactPatch{}, core.InvitationInput{}, core.ServiceInput{},
 	core.InvoiceInput{}, core.QuoteInput{}, core.SupportInput{}, core.AccountPatch{},
-	core.ProfileInput{},
+	core.ProfileInput{}, core.AccessRequestInput{}, core.ExtendInput{}, core.ApproveInput{}, core.DeclineInput{},
+	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{},
 }
 
 // names renames types whose Go name says too little in the frontend.
@@ -75,7 +78,7 @@ var enums = map[string][]string{
 }
 
 // typed are fields with a TypeScript type of their own.
-var typed = map[string]string{"ErrorDetail.code": "ErrorCode"}
+var typed = map[string]string{"ErrorDetail.code": "ErrorCode", "PasskeyInput.credential": "unknown"}
 
 // asString are types that encode as a JSON string.
 var asString = []reflect.Type{reflect.TypeFor[time.Time](), reflect.TypeFor[core.Expiry]()}

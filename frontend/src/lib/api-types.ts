@@ -2,7 +2,7 @@
 // Do not edit: change the Go types and run go generate.
 
 /** Every `code` of an API error (core.Code*). */
-export type ErrorCode = "invalid" | "unknown_permission" | "not_found" | "conflict" | "bad_json" | "bad_request" | "too_large" | "unauthorized" | "forbidden" | "csrf" | "rate_limited" | "invalid_code" | "invalid_ticket" | "locked" | "method_not_allowed" | "misdirected" | "choose_account" | "internal";
+export type ErrorCode = "invalid" | "unknown_permission" | "not_found" | "conflict" | "bad_json" | "bad_request" | "too_large" | "unauthorized" | "forbidden" | "csrf" | "rate_limited" | "invalid_code" | "invalid_ticket" | "locked" | "method_not_allowed" | "misdirected" | "choose_account" | "second_factor" | "second_factor_setup" | "invalid_passkey" | "internal";
 
 export interface Account { // model.Account
   id: number;
@@ -73,6 +73,9 @@ export interface Invitation { // model.Invitation
   notice: "" | "possible_bounce" | "delayed";
   notice_detail: string;
   notice_at: string | null;
+  awaiting_reason: string;
+  reminded_at: string | null;
+  expires_in_days: number | null;
 }
 export interface MailEvent { // model.MailEvent
   id: number;
@@ -133,6 +136,7 @@ export interface PortalSession { // model.Session
   revoked_at: string | null;
   user_agent: string;
   remote_addr: string;
+  factor: string;
 }
 export interface MailStatus { // core.MailStatus
   outbox: OutboxStatus;
@@ -189,6 +193,7 @@ export interface ErrorDetail { // core.Error
   message: string;
   field?: string;
   retry_after?: number;
+  request?: RequestOffer | null;
 }
 export interface MailSettings { // mail.Settings
   smtp: SmtpSettings;
@@ -211,6 +216,74 @@ export interface AdminArea { // web.AreaView
 }
 export interface Preset extends PresetInfo { // web.PresetView
   permissions: string[] | null;
+}
+export interface AccessRequest { // model.AccessRequest
+  id: number;
+  account_id: number;
+  contact_id: number;
+  contact_name: string;
+  kind: string;
+  item: string;
+  adds: string[] | null;
+  label: string;
+  denial: string;
+  note: string;
+  source: string;
+  state: string;
+  reason: string;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decided_by?: string;
+  coalesced?: boolean;
+}
+export interface AccessReview { // model.AccessReview
+  id: number;
+  opened_at: string;
+  period_days: number;
+  finished_at: string | null;
+  finished_by?: string;
+  items: ReviewItem[] | null;
+  undecided: number;
+}
+export interface Reviews { // core.Reviews
+  open: AccessReview | null;
+  last_finished_at: string | null;
+  next_due_at: string | null;
+  history: (AccessReview | null)[] | null;
+}
+export interface Attention { // core.Attention
+  total: number;
+  awaiting: InvitationSection;
+  requests: RequestSection;
+  ending: ContactSection;
+  invitations: InvitationSection;
+  review: ReviewDue | null;
+  last_review_at: string | null;
+}
+export interface Factors { // core.Factors
+  passkeys: (Passkey | null)[] | null;
+  totp: boolean;
+  required: boolean;
+  needed: string;
+  session: string;
+}
+export interface TOTPSetup { // core.TOTPSetup
+  secret: string;
+  url: string;
+  qr_png: string;
+}
+export interface LifecycleSettings { // core.LifecycleSettings
+  grant_reminders: boolean;
+  reminder_days: number[] | null;
+  remind_contact: boolean;
+  remind_owner: boolean;
+  invitation_reminder: boolean;
+  invitation_reminder_days: number;
+  confirm_high_privilege: boolean;
+  require_second_factor: boolean;
+  review_every_days: number;
+  requests_per_day: number;
 }
 export interface ContactInput { // core.ContactInput
   account_id?: number;
@@ -282,6 +355,30 @@ export interface ProfileInput { // core.ProfileInput
   phone?: string | null;
   address?: string | null;
 }
+export interface AccessRequestInput { // core.AccessRequestInput
+  kind?: string;
+  item?: string;
+  note?: string;
+}
+export interface ExtendInput { // core.ExtendInput
+  until?: string | null;
+}
+export interface ApproveInput { // core.ApproveInput
+  until?: string | null;
+}
+export interface DeclineInput { // core.DeclineInput
+  reason?: string;
+}
+export interface ReviewDecision { // core.ReviewDecision
+  decision?: string;
+}
+export interface CodeInput { // core.CodeInput
+  code?: string;
+}
+export interface PasskeyInput { // core.PasskeyInput
+  name?: string;
+  credential?: unknown;
+}
 export interface Grant { // model.Grant
   preset: string;
   permissions: string[] | null;
@@ -289,6 +386,7 @@ export interface Grant { // model.Grant
   service_ids: number[] | null;
   expires_at: string | null;
   billing_scope: string;
+  term_days: number;
 }
 export interface AdminAccess { // model.AdminAccess
   all: boolean;
@@ -326,6 +424,11 @@ export interface AdminSite { // core.AdminSite
   all: boolean;
   areas: PortalAdminArea[] | null;
 }
+export interface RequestOffer { // core.RequestOffer
+  kind: string;
+  item: string;
+  label: string;
+}
 export interface SmtpSettings extends Server { // mail.SMTP
   from_name: string;
   from_email: string;
@@ -338,6 +441,42 @@ export interface PresetInfo { // permission.Preset
   name: string;
   label: string;
   description: string;
+}
+export interface ReviewItem { // model.ReviewItem
+  position: number;
+  contact_id: number;
+  account_id: number;
+  name: string;
+  email: string;
+  access: string;
+  flags: string[] | null;
+  last_signin: string | null;
+  last_action: string | null;
+  decision: string;
+  decided_at: string | null;
+}
+export interface InvitationSection { // core.InvitationSection
+  count: number;
+  items: (Invitation | null)[] | null;
+}
+export interface RequestSection { // core.RequestSection
+  count: number;
+  items: (AccessRequest | null)[] | null;
+}
+export interface ContactSection { // core.ContactSection
+  count: number;
+  items: (Contact | null)[] | null;
+}
+export interface ReviewDue { // core.ReviewDue
+  id: number;
+  opened_at: string;
+  undecided: number;
+}
+export interface Passkey { // store.Passkey
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
 }
 export interface AdminInput { // core.AdminInput
   all?: boolean;
