@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"grantbook/backend/model"
 	"grantbook/backend/store"
 )
 
@@ -82,17 +81,5 @@ func (a *App) PutLifecycle(ctx context.Context, st LifecycleSettings) (Lifecycle
 	case st.RequestsPerDay < 1 || st.RequestsPerDay > 100:
 		return st, invalid("requests_per_day", "a contact may make 1 to 100 access requests a day")
 	}
-	before, err := a.Lifecycle(ctx)
-	if err != nil {
-		return st, err
-	}
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return st, err
-	}
-	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		e.Action, e.Entity, e.Summary, e.Before, e.After = "settings.lifecycle", "settings", "Changed the reminder, request and review settings", before, st
-		return tx.PutSetting(ctx, keyLifecycle, string(raw))
-	})
-	return st, err
+	return putJSONSetting(a, ctx, keyLifecycle, "reminder, request and review settings", "settings.lifecycle", st)
 }

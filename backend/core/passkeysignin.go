@@ -36,17 +36,12 @@ func (a *App) BeginPasskeySignin(ctx context.Context, rp RelyingParty, nonce str
 // every contact of the passkey's person in good standing; the session has
 // proved its second factor.
 func (a *App) FinishPasskeySignin(ctx context.Context, rp RelyingParty, nonce string, in PasskeyInput, userAgent, remote string) (*NewSession, error) {
-	cer, ok := a.ceremonies.take("signin "+string(nonceHash(nonce)), a.now())
-	if nonce == "" || !ok {
+	if nonce == "" {
 		return nil, errPasskeyExpired
 	}
-	w, err := rp.webauthn()
+	cer, w, parsed, err := a.passkeyAnswer("signin "+string(nonceHash(nonce)), rp, in)
 	if err != nil {
 		return nil, err
-	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(in.Credential)
-	if err != nil {
-		return nil, errWrongPasskey
 	}
 	var u *person
 	cred, err := w.ValidateDiscoverableLogin(func(_, handle []byte) (webauthn.User, error) {
@@ -99,6 +94,24 @@ func (a *App) usePasskey(ctx context.Context, tx *store.Tx, pk *store.Passkey, c
 	return tx.UsePasskey(ctx, pk.ID, string(raw), a.now().UTC().Truncate(time.Second))
 }
 
+// passkeyAnswer takes the prompt a sign-in answers (once) and reads the answer.
+func (a *App) passkeyAnswer(key string, rp RelyingParty, in PasskeyInput) (ceremony, *webauthn.WebAuthn,
+	*protocol.ParsedCredentialAssertionData, error) {
+	cer, ok := a.ceremonies.take(key, a.now())
+	if !ok {
+		return cer, nil, nil, errPasskeyExpired
+	}
+	w, err := rp.webauthn()
+	if err != nil {
+		return cer, nil, nil, err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(in.Credential)
+	if err != nil {
+		return cer, nil, nil, errWrongPasskey
+	}
+	return cer, w, parsed, nil
+}
+
 // BeginPasskeyCheck asks the person in a session opened with an emailed
 // code to prove it with one of their passkeys.
 func (a *App) BeginPasskeyCheck(ctx context.Context, p *Principal, rp RelyingParty) (*protocol.CredentialAssertion, error) {
@@ -124,17 +137,9 @@ func (a *App) BeginPasskeyCheck(ctx context.Context, p *Principal, rp RelyingPar
 // FinishPasskeyCheck verifies the answer: the session has proved its
 // second factor.
 func (a *App) FinishPasskeyCheck(ctx context.Context, p *Principal, rp RelyingParty, in PasskeyInput) (*Factors, error) {
-	cer, ok := a.ceremonies.take(sessionKey(p, "check"), a.now())
-	if !ok {
-		return nil, errPasskeyExpired
-	}
-	w, err := rp.webauthn()
+	cer, w, parsed, err := a.passkeyAnswer(sessionKey(p, "check"), rp, in)
 	if err != nil {
 		return nil, err
-	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(in.Credential)
-	if err != nil {
-		return nil, errWrongPasskey
 	}
 	cred, err := w.ValidateLogin(cer.user, cer.data, parsed)
 	if err != nil {

@@ -66,14 +66,23 @@ func asRPWith[R any](a *API, status int, f func(context.Context, *core.Principal
 	}
 }
 
-func (a *API) passkeySigninBegin(w http.ResponseWriter, r *http.Request) {
-	if !a.signinLimit.allow(clientIP(r)) {
+// publicRP is the relying party of a sign-in step, counted against lim
+// per client address; false when the answer is written.
+func (a *API) publicRP(w http.ResponseWriter, r *http.Request, lim *limiter) (core.RelyingParty, bool) {
+	if !lim.allow(clientIP(r)) {
 		writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited, Message: "too many sign-in attempts: wait a minute and try again"})
-		return
+		return core.RelyingParty{}, false
 	}
 	rp, err := a.relyingParty(r)
 	if err != nil {
 		a.reply(w, r, 0, nil, err)
+	}
+	return rp, err == nil
+}
+
+func (a *API) passkeySigninBegin(w http.ResponseWriter, r *http.Request) {
+	rp, ok := a.publicRP(w, r, a.signinLimit)
+	if !ok {
 		return
 	}
 	nonce := core.NewNonce()
@@ -91,13 +100,8 @@ func (a *API) passkeySignin(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	if !a.verifyLimit.allow(clientIP(r)) {
-		writeError(w, http.StatusTooManyRequests, &core.Error{Code: core.CodeRateLimited, Message: "too many sign-in attempts: wait a minute and try again"})
-		return
-	}
-	rp, err := a.relyingParty(r)
-	if err != nil {
-		a.reply(w, r, 0, nil, err)
+	rp, ok := a.publicRP(w, r, a.verifyLimit)
+	if !ok {
 		return
 	}
 	s, err := a.app.FinishPasskeySignin(r.Context(), rp, cookieValue(r, PasskeyCookie), in, r.UserAgent(), clientIP(r))
