@@ -122,6 +122,18 @@ func TestPasskeySignsInAlone(t *testing.T) {
 		t.Fatalf("foreign origin: %d %s", r.status, r.body)
 	}
 
+	// An answer without user verification (no PIN or biometrics) is refused.
+	u := pe.newPortal()
+	opts = want(t, u.req("POST", "/api/portal/passkey-signin/begin", "", nil), 200).body
+	ao, _ := virtualwebauthn.ParseAssertionOptions(string(opts))
+	nv := pe.auth
+	nv.Options.UserNotVerified = true
+	pe.cred.Counter++
+	unverified := virtualwebauthn.CreateAssertionResponse(pe.rp, nv, pe.cred, *ao)
+	if r := u.req("POST", "/api/portal/passkey-signin", `{"credential":`+unverified+`}`, nil); r.status != 422 {
+		t.Fatalf("without user verification: %d %s", r.status, r.body)
+	}
+
 	// An emailed code alone no longer lets Fay act: she has a passkey.
 	m := pe.signIn("fay@example.com")
 	r = m.get("/api/portal/me")
