@@ -58,6 +58,10 @@ func (a *App) fileRequest(ctx context.Context, tx *store.Tx, c *model.Contact, c
 				return nil, err
 			}
 			open.Note = note
+			if err := tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: actor(ctx), Action: "access_request.note",
+				Entity: "access_request", EntityID: open.ID, After: open, Summary: c.Name() + " asked again: " + open.Label}); err != nil {
+				return nil, err
+			}
 		}
 		open.Coalesced = true
 		return open, nil

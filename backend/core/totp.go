@@ -116,11 +116,13 @@ func (a *App) checkTOTP(ctx context.Context, p *Principal, code string, confirm 
 	step := matchStep(secret, strings.TrimSpace(code), now)
 	what := "confirm with the authenticator app"
 	if step == 0 || step <= t.LastStep {
-		err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.FailTOTP(ctx, key, totpPause, now) })
+		err := a.change(asPerson(ctx, p), func(tx *store.Tx, e *model.AuditEntry) error {
+			e.Action, e.Entity, e.EntityID, e.Summary = "portal.factor", "contact", personContact(p), what+" — denied: wrong or used code"
+			return tx.FailTOTP(ctx, key, totpPause, now)
+		})
 		if err != nil {
 			return nil, err
 		}
-		a.auditPerson(ctx, p, what, "denied: wrong or used code")
 		return nil, errWrongTOTP
 	}
 	summary := "Confirmed the sign-in with the authenticator app"
