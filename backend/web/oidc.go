@@ -47,6 +47,11 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.oidc.Approve(w, r, id, p)
+	if e, ok := core.AsError(err); ok && (e.Code == core.CodeSecondFactor || e.Code == core.CodeSecondFactorSetup) {
+		// The client area asks for the second factor, then comes back here.
+		http.Redirect(w, r, "/portal?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+		return
+	}
 	if e, ok := core.AsError(err); ok && e.Code == "forbidden" {
 		s.oidc.Refuse(w, r, id, e.Message)
 		return
