@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -24,14 +23,7 @@ func TestSiteAuthOIDCNeedsTheSecondFactor(t *testing.T) {
 	st.owner(200, "GET", "/api/settings/lifecycle", nil).into(t, &lc)
 	lc["require_second_factor"] = true
 	st.owner(200, "PUT", "/api/settings/lifecycle", lc)
-	var client struct {
-		ID     string `json:"client_id"`
-		Secret string `json:"client_secret"`
-	}
-	p := newRP(t, st.base, "", "", "/callback")
-	st.owner(201, "POST", "/api/sites/1/clients", map[string]any{"name": "Shop plugin", "redirect_uris": []string{p.srv.URL + "/callback"}}).into(t, &client)
-	p.conf.ClientID, p.conf.ClientSecret = client.ID, client.Secret
-	p.verifier = p.provider.Verifier(&oidc.Config{ClientID: client.ID})
+	p := st.registeredRP()
 
 	b := browserVia(t, "")
 	b.Transport = http.DefaultTransport

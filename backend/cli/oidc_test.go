@@ -138,21 +138,27 @@ func (st *stack) signInAt(b *http.Client, p *rp, email string) reply {
 	return do(t, b, "GET", next, "", nil)
 }
 
+// registeredRP is a relying party registered as a client of the first
+// site. It must exist before its callback can be registered.
+func (st *stack) registeredRP() *rp {
+	var client struct {
+		ID     string `json:"client_id"`
+		Secret string `json:"client_secret"`
+	}
+	p := newRP(st.t, st.base, "", "", "/callback")
+	st.owner(201, "POST", "/api/sites/1/clients", map[string]any{"name": "Shop plugin", "redirect_uris": []string{p.srv.URL + "/callback"}}).into(st.t, &client)
+	p.conf.ClientID, p.conf.ClientSecret = client.ID, client.Secret
+	p.verifier = p.provider.Verifier(&oidc.Config{ClientID: client.ID})
+	return p
+}
+
 func TestSiteAuthOIDC(t *testing.T) {
 	st := newStack(t)
 	st.owner(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": st.base})
 	ops := st.contact("ops@example.com", map[string]any{"preset": "custom", "admin": map[string]any{"areas": []string{"orders", "reports"}}})
 	st.contact("tech@example.com", map[string]any{"preset": "technical"})
 
-	var client struct {
-		ID     string `json:"client_id"`
-		Secret string `json:"client_secret"`
-	}
-	// The relying party must exist before its callback can be registered.
-	p := newRP(t, st.base, "", "", "/callback")
-	st.owner(201, "POST", "/api/sites/1/clients", map[string]any{"name": "Shop plugin", "redirect_uris": []string{p.srv.URL + "/callback"}}).into(t, &client)
-	p.conf.ClientID, p.conf.ClientSecret = client.ID, client.Secret
-	p.verifier = p.provider.Verifier(&oidc.Config{ClientID: client.ID})
+	p := st.registeredRP()
 
 	b := browserVia(t, strings.TrimPrefix(st.base, "http://"))
 	b.Transport = http.DefaultTransport // straight to each server: no proxy in front here
