@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"grantbook/backend/access"
@@ -94,8 +95,10 @@ type OIDCUser struct {
 
 // OIDCUser re-evaluates a contact for a client's site: it fails when the
 // contact is no longer in good standing or lost admin access to the site,
-// so a token is refused as soon as access ends.
-func (a *App) OIDCUser(ctx context.Context, subject, clientID string) (*OIDCUser, error) {
+// or when the client-area session that signed in for the request or token
+// (sessionID) ended or is held for its second factor, so a token is refused
+// as soon as access ends.
+func (a *App) OIDCUser(ctx context.Context, subject, clientID string, sessionID int64) (*OIDCUser, error) {
 	id, err := a.store.ContactBySubject(ctx, subject)
 	if err != nil {
 		return nil, err
@@ -117,12 +120,49 @@ func (a *App) OIDCUser(ctx context.Context, subject, clientID string) (*OIDCUser
 	if d := access.EvaluateAdmin(&g, &probe, -1, a.now().Unix()); !d.Allowed {
 		return nil, &Error{Code: CodeForbidden, Message: d.Reason()}
 	}
+	if err := a.oidcSessionHold(ctx, c, sessionID); err != nil {
+		return nil, err
+	}
 	return &OIDCUser{ContactID: c.ID, Subject: subject, Email: c.Email, Name: c.Name(), Areas: access.SiteAreas(&g, s, a.now().Unix())}, nil
 }
 
+var errOIDCSessionEnded = &Error{Code: CodeForbidden, Message: "denied: the client-area sign-in this came from has ended"}
+
+// oidcSessionHold asks the session's rule of a token, as of a site cookie:
+// live (not signed out, expired, idle or reset), still holding c, and not
+// held for a second factor (one set up since, or one required since).
+func (a *App) oidcSessionHold(ctx context.Context, c *model.Contact, sessionID int64) error {
+	if sessionID == 0 {
+		return errOIDCSessionEnded
+	}
+	s, err := a.store.SessionByID(ctx, sessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errOIDCSessionEnded
+	}
+	if err != nil {
+		return err
+	}
+	cs, err := liveContacts(ctx, a.store.Q, s, a.now().UTC())
+	if errors.Is(err, ErrSignedOut) || (err == nil && !slices.ContainsFunc(cs, func(x *model.Contact) bool { return x.ID == c.ID })) {
+		return errOIDCSessionEnded
+	}
+	if err != nil {
+		return err
+	}
+	hold, err := a.factorHold(ctx, a.store.Q, c, s)
+	if err != nil {
+		return err
+	}
+	if hold != "" {
+		return &Error{Code: CodeForbidden, Message: "denied: " + factorError(hold).Message}
+	}
+	return nil
+}
+
 // CreateOIDCToken records an access token for a contact, with its audit row.
-func (a *App) CreateOIDCToken(ctx context.Context, id, clientID, subject string, scopes []string, ttl time.Duration) (time.Time, error) {
-	u, err := a.OIDCUser(ctx, subject, clientID)
+// sessionID is the client-area session that signed in for the request.
+func (a *App) CreateOIDCToken(ctx context.Context, id, clientID, subject string, sessionID int64, scopes []string, ttl time.Duration) (time.Time, error) {
+	u, err := a.OIDCUser(ctx, subject, clientID, sessionID)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -131,7 +171,7 @@ func (a *App) CreateOIDCToken(ctx context.Context, id, clientID, subject string,
 		return time.Time{}, err
 	}
 	now := a.now().UTC().Truncate(time.Second)
-	t := &OIDCToken{ID: id, ClientID: clientID, ContactID: u.ContactID, Scopes: scopes, ExpiresAt: now.Add(ttl)}
+	t := &OIDCToken{ID: id, ClientID: clientID, ContactID: u.ContactID, SessionID: sessionID, Scopes: scopes, ExpiresAt: now.Add(ttl)}
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertOIDCToken(ctx, t, now); err != nil {
 			return err
@@ -151,7 +191,7 @@ func (a *App) OIDCTokenUser(ctx context.Context, tokenID, subject string) (*OIDC
 	if t.Revoked || !a.now().Before(t.ExpiresAt) {
 		return nil, nil, errors.New("token is revoked or expired")
 	}
-	u, err := a.OIDCUser(ctx, subject, t.ClientID)
+	u, err := a.OIDCUser(ctx, subject, t.ClientID, t.SessionID)
 	if err != nil {
 		return nil, nil, err
 	}

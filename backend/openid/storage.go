@@ -52,7 +52,7 @@ func (s storage) load(r *core.OIDCRequest, err error) (op.AuthRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &request{ID: r.ID, AuthTime: r.AuthTime, ContactID: r.ContactID}
+	out := &request{ID: r.ID, AuthTime: r.AuthTime, ContactID: r.ContactID, SessionID: r.SessionID}
 	if err := json.Unmarshal(r.Request, &out.Req); err != nil {
 		return nil, err
 	}
@@ -88,15 +88,12 @@ func (s storage) DeleteAuthRequest(ctx context.Context, id string) error {
 }
 
 func (s storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
-	clientID := ""
-	if r, ok := req.(*request); ok {
-		clientID = r.GetClientID()
-	}
-	if clientID == "" {
+	r, ok := req.(*request)
+	if !ok || r.GetClientID() == "" {
 		return "", time.Time{}, oidc.ErrUnsupportedGrantType()
 	}
 	id := randomID()
-	exp, err := s.app.CreateOIDCToken(ctx, id, clientID, req.GetSubject(), req.GetScopes(), TokenTTL)
+	exp, err := s.app.CreateOIDCToken(ctx, id, r.GetClientID(), req.GetSubject(), r.SessionID, req.GetScopes(), TokenTTL)
 	if err != nil {
 		return "", time.Time{}, oidc.ErrAccessDenied().WithDescription("%s", err.Error())
 	}
@@ -170,11 +167,15 @@ func (s storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, 
 // SetUserinfoFromRequest fills the ID token; the contact is evaluated again
 // now, so one who lost admin access since the sign-in gets none.
 func (s storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	return s.userinfo(ctx, info, req.GetSubject(), req.GetClientID(), scopes)
+	r, ok := req.(*request)
+	if !ok {
+		return oidc.ErrAccessDenied()
+	}
+	return s.userinfo(ctx, info, req.GetSubject(), req.GetClientID(), r.SessionID, scopes)
 }
 
-func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, subject, clientID string, scopes []string) error {
-	u, err := s.app.OIDCUser(ctx, subject, clientID)
+func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, subject, clientID string, sessionID int64, scopes []string) error {
+	u, err := s.app.OIDCUser(ctx, subject, clientID, sessionID)
 	if err != nil {
 		return oidc.ErrAccessDenied().WithDescription("%s", err.Error())
 	}
@@ -196,7 +197,7 @@ func (s storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, 
 	if err != nil {
 		return err
 	}
-	return s.userinfo(ctx, info, subject, t.ClientID, t.Scopes)
+	return s.userinfo(ctx, info, subject, t.ClientID, t.SessionID, t.Scopes)
 }
 
 func (s storage) SetIntrospectionFromToken(ctx context.Context, in *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
@@ -208,7 +209,7 @@ func (s storage) SetIntrospectionFromToken(ctx context.Context, in *oidc.Introsp
 		return errors.New("the token was not issued to this client")
 	}
 	info := new(oidc.UserInfo)
-	if err := s.userinfo(ctx, info, subject, t.ClientID, t.Scopes); err != nil {
+	if err := s.userinfo(ctx, info, subject, t.ClientID, t.SessionID, t.Scopes); err != nil {
 		return err
 	}
 	in.SetUserInfo(info)

@@ -25,6 +25,7 @@ type request struct {
 	Subject   string
 	AuthTime  time.Time
 	ContactID int64
+	SessionID int64 // the client-area session that signed in for it
 }
 
 func (r *request) GetID() string          { return r.ID }

@@ -131,6 +131,7 @@ func (tx *Tx) DeleteOIDCRequest(ctx context.Context, id string) error {
 type OIDCToken struct {
 	ID, ClientID string
 	ContactID    int64
+	SessionID    int64 // the client-area session that signed in for it
 	Scopes       []string
 	ExpiresAt    time.Time
 	Revoked      bool
@@ -141,8 +142,8 @@ func (tx *Tx) InsertOIDCToken(ctx context.Context, t *OIDCToken, now time.Time) 
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE expires_at <= ?`, now.Unix()); err != nil {
 		return fmt.Errorf("prune oidc tokens: %w", err)
 	}
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO oidc_tokens (id, client_id, contact_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		t.ID, t.ClientID, t.ContactID, strings.Join(t.Scopes, " "), t.ExpiresAt.Unix())
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO oidc_tokens (id, client_id, contact_id, session_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ID, t.ClientID, t.ContactID, nullID(t.SessionID), strings.Join(t.Scopes, " "), t.ExpiresAt.Unix())
 	if err != nil {
 		return fmt.Errorf("insert oidc token: %w", err)
 	}
@@ -155,8 +156,8 @@ func (q Q) OIDCTokenByID(ctx context.Context, id string) (*OIDCToken, error) {
 	var scopes string
 	var exp int64
 	var revoked sql.NullInt64
-	err := q.q.QueryRowContext(ctx, `SELECT id, client_id, contact_id, scopes, expires_at, revoked_at FROM oidc_tokens WHERE id = ?`, id).
-		Scan(&t.ID, &t.ClientID, &t.ContactID, &scopes, &exp, &revoked)
+	err := q.q.QueryRowContext(ctx, `SELECT id, client_id, contact_id, coalesce(session_id, 0), scopes, expires_at, revoked_at
+		FROM oidc_tokens WHERE id = ?`, id).Scan(&t.ID, &t.ClientID, &t.ContactID, &t.SessionID, &scopes, &exp, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
