@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"grantbook/backend/model"
+	"grantbook/backend/secret"
 	"grantbook/backend/store"
 )
 
@@ -28,6 +29,12 @@ const (
 	totpFailures = 5                // wrong codes before a pause
 	totpPause    = 15 * time.Minute // the pause, and the window wrong codes count in
 )
+
+// errTOTPElsewhere: the app's secret was sealed on another computer (the
+// data came from a backup): no code can be checked here.
+var errTOTPElsewhere = &Error{Code: CodeConflict, Message: "your authenticator app was set up when Grantbook ran on another " +
+	"computer, and its secret did not come with the restored data, so its codes cannot be checked here: sign in with a " +
+	"passkey if you have one, or ask the owner to reset your sign-in factors; then set up the authenticator app again"}
 
 var errWrongTOTP = &Error{Code: CodeInvalidCode, Field: "code", Message: "this code is wrong or was used already: wait for the next one"}
 
@@ -109,11 +116,14 @@ func (a *App) checkTOTP(ctx context.Context, p *Principal, code string, confirm 
 		return nil, &Error{Code: CodeRateLimited, RetryAfter: int((totpPause - now.Sub(*t.FailedAt)).Seconds()) + 1,
 			Message: "too many wrong codes: wait 15 minutes and try again"}
 	}
-	secret, err := a.vault.Open(totpName(key), t.SecretRef)
+	seed, err := a.vault.Open(totpName(key), t.SecretRef)
+	if errors.Is(err, secret.ErrUnavailable) {
+		return nil, errTOTPElsewhere
+	}
 	if err != nil {
 		return nil, err
 	}
-	step := matchStep(secret, strings.TrimSpace(code), now)
+	step := matchStep(seed, strings.TrimSpace(code), now)
 	what := "confirm with the authenticator app"
 	if step == 0 || step <= t.LastStep {
 		err := a.change(asPerson(ctx, p), func(tx *store.Tx, e *model.AuditEntry) error {

@@ -24,6 +24,11 @@ import (
 
 const service = "Grantbook"
 
+// ErrUnavailable: the secret was sealed elsewhere and is not here: in
+// another computer's keyring, or under another key file (the data came
+// from a backup, or the key file was replaced). Only sealing it again helps.
+var ErrUnavailable = errors.New("the secret is not on this computer")
+
 // Vault stores secrets by name.
 type Vault struct {
 	keyFile string
@@ -83,6 +88,9 @@ func (v *Vault) Open(name, ref string) (string, error) {
 		return "", nil
 	case ref == "keyring:":
 		s, err := keyring.Get(service, v.account+"."+name)
+		if errors.Is(err, keyring.ErrNotFound) {
+			return "", fmt.Errorf("read %s from the keyring: %w", name, ErrUnavailable)
+		}
 		if err != nil {
 			return "", fmt.Errorf("read %s from the keyring: %w", name, err)
 		}
@@ -93,6 +101,9 @@ func (v *Vault) Open(name, ref string) (string, error) {
 			return "", fmt.Errorf("secret %s is damaged: %w", name, err)
 		}
 		gcm, err := v.cipher(false)
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("secret %s: no key file here: %w", name, ErrUnavailable)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -101,7 +112,7 @@ func (v *Vault) Open(name, ref string) (string, error) {
 		}
 		plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(name))
 		if err != nil {
-			return "", fmt.Errorf("secret %s cannot be opened (was secret.key replaced?): %w", name, err)
+			return "", fmt.Errorf("secret %s cannot be opened (was secret.key replaced?): %w", name, ErrUnavailable)
 		}
 		return string(plain), nil
 	}
@@ -123,7 +134,7 @@ func (v *Vault) cipher(create bool) (cipher.AEAD, error) {
 			return nil, fmt.Errorf("create %s: %w", v.keyFile, err)
 		}
 	} else if err != nil {
-		return nil, fmt.Errorf("read %s: %w", v.keyFile, err)
+		return nil, fmt.Errorf("read %s: %w", v.keyFile, err) // wraps os.ErrNotExist for Open
 	}
 	if len(key) != 32 {
 		return nil, fmt.Errorf("%s is damaged", v.keyFile)

@@ -3,6 +3,7 @@ package secret_test
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,5 +222,24 @@ func TestConcurrentFirstSeal(t *testing.T) {
 				t.Fatalf("round %d: secret %d sealed concurrently cannot be opened: %q, %v", round, i, got, err)
 			}
 		}
+	}
+}
+
+// A secret sealed under another data folder's key file (a backup restored
+// elsewhere) is ErrUnavailable, with or without a key file here.
+func TestSealedElsewhereIsUnavailable(t *testing.T) {
+	ref, err := fileVault(t, t.TempDir()).Seal("totp.x", "JBSWY3DPEHPK3PXP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := fileVault(t, t.TempDir())
+	if _, err := other.Open("totp.x", ref); !errors.Is(err, secret.ErrUnavailable) {
+		t.Fatalf("no key file here: %v", err)
+	}
+	if _, err := other.Seal("y", "z"); err != nil { // makes this folder's key file
+		t.Fatal(err)
+	}
+	if _, err := other.Open("totp.x", ref); !errors.Is(err, secret.ErrUnavailable) {
+		t.Fatalf("another key file: %v", err)
 	}
 }

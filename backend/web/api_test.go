@@ -183,6 +183,12 @@ func (e *env) setNow(t time.Time) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Setenv("GRANTBOOK_KEYRING", "off")
+	return openEnv(t)
+}
+
+// openEnv is newEnv with the secret store the environment gives.
+func openEnv(t *testing.T) *env {
+	t.Helper()
 	app, err := core.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 	"github.com/pquerna/otp/totp"
+	"github.com/zalando/go-keyring"
 
 	"grantbook/backend/web"
 )
@@ -268,4 +269,51 @@ func TestForwardAuthNeedsTheSecondFactor(t *testing.T) {
 	if res := se.verify(held, "/admin/orders", nil); res.StatusCode != 403 {
 		t.Fatalf("the code-only session: %d", res.StatusCode)
 	}
+}
+
+// An authenticator app's secret sits in the OS keyring, which a backup does
+// not carry: restored on another computer, a right code gets a clear 409
+// (ask the owner to reset, then set the app up again), not an internal
+// error; after the owner's reset the person sets up the app anew there.
+func TestTOTPRestoredElsewhereSaysSo(t *testing.T) {
+	// go-keyring's in-memory keyring stands in for the OS one; the vault asks
+	// a keyring on Linux only with a session bus. Another data folder is
+	// another keyring entry: what a restore on another computer finds.
+	keyring.MockInit()
+	t.Setenv("GRANTBOOK_KEYRING", "")
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+	here := openEnv(t)
+	var status struct{ Secrets string }
+	here.ok(200, "GET", "/api/mail/status", nil).into(t, &status)
+	if status.Secrets != "keyring" {
+		t.Fatalf("secrets in %q, want the keyring", status.Secrets)
+	}
+	d := here.seedPortal()
+	fay := here.addContact(d, "fay@example.com", map[string]any{"preset": "full"})
+	p := here.signIn("fay@example.com")
+	var setup struct{ Secret string }
+	want(t, p.send("POST", "/api/portal/totp", nil), 200).into(t, &setup)
+	want(t, p.send("POST", "/api/portal/totp/confirm", map[string]any{"code": totpCode(t, setup.Secret, here.now)}), 200)
+	backup := here.ok(200, "GET", "/api/backup", nil).body
+
+	there := openEnv(t)
+	there.setNow(here.now.Add(time.Minute))
+	there.ok(200, "POST", "/api/restore", backup)
+	there.startMail()
+	q := there.signIn("fay@example.com")
+	if code, _ := q.get("/api/portal/me").errorOf(t); code != "second_factor" {
+		t.Fatalf("restored, an emailed code alone: %s", code)
+	}
+	r := q.send("POST", "/api/portal/totp/verify", map[string]any{"code": totpCode(t, setup.Secret, there.now)})
+	if code, _ := r.errorOf(t); r.status != 409 || code != "conflict" || !strings.Contains(string(r.body), "reset your sign-in factors") ||
+		!strings.Contains(string(r.body), "set up the authenticator app again") {
+		t.Fatalf("a right code for a secret left on the other computer: %d %s", r.status, r.body)
+	}
+
+	there.ok(200, "POST", "/api/contacts/"+ftoa(fay)+"/factors/reset", nil)
+	there.setNow(there.now.Add(16 * time.Minute)) // past the quota of codes mailed
+	q = there.signIn("fay@example.com")
+	want(t, q.get("/api/portal/me"), 200)
+	want(t, q.send("POST", "/api/portal/totp", nil), 200).into(t, &setup)
+	want(t, q.send("POST", "/api/portal/totp/confirm", map[string]any{"code": totpCode(t, setup.Secret, there.now)}), 200)
 }
