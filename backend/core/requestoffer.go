@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -176,4 +177,18 @@ func approvalPatch(c *model.Contact, r *model.AccessRequest) (ContactPatch, erro
 		p.BillingScope = &scope
 	}
 	return p, nil
+}
+
+// requestURL is the client area's page that offers o (/portal?request=
+// kind&item=item), at Grantbook's public address; "" when none is set.
+func (a *App) requestURL(ctx context.Context, o *RequestOffer) (string, error) {
+	portal, err := a.clientAreaURL(ctx)
+	if err != nil || portal == "" {
+		return "", err
+	}
+	q := url.Values{"request": {o.Kind}}
+	if o.Item != "" {
+		q.Set("item", o.Item)
+	}
+	return portal + "?" + q.Encode(), nil
 }

@@ -48,8 +48,11 @@ type SiteDecision struct {
 	Reason  string
 	// Signin is, for 401, where the browser goes to sign in (on the site).
 	Signin string
-	// Request is, for 403, what an access request would ask for.
-	Request *RequestOffer
+	// Request is, for 403, what an access request would ask for, and
+	// RequestURL the client area's page that offers it (when Grantbook's
+	// public address is set).
+	Request    *RequestOffer
+	RequestURL string
 }
 
 // VerifySite decides a forwarded request to site s (found by its host):
@@ -100,6 +103,11 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 		d.Reason = "denied: nobody is signed in"
 		if best != nil {
 			d.Reason, d.Request = best.Reason(), offerFor(*best)
+		}
+		if d.Request != nil {
+			if d.RequestURL, err = a.requestURL(ctx, d.Request); err != nil {
+				return nil, err
+			}
 		}
 	}
 	a.touch(ctx, sess, now)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -212,6 +213,11 @@ func TestForwardAuthRefusalOffersARequest(t *testing.T) {
 	res := se.verify(b, "/admin/settings", nil)
 	if res.StatusCode != 403 || res.Header.Get("X-Grantbook-Request") != "admin_area settings" {
 		t.Fatalf("verify settings: %d %q", res.StatusCode, res.Header.Get("X-Grantbook-Request"))
+	}
+	// Its page (Caddy shows it as is) links to the client area's offer.
+	body, _ := io.ReadAll(res.Body)
+	if link := `<a href="` + se.srv.URL + `/portal?item=settings&amp;request=admin_area">Request access</a>`; !strings.Contains(string(body), link) {
+		t.Fatalf("the refusal page does not link to the request: %s", body)
 	}
 	p := &portal{e: se.env, client: b}
 	var v struct {

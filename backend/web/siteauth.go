@@ -134,16 +134,22 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		page(w, status, "Sign in", d.Reason, d.Signin, "Sign in with Grantbook")
 	default:
 		if o := d.Request; o != nil {
-			// The client area offers the request: the site's 403 page may
-			// link to it (see docs/api.md).
+			// The client area offers the request: this page (which Caddy
+			// shows as is) links to it, the site's own 403 page may too
+			// (see docs/api.md).
 			h.Set("X-Grantbook-Request", o.Kind+" "+o.Item)
 		}
-		s.refuse(w, d.Reason)
+		s.refuse(w, d.Reason, d.RequestURL)
 	}
 }
 
-func (s *Server) refuse(w http.ResponseWriter, reason string) {
+// refuse is forward authentication's 403; link, when set, asks for access.
+func (s *Server) refuse(w http.ResponseWriter, reason string, link ...string) {
 	w.Header().Set("X-Grantbook-Reason", headerSafe(reason))
+	if len(link) > 0 && link[0] != "" {
+		page(w, http.StatusForbidden, "Not allowed", reason, link[0], "Request access")
+		return
+	}
 	page(w, http.StatusForbidden, "Not allowed", reason, "", "")
 }
 

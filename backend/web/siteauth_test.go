@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -71,7 +73,9 @@ func (se *siteEnv) verify(b *http.Client, uri string, extra map[string]string) *
 	if err != nil {
 		se.t.Fatal(err)
 	}
+	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body)) // read, for the page
 	return res
 }
 
