@@ -6,12 +6,14 @@
 // Owner calls carry the bearer token `grantbook serve` printed (web only);
 // portal calls (/api/portal/...) carry the contact's session cookie and, when
 // they change something, the CSRF token. Every failure becomes an ApiError.
-import type { ErrorCode, ErrorDetail } from './api-types';
+import type { ErrorCode, ErrorDetail, RequestOffer } from './api-types';
 
 export class ApiError extends Error {
   status: number;
   code: ErrorCode | 'network' | 'bad_response' | `http_${number}`;
   field?: string;
+  /** a portal refusal: what an access request would ask for */
+  offer?: RequestOffer;
 
   constructor(status: number, code: ApiError['code'], message: string, field?: string) {
     super(message);
@@ -59,19 +61,20 @@ export function captureTokenFromUrl(): void {
   window.history.replaceState(null, '', window.location.pathname + window.location.search + '#/contacts');
 }
 
-type Listener = () => void;
-const listeners = { unauthorized: new Set<Listener>(), locked: new Set<Listener>(), signedOut: new Set<Listener>() };
+type Listener = (e: ApiError) => void;
+const listeners = { unauthorized: new Set<Listener>(), locked: new Set<Listener>(), signedOut: new Set<Listener>(), refused: new Set<Listener>() };
 
 /** Subscribes to a session event: the owner token was refused
  * (`unauthorized`), the window waits for the passphrase (`locked`), the
- * contact's portal session ended (`signedOut`). */
+ * contact's portal session ended (`signedOut`), the client area refused
+ * something an access request could ask for (`refused`, with `e.offer`). */
 export function on(event: keyof typeof listeners, fn: Listener): () => void {
   listeners[event].add(fn);
   return () => listeners[event].delete(fn);
 }
 
 export const SESSION_ENDED = 'Your session has ended. Sign in again.';
-const PORTAL_PUBLIC = ['/api/portal/signin', '/api/portal/verify'];
+const PORTAL_PUBLIC = ['/api/portal/signin', '/api/portal/verify', '/api/portal/passkey-signin/begin', '/api/portal/passkey-signin'];
 
 export function humanMessage(status: number): string {
   if (status === 401) return 'Your session has ended. Please sign in again.';
@@ -92,7 +95,9 @@ function toError(status: number, text: string): ApiError {
     /* not JSON: a proxy's page, or nothing */
   }
   const message = sentence(body?.message || humanMessage(status));
-  return new ApiError(status, body?.code || `http_${status}`, message, body?.field);
+  const err = new ApiError(status, body?.code || `http_${status}`, message, body?.field);
+  if (body?.request) err.offer = body.request;
+  return err;
 }
 
 export interface RequestOptions {
@@ -137,11 +142,13 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     if (res.status === 401 && portal && !PORTAL_PUBLIC.includes(path)) {
       csrfToken = '';
       err.message = SESSION_ENDED;
-      listeners.signedOut.forEach((fn) => fn());
+      listeners.signedOut.forEach((fn) => fn(err));
     } else if (res.status === 401 && !portal) {
-      listeners.unauthorized.forEach((fn) => fn());
+      listeners.unauthorized.forEach((fn) => fn(err));
     } else if (res.status === 423 && err.code === 'locked') {
-      listeners.locked.forEach((fn) => fn());
+      listeners.locked.forEach((fn) => fn(err));
+    } else if (res.status === 403 && portal && err.offer) {
+      listeners.refused.forEach((fn) => fn(err));
     }
     throw err;
   }
