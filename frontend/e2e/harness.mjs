@@ -9,10 +9,12 @@
 //
 // Not a test file: `node --test e2e/` runs only the files that match its test
 // name patterns (*.test.mjs here), and this one does not.
+import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -349,4 +351,60 @@ export function launchBrowser() {
       '--no-first-run',
     ],
   });
+}
+
+/** The sizes every page is checked at: a desktop and a phone. */
+export const SIZES = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+// Evaluated rather than added as a script tag: the pages' CSP allows no
+// inline script, and stays on.
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core in the page; fails on serious and critical violations. */
+export async function axe(page, label) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${label}: axe found serious or critical violations`);
+  return violations;
+}
+
+/** What every screen gets: loaded, no sideways scroll, axe, a screenshot
+ * (E2E_ARTIFACTS/file). */
+export async function look(page, label, file) {
+  await page.waitForFunction(() => !document.querySelector('.loading'));
+  const fit = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  assert.ok(fit.scroll <= fit.inner, `${label}: the page scrolls sideways (${fit.scroll} > ${fit.inner})`);
+  await axe(page, label);
+  await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
+}
+
+/** Signs in to the client area in the page with the emailed code. */
+export async function portalSignIn(page, base, sink, email, log) {
+  const code = await askForCode(page, base, sink, email, log);
+  await page.getByLabel('6-digit code').fill(code);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** Opens a client-area page from the navigation (the menu on a phone). */
+export async function portalNav(page, name) {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await menu.or(page.getByTestId('portal-nav')).first().waitFor();
+  if (await menu.isVisible()) await menu.click();
+  await page.getByTestId('portal-nav').getByRole('link', { name }).click();
+}
+
+/** Signs out of the client area from its sidebar (the menu on a phone). */
+export async function portalSignOut(page) {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await menu.or(page.getByTestId('portal-nav')).first().waitFor();
+  if (await menu.isVisible()) await menu.click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByTestId('portal-signin').waitFor();
 }

@@ -10,16 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { ARTIFACTS, askForCode, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
-
-// Evaluated rather than added as a script tag: the pages' CSP allows no
-// inline script, and stays on.
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
+import { ARTIFACTS, SIZES, askForCode, look, launchBrowser, startServer, startSmtpSink, startWindowServer } from './harness.mjs';
 
 let server;
 let smtp;
@@ -68,26 +59,8 @@ after(async () => {
   }
 });
 
-/** Runs axe-core in the page; fails on serious and critical violations. */
-async function axe(page, label) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const res = await window.axe.run(document, { resultTypes: ['violations'] });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${label}: axe found serious or critical violations`);
-  return violations;
-}
-
 /** The checks every page gets at every size. */
-async function check(page, size, name) {
-  await page.waitForFunction(() => !document.querySelector('.loading'));
-  const fit = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-  assert.ok(fit.scroll <= fit.inner, `${size.name} ${name}: the page scrolls sideways (${fit.scroll} > ${fit.inner})`);
-  await axe(page, `${size.name} ${name}`);
-  await page.screenshot({ path: path.join(ARTIFACTS, `layout-${size.name}-${name}.png`), fullPage: true });
-}
+const check = (page, size, name) => look(page, `${size.name} ${name}`, `layout-${size.name}-${name}.png`);
 
 async function newPage(size) {
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
@@ -202,6 +175,8 @@ for (const size of SIZES) {
         ['quotes', 'portal-quotes'],
         ['support', 'portal-support'],
         ['profile', 'portal-profile'],
+        ['requests', 'portal-requests'],
+        ['security', 'portal-security'],
       ]) {
         await page.goto(`${base}/portal#/${section}`);
         await page.getByTestId(testid).waitFor();
