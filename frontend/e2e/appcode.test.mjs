@@ -7,37 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
-import { ARTIFACTS, SIZES, checkEnv, launchBrowser, look, portalNav, portalSignIn, portalSignOut, startServer, startSmtpSink } from './harness.mjs';
+import { SIZES, inSizedPage, portalNav, portalSignIn, portalSignOut, startPortalStack } from './harness.mjs';
 
-let server;
-let api;
-let browser;
-let smtp;
-let account;
+let st;
 
 before(async () => {
-  checkEnv();
-  smtp = await startSmtpSink();
-  server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-appcode-e2e-' });
-  api = server.api;
-  browser = await launchBrowser();
-  await api('PUT', '/api/settings/mail', {
-    smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', from_email: 'owner@example.test', from_name: 'App E2E' },
-  });
-  const lc = await api('GET', '/api/settings/lifecycle');
-  await api('PUT', '/api/settings/lifecycle', { ...lc, require_second_factor: true });
-  account = await api('POST', '/api/accounts', { name: 'Appcode Ltd' });
+  st = await startPortalStack('appcode', { lifecycle: { require_second_factor: true } });
 });
 
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.stop();
-    await smtp?.close();
-  }
-});
+after(() => st?.stop());
 
 // The authenticator app's side of RFC 6238 (what the phone app computes):
 // HMAC-SHA1 of the 30-second step under the base32 key, 6 digits.
@@ -56,12 +34,9 @@ function appCode(secret, at = Date.now()) {
 for (const size of SIZES) {
   test(`${size.name}: a required second factor is set up with the app, then an app code confirms a code sign-in`, async () => {
     const email = `fay.${size.name}@example.test`;
-    await api('POST', '/api/contacts', { account_id: account.id, first_name: 'Fay', last_name: 'Full', email, preset: 'full' });
-    const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
-    const page = await context.newPage();
-    const shot = (name) => look(page, `${size.name} ${name}`, `appcode-${size.name}-${name}.png`);
-    try {
-      await portalSignIn(page, server.base, smtp, email, () => server.log);
+    await st.api('POST', '/api/contacts', { account_id: st.account.id, first_name: 'Fay', last_name: 'Full', email, preset: 'full' });
+    await inSizedPage(st.browser, size, 'appcode', async (page, context, shot) => {
+      await portalSignIn(page, st.server.base, st.smtp, email, () => st.server.log);
       await page.getByRole('heading', { name: 'Add a second factor' }).waitFor();
       await shot('setup');
       await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
@@ -80,7 +55,7 @@ for (const size of SIZES) {
 
       // A new code sign-in must confirm with the app: a wrong code is refused.
       await portalSignOut(page);
-      await portalSignIn(page, server.base, smtp, email, () => server.log);
+      await portalSignIn(page, st.server.base, st.smtp, email, () => st.server.log);
       await page.getByRole('heading', { name: "Confirm it's you" }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Use my passkey' }).count(), 0, 'no passkey: no passkey button');
       const right = appCode(secret, Date.now() + 30000); // the next step: the current one was used to set up
@@ -101,11 +76,6 @@ for (const size of SIZES) {
       await refusal.waitFor();
       await shot('remove-refused');
       await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Cancel' }).click();
-    } catch (e) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `appcode-${size.name}-failure.png`), fullPage: true }).catch(() => {});
-      throw e;
-    } finally {
-      await context.close();
-    }
+    });
   });
 }

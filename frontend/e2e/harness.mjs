@@ -408,3 +408,44 @@ export async function portalSignOut(page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByTestId('portal-signin').waitFor();
 }
+
+/** What a client-area test starts: the server (mail to an SMTP sink), one
+ * account, the browser; `lifecycle` changes the owner's lifecycle settings. */
+export async function startPortalStack(name, { lifecycle } = {}) {
+  checkEnv();
+  const smtp = await startSmtpSink();
+  const server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: `grantbook-${name}-e2e-` });
+  const api = server.api;
+  const browser = await launchBrowser();
+  await api('PUT', '/api/settings/mail', {
+    smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', from_email: 'owner@example.test', from_name: `${name} E2E` },
+  });
+  if (lifecycle) await api('PUT', '/api/settings/lifecycle', { ...(await api('GET', '/api/settings/lifecycle')), ...lifecycle });
+  const account = await api('POST', '/api/accounts', { name: `${name} Ltd` });
+  const stop = async () => {
+    try {
+      await browser.close();
+    } finally {
+      await server.stop();
+      await smtp.close();
+    }
+  };
+  return { server, api, smtp, browser, account, stop };
+}
+
+/** Runs fn(page, context, shot) in a fresh page of the size; shot(screen)
+ * is look() into <name>-<size>-<screen>.png; a failure leaves
+ * <name>-<size>-failure.png. */
+export async function inSizedPage(browser, size, name, fn) {
+  const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+  const page = await context.newPage();
+  const shot = (screen) => look(page, `${size.name} ${screen}`, `${name}-${size.name}-${screen}.png`);
+  try {
+    await fn(page, context, shot);
+  } catch (e) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${size.name}-failure.png`), fullPage: true }).catch(() => {});
+    throw e;
+  } finally {
+    await context.close();
+  }
+}

@@ -8,48 +8,20 @@
 //
 // Passkeys need a host name, not an IP address, as their RP ID: the page is
 // opened at http://localhost:PORT (serve answers for localhost on loopback).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { ARTIFACTS, SIZES, checkEnv, launchBrowser, look, portalNav, portalSignIn, portalSignOut, startServer, startSmtpSink } from './harness.mjs';
+import { SIZES, inSizedPage, portalNav, portalSignIn, portalSignOut, startPortalStack } from './harness.mjs';
 
-let server;
-let api;
-let browser;
-let smtp;
-let base;
-let account;
-
-before(async () => {
-  checkEnv();
-  smtp = await startSmtpSink();
-  server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-passkey-e2e-' });
-  api = server.api;
-  base = server.base.replace('127.0.0.1', 'localhost');
-  browser = await launchBrowser();
-  await api('PUT', '/api/settings/mail', {
-    smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', from_email: 'owner@example.test', from_name: 'Passkey E2E' },
-  });
-  account = await api('POST', '/api/accounts', { name: 'Passkey Ltd' });
-});
-
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.stop();
-    await smtp?.close();
-  }
-});
-
+// A server for each size: the public passkey routes count against the
+// sign-in limits per client address, and every page here is on loopback.
 for (const size of SIZES) {
-  test(`${size.name}: a passkey added on the Security page signs in alone and confirms an emailed code`, async () => {
+  test(`${size.name}: a passkey added on the Security page signs in alone and confirms an emailed code`, async (t) => {
+    const st = await startPortalStack(`passkey-${size.name}`);
+    t.after(() => st.stop());
+    const base = st.server.base.replace('127.0.0.1', 'localhost');
     const email = `pat.${size.name}@example.test`;
-    const contact = await api('POST', '/api/contacts', { account_id: account.id, first_name: 'Pat', last_name: 'Passkey', email, preset: 'full' });
-    const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
-    const page = await context.newPage();
-    const shot = (name) => look(page, `${size.name} ${name}`, `passkey-${size.name}-${name}.png`);
-    try {
+    const contact = await st.api('POST', '/api/contacts', { account_id: st.account.id, first_name: 'Pat', last_name: 'Passkey', email, preset: 'full' });
+    await inSizedPage(st.browser, size, 'passkey', async (page, context, shot) => {
       await page.goto(`${base}/portal`);
       const cdp = await context.newCDPSession(page);
       await cdp.send('WebAuthn.enable');
@@ -57,7 +29,7 @@ for (const size of SIZES) {
         options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
       });
 
-      await portalSignIn(page, base, smtp, email, () => server.log);
+      await portalSignIn(page, base, st.smtp, email, () => st.server.log);
       await portalNav(page, 'Security');
       const security = page.getByTestId('portal-security');
       await security.waitFor();
@@ -89,7 +61,7 @@ for (const size of SIZES) {
 
       // An emailed code alone is not enough any more: Confirm it's you.
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: true });
-      await portalSignIn(page, base, smtp, email, () => server.log);
+      await portalSignIn(page, base, st.smtp, email, () => st.server.log);
       await page.getByRole('heading', { name: "Confirm it's you" }).waitFor();
       assert.equal(await page.getByLabel('Code from your authenticator app').count(), 0, 'no app: no code field');
       await shot('confirm');
@@ -102,13 +74,8 @@ for (const size of SIZES) {
       await shot('remove-confirm');
       await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Remove passkey' }).click();
       await page.getByTestId('passkey-row').waitFor({ state: 'detached' });
-      const factors = await api('GET', `/api/contacts/${contact.id}/factors`);
+      const factors = await st.api('GET', `/api/contacts/${contact.id}/factors`);
       assert.deepEqual(factors.passkeys || [], []);
-    } catch (e) {
-      await page.screenshot({ path: path.join(ARTIFACTS, `passkey-${size.name}-failure.png`), fullPage: true }).catch(() => {});
-      throw e;
-    } finally {
-      await context.close();
-    }
+    });
   });
 }

@@ -21,60 +21,40 @@ function cancelled(e: unknown): ApiError {
   return new ApiError(0, 'network', 'This browser could not use a passkey here. Use the authenticator app instead.');
 }
 
-async function create(o: Options): Promise<unknown> {
+// One prompt of the browser: make (create) or use (get) a passkey; the
+// answer's buffers as base64url, as the server reads them.
+async function prompt(how: 'create' | 'get', o: Options): Promise<unknown> {
   const pk = o.publicKey;
   pk.challenge = dec(pk.challenge);
-  pk.user.id = dec(pk.user.id);
-  for (const c of pk.excludeCredentials || []) c.id = dec(c.id);
+  if (pk.user) pk.user.id = dec(pk.user.id);
+  for (const c of [...(pk.excludeCredentials || []), ...(pk.allowCredentials || [])]) c.id = dec(c.id);
   let cred: PublicKeyCredential;
   try {
-    cred = (await navigator.credentials.create({ publicKey: pk as PublicKeyCredentialCreationOptions })) as PublicKeyCredential;
+    cred = (await navigator.credentials[how]({ publicKey: pk } as CredentialCreationOptions & CredentialRequestOptions)) as PublicKeyCredential;
   } catch (e) {
     throw cancelled(e);
   }
-  const r = cred.response as AuthenticatorAttestationResponse;
-  return {
-    id: cred.id,
-    rawId: enc(cred.rawId),
-    type: cred.type,
-    response: { clientDataJSON: enc(r.clientDataJSON), attestationObject: enc(r.attestationObject), transports: r.getTransports?.() || [] },
-    clientExtensionResults: cred.getClientExtensionResults(),
-  };
-}
-
-async function get(o: Options): Promise<unknown> {
-  const pk = o.publicKey;
-  pk.challenge = dec(pk.challenge);
-  for (const c of pk.allowCredentials || []) c.id = dec(c.id);
-  let cred: PublicKeyCredential;
-  try {
-    cred = (await navigator.credentials.get({ publicKey: pk as PublicKeyCredentialRequestOptions })) as PublicKeyCredential;
-  } catch (e) {
-    throw cancelled(e);
-  }
-  const r = cred.response as AuthenticatorAssertionResponse;
-  return {
-    id: cred.id,
-    rawId: enc(cred.rawId),
-    type: cred.type,
-    response: {
-      clientDataJSON: enc(r.clientDataJSON),
-      authenticatorData: enc(r.authenticatorData),
-      signature: enc(r.signature),
-      userHandle: r.userHandle ? enc(r.userHandle) : null,
-    },
-    clientExtensionResults: cred.getClientExtensionResults(),
-  };
+  const r = cred.response as AuthenticatorAttestationResponse & AuthenticatorAssertionResponse;
+  const response =
+    how === 'create'
+      ? { clientDataJSON: enc(r.clientDataJSON), attestationObject: enc(r.attestationObject), transports: r.getTransports?.() || [] }
+      : {
+          clientDataJSON: enc(r.clientDataJSON),
+          authenticatorData: enc(r.authenticatorData),
+          signature: enc(r.signature),
+          userHandle: r.userHandle ? enc(r.userHandle) : null,
+        };
+  return { id: cred.id, rawId: enc(cred.rawId), type: cred.type, response, clientExtensionResults: cred.getClientExtensionResults() };
 }
 
 /** Makes a passkey: begin, the browser's prompt, then the named answer. */
 export async function addPasskey<T>(name: string): Promise<T> {
   const options = await request<Options>('POST', '/api/portal/passkeys/register/begin');
-  return request<T>('POST', '/api/portal/passkeys/register', { name, credential: await create(options) });
+  return request<T>('POST', '/api/portal/passkeys/register', { name, credential: await prompt('create', options) });
 }
 
 /** Answers a passkey prompt: begin (its path) → the browser → finish (its path). */
 export async function usePasskey<T>(begin: string, finish: string): Promise<T> {
   const options = await request<Options>('POST', begin);
-  return request<T>('POST', finish, { credential: await get(options) });
+  return request<T>('POST', finish, { credential: await prompt('get', options) });
 }
