@@ -79,3 +79,31 @@ for (const size of SIZES) {
     });
   });
 }
+
+test('a factor set up in another session holds this one at its next click', async (t) => {
+  const other = await startPortalStack('appcode-held'); // its own sign-in limits
+  t.after(() => other.stop());
+  const email = 'tom.tech@example.test';
+  await other.api('POST', '/api/contacts', { account_id: other.account.id, first_name: 'Tom', last_name: 'Tech', email, preset: 'technical' });
+  const size = SIZES[0];
+  await inSizedPage(other.browser, size, 'appcode-held', async (page, _, shot) => {
+    await portalSignIn(page, other.server.base, other.smtp, email, () => other.server.log);
+    await page.getByTestId('portal-services').waitFor();
+    let secret = '';
+    await inSizedPage(other.browser, size, 'appcode-held-other', async (elsewhere) => {
+      await portalSignIn(elsewhere, other.server.base, other.smtp, email, () => other.server.log);
+      await portalNav(elsewhere, 'Security');
+      await elsewhere.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      secret = (await elsewhere.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
+      await elsewhere.getByLabel('Code from the app').fill(appCode(secret));
+      await elsewhere.getByRole('button', { name: 'Confirm' }).click();
+      await elsewhere.getByTestId('authenticator-app').getByText('An authenticator app is set up').waitFor();
+    });
+    await portalNav(page, 'Services');
+    await page.getByRole('heading', { name: "Confirm it's you" }).waitFor();
+    await shot('held');
+    await page.getByLabel('Code from your authenticator app').fill(appCode(secret, Date.now() + 30000));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('portal-services').waitFor();
+  });
+});

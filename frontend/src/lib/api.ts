@@ -62,12 +62,13 @@ export function captureTokenFromUrl(): void {
 }
 
 type Listener = (e: ApiError) => void;
-const listeners = { unauthorized: new Set<Listener>(), locked: new Set<Listener>(), signedOut: new Set<Listener>(), refused: new Set<Listener>() };
+const listeners = { unauthorized: new Set<Listener>(), locked: new Set<Listener>(), signedOut: new Set<Listener>(), refused: new Set<Listener>(), held: new Set<Listener>() };
 
 /** Subscribes to a session event: the owner token was refused
  * (`unauthorized`), the window waits for the passphrase (`locked`), the
  * contact's portal session ended (`signedOut`), the client area refused
- * something an access request could ask for (`refused`, with `e.offer`). */
+ * something an access request could ask for (`refused`, with `e.offer`),
+ * the portal session must prove or set up a second factor (`held`). */
 export function on(event: keyof typeof listeners, fn: Listener): () => void {
   listeners[event].add(fn);
   return () => listeners[event].delete(fn);
@@ -149,6 +150,8 @@ export async function request<T>(method: string, path: string, body?: unknown, o
       listeners.locked.forEach((fn) => fn(err));
     } else if (res.status === 403 && portal && err.offer) {
       listeners.refused.forEach((fn) => fn(err));
+    } else if (res.status === 403 && portal && (err.code === 'second_factor' || err.code === 'second_factor_setup')) {
+      listeners.held.forEach((fn) => fn(err));
     }
     throw err;
   }
