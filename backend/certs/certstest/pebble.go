@@ -77,7 +77,7 @@ func Start(ctx context.Context, o Options) (*Pebble, error) {
 	if err != nil {
 		return nil, err
 	}
-	caFile, certFile, keyFile, pool, err := listenerCerts(o.Dir)
+	listener, err := Throwaway(o.Dir, "listener", "127.0.0.1", "localhost")
 	if err != nil {
 		return nil, err
 	}
@@ -89,15 +89,15 @@ func Start(ctx context.Context, o Options) (*Pebble, error) {
 	if o.TLSPort == 0 {
 		o.TLSPort = closed
 	}
-	cfg, err := writeConfig(o, acmePort, mgmtPort, certFile, keyFile)
+	cfg, err := writeConfig(o, acmePort, mgmtPort, listener.CertFile, listener.KeyFile)
 	if err != nil {
 		return nil, err
 	}
 	p := &Pebble{
 		DirectoryURL: fmt.Sprintf("https://127.0.0.1:%d/dir", acmePort),
-		ListenerCA:   caFile,
+		ListenerCA:   listener.CAFile,
 		mgmt:         fmt.Sprintf("https://127.0.0.1:%d", mgmtPort),
-		client:       &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
+		client:       &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: listener.Pool}}},
 	}
 	dns := fmt.Sprintf("127.0.0.1:%d", dnsPort)
 	p.dns = dns
