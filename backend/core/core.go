@@ -48,6 +48,7 @@ type App struct {
 	closed   sync.Once
 	// ceremonies are passkey prompts between their two steps (passkeys.go).
 	ceremonies ceremonies
+	area       areaCache // the client area's host (clientarea.go)
 }
 
 // New builds the core on an open store; secrets go to vault.

@@ -58,6 +58,7 @@ func (a *App) Restore(ctx context.Context, src io.Reader) (*RestoreResult, error
 	if err := a.store.ReplaceWith(ctx, fresh); err != nil {
 		return nil, fmt.Errorf("restore: replace the data: %w", err)
 	}
+	a.area.host.Store(nil) // the backup has its own client area settings
 	if err := pruneSafetyCopies(filepath.Join(a.dataDir, safetyDir)); err != nil {
 		a.log.Warn("restore: pruning safety copies", "err", err)
 	}

@@ -138,6 +138,8 @@ func (a *API) coreRoutes() []Route {
 		{"POST /api/settings/mail/test", Owner, a.testMail},
 		{"GET /api/settings/template", Owner, a.getTemplate},
 		{"PUT /api/settings/template", Owner, with(a, http.StatusOK, a.app.PutTemplate)},
+		{"GET /api/settings/client-area", Owner, plain(a, "", a.app.ClientArea)},
+		{"PUT /api/settings/client-area", Owner, with(a, http.StatusOK, a.app.PutClientArea)},
 		{"PATCH /api/accounts/{id}", Owner, byIDWith(a, http.StatusOK, a.app.UpdateAccount)},
 		{"GET /api/accounts/{id}/invoices", Owner, byID(a, http.StatusOK, "invoices", a.app.Invoices)},
 		{"POST /api/accounts/{id}/invoices", Owner, byIDWith(a, http.StatusCreated, a.app.CreateInvoice)},

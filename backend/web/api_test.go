@@ -72,6 +72,8 @@ var routeAuth = map[string]web.Auth{
 	"POST /api/settings/mail/test":              web.Owner,
 	"GET /api/settings/template":                web.Owner,
 	"PUT /api/settings/template":                web.Owner,
+	"GET /api/settings/client-area":             web.Owner,
+	"PUT /api/settings/client-area":             web.Owner,
 	"GET /api/settings/token":                   web.Owner,
 	"POST /api/settings/token":                  web.Owner,
 	"GET /api/lock":                             web.Owner,

@@ -101,9 +101,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h(w, withClient(r, s.proxies.resolve(r)))
 		return
 	}
-	if !s.hosts.allows(r.Host) {
+	if !s.hosts.allows(r.Host) && !s.isAreaHost(r.Host) {
 		writeError(w, http.StatusMisdirectedRequest, &core.Error{Code: core.CodeMisdirected, Message: "this Grantbook answers only for " +
-			"localhost and the names it was started with (--host): " + strconv.Quote(r.Host) + " is not one of them"})
+			"localhost, the names it was started with (--host, --domain) and the client area's address (Settings): " +
+			strconv.Quote(r.Host) + " is not one of them"})
 		return
 	}
 	r = withClient(r, s.proxies.resolve(r))
@@ -142,6 +143,13 @@ func (s *Server) sitePaths(r *http.Request) http.HandlerFunc {
 		return s.siteSignout
 	}
 	return nil
+}
+
+// isAreaHost tells whether hostport names the client area's address, which
+// the owner may set or change while serve runs.
+func (s *Server) isAreaHost(hostport string) bool {
+	h := s.api.app.ClientAreaHost()
+	return h != "" && h == HostName(hostport)
 }
 
 // ownerOnly lets a request with the owner's token through. An address that
