@@ -88,3 +88,13 @@ func TestClientAreaCertificateChoice(t *testing.T) {
 		t.Errorf("refused settings changed them: %+v", after)
 	}
 }
+
+const areaLink = "https://portal.example.com/portal"
+
+// setArea sets the client area's address (and the owner's time zone).
+func (r *invRig) setArea(addr, zone string) {
+	r.t.Helper()
+	if _, err := r.app.PutClientArea(invCtx, core.ClientArea{Address: addr, TimeZone: zone}); err != nil {
+		r.t.Fatal(err)
+	}
+}

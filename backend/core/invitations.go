@@ -146,20 +146,23 @@ func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invi
 	if err != nil {
 		return err
 	}
+	area, err := a.ClientArea(ctx)
+	if err != nil {
+		return err
+	}
 	fromName := st.SMTP.FromName
 	if fromName == "" {
 		fromName = acc.Name
 	}
-	filled, err := renderInvitation(tpl, invitationFields{FirstName: c.FirstName, LastName: c.LastName,
+	fields := invitationFields{FirstName: c.FirstName, LastName: c.LastName,
 		FromName: fromName, AccountName: acc.Name, Access: presetLabel(c.Grant.Preset), Note: inv.Note,
-		Expires: inv.ExpiresAt.Format("2 January 2006"), Token: inv.Token})
+		Expires: inv.ExpiresAt.In(area.location()).Format("2 January 2006"), Token: inv.Token, SignInLink: area.SignIn}
+	filled, err := renderInvitation(tpl, fields)
 	if err != nil {
 		// Saving checks a template; one stored otherwise (an older version,
 		// a restore) may still fail: the built-in one always fits.
 		a.log.Warn("the invitation template cannot be filled in; the built-in one is used", "err", err)
-		filled, err = renderInvitation(DefaultTemplate, invitationFields{FirstName: c.FirstName, FromName: fromName,
-			AccountName: acc.Name, Access: presetLabel(c.Grant.Preset), Note: inv.Note,
-			Expires: inv.ExpiresAt.Format("2 January 2006"), Token: inv.Token})
+		filled, err = renderInvitation(DefaultTemplate, fields)
 		if errors.Is(err, errTooLarge) {
 			return invalid("message", "the invitation email would be larger than %d KiB: shorten the personal message or the sender name", MaxRendered>>10)
 		}
@@ -169,7 +172,8 @@ func (a *App) queueInvitation(ctx context.Context, tx *store.Tx, inv *model.Invi
 	}
 	from := st.SMTP.FromEmail
 	raw, err := outbox.Compose(outbox.Message{FromName: fromName, FromEmail: from, ToName: c.Name(), ToEmail: c.Email,
-		ReplyTo: replyAddress(st, inv.Token), MessageID: inv.MessageID, Subject: filled.Subject, Text: filled.Body, Date: now})
+		ReplyTo: replyAddress(st, inv.Token), MessageID: inv.MessageID, Subject: filled.Subject,
+		Text: withSignIn(filled.Body, area.SignIn), Date: now})
 	if err != nil {
 		return err
 	}

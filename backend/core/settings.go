@@ -174,7 +174,8 @@ type InvitationTemplate struct {
 }
 
 // DefaultTemplate is used until the owner edits it. Fields: .FirstName,
-// .LastName, .FromName, .AccountName, .Access, .Note, .Expires, .Token.
+// .LastName, .FromName, .AccountName, .Access, .Note, .Expires, .Token,
+// .SignInLink (empty until the client area's address is set).
 var DefaultTemplate = InvitationTemplate{
 	Subject: `{{.FromName}} invites you to access {{.AccountName}}`,
 	Body: `Hello {{.FirstName}},
@@ -185,7 +186,9 @@ var DefaultTemplate = InvitationTemplate{
 {{end}}
 To accept, simply reply to this email: any reply will do.
 To decline, reply with "no".
-
+{{if .SignInLink}}
+After you accept, sign in at {{.SignInLink}} with this email address.
+{{end}}
 This invitation expires on {{.Expires}}.
 
 Invitation code: {{.Token}}

@@ -180,12 +180,20 @@ func (a *App) RequestSignin(ctx context.Context, email, nonce, previous string) 
 	if len(names) == 1 {
 		fromName = names[0]
 	}
+	area, err := a.ClientArea(ctx)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("Hello %s,\n\nyour code to sign in to %s is:\n\n%s\n\nIt works once, for %d minutes, in the browser "+
+		"where you asked for it. If you did not ask for it, ignore this email.\n", cs[0].FirstName, where, code, int(CodeTTL.Minutes()))
+	if area.SignIn != "" {
+		// Naming the one genuine page helps spot a look-alike asking for it.
+		text += "\nEnter it only on the sign-in page at " + area.SignIn + "\n"
+	}
 	msgID := "grantbook-signin." + randomToken()[:20] + "@" + domainOf(st.SMTP.FromEmail, "grantbook.invalid")
 	raw, err := outbox.Compose(outbox.Message{FromName: orDefault(st.SMTP.FromName, fromName), FromEmail: st.SMTP.FromEmail,
 		ToName: cs[0].Name(), ToEmail: cs[0].Email, MessageID: msgID, Date: now,
-		Subject: "Your sign-in code for " + where,
-		Text: fmt.Sprintf("Hello %s,\n\nyour code to sign in to %s is:\n\n%s\n\nIt works once, for %d minutes, in the browser "+
-			"where you asked for it. If you did not ask for it, ignore this email.\n", cs[0].FirstName, where, code, int(CodeTTL.Minutes()))})
+		Subject: "Your sign-in code for " + where, Text: text})
 	if err != nil {
 		return err
 	}

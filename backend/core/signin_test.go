@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,5 +180,19 @@ func TestCodeMailDiesWithTheProcessOrTheCode(t *testing.T) {
 				t.Errorf("outbox %v, %v: want the mail cancelled", counts, err)
 			}
 		})
+	}
+}
+
+// The sign-in code mail names the one page to enter the code on.
+func TestSigninCodeMailCarriesTheAddress(t *testing.T) {
+	r := newSigninRig(t)
+	if _, err := r.app.PutClientArea(bg, core.ClientArea{Address: "https://portal.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	r.request(core.NewNonce())
+	r.flush()
+	p := invParse(t, r.smtp.Messages()[0].Data)
+	if !strings.Contains(p.text, "Enter it only on the sign-in page at "+areaLink) || !mailedCode.MatchString(p.text) {
+		t.Errorf("code mail:\n%s", p.text)
 	}
 }

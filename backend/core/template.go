@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+
+	"grantbook/backend/address"
 )
 
 // MaxRendered bounds a filled-in template, subject and body each.
@@ -30,6 +32,8 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 
 type invitationFields struct {
 	FirstName, LastName, FromName, AccountName, Access, Note, Expires, Token string
+	// SignInLink is the client area's sign-in page, "" until its address is set.
+	SignInLink string
 }
 
 // parseInvitation parses one part of the template. Loops and nested
@@ -113,6 +117,8 @@ const sampleToken = "sampletoken"
 // test other values may still overflow when sent: the invitation then
 // goes out with the built-in template (queueInvitation).
 var templateSamples = []invitationFields{
+	{Token: sampleToken, FirstName: "Ada", FromName: "Owner", AccountName: "Acme", Access: "Billing", Expires: "1 January 2030",
+		SignInLink: "https://portal.example.com/portal"},
 	{Token: sampleToken, FirstName: "Ada", FromName: "Owner", AccountName: "Acme", Access: "Billing", Expires: "1 January 2030"},
 	longestSample(strings.Repeat("N", 2000)),
 	longestSample(""),
@@ -121,7 +127,20 @@ var templateSamples = []invitationFields{
 func longestSample(note string) invitationFields {
 	return invitationFields{Token: sampleToken, FirstName: strings.Repeat("F", 200), LastName: strings.Repeat("L", 200),
 		FromName: strings.Repeat("O", 200), AccountName: strings.Repeat("A", 200), Access: "Technical",
-		Note: note, Expires: "30 September 2030"}
+		Note: note, Expires: "30 September 2030", SignInLink: longestLink}
+}
+
+// longestLink is the longest sign-in link an address can make.
+var longestLink = "https://" + strings.Repeat("p", address.MaxLength-len("https://")) + address.PortalPath
+
+// withSignIn adds the sign-in line to an invitation whose template leaves
+// the link out (one written before there was a link): every mail about a
+// contact's access says where to go once it is known.
+func withSignIn(body, link string) string {
+	if link == "" || strings.Contains(body, link) {
+		return body
+	}
+	return strings.TrimRight(body, "\n") + "\n\nAfter you accept, sign in at " + link + " with this email address.\n"
 }
 
 // checkTemplate fills t in with every sample and says, per field, what

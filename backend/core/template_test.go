@@ -3,6 +3,7 @@ package core_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,5 +71,32 @@ func TestOversizedStoredTemplateFallsBackAtSendTime(t *testing.T) {
 	}
 	if !bytes.Contains(mail, []byte("To accept, simply reply")) || !bytes.Contains(mail, []byte(inv.Token)) {
 		t.Errorf("the mail is not the built-in invitation with the code:\n%.600s", mail)
+	}
+}
+
+// The owner's template can place the sign-in link; one that leaves it out
+// still says where to sign in; the link counts toward the 64 KiB bound.
+func TestTemplateSignInLink(t *testing.T) {
+	r := newInvRig(t, true, true)
+	r.setArea("https://portal.example.com", "")
+	if _, err := r.app.PutTemplate(invCtx, core.InvitationTemplate{Subject: "Hi",
+		Body: "{{.Token}}" + strings.Repeat("{{.SignInLink}}", 320)}); err == nil {
+		t.Error("a template that repeats the link past 64 KiB was saved")
+	}
+	for i, c := range []struct{ body, want string }{
+		{"Reply to accept. Then go to <{{.SignInLink}}>. Code {{.Token}}", "Then go to <" + areaLink + ">. Code "},
+		{"Reply to accept.{{if not .SignInLink}} No link yet.{{end}} Code {{.Token}}\n\n--\n", "--\n\nAfter you accept, sign in at " + areaLink + " with this email address.\n"},
+	} {
+		body, want := c.body, c.want
+		if _, err := r.app.PutTemplate(invCtx, core.InvitationTemplate{Subject: "Hi {{.FirstName}}", Body: body}); err != nil {
+			t.Fatalf("PutTemplate(%q): %v", body, err)
+		}
+		inv := r.invite("Tia", "Template", fmt.Sprintf("tia%d@client.test", i))
+		r.flush(1)
+		_, p := r.sentWithID(inv.MessageID)
+		text := strings.ReplaceAll(p.text, "\r\n", "\n")
+		if !strings.Contains(text, want) || strings.Count(text, areaLink) != 1 {
+			t.Errorf("template %q gave:\n%s", body, text)
+		}
 	}
 }
