@@ -36,6 +36,9 @@ type ContactInput struct {
 	Admin       *AdminInput `json:"admin"`
 	// BillingScope: "services" (default) or "account".
 	BillingScope string `json:"billing_scope"`
+	// Notify mails a contact added directly that their access is active
+	// and where to sign in (an invitation mails anyway).
+	Notify bool `json:"notify"`
 }
 
 // ContactPatch changes some fields of a contact; absent fields stay.
@@ -76,6 +79,9 @@ func (a *App) createContact(ctx context.Context, in ContactInput, guard contactG
 	if err != nil {
 		return nil, err
 	}
+	if err := a.canNotify(ctx, in.Notify); err != nil {
+		return nil, err
+	}
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
 		if guard != nil {
 			if err := guard(tx, nil, c); err != nil {
@@ -85,12 +91,23 @@ func (a *App) createContact(ctx context.Context, in ContactInput, guard contactG
 		if err := tx.InsertContact(ctx, c); err != nil {
 			return a.contactWriteError(err)
 		}
+		if in.Notify {
+			if err := a.queueAccessMail(ctx, tx, c, accessAdded, randomToken()[:20], c.CreatedAt); err != nil {
+				return err
+			}
+		}
 		e.Action, e.Entity, e.EntityID, e.After = "contact.create", "contact", c.ID, c
 		e.Summary = fmt.Sprintf("Added %s <%s> with %s access", c.Name(), c.Email, presetLabel(c.Grant.Preset))
+		if in.Notify {
+			e.Summary += "; an email tells them where to sign in"
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if in.Notify {
+		a.outbox.Wake()
 	}
 	return a.decorate(c), nil
 }

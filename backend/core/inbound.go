@@ -268,9 +268,15 @@ func (a *App) activate(ctx context.Context, tx *store.Tx, inv *model.Invitation,
 	}
 	before := cloneContact(c)
 	c.Status, c.UpdatedAt = model.StatusActive, now
-	return true, tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: who, Action: "contact.activate",
+	err = tx.InsertAudit(ctx, &model.AuditEntry{At: now, Actor: who, Action: "contact.activate",
 		Entity: "contact", EntityID: c.ID, Before: before, After: c,
 		Summary: fmt.Sprintf("%s accepted by email: %s access is now active", c.Name(), presetLabel(c.Grant.Preset))})
+	if err != nil {
+		return false, err
+	}
+	// The welcome mail: whether the reply was verified or the owner
+	// confirmed it, acceptance passes here, once.
+	return true, a.queueAccessMail(ctx, tx, c, accessAccepted, inv.Token, now)
 }
 
 // awaitOwner puts an unverified reply before the owner.

@@ -619,6 +619,7 @@ func TestInvitationReplyClues(t *testing.T) {
 			if !r.allowed(inv.ContactID) {
 				t.Error("no access after accepting")
 			}
+			r.flush(1) // the welcome mail
 		})
 	}
 }

@@ -12,6 +12,9 @@ import (
 
 // mailSent is the outbox hook: the invitation moves from queued to sent.
 func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, now time.Time) error {
+	if err := a.accessMailDone(ctx, tx, m, "", now); err != nil {
+		return err
+	}
 	inv, err := a.outboxInvitation(ctx, tx, m)
 	if err != nil || inv == nil || inv.State != model.InvQueued {
 		return err
@@ -27,6 +30,9 @@ func (a *App) mailSent(ctx context.Context, tx *store.Tx, m *model.OutboxMessage
 
 // mailFailed is the outbox hook for a message the server refused for good.
 func (a *App) mailFailed(ctx context.Context, tx *store.Tx, m *model.OutboxMessage, reason string, now time.Time) error {
+	if err := a.accessMailDone(ctx, tx, m, reason, now); err != nil {
+		return err
+	}
 	inv, err := a.outboxInvitation(ctx, tx, m)
 	if err != nil || inv == nil || !inv.Pending() {
 		return err
