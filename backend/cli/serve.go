@@ -31,7 +31,14 @@ func ownerToken(app *core.App, env string, rotate bool) (*web.OwnerToken, error)
 // printURLs tells the owner where to go; base has no trailing slash.
 func printURLs(w io.Writer, base string, token *web.OwnerToken, app *core.App) {
 	fmt.Fprintf(w, "Grantbook %s is serving on %s/#token=%s\n", version.Version, base, token)
-	fmt.Fprintf(w, "Contacts sign in at %s/portal\n", base)
+	ca, err := app.ClientArea(context.Background())
+	if err == nil && ca.SignIn != "" {
+		// The address mails give, which a proxy may stand in front of.
+		fmt.Fprintf(w, "Contacts sign in at %s\n", ca.SignIn)
+	} else {
+		fmt.Fprintf(w, "Contacts sign in at %s/portal\n", base)
+		fmt.Fprintln(w, "Set the address contacts use in Settings → Client area: mails then tell them where to sign in.")
+	}
 	if token.Source() == web.TokenFromEnvironment {
 		fmt.Fprintln(w, "The access token comes from GRANTBOOK_TOKEN.")
 	} else {
