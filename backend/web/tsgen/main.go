@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"grantbook/backend/address"
 	"grantbook/backend/core"
 	"grantbook/backend/mail"
 	"grantbook/backend/model"
@@ -34,7 +35,7 @@ var replies = []any{
 	model.Account{}, model.Service{}, model.Contact{}, model.AuditEntry{}, model.Invitation{},
 	model.MailEvent{}, model.Invoice{}, model.Quote{}, model.SupportRequest{}, model.Session{},
 	core.MailStatus{}, core.AccessRow{}, core.CheckResult{}, core.ImportProgress{}, core.PortalHome{},
-	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{},
+	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{}, core.ClientArea{},
 	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{},
 	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
 	core.LifecycleSettings{},
@@ -75,6 +76,8 @@ var enums = map[string][]string{
 	"Service.status":           model.ServiceStatuses,
 	"ImportJob.state":          {core.ImportRunning, core.ImportDone, core.ImportFailed},
 	"Server.security":          {mail.SecurityTLS, mail.SecurityStartTLS, mail.SecurityPlain},
+	"ClientArea.certificate":   {"", core.CertAutomatic, core.CertFiles},
+	"ClientArea.network":       {"", string(address.Loopback), string(address.LAN), string(address.Public)},
 }
 
 // typed are fields with a TypeScript type of their own.

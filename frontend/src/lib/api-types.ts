@@ -195,6 +195,17 @@ export interface ErrorDetail { // core.Error
   retry_after?: number;
   request?: RequestOffer | null;
 }
+export interface ClientArea { // core.ClientArea
+  address: string;
+  certificate: "" | "automatic" | "files";
+  cert_file: string;
+  key_file: string;
+  time_zone: string;
+  sign_in: string;
+  host: string;
+  port: string;
+  network: "" | "loopback" | "lan" | "public";
+}
 export interface MailSettings { // mail.Settings
   smtp: SmtpSettings;
   imap: ImapSettings;
@@ -300,6 +311,7 @@ export interface ContactInput { // core.ContactInput
   expires_at?: string | null;
   admin?: AdminInput | null;
   billing_scope?: string;
+  notify?: boolean;
 }
 export interface ContactPatch { // core.ContactPatch
   account_type?: string | null;
