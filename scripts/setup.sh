@@ -11,11 +11,12 @@ APT_PACKAGES=(
 	xvfb xauth x11-utils imagemagick dbus-x11 fonts-dejavu-core            # desktop smoke test
 	chromium                                                      # browser e2e tests
 	dovecot-imapd dovecot-lmtpd                                   # mail integration tests
-	nginx caddy                                                   # admin access tests (auth_request, forward_auth)
+	nginx caddy                                                   # serve behind a reverse proxy; admin access (auth_request, forward_auth)
 	sqlite3                                                       # benchmarks
 	gcc-mingw-w64-x86-64 nsis dpkg-dev                            # installers (scripts/dist.sh)
 	p7zip-full file xdotool desktop-file-utils debootstrap curl   # installer tests (tests/dist)
 	wine wine64                                                   # the Windows installer, run (64-bit only: no i386 packages)
+	systemd                                                       # systemd-analyze checks the .deb's service unit
 )
 WAILS_VERSION=v2.14.0
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up and runs every Grantbook test: Go unit tests (real SQLite files,
-# in-process IMAP/SMTP servers), serve --domain against Pebble, admin access
-# behind nginx and Caddy and over OpenID Connect, the mail
-# integration test against a real Dovecot, the browser end-to-end tests in
-# Chromium, and the desktop smoke test of the real window under Xvfb.
+# in-process IMAP/SMTP servers), serve --domain against Pebble, serve behind
+# nginx and Caddy, admin access behind nginx and Caddy and over OpenID
+# Connect, the mail integration test against a real Dovecot, the browser
+# end-to-end tests in Chromium, and the desktop smoke test of the real
+# window under Xvfb.
 # Screenshots and logs go to test-artifacts/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,10 +34,12 @@ step() {
 }
 
 frontend_build() { (cd frontend && npm run --silent build && npm run --silent check); }
-go_vet() { go vet ./... && go vet -tags integration ./tests/integration/ && go vet -tags acme ./backend/cli/ && go vet -tags siteauth ./backend/cli/ && test -z "$(gofmt -l app backend bench tests main.go)"; }
+go_vet() { go vet ./... && go vet -tags integration ./tests/integration/ && go vet -tags acme,proxy,siteauth ./backend/cli/ && test -z "$(gofmt -l app backend bench tests main.go)"; }
 go_unit() { go test -count=1 ./...; }
 # serve --domain against Pebble (built from the Go module proxy) on loopback.
 acme_pebble() { go test -count=1 -tags acme -run ACME ./backend/cli/; }
+# serve behind nginx and Caddy (Debian's), configured as docs/deploy.md says.
+reverse_proxies() { go test -count=1 -tags proxy -run Proxy ./backend/cli/; }
 # Admin access: serve behind Debian's nginx and Caddy, and an OpenID Connect relying party.
 site_auth() { go test -count=1 -tags siteauth -run SiteAuth ./backend/cli/; }
 app_build() { scripts/build.sh; }
@@ -49,6 +52,7 @@ step "frontend build and type check" frontend_build
 step "go vet and gofmt" go_vet
 step "go unit tests" go_unit
 step "automatic HTTPS (Pebble)" acme_pebble
+step "reverse proxies (nginx, Caddy)" reverse_proxies
 step "admin access (nginx, Caddy, OpenID Connect)" site_auth
 step "app build (wails)" app_build
 step "mail integration (Dovecot)" mail_integration
