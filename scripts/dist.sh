@@ -75,6 +75,10 @@ build_deb() {
 	install -Dm644 build/linux/grantbook.desktop "$pkg/usr/share/applications/grantbook.desktop"
 	install -Dm644 build/linux/grantbook.metainfo.xml "$pkg/usr/share/metainfo/grantbook.metainfo.xml"
 	install -Dm644 build/linux/copyright "$pkg/usr/share/doc/grantbook/copyright"
+	install -Dm644 docs/deploy.md "$pkg/usr/share/doc/grantbook/deploy.md"
+	# grantbook serve as a service, installed disabled (docs/deploy.md).
+	install -Dm644 build/linux/grantbook.service "$pkg/lib/systemd/system/grantbook.service"
+	install -Dm644 build/linux/grantbook.default "$pkg/etc/default/grantbook"
 	for s in 16 32 48 64 128 256 512; do
 		mkdir -p "$pkg/usr/share/icons/hicolor/${s}x${s}/apps"
 		convert build/appicon.png -resize "${s}x${s}" -strip -define png:exclude-chunks=date,time \
@@ -97,6 +101,8 @@ build_deb() {
 	mkdir -p "$pkg/DEBIAN"
 	sed -e "s/@VERSION@/$version/" -e "s/@DEPENDS@/$depends/" -e "s/@INSTALLED_SIZE@/$size/" \
 		build/linux/control.in >"$pkg/DEBIAN/control"
+	echo /etc/default/grantbook >"$pkg/DEBIAN/conffiles"
+	install -m755 build/linux/debian/postinst build/linux/debian/prerm build/linux/debian/postrm "$pkg/DEBIAN/"
 	rm -f "$out"/grantbook_*_amd64.deb
 	dpkg-deb --root-owner-group -Zxz --build "$pkg" "$out/grantbook_${version}_amd64.deb" >/dev/null
 	echo "dist: dist/grantbook_${version}_amd64.deb ($(du -h "$out/grantbook_${version}_amd64.deb" | cut -f1), $((SECONDS - start)) s)"

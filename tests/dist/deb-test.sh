@@ -4,7 +4,9 @@
 # its menu entry does (as a normal user, no arguments) under Xvfb, screenshots
 # the first run and the about box, checks the window title, that the data
 # went to ~/.config/Grantbook, that an upgraded package keeps it, and that
-# removing the package leaves it.
+# removing the package leaves it; and that grantbook.service is installed
+# disabled, passes systemd-analyze, and its command serves as a service
+# would run it.
 #
 # Usage: tests/dist/deb-test.sh [DEB] [OUT_DIR]      (needs root: chroot, mount)
 # DEB_TEST_ROOT picks the throwaway root:
@@ -169,6 +171,48 @@ if [ -f "$root/usr/share/icons/hicolor/icon-theme.cache" ]; then
 fi
 say "files, icons, menu entry and 'grantbook version' ok"
 
+# ---- the service unit: installed disabled, valid, and its command runs ----
+unit=/lib/systemd/system/grantbook.service
+for f in $unit /etc/default/grantbook /usr/share/doc/grantbook/deploy.md; do
+	[ -f "$root$f" ] || fail "$f is not installed"
+done
+in_root dpkg-query -W -f='${Conffiles}\n' grantbook | grep -q '^ /etc/default/grantbook ' ||
+	fail "/etc/default/grantbook is not a conffile (an upgrade would overwrite the owner's options)"
+enabled=$(find "$root/etc/systemd/system" -name grantbook.service 2>/dev/null || true)
+[ -z "$enabled" ] || fail "installing enabled the service: $enabled"
+if ! in_root sh -c 'command -v systemd-analyze' >/dev/null; then
+	# A server has systemd; a minbase root does not.
+	[ "$mode" = clean ] || fail "systemd-analyze is missing: run scripts/setup.sh"
+	in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd >>"$out/deb-install.log" 2>&1 ||
+		fail "installing systemd (for systemd-analyze) failed: $out/deb-install.log"
+fi
+verify=$(in_root systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $verify"
+[ -z "$verify" ] || fail "systemd-analyze verify: $verify" # unknown or bad settings are only warnings there
+exposure=$(in_root systemd-analyze security --offline=true --threshold=20 grantbook.service 2>&1 | tail -1) ||
+	fail "the unit is not locked down enough: $exposure"
+say "grantbook.service installed and disabled, /etc/default/grantbook a conffile, systemd-analyze verify clean, ${exposure#→ }"
+
+# The unit's command as the service runs it: an unprivileged user, the state
+# folder 0700, the unit's default options (on a free port).
+sport=$((20000 + RANDOM % 20000))
+opts=$(sed -n 's/^Environment="GRANTBOOK_OPTS=\([^"]*\)".*/\1/p' "$root$unit")
+cmd=$(sed -n 's/^ExecStart=//p' "$root$unit")
+[ -n "$opts" ] && [ -n "$cmd" ] || fail "cannot read GRANTBOOK_OPTS and ExecStart from $unit"
+cmd=${cmd/\$GRANTBOOK_OPTS/${opts/127.0.0.1:8765/127.0.0.1:$sport}}
+install -d -m 700 -o 65534 -g 65534 "$root/var/lib/grantbook"
+setsid chroot --userspec=65534:65534 "$root" /usr/bin/env -i PATH=/usr/bin:/bin GRANTBOOK_KEYRING=off $cmd >"$out/deb-service.log" 2>&1 &
+svc=$!
+pids+=("$svc")
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$sport/api/health" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$sport/api/health" >/dev/null || fail "the unit's command does not serve: $(tail -5 "$out/deb-service.log")"
+tok=$root/var/lib/grantbook/owner-token
+[ "$(stat -c '%a %u' "$tok" 2>&1)" = "600 65534" ] || fail "owner-token in the state folder: $(stat -c '%a %u' "$tok" 2>&1)"
+curl -sf -H "Authorization: Bearer $(cat "$tok")" "http://127.0.0.1:$sport/api/accounts" >/dev/null || fail "the stored token does not open the API"
+grep -q "Contacts sign in at" "$out/deb-service.log" || fail "serve printed no sign-in address: $(cat "$out/deb-service.log")"
+kill -- "-$svc" 2>/dev/null || true
+for _ in $(seq 50); do kill -0 "$svc" 2>/dev/null || break; sleep 0.1; done
+say "the unit's command serves on loopback as an unprivileged user, its token in /var/lib/grantbook (0600)"
+
 # Every shared library the program loads comes from a package its Depends
 # pull in (the overlay root has more installed than Depends asks for).
 missing=$(in_root ldd /usr/bin/grantbook | grep 'not found' || true)
@@ -330,7 +374,8 @@ stop_serve
 say "package upgrade kept the data"
 
 in_root dpkg --purge grantbook >>"$out/deb-install.log" 2>&1 || fail "dpkg --purge failed"
-for f in /usr/bin/grantbook /usr/share/applications/grantbook.desktop /usr/share/icons/hicolor/48x48/apps/grantbook.png; do
+for f in /usr/bin/grantbook /usr/share/applications/grantbook.desktop /usr/share/icons/hicolor/48x48/apps/grantbook.png \
+	/lib/systemd/system/grantbook.service /etc/default/grantbook; do
 	[ ! -e "$root$f" ] || fail "$f is left after removal"
 done
 [ -f "$db" ] || fail "removing the package deleted the user's data"
