@@ -16,7 +16,7 @@ import (
 // by label and the expiry in the owner's time zone.
 func grantWords(ctx context.Context, tx *store.Tx, c *model.Contact, loc *time.Location) (string, error) {
 	var b strings.Builder
-	scoped := false
+	scoped, billing := false, false
 	if len(c.Grant.Permissions) > 0 {
 		fmt.Fprintf(&b, "What you may do (%s access):\n", presetLabel(c.Grant.Preset))
 		// Catalog order, as the owner saw it when granting.
@@ -25,6 +25,7 @@ func grantWords(ctx context.Context, tx *store.Tx, c *model.Contact, loc *time.L
 				if name == info.Name {
 					b.WriteString("- " + info.Label + "\n")
 					scoped = scoped || info.ServiceScoped
+					billing = billing || info.Billing
 				}
 			}
 		}
@@ -42,6 +43,9 @@ func grantWords(ctx context.Context, tx *store.Tx, c *model.Contact, loc *time.L
 				names = append(names, s.Name)
 			}
 			b.WriteString("Services: only " + strings.Join(names, ", ") + ".\n")
+			if billing && c.Grant.BillingScope == model.BillingAccount {
+				b.WriteString("Invoices: all of the account's, whatever the service.\n")
+			}
 		}
 	}
 	if c.Admin != nil {

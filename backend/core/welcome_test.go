@@ -192,6 +192,22 @@ func TestAccessNoticeForAContactAddedDirectly(t *testing.T) {
 		!strings.Contains(p.text, "- Edit profile and personal data\n") {
 		t.Errorf("notice to %v, %q:\n%s", m.To, subj, p.text)
 	}
+	// Billing on one service, invoices of the whole account.
+	svc, err := r.app.CreateService(invCtx, r.acc.ID, core.ServiceInput{Name: "acme.com", Kind: "domain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bill := in
+	bill.Email, bill.Preset, bill.ServiceIDs, bill.BillingScope = "bill@client.test", "billing", []int64{svc.ID}, "account"
+	if _, err := r.app.CreateContact(invCtx, bill); err != nil {
+		t.Fatal(err)
+	}
+	r.flush(1)
+	msgs := r.smtp.Messages()
+	text := strings.ReplaceAll(invParse(t, msgs[len(msgs)-1].Data).text, "\r\n", "\n")
+	if !strings.Contains(text, "Services: only acme.com.\nInvoices: all of the account's, whatever the service.\n") {
+		t.Errorf("billing on the whole account:\n%s", text)
+	}
 }
 
 func (r *invRig) lastAuditOf(t *testing.T, entity string, id int64) *model.AuditEntry {
