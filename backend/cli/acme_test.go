@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"grantbook/backend/certs/certstest"
+	"grantbook/backend/proctest"
 )
 
 const testName = "portal.grantbook.test"
@@ -68,7 +69,7 @@ func TestACMEServeDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	httpsPort, httpPort := ports[0], ports[1]
-	var pebbleLog syncBuffer
+	var pebbleLog proctest.Buffer
 	pebble, err := certstest.Start(context.Background(), certstest.Options{Dir: work, HTTPPort: httpPort, Validity: validity, Log: &pebbleLog})
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +188,7 @@ func TestACMETLSALPNWithoutHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	httpsPort, unused := ports[0], ports[1]
-	var pebbleLog syncBuffer
+	var pebbleLog proctest.Buffer
 	pebble, err := certstest.Start(context.Background(), certstest.Options{Dir: work, HTTPPort: unused, TLSPort: httpsPort, Log: &pebbleLog})
 	if err != nil {
 		t.Fatal(err)

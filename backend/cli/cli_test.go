@@ -14,13 +14,13 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"grantbook/backend/cli"
 	"grantbook/backend/core"
+	"grantbook/backend/proctest"
 	"grantbook/backend/version"
 )
 
@@ -265,24 +265,6 @@ func TestServeBusyAddress(t *testing.T) {
 	}
 }
 
-// syncBuffer is written by the server goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestServe(t *testing.T) {
 	self, err := os.FindProcess(os.Getpid())
 	if err != nil {
@@ -301,7 +283,7 @@ func TestServe(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("GRANTBOOK_TOKEN", tc.envToken)
 			dir := t.TempDir()
-			var stdout, stderr syncBuffer
+			var stdout, stderr proctest.Buffer
 			done := make(chan int, 1)
 			go func() {
 				done <- cli.Main([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--host", "grantbook.test"}, assets, nil, &stdout, &stderr)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"grantbook/backend/cli"
+	"grantbook/backend/proctest"
 )
 
 // childEnv makes the test binary run the command line instead of the tests,
@@ -27,8 +28,8 @@ func TestMain(m *testing.M) {
 type process struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stdout syncBuffer
-	stderr syncBuffer
+	stdout proctest.Buffer
+	stderr proctest.Buffer
 	done   chan struct{}
 }
 

@@ -2,8 +2,6 @@ package core_test
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,18 +52,11 @@ func newSigninRig(t *testing.T) *signinRig {
 // open opens (again: a restarted process) the core on the rig's data.
 func (r *signinRig) open() {
 	r.t.Helper()
-	app, err := core.Open(bg, r.dir)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { app.Close() })
-	app.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	app.SetClock(func() time.Time {
+	r.app = openQuiet(r.t, r.dir, func() time.Time {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return r.now
 	})
-	r.app = app
 }
 
 func (r *signinRig) advance(d time.Duration) {

@@ -34,14 +34,21 @@ func (r *invRig) accessMails() map[string]int {
 func (r *invRig) restart() {
 	r.t.Helper()
 	r.app.Close()
-	app, err := core.Open(invCtx, r.dir)
+	r.app = openQuiet(r.t, r.dir, r.clock)
+}
+
+// openQuiet opens the core on dir with clock and no log output, closed
+// when the test ends.
+func openQuiet(t *testing.T, dir string, clock func() time.Time) *core.App {
+	t.Helper()
+	app, err := core.Open(invCtx, dir)
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
-	r.t.Cleanup(func() { app.Close() })
+	t.Cleanup(func() { app.Close() })
 	app.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	app.SetClock(r.clock)
-	r.app = app
+	app.SetClock(clock)
+	return app
 }
 
 // The welcome mail: queued with the acceptance, sent after a restart, once,

@@ -4,10 +4,12 @@ package proctest
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"os"
 	"os/exec"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 )
@@ -78,4 +80,23 @@ func (p *Proc) Await(t *testing.T, re string) []string {
 			t.Fatalf("the other process printed no %q within 30 s", re)
 		}
 	}
+}
+
+// Buffer collects what a process or server writes while a test reads it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is everything written so far.
+func (l *Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

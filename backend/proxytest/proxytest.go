@@ -7,17 +7,17 @@
 package proxytest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"grantbook/backend/proctest"
 )
 
 // Snippet returns the fenced code block that follows the line
@@ -61,7 +61,7 @@ func Replace(t testing.TB, s string, pairs ...string) string {
 type Proc struct {
 	Name string
 	cmd  *exec.Cmd
-	out  lockedBuffer
+	out  proctest.Buffer
 	done chan struct{}
 }
 
@@ -156,21 +156,4 @@ func Caddy(t testing.TB, caddyfile, ready string) *Proc {
 	}
 	env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_DATA_HOME=" + filepath.Join(dir, "data")}
 	return start(t, "caddy", ready, env, bin, "run", "--adapter", "caddyfile", "--config", file)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

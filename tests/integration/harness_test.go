@@ -35,6 +35,7 @@ import (
 	"grantbook/backend/core"
 	"grantbook/backend/mail"
 	"grantbook/backend/model"
+	"grantbook/backend/proctest"
 )
 
 // dovecotEnv is what tests/dovecot/start.sh exports.
@@ -541,22 +542,7 @@ func (rp reply) build(inv *invitationMail) (string, []byte) {
 // ---- the harness ----
 
 // logBuffer collects the app's log; it is printed when a test fails.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = proctest.Buffer
 
 type harness struct {
 	env    dovecotEnv
