@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -96,5 +97,26 @@ func (r *invRig) setArea(addr, zone string) {
 	r.t.Helper()
 	if _, err := r.app.PutClientArea(invCtx, core.ClientArea{Address: addr, TimeZone: zone}); err != nil {
 		r.t.Fatal(err)
+	}
+}
+
+// A restored backup brings its own address, and the host check follows it.
+func TestClientAreaHostFollowsARestore(t *testing.T) {
+	a := openCore(t)
+	if _, err := a.PutClientArea(bg, core.ClientArea{Address: "https://before.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if err := a.BackupStream(bg, &backup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PutClientArea(bg, core.ClientArea{Address: "https://after.example.com"}); err != nil || a.ClientAreaHost() != "after.example.com" {
+		t.Fatalf("host %q, %v", a.ClientAreaHost(), err)
+	}
+	if _, err := a.Restore(bg, &backup); err != nil {
+		t.Fatal(err)
+	}
+	if h := a.ClientAreaHost(); h != "before.example.com" {
+		t.Errorf("after the restore the host check answers for %q, want the backup's before.example.com", h)
 	}
 }
