@@ -14,7 +14,7 @@ import (
 // accessMails lists the welcome and notice mails in the outbox by state.
 func (r *invRig) accessMails() map[string]int {
 	r.t.Helper()
-	rows, err := r.app.Store().DB().Query(`SELECT state, count(*) FROM outbox WHERE kind = 'access' GROUP BY state`)
+	rows, err := r.app.StoreForTest().DB().Query(`SELECT state, count(*) FROM outbox WHERE kind = 'access' GROUP BY state`)
 	if err != nil {
 		r.t.Fatal(err)
 	}
