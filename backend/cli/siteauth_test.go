@@ -4,10 +4,14 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"grantbook/backend/certs/certstest"
 	"grantbook/backend/mailtest"
+	"grantbook/backend/proxytest"
 )
 
 // stack is grantbook serve with an SMTP server for its codes, the admin
@@ -34,7 +40,11 @@ type stack struct {
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	st := &stack{t: t, smtp: mailtest.NewSMTP(t), dir: t.TempDir()}
-	st.port = strconv.Itoa(freePort(t))
+	ports, err := certstest.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.port = strconv.Itoa(ports[0])
 	st.proxy = "127.0.0.1:" + st.port
 	st.upstream = strings.TrimPrefix(adminSite(t).URL, "http://")
 	_, st.base, st.token = serve(t, noEnvToken, "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(st.dir, "data"),
@@ -189,73 +199,71 @@ func (st *stack) signInVia(b *http.Client, path, email string) reply {
 	return do(t, b, "GET", st.shop()+path, "", nil)
 }
 
-// nginxConf is the documented configuration, made to listen on the test's
+// nginx runs the documented configuration, made to listen on the test's
 // port without TLS and to reach the test's Grantbook and admin site.
 func (st *stack) nginx() {
 	t := st.t
-	need(t, "nginx", "nginx")
 	dir := filepath.Join(st.dir, "nginx")
 	gb := strings.TrimPrefix(st.base, "http://")
-	local := strings.NewReplacer("127.0.0.1:8765", gb, "127.0.0.1:8080", st.upstream, "shop.example.com", "shop.localhost",
-		"include snippets/", "include "+dir+"/snippets/")
+	local := func(s string) string {
+		return strings.NewReplacer("127.0.0.1:8765", gb, "127.0.0.1:8080", st.upstream, "shop.example.com", "shop.localhost",
+			"include snippets/", "include "+dir+"/snippets/").Replace(s)
+	}
 	os.MkdirAll(filepath.Join(dir, "snippets"), 0o755)
-	for _, name := range []string{"grantbook.conf", "grantbook-guard.conf"} {
-		os.WriteFile(filepath.Join(dir, "snippets", name), []byte(local.Replace(docBlock(t, "nginx", "# snippets/"+name))), 0o644)
+	for name, file := range map[string]string{"nginx-site-paths": "grantbook.conf", "nginx-guard": "grantbook-guard.conf"} {
+		os.WriteFile(filepath.Join(dir, "snippets", file), []byte(local(proxytest.Snippet(t, deployDoc, name))), 0o644)
 	}
-	site := local.Replace(docBlock(t, "nginx", "server {"))
-	var kept []string
-	for _, l := range strings.Split(site, "\n") {
-		switch {
-		case strings.Contains(l, "listen 443 ssl;"):
-			l = "    listen " + st.proxy + ";" // the test has no certificate: plain HTTP on loopback
-		case strings.Contains(l, "ssl_certificate"):
-			continue
-		}
-		kept = append(kept, l)
+	// The test has no certificate: plain HTTP on loopback.
+	site := proxytest.Replace(t, local(proxytest.Snippet(t, deployDoc, "nginx-shop")),
+		"    listen 443 ssl;\n", "    listen "+st.proxy+";\n",
+		"    ssl_certificate /etc/letsencrypt/live/shop.localhost/fullchain.pem;\n", "",
+		"    ssl_certificate_key /etc/letsencrypt/live/shop.localhost/privkey.pem;\n", "")
+	grantbook := fmt.Sprintf(`server {
+	listen %s;
+	server_name grantbook.localhost;
+	location / {
+		proxy_pass http://%s;
+		proxy_set_header Host $host;
+		proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+		proxy_set_header X-Forwarded-Proto $scheme;
 	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers must read the test's folder
-	}
-	conf := fmt.Sprintf(`%s
-daemon off;
-worker_processes 1;
-pid %[2]s/nginx.pid;
-error_log %[2]s/error.log info;
-events { worker_connections 64; }
-http {
-	access_log %[2]s/access.log;
-	client_body_temp_path %[2]s/body; proxy_temp_path %[2]s/proxy; fastcgi_temp_path %[2]s/fastcgi;
-	uwsgi_temp_path %[2]s/uwsgi; scgi_temp_path %[2]s/scgi;
-	server {
-		listen %[3]s;
-		server_name grantbook.localhost;
-		location / {
-			proxy_pass http://%[4]s;
-			proxy_set_header Host $host;
-			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-			proxy_set_header X-Forwarded-Proto $scheme;
-		}
-	}
-%[5]s
 }
-`, user, dir, st.proxy, gb, strings.Join(kept, "\n"))
-	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
-	runProxy(t, st.proxy, dir, "nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
+`, st.proxy, gb)
+	proxytest.Nginx(t, grantbook+site, st.proxy)
 }
 
 // caddy runs the documented Caddyfile over plain HTTP on the test's port.
 func (st *stack) caddy() {
 	t := st.t
-	need(t, "caddy", "caddy")
-	dir := filepath.Join(st.dir, "caddy")
-	os.MkdirAll(dir, 0o755)
 	gb := strings.TrimPrefix(st.base, "http://")
-	site := strings.NewReplacer("127.0.0.1:8765", gb, "127.0.0.1:8080", st.upstream,
-		"shop.example.com {", "http://shop.localhost:"+st.port+" {").Replace(docBlock(t, "caddyfile", "shop.example.com {"))
+	site := proxytest.Replace(t, proxytest.Snippet(t, deployDoc, "caddy-shop"), "127.0.0.1:8765", gb, "127.0.0.1:8080", st.upstream,
+		"shop.example.com {", "http://shop.localhost:"+st.port+" {")
 	conf := fmt.Sprintf("{\n\tadmin off\n\tauto_https off\n}\nhttp://grantbook.localhost:%s {\n\treverse_proxy %s\n}\n%s", st.port, gb, site)
-	os.WriteFile(filepath.Join(dir, "Caddyfile"), []byte(conf), 0o644)
-	runProxy(t, st.proxy, dir, "caddy", "run", "--config", filepath.Join(dir, "Caddyfile"), "--adapter", "caddyfile")
+	proxytest.Caddy(t, conf, st.proxy)
+}
+
+// adminSite is the owner's site behind the proxy: it shows the path and
+// what the proxy told it about the visitor.
+func adminSite(t *testing.T) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "admin site: %s\nemail=%s\nname=%s\nareas=%s\n", r.URL.Path,
+			r.Header.Get("X-Grantbook-Email"), r.Header.Get("X-Grantbook-Name"), r.Header.Get("X-Grantbook-Areas"))
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// browserVia is a browser with a cookie jar whose every host name
+// (grantbook.localhost, shop.localhost) resolves to the proxy; it follows
+// no redirect by itself, so the test sees each hop.
+func browserVia(t *testing.T, proxyAddr string) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, proxyAddr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Jar: jar, Transport: tr, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // guardedSite runs the checks both proxies must pass.
