@@ -99,4 +99,8 @@ INSERT INTO notices (id, account_id, service_id, kind, audience, subject, body, 
 INSERT INTO notice_recipients (notice_id, email_key, email, name, contact_id, outbox_id) VALUES
 	(1, 'billing@acme.com', 'billing@acme.com', 'Acme Ltd', NULL, NULL);
 `,
+	11: `
+UPDATE sites SET base_url = 'https://shop.acme.com' WHERE id = 1;
+INSERT INTO settings (key, value) VALUES ('site.public_url', 'https://grantbook.acme.com');
+`,
 }

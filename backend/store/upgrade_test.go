@@ -161,6 +161,12 @@ var intended = []struct {
 			*col("last_error") = "text:'not sent: sign-in codes from before this version no longer work'"
 		}
 	}},
+	// One public address: the sites' becomes the client area's (0013).
+	{13, "settings", func(cols, row []string) {
+		if row[0] == "text:'site.public_url'" {
+			row[0], row[1] = "text:'client_area'", `text:'{"address":"https://grantbook.acme.com"}'`
+		}
+	}},
 	// Full means everything a contact can do: it gains quotes.accept.
 	{9, "grants", func(cols, row []string) {
 		col := func(name string) *string { return &row[slices.Index(cols, name)] }
@@ -214,6 +220,12 @@ func upgradeAndCompare(t *testing.T, file string) {
 			}
 		}
 		after := selectRows(t, s.DB(), table, b.cols)
+		if table == "audit_log" && len(after) > len(b.rows) {
+			after = after[:len(b.rows)] // migrations may say what they did
+		}
+		// A changed key moves a row: compare as sets.
+		slices.SortFunc(b.rows, slices.Compare)
+		slices.SortFunc(after, slices.Compare)
 		if !reflect.DeepEqual(after, b.rows) {
 			t.Errorf("table %s changed in the upgrade from schema %d:\nbefore %v\nafter  %v", table, oldVersion, b.rows, after)
 		}
