@@ -154,7 +154,7 @@ func (st *stack) registeredRP() *rp {
 
 func TestSiteAuthOIDC(t *testing.T) {
 	st := newStack(t)
-	st.owner(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": st.base})
+	st.owner(200, "PUT", "/api/settings/client-area", map[string]any{"address": st.base})
 	ops := st.contact("ops@example.com", map[string]any{"preset": "custom", "admin": map[string]any{"areas": []string{"orders", "reports"}}})
 	st.contact("tech@example.com", map[string]any{"preset": "technical"})
 

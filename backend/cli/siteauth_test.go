@@ -51,7 +51,7 @@ func newStack(t *testing.T) *stack {
 		"--host", "grantbook.localhost", "--trusted-proxy", "127.0.0.1")
 	st.owner(200, "PUT", "/api/settings/mail", map[string]any{"smtp": map[string]any{
 		"host": st.smtp.Host, "port": st.smtp.Port, "security": "plain", "from_email": "owner@example.test"}})
-	st.owner(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": st.grantbook()})
+	st.owner(200, "PUT", "/api/settings/client-area", map[string]any{"address": st.grantbook()})
 	var v struct{ Sites []map[string]any }
 	st.owner(200, "GET", "/api/sites", nil).into(t, &v)
 	shop := v.Sites[0]

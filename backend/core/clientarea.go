@@ -74,6 +74,14 @@ func (a *App) ClientArea(ctx context.Context) (ClientArea, error) {
 	return ca, nil
 }
 
+// PublicAddress is Grantbook's one public address ("" until set): the
+// client area's, which is also where the owner's sites send visitors to
+// sign in and the OpenID Connect issuer.
+func (a *App) PublicAddress(ctx context.Context) (string, error) {
+	ca, err := a.ClientArea(ctx)
+	return ca.Address, err
+}
+
 func (ca *ClientArea) fill(ad address.Address) {
 	ca.Address, ca.SignIn, ca.Host, ca.Port, ca.Network = ad.URL, ad.SignIn(), ad.Host, ad.Port, ad.Network
 }

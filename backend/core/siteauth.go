@@ -147,13 +147,13 @@ func StateHash(state string) string {
 // SiteSigninURL is where a site's start sends the browser: Grantbook's own
 // sign-in for that site, with the state hash and the return address.
 func (a *App) SiteSigninURL(ctx context.Context, s *model.Site, state, rd string) (string, error) {
-	pub, err := a.PublicURL(ctx)
+	pub, err := a.PublicAddress(ctx)
 	if err != nil {
 		return "", err
 	}
 	if pub == "" {
-		return "", &Error{Code: CodeInvalid, Field: "public_url", Message: "Grantbook's public address is not set: " +
-			"the owner sets it in Settings → Your site"}
+		return "", &Error{Code: CodeInvalid, Field: "address", Message: "Grantbook's public address is not set: " +
+			"the owner sets it in Settings → Client area"}
 	}
 	q := url.Values{"site": {strconv.FormatInt(s.ID, 10)}, "state": {StateHash(state)}, "rd": {site.ReturnURL(s, rd)}}
 	return pub + "/auth/signin?" + q.Encode(), nil

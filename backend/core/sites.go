@@ -16,16 +16,12 @@ import (
 	"grantbook/backend/store"
 )
 
-// keyPublicURL is Grantbook's own address as visitors of the owner's sites
-// reach it: where they sign in, and the OpenID Connect issuer.
-const keyPublicURL = "site.public_url"
-
 // SitesView is what Settings → Your site shows.
 type SitesView struct {
-	Sites     []*model.Site    `json:"sites"`
-	Template  []model.SiteArea `json:"template"`
-	PublicURL string           `json:"public_url"`
-	// Issuer is the OpenID Connect issuer ("" until PublicURL is set).
+	Sites    []*model.Site    `json:"sites"`
+	Template []model.SiteArea `json:"template"`
+	// Issuer is the OpenID Connect issuer: the client area's address
+	// (Settings → Client area), "" until it is set.
 	Issuer string `json:"issuer"`
 }
 
@@ -35,46 +31,11 @@ func (a *App) Sites(ctx context.Context) (*SitesView, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := a.PublicURL(ctx)
+	pub, err := a.PublicAddress(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &SitesView{Sites: sites, Template: site.Template(), PublicURL: pub, Issuer: pub}, nil
-}
-
-// PublicURL is Grantbook's address for the owner's sites ("" when unset).
-func (a *App) PublicURL(ctx context.Context) (string, error) {
-	v, _, err := a.store.Setting(ctx, keyPublicURL)
-	return v, err
-}
-
-// PublicURLInput sets Grantbook's address.
-type PublicURLInput struct {
-	PublicURL string `json:"public_url"`
-}
-
-// PutPublicURL sets Grantbook's address (https, or http for localhost).
-func (a *App) PutPublicURL(ctx context.Context, in PublicURLInput) (*SitesView, error) {
-	clean, err := site.CleanBaseURL(in.PublicURL)
-	if err != nil {
-		return nil, invalid("public_url", "%s", err)
-	}
-	before, err := a.PublicURL(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		e.Action, e.Entity, e.Before, e.After = "settings.public_url", "settings", before, clean
-		e.Summary = "Set Grantbook's public address to " + orDefault(clean, "(none)")
-		if clean == "" {
-			return tx.DeleteSetting(ctx, keyPublicURL)
-		}
-		return tx.PutSetting(ctx, keyPublicURL, clean)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a.Sites(ctx)
+	return &SitesView{Sites: sites, Template: site.Template(), Issuer: pub}, nil
 }
 
 // SiteInput creates or replaces a site; Areas replace the site's areas.

@@ -15,7 +15,7 @@ import (
 func TestSitesKeepGrantsMeaningful(t *testing.T) {
 	f := newFixture(t)
 	v := must(f.app.Sites(bg))
-	if len(v.Sites) != 1 || len(v.Template) != 8 || v.PublicURL != "" {
+	if len(v.Sites) != 1 || len(v.Template) != 8 || v.Issuer != "" {
 		t.Fatalf("sites %+v", v)
 	}
 	ada := must(f.app.CreateContact(bg, core.ContactInput{AccountID: f.acc.ID, FirstName: "Ada", LastName: "L", Email: "ada@example.com",
@@ -81,12 +81,11 @@ func TestSitesKeepGrantsMeaningful(t *testing.T) {
 		t.Errorf("rows missing: %v", want)
 	}
 
-	// Grantbook's public address: https, or http for this computer only.
-	if _, err := f.app.PutPublicURL(bg, core.PublicURLInput{PublicURL: "http://portal.example.com"}); err == nil {
-		t.Error("accepted a plain-http public address")
-	}
-	if v := must(f.app.PutPublicURL(bg, core.PublicURLInput{PublicURL: "https://Portal.Example.com/"})); v.PublicURL != "https://portal.example.com" || v.Issuer != v.PublicURL {
-		t.Errorf("public address %+v", v)
+	// Grantbook's one public address is the client area's: the issuer
+	// follows it.
+	must(f.app.PutClientArea(bg, core.ClientArea{Address: "https://Portal.Example.com/"}))
+	if v := must(f.app.Sites(bg)); v.Issuer != "https://portal.example.com" {
+		t.Errorf("issuer %q, want the client area's address", v.Issuer)
 	}
 }
 

@@ -24,8 +24,8 @@ const (
 )
 
 // Provider serves the OpenID Connect endpoints. The issuer is Grantbook's
-// public address as the owner set it, read at each request; without one
-// the provider is off.
+// public address (the client area's, Settings → Client area), read at each
+// request; without one the provider is off.
 type Provider struct {
 	app *core.App
 	op  *op.Provider
@@ -48,13 +48,13 @@ func New(app *core.App) (*Provider, error) {
 	}
 	issuer := func(bool) (op.IssuerFromRequest, error) {
 		return func(r *http.Request) string {
-			pub, _ := app.PublicURL(r.Context())
+			pub, _ := app.PublicAddress(r.Context())
 			return pub
 		}, nil
 	}
 	p, err := op.NewProvider(cfg, storage{app}, issuer,
 		// The public address is checked when the owner sets it: https, or
-		// http for localhost only.
+		// http on this computer or a private network only.
 		op.WithAllowInsecure(),
 		op.WithCustomEndpoints(op.NewEndpoint("oidc/authorize"), op.NewEndpoint("oidc/token"), op.NewEndpoint("oidc/userinfo"),
 			op.NewEndpoint("oidc/revoke"), op.NewEndpoint("oidc/end_session"), op.NewEndpoint("oidc/keys")),
@@ -75,9 +75,9 @@ func Serves(path string) bool {
 // ServeHTTP answers the protocol's endpoints (not the login step, which
 // needs the client area's session: see Approve and Refuse).
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	pub, err := p.app.PublicURL(r.Context())
+	pub, err := p.app.PublicAddress(r.Context())
 	if err != nil || pub == "" {
-		http.Error(w, "OpenID Connect is off: the owner sets Grantbook's public address in Settings → Your site", http.StatusNotFound)
+		http.Error(w, "OpenID Connect is off: the owner sets Grantbook's public address in Settings → Client area", http.StatusNotFound)
 		return
 	}
 	p.op.ServeHTTP(w, r)
@@ -89,7 +89,7 @@ func (p *Provider) Approve(w http.ResponseWriter, r *http.Request, id string, pe
 	if _, err := p.app.ApproveOIDCRequest(r.Context(), id, person); err != nil {
 		return err
 	}
-	pub, err := p.app.PublicURL(r.Context())
+	pub, err := p.app.PublicAddress(r.Context())
 	if err != nil {
 		return err
 	}

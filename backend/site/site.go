@@ -95,7 +95,7 @@ func Normalise(s *model.Site) error {
 	return nil
 }
 
-// CleanBaseURL checks a site's (or Grantbook's) public address: http or
+// CleanBaseURL checks a site's public address: http or
 // https, a host, no path beyond "/", no query, no user. Empty stays empty
 // (not set up yet).
 func CleanBaseURL(raw string) (string, error) {

@@ -84,7 +84,6 @@ var routeAuth = map[string]web.Auth{
 	"POST /api/sites":                           web.Owner,
 	"PUT /api/sites/{id}":                       web.Owner,
 	"DELETE /api/sites/{id}":                    web.Owner,
-	"PUT /api/settings/public-url":              web.Owner,
 	"GET /api/sites/{id}/clients":               web.Owner,
 	"POST /api/sites/{id}/clients":              web.Owner,
 	"PUT /api/oidc/clients/{client_id}":         web.Owner,

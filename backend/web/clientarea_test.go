@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
+	"grantbook/backend/openid"
 	"grantbook/backend/web"
 )
 
@@ -59,5 +63,52 @@ func TestClientAreaAddressFeedsTheHostCheck(t *testing.T) {
 	e.ok(200, "PUT", "/api/settings/client-area", map[string]any{"address": ""})
 	if health("clients.example.org") != http.StatusMisdirectedRequest {
 		t.Error("an address removed is still answered for")
+	}
+}
+
+// Grantbook has one public address: the client area's is the OpenID
+// Connect issuer and where the owner's sites send visitors to sign in; the
+// sites' own setting of it is gone.
+func TestOnePublicAddress(t *testing.T) {
+	se := newSiteEnv(t) // sets the client area's address to the server's
+	p, err := openid.New(se.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withOIDC := web.NewServer(se.api, testAssets, token, web.WithOpenID(p))
+	issuer := func() (int, string) {
+		r := request(withOIDC, "GET", "/.well-known/openid-configuration", "127.0.0.1", "127.0.0.1:1", nil)
+		var d struct{ Issuer string }
+		json.Unmarshal(r.Body.Bytes(), &d)
+		return r.Code, d.Issuer
+	}
+	if code, iss := issuer(); code != 200 || iss != se.srv.URL {
+		t.Errorf("discovery: %d issuer %q, want %s", code, iss, se.srv.URL)
+	}
+	if got := se.ok(200, "GET", "/api/sites", nil).json(t); got["issuer"] != se.srv.URL {
+		t.Errorf("GET /api/sites issuer %v", got["issuer"])
+	}
+	b := se.browser()
+	start := se.verify(b, "/admin/orders", nil).Header.Get("Location")
+	if to := get(t, b, start).Header.Get("Location"); !strings.HasPrefix(to, se.srv.URL+"/auth/signin?") {
+		t.Errorf("the site's start sent to %q, want the client area's address", to)
+	}
+	if r := se.do("PUT", "/api/settings/public-url", map[string]any{"public_url": "https://other.example.com"}); r.status != http.StatusNotFound && r.status != http.StatusMethodNotAllowed {
+		t.Errorf("the old public-url route answers %d", r.status)
+	}
+
+	// Without an address: no issuer, and the site's start says where to set it.
+	se.ok(200, "PUT", "/api/settings/client-area", map[string]any{"address": ""})
+	if code, _ := issuer(); code != http.StatusNotFound {
+		t.Errorf("discovery without an address: %d, want 404", code)
+	}
+	res, err := b.Get(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(body), "Settings → Client area") {
+		t.Errorf("start without an address: %d %s", res.StatusCode, body)
 	}
 }

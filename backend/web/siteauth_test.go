@@ -31,7 +31,7 @@ func newSiteEnv(t *testing.T) *siteEnv {
 	se := &siteEnv{env: e, d: e.seedPortal()}
 	u, _ := url.Parse(e.srv.URL)
 	se.shop = "http://shop.localhost:" + u.Port()
-	e.ok(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": e.srv.URL})
+	e.ok(200, "PUT", "/api/settings/client-area", map[string]any{"address": e.srv.URL})
 	var v struct {
 		Sites []map[string]any `json:"sites"`
 	}

@@ -15,7 +15,6 @@ func (a *API) siteRoutes() []Route {
 		{"POST /api/sites", Owner, with(a, http.StatusCreated, a.app.CreateSite)},
 		{"PUT /api/sites/{id}", Owner, byIDWith(a, http.StatusOK, a.app.UpdateSite)},
 		{"DELETE /api/sites/{id}", Owner, a.deleteSite},
-		{"PUT /api/settings/public-url", Owner, with(a, http.StatusOK, a.app.PutPublicURL)},
 		{"GET /api/sites/{id}/clients", Owner, byID(a, http.StatusOK, "clients", a.app.OIDCClients)},
 		{"POST /api/sites/{id}/clients", Owner, byIDWith(a, http.StatusCreated, a.app.CreateOIDCClient)},
 		{"PUT /api/oidc/clients/{client_id}", Owner, a.updateClient},
