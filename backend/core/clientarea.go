@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,9 @@ type ClientArea struct {
 	Certificate string `json:"certificate"`
 	CertFile    string `json:"cert_file"`
 	KeyFile     string `json:"key_file"`
+	// ListenPort is where the window listens when it is not the address's
+	// port: a router forwarding 443 to 8443, say ("" is the address's).
+	ListenPort string `json:"listen_port"`
 	// TimeZone is the IANA zone dates in mails are written in; "" is this
 	// computer's.
 	TimeZone string `json:"time_zone"`
@@ -96,7 +100,8 @@ func (a *App) PutClientArea(ctx context.Context, in ClientArea) (ClientArea, err
 	if err != nil {
 		return in, err
 	}
-	stored := ClientArea{Address: ca.Address, Certificate: ca.Certificate, CertFile: ca.CertFile, KeyFile: ca.KeyFile, TimeZone: ca.TimeZone}
+	stored := ClientArea{Address: ca.Address, Certificate: ca.Certificate, CertFile: ca.CertFile, KeyFile: ca.KeyFile,
+		ListenPort: ca.ListenPort, TimeZone: ca.TimeZone}
 	raw, err := json.Marshal(stored)
 	if err != nil {
 		return in, err
@@ -110,13 +115,14 @@ func (a *App) PutClientArea(ctx context.Context, in ClientArea) (ClientArea, err
 		return in, err
 	}
 	a.area.host.Store(&ca.Host)
+	a.emit(Event{Kind: EventClientArea})
 	return ca, nil
 }
 
 // checkClientArea validates and normalises the settings.
 func checkClientArea(in ClientArea) (ClientArea, error) {
 	ca := ClientArea{Certificate: strings.TrimSpace(in.Certificate), TimeZone: strings.TrimSpace(in.TimeZone),
-		CertFile: strings.TrimSpace(in.CertFile), KeyFile: strings.TrimSpace(in.KeyFile)}
+		CertFile: strings.TrimSpace(in.CertFile), KeyFile: strings.TrimSpace(in.KeyFile), ListenPort: strings.TrimSpace(in.ListenPort)}
 	if strings.TrimSpace(in.Address) != "" {
 		ad, err := address.Parse(in.Address)
 		if err != nil {
@@ -129,9 +135,14 @@ func checkClientArea(in ClientArea) (ClientArea, error) {
 			return ca, invalid("time_zone", "%q is not a time zone like Europe/Paris or America/New_York", ca.TimeZone)
 		}
 	}
+	if ca.ListenPort != "" {
+		if n, err := strconv.Atoi(ca.ListenPort); err != nil || n < 1 || n > 65535 || ca.ListenPort[0] == '0' {
+			return ca, invalid("listen_port", "the port must be a number from 1 to 65535, or empty for the address's own")
+		}
+	}
 	switch ca.Certificate {
 	case "":
-		ca.CertFile, ca.KeyFile = "", ""
+		ca.CertFile, ca.KeyFile, ca.ListenPort = "", "", ""
 	case CertAutomatic:
 		ca.CertFile, ca.KeyFile = "", ""
 		if ca.Address == "" || ca.Network != address.Public || ca.Port != "" {

@@ -59,6 +59,7 @@ func (a *App) Restore(ctx context.Context, src io.Reader) (*RestoreResult, error
 		return nil, fmt.Errorf("restore: replace the data: %w", err)
 	}
 	a.area.host.Store(nil) // the backup has its own client area settings
+	a.emit(Event{Kind: EventClientArea})
 	if err := pruneSafetyCopies(filepath.Join(a.dataDir, safetyDir)); err != nil {
 		a.log.Warn("restore: pruning safety copies", "err", err)
 	}

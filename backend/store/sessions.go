@@ -131,3 +131,12 @@ func (q Q) Sessions(ctx context.Context, contactID int64) ([]*model.Session, err
 		FROM sessions s JOIN session_contacts sc ON sc.session_id = s.id
 		WHERE sc.contact_id = ? ORDER BY s.id DESC LIMIT 50`, contactID)
 }
+
+// LiveSessions counts the client-area sessions still signed in: not
+// ended, not expired, used since idleSince.
+func (q Q) LiveSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > ? AND last_seen >= ?`,
+		now.Unix(), idleSince.Unix()).Scan(&n)
+	return n, err
+}
