@@ -36,6 +36,9 @@ type Server struct {
 	failures *limiter
 	proxies  proxies
 	hosts    hosts
+	assets   fs.FS
+	// contactsOnly: the client area's published face (ContactsOnly).
+	contactsOnly bool
 	// oidc is the OpenID Connect provider (nil: not served).
 	oidc      *openid.Provider
 	oidcLimit *limiter
@@ -80,7 +83,7 @@ func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken, opts ...Optio
 			s.public[r.Pattern] = true
 		}
 	}
-	s.static = spa(assets)
+	s.static, s.assets = spa(assets), assets
 	return s
 }
 
@@ -114,6 +117,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if openid.Serves(r.URL.Path) {
 		s.openID(w, r)
+		return
+	}
+	if s.contactsOnly && s.notForContacts(w, r) {
 		return
 	}
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
