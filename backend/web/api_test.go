@@ -162,6 +162,9 @@ var routeAuth = map[string]web.Auth{
 	"PUT /api/settings/notices":                            web.Owner,
 	"POST /api/unlock":                                     web.Desktop,
 	"POST /api/lock":                                       web.Desktop,
+	"GET /api/publish":                                     web.Desktop,
+	"PUT /api/publish":                                     web.Desktop,
+	"POST /api/publish/check":                              web.Desktop,
 }
 
 type env struct {

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"grantbook/backend/core"
+	"grantbook/backend/publish"
 )
 
 // Window is what the desktop window talks to: the same API and pages as
@@ -20,11 +21,14 @@ import (
 type Window struct {
 	api    *API
 	static http.Handler
-	own    *http.ServeMux // the window's routes (unlock, lock now)
+	own    *http.ServeMux // the window's routes open while locked (unlock, lock now)
+	desk   *http.ServeMux // the window's other routes (publishing)
 	origin string         // the page's origin, e.g. wails://wails
 	// Log, when set, gets one line per API request (the desktop smoke test
 	// reads them).
 	Log *slog.Logger
+	// Publish is "Let contacts sign in" (nil: the routes answer 404).
+	Publish *publish.Publisher
 
 	mu       sync.Mutex
 	unlocked bool // the passphrase was given (or set) in this window
@@ -32,15 +36,20 @@ type Window struct {
 
 // NewWindow serves api and assets to the window whose pages have origin.
 func NewWindow(api *API, assets fs.FS, origin string) *Window {
-	w := &Window{api: api, static: spa(assets), own: http.NewServeMux(), origin: origin}
-	for _, r := range w.Routes() {
+	w := &Window{api: api, static: spa(assets), own: http.NewServeMux(), desk: http.NewServeMux(), origin: origin}
+	for _, r := range w.lockRoutes() {
 		w.own.HandleFunc(r.Pattern, r.Handler)
+	}
+	for _, r := range w.publishRoutes() {
+		w.desk.HandleFunc(r.Pattern, r.Handler)
 	}
 	return w
 }
 
 // Routes are the endpoints only the window has.
-func (win *Window) Routes() []Route {
+func (win *Window) Routes() []Route { return append(win.lockRoutes(), win.publishRoutes()...) }
+
+func (win *Window) lockRoutes() []Route {
 	return []Route{
 		{"POST /api/unlock", Desktop, win.unlock},
 		{"POST /api/lock", Desktop, win.lock},
@@ -83,6 +92,10 @@ func (win *Window) serveAPI(w *statusRecorder, r *http.Request) {
 	_, pattern := win.api.mux.Handler(r)
 	if pattern != "GET /api/health" && pattern != "GET /api/lock" && !win.Unlocked(r.Context()) {
 		writeError(w, http.StatusLocked, &core.Error{Code: core.CodeLocked, Message: "Grantbook is locked: enter your passphrase"})
+		return
+	}
+	if h, pattern := win.desk.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
 		return
 	}
 	win.api.ServeHTTP(w, r)

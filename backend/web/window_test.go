@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"grantbook/backend/publish"
 	"grantbook/backend/web"
 )
 
@@ -127,7 +128,7 @@ func TestPassphraseLocksTheWindow(t *testing.T) {
 	}
 	for _, tc := range []struct{ method, path string }{
 		{"GET", "/api/accounts"}, {"POST", "/api/accounts"}, {"GET", "/api/backup"}, {"PUT", "/api/lock"},
-		{"GET", "/api/contacts/1"}, {"POST", "/api/restore"}, {"GET", "/api/nope"},
+		{"GET", "/api/contacts/1"}, {"POST", "/api/restore"}, {"GET", "/api/nope"}, {"PUT", "/api/publish"}, {"GET", "/api/publish"},
 	} {
 		if rec := windowCall(win, tc.method, tc.path, `{}`); rec.Code != http.StatusLocked || recError(t, rec) != "locked" {
 			t.Errorf("locked %s %s: %d %s", tc.method, tc.path, rec.Code, rec.Body)
@@ -186,5 +187,28 @@ func TestUnlockAttemptsAreLimited(t *testing.T) {
 	e.now = e.now.Add(time.Second)
 	if rec := windowCall(win, "POST", "/api/unlock", `{"passphrase":"correct horse"}`); rec.Code != 200 {
 		t.Fatalf("after the wait: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// "Let contacts sign in" from the window: refused with the field to fix
+// while the settings cannot serve, and the switch stays off.
+func TestWindowPublishSwitch(t *testing.T) {
+	e := newEnv(t)
+	win := newWindow(e)
+	if rec := windowCall(win, "GET", "/api/publish", ""); rec.Code != 404 {
+		t.Errorf("without a publisher: %d", rec.Code)
+	}
+	win.Publish = publish.New(e.app, web.NewServer(e.api, testAssets, token, web.ContactsOnly()), publish.Options{})
+	rec := windowCall(win, "PUT", "/api/publish", `{"on":true}`)
+	if rec.Code != 422 || !strings.Contains(rec.Body.String(), `"field":"address"`) {
+		t.Errorf("switching on without an address: %d %s", rec.Code, rec.Body)
+	}
+	var st publish.Status
+	rec = windowCall(win, "GET", "/api/publish", "")
+	if json.Unmarshal(rec.Body.Bytes(), &st); rec.Code != 200 || st.On || st.Serving || st.Field != "" {
+		t.Errorf("status: %d %+v", rec.Code, st)
+	}
+	if rec := windowCall(win, "POST", "/api/publish/check", ""); rec.Code != 422 {
+		t.Errorf("self-check without an address: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"grantbook/backend/mail"
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
+	"grantbook/backend/publish"
 	"grantbook/backend/web"
 )
 
@@ -36,7 +37,7 @@ var replies = []any{
 	model.MailEvent{}, model.Invoice{}, model.Quote{}, model.SupportRequest{}, model.Session{},
 	core.MailStatus{}, core.AccessRow{}, core.CheckResult{}, core.ImportProgress{}, core.PortalHome{},
 	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{}, core.ClientArea{},
-	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{},
+	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{}, publish.Status{},
 	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
 	core.LifecycleSettings{},
 }
@@ -65,19 +66,24 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[core.InvitationInput](): "InvitationInput",
 	reflect.TypeFor[web.AreaView]():         "AdminArea",
 	reflect.TypeFor[core.AdminArea]():       "PortalAdminArea",
+	reflect.TypeFor[publish.Status]():       "PublishStatus",
+	reflect.TypeFor[publish.Check]():        "SelfCheck",
 }
 
 // enums are string fields whose values are a fixed set, named by Go values.
 var enums = map[string][]string{
-	"Contact.account_type":     {"individual", "company"},
-	"Contact.status":           {model.StatusActive, model.StatusInvited, model.StatusSuspended},
-	"Contact.effective_status": {model.StatusActive, model.StatusExpired, model.StatusInvited, model.StatusSuspended},
-	"Service.kind":             model.ServiceKinds,
-	"Service.status":           model.ServiceStatuses,
-	"ImportJob.state":          {core.ImportRunning, core.ImportDone, core.ImportFailed},
-	"Server.security":          {mail.SecurityTLS, mail.SecurityStartTLS, mail.SecurityPlain},
-	"ClientArea.certificate":   {"", core.CertAutomatic, core.CertFiles},
-	"ClientArea.network":       {"", string(address.Loopback), string(address.LAN), string(address.Public)},
+	"Contact.account_type":      {"individual", "company"},
+	"Contact.status":            {model.StatusActive, model.StatusInvited, model.StatusSuspended},
+	"Contact.effective_status":  {model.StatusActive, model.StatusExpired, model.StatusInvited, model.StatusSuspended},
+	"Service.kind":              model.ServiceKinds,
+	"Service.status":            model.ServiceStatuses,
+	"ImportJob.state":           {core.ImportRunning, core.ImportDone, core.ImportFailed},
+	"Server.security":           {mail.SecurityTLS, mail.SecurityStartTLS, mail.SecurityPlain},
+	"ClientArea.certificate":    {"", core.CertAutomatic, core.CertFiles},
+	"ClientArea.network":        {"", string(address.Loopback), string(address.LAN), string(address.Public)},
+	"PublishStatus.network":     {"", string(address.Loopback), string(address.LAN), string(address.Public)},
+	"PublishStatus.certificate": {"", core.CertAutomatic, core.CertFiles},
+	"SelfCheck.step":            {"", "dns", "connect", "tls", "answer"},
 }
 
 // typed are fields with a TypeScript type of their own.

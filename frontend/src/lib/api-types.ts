@@ -200,6 +200,7 @@ export interface ClientArea { // core.ClientArea
   certificate: "" | "automatic" | "files";
   cert_file: string;
   key_file: string;
+  listen_port: string;
   time_zone: string;
   sign_in: string;
   host: string;
@@ -227,6 +228,19 @@ export interface AdminArea { // web.AreaView
 }
 export interface Preset extends PresetInfo { // web.PresetView
   permissions: string[] | null;
+}
+export interface PublishStatus { // publish.Status
+  on: boolean;
+  serving: boolean;
+  sign_in: string;
+  listen: string;
+  network: "" | "loopback" | "lan" | "public";
+  certificate: "" | "automatic" | "files";
+  problem: string;
+  field: string;
+  signed_in: number;
+  check: SelfCheck | null;
+  addresses: string[] | null;
 }
 export interface AccessRequest { // model.AccessRequest
   id: number;
@@ -453,6 +467,12 @@ export interface PresetInfo { // permission.Preset
   name: string;
   label: string;
   description: string;
+}
+export interface SelfCheck { // publish.Check
+  ok: boolean;
+  step: "" | "dns" | "connect" | "tls" | "answer";
+  message: string;
+  at: string;
 }
 export interface ReviewItem { // model.ReviewItem
   position: number;
