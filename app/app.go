@@ -2,12 +2,15 @@
 // request of the page, /api/ included, to the same web handler that
 // `grantbook serve` runs (web.Window decides the owner and the passphrase
 // lock). Bound methods are only what needs the desktop itself: the native
-// file dialogs of backup and restore.
+// file dialogs of backup and restore. "Let contacts sign in" serves the
+// client area from this process too (backend/publish), on its own listener.
 package app
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -24,6 +27,8 @@ import (
 
 	"grantbook/backend/core"
 	"grantbook/backend/datalock"
+	"grantbook/backend/openid"
+	"grantbook/backend/publish"
 	"grantbook/backend/web"
 )
 
@@ -33,10 +38,11 @@ const origin = "wails://wails"
 
 // App is bound to the window as window.go.app.App.
 type App struct {
-	ctx    context.Context
-	core   *core.App
-	window *web.Window
-	log    *slog.Logger
+	ctx     context.Context
+	core    *core.App
+	window  *web.Window
+	publish *publish.Publisher
+	log     *slog.Logger
 }
 
 // New builds the window's handler on an open core. With GRANTBOOK_DEBUG
@@ -51,7 +57,24 @@ func New(c *core.App, assets fs.FS) *App {
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		a.window.Log = a.log
 	}
+	a.publish = publish.New(c, contactsFace(c, assets, a.log), publish.Options{Log: a.log})
+	a.window.Publish = a.publish
 	return a
+}
+
+// contactsFace is what the published listener serves: the client area with
+// the sites' sign-in and OpenID Connect, never the owner's API.
+func contactsFace(c *core.App, assets fs.FS, log *slog.Logger) http.Handler {
+	opts := []web.Option{web.ContactsOnly()}
+	if p, err := openid.New(c); err == nil {
+		opts = append(opts, web.WithOpenID(p))
+	} else {
+		log.Error("OpenID Connect is not served from the window", "err", err)
+	}
+	// No owner token works there; this one is never compared.
+	unused := make([]byte, 32)
+	rand.Read(unused)
+	return web.NewServer(web.NewAPI(c, log), assets, hex.EncodeToString(unused), opts...)
 }
 
 func (a *App) context() context.Context {
@@ -103,6 +126,7 @@ func (a *App) RestoreBackup() (*core.RestoreResult, error) {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.core.Start(ctx)
+	a.publish.Start(ctx)
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		go a.watchText(ctx)
 	}
@@ -141,6 +165,8 @@ func Run(c *core.App, assets fs.FS, startErr error) error {
 		AssetServer:      &assetserver.Options{Handler: a.window},
 		BackgroundColour: &options.RGBA{R: 248, G: 249, B: 251, A: 255},
 		OnStartup:        a.startup,
+		OnBeforeClose:    a.beforeClose,
+		OnShutdown:       func(context.Context) { a.publish.Close() },
 		Linux:            &linux.Options{Icon: icon, ProgramName: "grantbook"},
 		Bind:             []any{a},
 	})

@@ -65,3 +65,21 @@ func TestStartErrorSaysWhy(t *testing.T) {
 		t.Errorf("other error: %+v", p)
 	}
 }
+
+// The window's published face is the client area's only; closing while
+// nothing is published (or nobody is signed in) asks nothing.
+func TestThePublishedFaceIsForContacts(t *testing.T) {
+	a, c, _ := newApp(t)
+	h := contactsFace(c, fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, a.log)
+	for path, want := range map[string]int{"/api/accounts": 404, "/api/health": 200, "/": 302, "/portal": 200} {
+		rec, req := httptest.NewRecorder(), httptest.NewRequest("GET", path, nil)
+		req.Host = "localhost"
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
+		}
+	}
+	if a.window.Publish != a.publish || a.beforeClose(context.Background()) {
+		t.Error("closing an unpublished window was held")
+	}
+}
