@@ -36,7 +36,7 @@ func (st *stack) setUpTOTP(b *http.Client) {
 // party.
 func TestSiteAuthOIDCNeedsTheSecondFactor(t *testing.T) {
 	st := newStack(t)
-	st.owner(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": st.base})
+	st.owner(200, "PUT", "/api/settings/client-area", map[string]any{"address": st.base})
 	st.contact("ops@example.com", map[string]any{"preset": "custom", "admin": map[string]any{"areas": []string{"orders"}}})
 	var lc map[string]any
 	st.owner(200, "GET", "/api/settings/lifecycle", nil).into(t, &lc)

@@ -120,3 +120,19 @@ func TestClientAreaHostFollowsARestore(t *testing.T) {
 		t.Errorf("after the restore the host check answers for %q, want the backup's before.example.com", h)
 	}
 }
+
+// Passkeys are made for the client area's address, the same one the mails
+// carry: there is no second public address.
+func TestPasskeysAreForTheClientAreaAddress(t *testing.T) {
+	a := openApp(t, t.TempDir())
+	if _, err := a.RelyingParty(bg, "192.168.1.20:8765", false); err == nil {
+		t.Error("a relying party for an IP address without a client area address")
+	}
+	if _, err := a.PutClientArea(bg, core.ClientArea{Address: "https://portal.example.com:8443"}); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := a.RelyingParty(bg, "localhost:8765", false)
+	if err != nil || rp.ID != "portal.example.com" || rp.Origin != "https://portal.example.com:8443" {
+		t.Errorf("RelyingParty = %+v, %v", rp, err)
+	}
+}

@@ -50,20 +50,6 @@ func (a *App) awaitHighPrivilege(ctx context.Context, tx *store.Tx, inv *model.I
 			"you will get an email then.")
 }
 
-// tellConfirmed mails the contact after the owner confirmed a high-privilege
-// acceptance.
-func (a *App) tellConfirmed(ctx context.Context, tx *store.Tx, inv *model.Invitation, accepted bool) error {
-	if inv.AwaitingReason != "high_privilege" || !accepted || inv.Review != string(classify.Accept) {
-		return nil
-	}
-	link, err := a.clientAreaURL(ctx)
-	if err != nil {
-		return err
-	}
-	return a.mailInvitee(ctx, tx, inv, "Your access is active", "the owner confirmed your access: it is active now. "+
-		"Sign in to the client area"+linkText(link)+" with your email address.")
-}
-
 // refuseHighPrivilege ends an invitation whose acceptance the owner did
 // not confirm, and tells the contact.
 func (a *App) refuseHighPrivilege(ctx context.Context, tx *store.Tx, inv *model.Invitation, now time.Time, out *outcome) error {

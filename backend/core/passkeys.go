@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,28 +33,24 @@ type RelyingParty struct {
 	ID, Origin string
 }
 
-// RelyingParty is taken from Grantbook's public address when set, else from
+// RelyingParty is taken from the client area's address when set, else from
 // the request on this computer (localhost: browsers refuse IP addresses as
 // RP IDs). A passkey made for one works only there.
 func (a *App) RelyingParty(ctx context.Context, host string, https bool) (RelyingParty, error) {
-	pub, err := a.PublicURL(ctx)
+	ca, err := a.ClientArea(ctx)
 	if err != nil {
 		return RelyingParty{}, err
 	}
-	if pub != "" {
-		u, err := url.Parse(pub)
-		if err != nil {
-			return RelyingParty{}, err
-		}
-		return RelyingParty{ID: u.Hostname(), Origin: u.Scheme + "://" + u.Host}, nil
+	if ca.Address != "" {
+		return RelyingParty{ID: ca.Host, Origin: ca.Address}, nil
 	}
 	name := host
 	if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "[") {
 		name = h
 	}
 	if !strings.EqualFold(name, "localhost") {
-		return RelyingParty{}, invalid("passkey", "passkeys need the client area's address: the owner sets Grantbook's public address "+
-			"in Settings (on this computer, open the client area at http://localhost instead of an IP address)")
+		return RelyingParty{}, invalid("passkey", "passkeys need the client area's address: the owner sets it "+
+			"in Settings → Client area (on this computer, open the client area at http://localhost instead of an IP address)")
 	}
 	scheme := "http"
 	if https {

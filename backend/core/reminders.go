@@ -166,13 +166,11 @@ func linkText(link string) string {
 	return " (" + link + ")"
 }
 
-// clientAreaURL is where contacts sign in ("" when no address is set).
+// clientAreaURL is where contacts sign in: Settings → Client area's
+// address ("" when none is set), the one every access mail carries.
 func (a *App) clientAreaURL(ctx context.Context) (string, error) {
-	pub, err := a.PublicURL(ctx)
-	if err != nil || pub == "" {
-		return "", err
-	}
-	return strings.TrimSuffix(pub, "/") + "/portal", nil
+	ca, err := a.ClientArea(ctx)
+	return ca.SignIn, err
 }
 
 // RemindInvitations mails one reminder to each sent invitation expiring

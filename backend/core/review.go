@@ -19,11 +19,10 @@ func (a *App) ConfirmReply(ctx context.Context, id int64) (*model.Invitation, er
 		if inv.State != model.InvAwaiting {
 			return invalid("state", "only a reply awaiting your confirmation can be confirmed (this invitation is %s)", inv.State)
 		}
+		// An accept activates the contact, which sends the welcome mail
+		// (inbound.go activate): the one mail on acceptance.
 		detail := fmt.Sprintf("confirmed by %s: %s", actor(ctx), inv.Detail)
-		if err := a.answer(ctx, tx, inv, inv.Review, actor(ctx), detail, now, out); err != nil {
-			return err
-		}
-		return a.tellConfirmed(ctx, tx, inv, true)
+		return a.answer(ctx, tx, inv, inv.Review, actor(ctx), detail, now, out)
 	})
 }
 

@@ -50,7 +50,7 @@ func newPasskeyEnv(t *testing.T) *passkeyEnv {
 	pe := &passkeyEnv{env: e, d: e.seedPortal(), cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
 	u, _ := url.Parse(e.srv.URL)
 	origin := "http://localhost:" + u.Port()
-	e.ok(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": origin})
+	e.ok(200, "PUT", "/api/settings/client-area", map[string]any{"address": origin})
 	pe.rp = virtualwebauthn.RelyingParty{ID: "localhost", Name: "Grantbook", Origin: origin}
 	return pe
 }
