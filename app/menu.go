@@ -24,6 +24,12 @@ func (a *App) menu() *menu.Menu {
 	// On macOS the first menu is the application menu, whatever its label.
 	app := m.AddSubmenu(appName)
 	app.AddText("About "+appName+"…", nil, func(*menu.CallbackData) { go a.showAbout() })
+	// Where the window serves the client area (Settings → Client area).
+	app.AddText("Let Contacts Sign In…", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), func(*menu.CallbackData) {
+		if a.ctx != nil {
+			runtime.EventsEmit(a.ctx, "menu:publish")
+		}
+	})
 	app.AddSeparator()
 	app.AddText("Quit "+appName, keys.CmdOrCtrl("q"), func(*menu.CallbackData) {
 		if a.ctx != nil {

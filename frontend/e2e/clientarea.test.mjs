@@ -30,11 +30,11 @@ test('set the client area address in Settings; the invite dialog follows', { tim
     assert.equal(zone, await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'the browser’s zone is offered');
 
     await card.getByLabel('Address').fill('http://portal.example.com');
-    await card.getByRole('button', { name: 'Save address' }).click();
+    await card.getByRole('button', { name: 'Save client area' }).click();
     await card.getByText(/use https:\/\/ for an address on the internet/).waitFor();
 
     await card.getByLabel('Address').fill('Portal.Example.com/portal/');
-    await card.getByRole('button', { name: 'Save address' }).click();
+    await card.getByRole('button', { name: 'Save client area' }).click();
     await card.getByText('Contacts sign in at').waitFor();
     assert.equal(await card.getByLabel('Address').inputValue(), 'https://portal.example.com');
     assert.equal(await card.getByTestId('client-area-nudge').count(), 0, 'the nudge is gone');

@@ -26,6 +26,10 @@ export function parseRoute(hash: string): Route {
 
 export const router = $state({ route: parseRoute(typeof window !== 'undefined' ? window.location.hash : '') });
 
+/** A control a page should scroll to and focus once drawn (the window's
+ * menu asks for one); the page clears it. */
+export const reveal = $state({ target: '' });
+
 export function navigate(path: string): void {
   const target = '#' + path;
   if (window.location.hash !== target) window.location.hash = target;
