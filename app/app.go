@@ -8,9 +8,7 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -27,7 +25,6 @@ import (
 
 	"grantbook/backend/core"
 	"grantbook/backend/datalock"
-	"grantbook/backend/openid"
 	"grantbook/backend/publish"
 	"grantbook/backend/web"
 )
@@ -57,24 +54,9 @@ func New(c *core.App, assets fs.FS) *App {
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		a.window.Log = a.log
 	}
-	a.publish = publish.New(c, contactsFace(c, assets, a.log), publish.Options{Log: a.log})
+	a.publish = publish.New(c, web.NewContactsServer(c, assets, a.log), publish.Options{Log: a.log})
 	a.window.Publish = a.publish
 	return a
-}
-
-// contactsFace is what the published listener serves: the client area with
-// the sites' sign-in and OpenID Connect, never the owner's API.
-func contactsFace(c *core.App, assets fs.FS, log *slog.Logger) http.Handler {
-	opts := []web.Option{web.ContactsOnly()}
-	if p, err := openid.New(c); err == nil {
-		opts = append(opts, web.WithOpenID(p))
-	} else {
-		log.Error("OpenID Connect is not served from the window", "err", err)
-	}
-	// No owner token works there; this one is never compared.
-	unused := make([]byte, 32)
-	rand.Read(unused)
-	return web.NewServer(web.NewAPI(c, log), assets, hex.EncodeToString(unused), opts...)
 }
 
 func (a *App) context() context.Context {

@@ -11,6 +11,7 @@ import (
 
 	"grantbook/backend/core"
 	"grantbook/backend/datalock"
+	"grantbook/backend/web"
 )
 
 func newApp(t *testing.T) (*App, *core.App, string) {
@@ -70,7 +71,7 @@ func TestStartErrorSaysWhy(t *testing.T) {
 // nothing is published (or nobody is signed in) asks nothing.
 func TestThePublishedFaceIsForContacts(t *testing.T) {
 	a, c, _ := newApp(t)
-	h := contactsFace(c, fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, a.log)
+	h := web.NewContactsServer(c, fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, a.log)
 	for path, want := range map[string]int{"/api/accounts": 404, "/api/health": 200, "/": 302, "/portal": 200} {
 		rec, req := httptest.NewRecorder(), httptest.NewRequest("GET", path, nil)
 		req.Host = "localhost"

@@ -168,6 +168,10 @@ func (p *Publisher) Status(ctx context.Context) Status {
 	if problem == nil {
 		problem = asError(errors.Join(err, perr))
 	}
+	if problem == nil && !st.Serving {
+		// What switching on would refuse, said before the owner tries.
+		problem = asError(ca.Publishable())
+	}
 	if problem != nil {
 		st.Problem, st.Field = problem.Message, problem.Field
 	}

@@ -203,9 +203,10 @@ func TestWindowPublishSwitch(t *testing.T) {
 	if rec.Code != 422 || !strings.Contains(rec.Body.String(), `"field":"address"`) {
 		t.Errorf("switching on without an address: %d %s", rec.Code, rec.Body)
 	}
+	// Off, the status says what switching on would refuse.
 	var st publish.Status
 	rec = windowCall(win, "GET", "/api/publish", "")
-	if json.Unmarshal(rec.Body.Bytes(), &st); rec.Code != 200 || st.On || st.Serving || st.Field != "" {
+	if json.Unmarshal(rec.Body.Bytes(), &st); rec.Code != 200 || st.On || st.Serving || st.Field != "address" {
 		t.Errorf("status: %d %+v", rec.Code, st)
 	}
 	if rec := windowCall(win, "POST", "/api/publish/check", ""); rec.Code != 422 {

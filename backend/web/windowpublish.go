@@ -1,10 +1,31 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
 	"net/http"
 
 	"grantbook/backend/core"
+	"grantbook/backend/openid"
 )
+
+// NewContactsServer is what the window publishes (backend/publish): the
+// client area with the sites' sign-in and OpenID Connect, never the
+// owner's API.
+func NewContactsServer(app *core.App, assets fs.FS, log *slog.Logger) http.Handler {
+	opts := []Option{ContactsOnly()}
+	if p, err := openid.New(app); err == nil {
+		opts = append(opts, WithOpenID(p))
+	} else {
+		log.Error("OpenID Connect is not served from the window", "err", err)
+	}
+	// No owner token works there; this one is never compared.
+	unused := make([]byte, 32)
+	rand.Read(unused)
+	return NewServer(NewAPI(app, log), assets, hex.EncodeToString(unused), opts...)
+}
 
 // publishRoutes are the window's "Let contacts sign in" (backend/publish):
 // behind the passphrase like every owner route.

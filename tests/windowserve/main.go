@@ -1,6 +1,7 @@
 // Command windowserve serves the desktop window's handler (web.Window, the
 // real passphrase gate) over loopback HTTP for the browser tests, which
-// cannot drive the Wails window itself. Test use only: the product never
+// cannot drive the Wails window itself, with its "Let contacts sign in"
+// (backend/publish). Test use only: the product never
 // puts this handler on a socket.
 //
 //	go run ./tests/windowserve -addr 127.0.0.1:PORT -data-dir DIR -passphrase P -account NAME
@@ -17,6 +18,7 @@ import (
 	"os"
 
 	"grantbook/backend/core"
+	"grantbook/backend/publish"
 	"grantbook/backend/web"
 	"grantbook/frontend"
 )
@@ -51,7 +53,12 @@ func main() {
 		log.Fatal(err)
 	}
 	origin := "http://" + ln.Addr().String() // the page's origin here, wails://wails in the window
-	win := web.NewWindow(web.NewAPI(app, slog.New(slog.NewTextHandler(os.Stderr, nil))), frontend.Assets(), origin)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	win := web.NewWindow(web.NewAPI(app, logger), frontend.Assets(), origin)
+	// "Let contacts sign in", as the window has it.
+	win.Publish = publish.New(app, web.NewContactsServer(app, frontend.Assets(), logger), publish.Options{Log: logger})
+	win.Publish.Start(ctx)
+	defer win.Publish.Close()
 	fmt.Println("windowserve:", origin)
 	log.Fatal(http.Serve(ln, win))
 }
