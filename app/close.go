@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 )
@@ -19,11 +20,13 @@ func (a *App) beforeClose(ctx context.Context) bool {
 	if st.SignedIn > 1 {
 		who = fmt.Sprintf("%d contacts are", st.SignedIn)
 	}
+	msg := who + " signed in to the client area this window serves at " + st.SignIn + ".\n\n" +
+		"Closing Grantbook stops it: they cannot go on until you open Grantbook again. Close now?"
 	answer, err := runtime.MessageDialog(ctx, runtime.MessageDialogOptions{
 		Type:  runtime.QuestionDialog,
 		Title: "Close Grantbook?",
-		Message: who + " signed in to the client area this window serves at " + st.SignIn + ".\n\n" +
-			"Closing Grantbook stops it: they cannot go on until you open Grantbook again. Close now?",
+		// GTK reads the message as a printf format.
+		Message:       strings.ReplaceAll(msg, "%", "%%"),
 		Buttons:       []string{"Yes", "No"},
 		DefaultButton: "No",
 	})

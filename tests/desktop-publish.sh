@@ -7,7 +7,10 @@
 # process), curl trusting only that CA gets /portal and /api/health from
 # the window's own process and a 404 for the owner's API there; Space again
 # turns it off and the port refuses; on again, closing the window (nobody
-# signed in: it asks nothing) frees the port. Screenshot desktop-publish.png.
+# signed in: it asks nothing) frees the port. With a contact signed in
+# (a code from a local SMTP sink), closing asks: Escape keeps the window
+# and the client area, Alt+Y closes both. Screenshots desktop-publish.png,
+# desktop-publish-close.png.
 # Usage: tests/desktop-publish.sh BINARY OUT_DIR
 set -euo pipefail
 bin=$(realpath "$1")
@@ -21,6 +24,7 @@ token=publish-publish-publish-publish-publish
 cleanup() {
 	[ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true
 	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
+	[ -n "${smtp_pid:-}" ] && kill "$smtp_pid" 2>/dev/null || true
 	[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -61,7 +65,24 @@ openssl x509 -req -in "$work/portal.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key
 	-extfile "$work/ext" -out "$work/portal.pem" 2>/dev/null
 address="https://$ip:$port"
 
-# Seed through the same binary's API: an account and Settings → Client area.
+# A local SMTP sink for the sign-in code: one file per message.
+mkdir "$work/mail"
+smtp_port=$(free_port)
+python3 - "$smtp_port" "$work/mail" >"$work/smtp.log" 2>&1 <<'PY' &
+import asyncore, smtpd, sys, os
+class Sink(smtpd.SMTPServer):
+    n = 0
+    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
+        Sink.n += 1
+        with open(os.path.join(sys.argv[2], "%d.eml" % Sink.n), "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+Sink(("127.0.0.1", int(sys.argv[1])), None)
+asyncore.loop()
+PY
+smtp_pid=$!
+
+# Seed through the same binary's API: an account, a contact, mail and
+# Settings → Client area.
 sport=$(free_port)
 GRANTBOOK_TOKEN=$token "$bin" serve --addr "127.0.0.1:$sport" --data-dir "$data" >"$work/serve.log" 2>&1 &
 serve_pid=$!
@@ -69,6 +90,10 @@ api() { curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application
 until_ok 20 api "http://127.0.0.1:$sport/api/health" -o /dev/null || fail "serve did not start: $(cat "$work/serve.log")"
 {
 	api -d '{"name":"Acme Ltd"}' "http://127.0.0.1:$sport/api/accounts" >/dev/null &&
+		api -d '{"account_id":1,"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","preset":"billing"}' \
+			"http://127.0.0.1:$sport/api/contacts" >/dev/null &&
+		api -X PUT -d "{\"smtp\":{\"host\":\"127.0.0.1\",\"port\":$smtp_port,\"security\":\"plain\",\"from_email\":\"owner@example.test\"}}" \
+			"http://127.0.0.1:$sport/api/settings/mail" >/dev/null &&
 		api -X PUT -d "{\"address\":\"$address\",\"certificate\":\"files\",\"cert_file\":\"$work/portal.pem\",\"key_file\":\"$work/portal.key\"}" \
 			"http://127.0.0.1:$sport/api/settings/client-area" >/dev/null
 } || fail "seeding through serve failed: $(cat "$work/serve.log")"
@@ -128,7 +153,30 @@ say "switch off: $address refuses connections"
 
 DISPLAY=$display xdotool key space
 until_ok 10 portal -o /dev/null "$address/api/health" || fail "switched on again, $address does not answer"
+
+# A contact signs in to the published client area, as a browser would.
+jar=$work/cookies
+post() { portal -b "$jar" -c "$jar" -H "Origin: $address" -H 'Content-Type: application/json' -o /dev/null -w '%{http_code}' "$@"; }
+[ "$(post -d '{"email":"ada@example.com"}' "$address/api/portal/signin")" = 202 ] || fail "sign-in request refused"
+code_mail() { code=$(cat "$work/mail/"*.eml 2>/dev/null | tr -d '\r' | grep -A2 'is:$' | grep -ox '[0-9]\{6\}' | head -1); [ -n "$code" ]; }
+until_ok 20 code_mail || fail "no sign-in code arrived: $(cat "$work/smtp.log")"
+[ "$(post -d "{\"email\":\"ada@example.com\",\"code\":\"$code\"}" "$address/api/portal/verify")" = 200 ] || fail "the code did not sign in"
+say "a contact signed in at $address/portal with the mailed code"
+
+dialog() { DISPLAY=$display xdotool search --name '^Close Grantbook\?$' >/dev/null 2>&1; }
+DISPLAY=$display xdotool windowfocus --sync "$win" 2>/dev/null || true
 DISPLAY=$display xdotool key ctrl+q
-until_ok 20 eval '! kill -0 "$app_pid" 2>/dev/null' || fail "Quit with nobody signed in did not close the window"
+until_ok 20 dialog || fail "closing with a contact signed in did not ask"
+import -display "$display" -window root "$out/desktop-publish-close.png"
+DISPLAY=$display xdotool key Escape
+until_ok 10 eval '! dialog' || fail "Escape did not answer the question"
+kill -0 "$app_pid" 2>/dev/null || fail "the window closed although the owner did not say Yes"
+portal -o /dev/null "$address/api/health" || fail "the client area stopped although the window stayed"
+say "closing with a contact signed in asked first (desktop-publish-close.png); Escape kept the window and the client area"
+
+DISPLAY=$display xdotool key ctrl+q
+until_ok 20 dialog || fail "the second close did not ask"
+DISPLAY=$display xdotool key alt+y
+until_ok 20 eval '! kill -0 "$app_pid" 2>/dev/null' || fail "Yes did not close the window"
 refuses || fail "$address still answers after the window closed"
-say "passed: closed with nobody signed in (no question), the address refuses"
+say "passed: Yes closed the window; the address refuses"
