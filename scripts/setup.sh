@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
 	build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev # window (Wails on WebKitGTK 4.1)
 	nodejs npm                                                    # frontend build
-	xvfb xauth x11-utils imagemagick dbus-x11 fonts-dejavu-core            # desktop smoke test
+	xvfb xauth x11-utils imagemagick dbus-x11 fonts-dejavu-core openssl    # desktop smoke test (openssl: the publish test's throwaway CA)
 	chromium                                                      # browser e2e tests
 	dovecot-imapd dovecot-lmtpd                                   # mail integration tests
 	nginx caddy                                                   # serve behind a reverse proxy; admin access (auth_request, forward_auth)

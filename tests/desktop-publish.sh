@@ -65,21 +65,20 @@ openssl x509 -req -in "$work/portal.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key
 	-extfile "$work/ext" -out "$work/portal.pem" 2>/dev/null
 address="https://$ip:$port"
 
-# A local SMTP sink for the sign-in code: one file per message.
-mkdir "$work/mail"
-smtp_port=$(free_port)
-python3 - "$smtp_port" "$work/mail" >"$work/smtp.log" 2>&1 <<'PY' &
-import asyncore, smtpd, sys, os
-class Sink(smtpd.SMTPServer):
-    n = 0
-    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
-        Sink.n += 1
-        with open(os.path.join(sys.argv[2], "%d.eml" % Sink.n), "wb") as f:
-            f.write(data if isinstance(data, bytes) else data.encode())
-Sink(("127.0.0.1", int(sys.argv[1])), None)
-asyncore.loop()
-PY
+# A local SMTP sink for the sign-in code (the browser tests' one, in
+# frontend/e2e/harness.mjs): it prints its port, then each message's text.
+root=$(cd "$(dirname "$0")/.." && pwd)
+: >"$work/smtp.log"
+node --input-type=module -e "
+import { startSmtpSink } from '$root/frontend/e2e/harness.mjs';
+const sink = await startSmtpSink();
+const push = sink.messages.push.bind(sink.messages);
+sink.messages.push = (m) => (console.log(m.raw), push(m));
+console.log('smtp-port', sink.port);
+" >>"$work/smtp.log" 2>&1 &
 smtp_pid=$!
+until_ok 20 grep -q '^smtp-port ' "$work/smtp.log" || fail "the SMTP sink did not start: $(cat "$work/smtp.log")"
+smtp_port=$(sed -n 's/^smtp-port //p' "$work/smtp.log")
 
 # Seed through the same binary's API: an account, a contact, mail and
 # Settings → Client area.
@@ -158,7 +157,7 @@ until_ok 10 portal -o /dev/null "$address/api/health" || fail "switched on again
 jar=$work/cookies
 post() { portal -b "$jar" -c "$jar" -H "Origin: $address" -H 'Content-Type: application/json' -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(post -d '{"email":"ada@example.com"}' "$address/api/portal/signin")" = 202 ] || fail "sign-in request refused"
-code_mail() { code=$(cat "$work/mail/"*.eml 2>/dev/null | tr -d '\r' | grep -A2 'is:$' | grep -ox '[0-9]\{6\}' | head -1); [ -n "$code" ]; }
+code_mail() { code=$(tr -d '\r' <"$work/smtp.log" | grep -A2 'is:$' | grep -ox '[0-9]\{6\}' | head -1); [ -n "$code" ]; }
 until_ok 20 code_mail || fail "no sign-in code arrived: $(cat "$work/smtp.log")"
 [ "$(post -d "{\"email\":\"ada@example.com\",\"code\":\"$code\"}" "$address/api/portal/verify")" = 200 ] || fail "the code did not sign in"
 say "a contact signed in at $address/portal with the mailed code"
