@@ -73,7 +73,7 @@ func TestSiteAuthOIDCNeedsTheSecondFactor(t *testing.T) {
 // a code the site has not traded yet; signing out ends the token too.
 func TestSiteAuthOIDCTokenHeldWithItsSession(t *testing.T) {
 	st := newStack(t)
-	st.owner(200, "PUT", "/api/settings/public-url", map[string]any{"public_url": st.base})
+	st.owner(200, "PUT", "/api/settings/client-area", map[string]any{"address": st.base})
 	st.contact("ops@example.com", map[string]any{"preset": "custom", "admin": map[string]any{"areas": []string{"orders"}}})
 	p := st.registeredRP()
 	ctx := context.Background()
