@@ -247,3 +247,58 @@ func (a *App) SetSupportStatus(ctx context.Context, id int64, in StatusInput) (*
 	}
 	return a.SupportThread(ctx, id)
 }
+
+// SupportPatch corrects a support request (owner); absent fields stay.
+// The status has its own action (SetSupportStatus); the replies stay as
+// they were written.
+type SupportPatch struct {
+	ServiceID *int64  `json:"service_id"`
+	Subject   *string `json:"subject"`
+	Body      *string `json:"body"`
+}
+
+// UpdateSupport corrects a support request (owner).
+func (a *App) UpdateSupport(ctx context.Context, id int64, p SupportPatch) (*SupportThread, error) {
+	err := a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+		before, err := load(ctx, "support request", id, tx.SupportRequest)
+		if err != nil {
+			return err
+		}
+		sr := *before
+		setTrimmed(&sr.Subject, p.Subject)
+		setTrimmed(&sr.Body, p.Body)
+		if p.ServiceID != nil {
+			sr.ServiceID = *p.ServiceID
+		}
+		if sr.Subject == "" || len(sr.Subject) > 200 {
+			return invalid("subject", "a subject of at most 200 characters is required")
+		}
+		if err := a.checkService(ctx, sr.AccountID, sr.ServiceID); err != nil {
+			return err
+		}
+		sr.UpdatedAt = a.now().UTC().Truncate(time.Second)
+		if err := tx.UpdateSupportRequest(ctx, &sr); err != nil {
+			return err
+		}
+		e.Action, e.Entity, e.EntityID, e.Before, e.After = "support.update", "support_request", id, before, &sr
+		e.Summary = fmt.Sprintf("Corrected support request %q", sr.Subject)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.SupportThread(ctx, id)
+}
+
+// DeleteSupport removes a support request with its replies (owner).
+func (a *App) DeleteSupport(ctx context.Context, id int64) error {
+	return a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
+		before, err := load(ctx, "support request", id, tx.SupportRequest)
+		if err != nil {
+			return err
+		}
+		e.Action, e.Entity, e.EntityID, e.Before = "support.delete", "support_request", id, before
+		e.Summary = fmt.Sprintf("Deleted support request %q", before.Subject)
+		return tx.DeleteSupportRequest(ctx, id)
+	})
+}

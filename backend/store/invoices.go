@@ -86,3 +86,15 @@ func (tx *Tx) DecideQuote(ctx context.Context, qu *model.Quote) (bool, error) {
 	return tx.execIf(ctx, fmt.Sprintf("decide quote %d", qu.ID), `UPDATE quotes SET status = ?, decided_at = ?, decided_by = ?,
 		decision_note = ? WHERE id = ? AND status = 'open'`, qu.Status, unixOrNil(qu.DecidedAt), qu.DecidedBy, qu.DecisionNote, qu.ID)
 }
+
+// UpdateQuote writes every field of qu.
+func (tx *Tx) UpdateQuote(ctx context.Context, qu *model.Quote) error {
+	return tx.execOne(ctx, fmt.Sprintf("update quote %d", qu.ID), `UPDATE quotes SET number = ?, title = ?, amount_cents = ?,
+		currency = ?, status = ?, decided_at = ?, decided_by = ?, decision_note = ? WHERE id = ?`,
+		qu.Number, qu.Title, qu.AmountCents, qu.Currency, qu.Status, unixOrNil(qu.DecidedAt), qu.DecidedBy, qu.DecisionNote, qu.ID)
+}
+
+// DeleteQuote removes a quote.
+func (tx *Tx) DeleteQuote(ctx context.Context, id int64) error {
+	return tx.execOne(ctx, fmt.Sprintf("delete quote %d", id), `DELETE FROM quotes WHERE id = ?`, id)
+}

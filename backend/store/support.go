@@ -41,3 +41,14 @@ func (q Q) SupportReplies(ctx context.Context, requestID int64) ([]*model.Suppor
 	return collect(q, ctx, scanReply, `SELECT id, request_id, coalesce(contact_id, 0), from_owner, author_name, body, created_at
 		FROM support_replies WHERE request_id = ? ORDER BY id`, requestID)
 }
+
+// UpdateSupportRequest writes a request's service, subject and body.
+func (tx *Tx) UpdateSupportRequest(ctx context.Context, s *model.SupportRequest) error {
+	return tx.execOne(ctx, fmt.Sprintf("update support request %d", s.ID), `UPDATE support_requests SET service_id = ?, subject = ?,
+		body = ?, updated_at = ? WHERE id = ?`, nullID(s.ServiceID), s.Subject, s.Body, s.UpdatedAt.Unix(), s.ID)
+}
+
+// DeleteSupportRequest removes a request and its replies.
+func (tx *Tx) DeleteSupportRequest(ctx context.Context, id int64) error {
+	return tx.execOne(ctx, fmt.Sprintf("delete support request %d", id), `DELETE FROM support_requests WHERE id = ?`, id)
+}
