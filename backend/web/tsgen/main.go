@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -28,6 +29,7 @@ import (
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
 	"grantbook/backend/publish"
+	"grantbook/backend/servicekind"
 	"grantbook/backend/web"
 )
 
@@ -40,6 +42,9 @@ var replies = []any{
 	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{}, publish.Status{},
 	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
 	core.LifecycleSettings{},
+	// The owner's side of the client area and of the sites.
+	core.ServiceRecord{}, core.InvoiceDetail{}, core.SupportThread{}, core.PaymentMethods{}, core.NoticeSettings{},
+	model.Product{}, model.Order{}, model.Notice{}, servicekind.Kind{}, core.SitesView{}, core.NewOIDCClient{},
 }
 
 // requests are the bodies the API decodes; all their fields may be left out.
@@ -48,6 +53,9 @@ var requests = []any{
 	core.InvoiceInput{}, core.QuoteInput{}, core.SupportInput{}, core.AccountPatch{},
 	core.ProfileInput{}, core.AccessRequestInput{}, core.ExtendInput{}, core.ApproveInput{}, core.DeclineInput{},
 	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{},
+	core.ProfileInput{}, core.ServicePatch{}, core.InvoicePatch{}, core.QuotePatch{}, core.SupportPatch{},
+	core.ProductInput{}, core.AcceptInput{}, core.ConfirmInput{}, core.ReasonInput{}, core.ReplyInput{},
+	core.SiteInput{}, core.OIDCClientInput{},
 }
 
 // names renames types whose Go name says too little in the frontend.
@@ -68,6 +76,10 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[core.AdminArea]():       "PortalAdminArea",
 	reflect.TypeFor[publish.Status]():       "PublishStatus",
 	reflect.TypeFor[publish.Check]():        "SelfCheck",
+	reflect.TypeFor[core.ServiceRecord]():   "ServiceDetail",
+	reflect.TypeFor[servicekind.Kind]():     "ServiceKind",
+	reflect.TypeFor[servicekind.Field]():    "ServiceField",
+	reflect.TypeFor[servicekind.Action]():   "ServiceAction",
 }
 
 // enums are string fields whose values are a fixed set, named by Go values.
@@ -84,6 +96,12 @@ var enums = map[string][]string{
 	"PublishStatus.network":     {"", string(address.Loopback), string(address.LAN), string(address.Public)},
 	"PublishStatus.certificate": {"", core.CertAutomatic, core.CertFiles},
 	"SelfCheck.step":            {"", "dns", "connect", "tls", "answer"},
+	"Product.billing_cycle":     model.BillingCycles,
+	"Order.state":               {model.OrderPending, model.OrderAccepted, model.OrderDeclined, model.OrderWithdrawn},
+	"Cancellation.state":        {model.CancelRequested, model.CancelConfirmed, model.CancelDeclined, model.CancelWithdrawn},
+	"Cancellation.timing":       {model.CancelNow, model.CancelEndOfTerm},
+	"Site.unlisted":             {model.UnlistedAnyAdmin, model.UnlistedAllAreas},
+	"Quote.status":              {"open", "accepted", "declined"},
 }
 
 // typed are fields with a TypeScript type of their own.
@@ -91,6 +109,10 @@ var typed = map[string]string{"ErrorDetail.code": "ErrorCode", "PasskeyInput.cre
 
 // asString are types that encode as a JSON string.
 var asString = []reflect.Type{reflect.TypeFor[time.Time](), reflect.TypeFor[core.Expiry]()}
+
+// asUnknown are types that hold any JSON value (a setting's value before
+// and after a change).
+var asUnknown = []reflect.Type{reflect.TypeFor[json.RawMessage]()}
 
 type gen struct {
 	out     bytes.Buffer
@@ -173,7 +195,11 @@ func (g *gen) emit(t reflect.Type) {
 	var parents []string
 	for f := range t.Fields() {
 		if embedded(f) {
-			parents = append(parents, g.ts(f.Type, g.input[t]))
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			parents = append(parents, g.ts(ft, g.input[t]))
 		}
 	}
 	extends := ""
@@ -187,7 +213,11 @@ func (g *gen) emit(t reflect.Type) {
 
 func embedded(f reflect.StructField) bool {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	return f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct
+	t := f.Type
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return f.Anonymous && name == "" && t.Kind() == reflect.Struct
 }
 
 // fields writes the JSON fields of struct t but those of embedded structs.
@@ -236,6 +266,9 @@ func (g *gen) ts(t reflect.Type, input bool) string {
 	if slices.Contains(asString, t) {
 		return "string"
 	}
+	if slices.Contains(asUnknown, t) {
+		return "unknown"
+	}
 	if isNullable(t) { // core.Nullable[T]: absent, null or a T
 		return g.ts(t.Field(1).Type.Elem(), input) + " | null"
 	}
@@ -251,8 +284,13 @@ func (g *gen) ts(t reflect.Type, input bool) string {
 	case reflect.Pointer:
 		return strings.TrimSuffix(g.ts(t.Elem(), input), " | null") + " | null"
 	case reflect.Slice:
-		// A nil slice is encoded as null.
-		elem := g.ts(t.Elem(), input)
+		// A nil slice is encoded as null; the API's lists of pointers hold
+		// no nil ones.
+		et := t.Elem()
+		if et.Kind() == reflect.Pointer {
+			et = et.Elem()
+		}
+		elem := g.ts(et, input)
 		if strings.Contains(elem, " ") {
 			elem = "(" + elem + ")"
 		}
@@ -262,6 +300,18 @@ func (g *gen) ts(t reflect.Type, input bool) string {
 	case reflect.Interface:
 		return "unknown"
 	case reflect.Struct:
+		if t.Name() == "" { // an anonymous struct: its fields inline
+			var b strings.Builder
+			for f := range t.Fields() {
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				q := ""
+				if input {
+					q = "?"
+				}
+				fmt.Fprintf(&b, " %s%s: %s;", name, q, g.ts(f.Type, input))
+			}
+			return "{" + b.String() + " }"
+		}
 		if input {
 			g.input[t] = true
 		}

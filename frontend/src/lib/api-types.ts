@@ -109,7 +109,7 @@ export interface Quote { // model.Quote
   amount_cents: number;
   currency: string;
   issued_at: string;
-  status: string;
+  status: "open" | "accepted" | "declined";
   decided_at: string | null;
   decided_by: string;
   decision_note: string;
@@ -275,7 +275,7 @@ export interface Reviews { // core.Reviews
   open: AccessReview | null;
   last_finished_at: string | null;
   next_due_at: string | null;
-  history: (AccessReview | null)[] | null;
+  history: AccessReview[] | null;
 }
 export interface Attention { // core.Attention
   total: number;
@@ -287,7 +287,7 @@ export interface Attention { // core.Attention
   last_review_at: string | null;
 }
 export interface Factors { // core.Factors
-  passkeys: (Passkey | null)[] | null;
+  passkeys: Passkey[] | null;
   totp: boolean;
   required: boolean;
   needed: string;
@@ -309,6 +309,87 @@ export interface LifecycleSettings { // core.LifecycleSettings
   require_second_factor: boolean;
   review_every_days: number;
   requests_per_day: number;
+}
+export interface ServiceDetail { // core.ServiceRecord
+  service: Service | null;
+  fields: ServiceField[] | null;
+  actions: ServiceAction[] | null;
+  changes: ServiceChange[] | null;
+  cancellations: Cancellation[] | null;
+}
+export interface InvoiceDetail { // core.InvoiceDetail
+  invoice: Invoice | null;
+  payment_reports: PaymentReport[] | null;
+}
+export interface SupportThread { // core.SupportThread
+  request: SupportRequest | null;
+  replies: SupportReply[] | null;
+  can_reply: boolean;
+  reply_reason: string;
+}
+export interface PaymentMethods { // core.PaymentMethods
+  bank_transfer: { enabled: boolean; details: string; };
+  payment_link: { enabled: boolean; url_template: string; };
+}
+export interface NoticeSettings { // core.NoticeSettings
+  invoice_notices: boolean;
+  owner_email: string;
+}
+export interface Product { // model.Product
+  id: number;
+  name: string;
+  kind: string;
+  description: string;
+  price_cents: number;
+  currency: string;
+  billing_cycle: "one_time" | "monthly" | "quarterly" | "yearly";
+  active: boolean;
+  created_at: string;
+}
+export interface Order { // model.Order
+  id: number;
+  account_id: number;
+  contact_id: number;
+  contact_name: string;
+  product_id: number;
+  product_name: string;
+  kind: string;
+  price_cents: number;
+  currency: string;
+  billing_cycle: string;
+  upgrade: boolean;
+  label: string;
+  note: string;
+  state: "pending" | "accepted" | "declined" | "withdrawn";
+  reason: string;
+  service_id: number;
+  invoice_id: number;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface Notice { // model.Notice
+  id: number;
+  account_id: number;
+  service_id: number;
+  kind: string;
+  audience: string;
+  subject: string;
+  body: string;
+  created_at: string;
+  recipients: NoticeRecipient[] | null;
+}
+export interface ServiceKind { // servicekind.Kind
+  name: string;
+  fields: ServiceField[] | null;
+  actions: ServiceAction[] | null;
+}
+export interface SitesView { // core.SitesView
+  sites: Site[] | null;
+  template: SiteArea[] | null;
+  issuer: string;
+}
+export interface NewOIDCClient extends OIDCClient { // core.NewOIDCClient
+  client_secret: string;
 }
 export interface ContactInput { // core.ContactInput
   account_id?: number;
@@ -405,6 +486,67 @@ export interface PasskeyInput { // core.PasskeyInput
   name?: string;
   credential?: unknown;
 }
+export interface ServicePatch { // core.ServicePatch
+  name?: string | null;
+  kind?: string | null;
+  status?: string | null;
+  renews_at?: string | null;
+  settings?: Record<string, unknown>;
+}
+export interface InvoicePatch { // core.InvoicePatch
+  service_id?: number | null;
+  number?: string | null;
+  amount_cents?: number | null;
+  currency?: string | null;
+  due_at?: string | null;
+}
+export interface QuotePatch { // core.QuotePatch
+  number?: string | null;
+  title?: string | null;
+  amount_cents?: number | null;
+  currency?: string | null;
+  status?: string | null;
+}
+export interface SupportPatch { // core.SupportPatch
+  service_id?: number | null;
+  subject?: string | null;
+  body?: string | null;
+}
+export interface ProductInput { // core.ProductInput
+  name?: string | null;
+  kind?: string | null;
+  description?: string | null;
+  price_cents?: number | null;
+  currency?: string | null;
+  billing_cycle?: string | null;
+  active?: boolean | null;
+}
+export interface AcceptInput { // core.AcceptInput
+  invoice_number?: string;
+  due_at?: string | null;
+}
+export interface ConfirmInput { // core.ConfirmInput
+  effective_at?: string | null;
+}
+export interface ReasonInput { // core.ReasonInput
+  reason?: string;
+}
+export interface ReplyInput { // core.ReplyInput
+  body?: string;
+}
+export interface SiteInput { // core.SiteInput
+  name?: string;
+  base_url?: string;
+  unlisted?: string;
+  areas?: SiteArea[] | null;
+  id?: number;
+  created_at?: unknown;
+  updated_at?: unknown;
+}
+export interface OIDCClientInput { // core.OIDCClientInput
+  name?: string;
+  redirect_uris?: string[] | null;
+}
 export interface Grant { // model.Grant
   preset: string;
   permissions: string[] | null;
@@ -489,15 +631,15 @@ export interface ReviewItem { // model.ReviewItem
 }
 export interface InvitationSection { // core.InvitationSection
   count: number;
-  items: (Invitation | null)[] | null;
+  items: Invitation[] | null;
 }
 export interface RequestSection { // core.RequestSection
   count: number;
-  items: (AccessRequest | null)[] | null;
+  items: AccessRequest[] | null;
 }
 export interface ContactSection { // core.ContactSection
   count: number;
-  items: (Contact | null)[] | null;
+  items: Contact[] | null;
 }
 export interface ReviewDue { // core.ReviewDue
   id: number;
@@ -509,6 +651,96 @@ export interface Passkey { // store.Passkey
   name: string;
   created_at: string;
   last_used_at: string | null;
+}
+export interface ServiceField { // servicekind.Field
+  name: string;
+  label: string;
+  type: string;
+  help?: string;
+  owner_only: boolean;
+  max?: number;
+  at_most?: string;
+}
+export interface ServiceAction { // servicekind.Action
+  name: string;
+  label: string;
+  help?: string;
+}
+export interface ServiceChange { // model.ServiceChange
+  id: number;
+  service_id: number;
+  field: string;
+  before: unknown;
+  after: unknown;
+  actor?: string;
+  actor_name: string;
+  contact_id: number;
+  created_at: string;
+  reverts: number;
+  reverted_by: number;
+}
+export interface Cancellation { // model.Cancellation
+  id: number;
+  service_id: number;
+  contact_id: number;
+  contact_name: string;
+  timing: "now" | "end_of_term";
+  reason: string;
+  state: "requested" | "confirmed" | "declined" | "withdrawn";
+  note: string;
+  effective_at: string | null;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface PaymentReport { // model.PaymentReport
+  id: number;
+  invoice_id: number;
+  contact_id: number;
+  contact_name: string;
+  method: string;
+  paid_on: string;
+  reference: string;
+  state: string;
+  note: string;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface SupportReply { // model.SupportReply
+  id: number;
+  request_id: number;
+  contact_id: number;
+  from_owner: boolean;
+  author_name: string;
+  body: string;
+  created_at: string;
+}
+export interface NoticeRecipient { // model.NoticeRecipient
+  name: string;
+  email?: string;
+  contact_id: number;
+  state: string;
+}
+export interface Site { // model.Site
+  id: number;
+  name: string;
+  base_url: string;
+  unlisted: "any_admin" | "all_areas";
+  areas: SiteArea[] | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface SiteArea { // model.SiteArea
+  name?: string;
+  label?: string;
+  prefixes?: string[] | null;
+}
+export interface OIDCClient { // model.OIDCClient
+  client_id: string;
+  site_id: number;
+  name: string;
+  redirect_uris: string[] | null;
+  created_at: string;
+  updated_at: string;
 }
 export interface AdminInput { // core.AdminInput
   all?: boolean;
