@@ -730,9 +730,9 @@ export interface Site { // model.Site
   updated_at: string;
 }
 export interface SiteArea { // model.SiteArea
-  name?: string;
-  label?: string;
-  prefixes?: string[] | null;
+  name: string;
+  label: string;
+  prefixes: string[] | null;
 }
 export interface OIDCClient { // model.OIDCClient
   client_id: string;
