@@ -1,26 +1,31 @@
 // Hash routes of the owner UI: #/contacts, #/contacts/{id}, #/invitations,
-// #/accounts[/{id}], #/audit, #/settings.
-export type Page = 'contacts' | 'contact' | 'invitations' | 'accounts' | 'audit' | 'settings';
+// #/accounts[/{id}], #/services/{id}, #/audit, #/settings[/{section}].
+export type Page = 'contacts' | 'contact' | 'invitations' | 'accounts' | 'service' | 'audit' | 'settings';
 
 export interface Route {
   page: Page;
   id: number | null;
+  /** a part of the page: Settings' section */
+  section: string;
 }
 
 export function parseRoute(hash: string): Route {
-  const [first, second] = hash.replace(/^#\/?/, '').split('/');
+  const [first, second = ''] = hash.replace(/^#\/?/, '').split('/');
   const id = second && /^\d+$/.test(second) ? Number(second) : null;
   switch (first) {
     case 'contacts':
-      return id !== null ? { page: 'contact', id } : { page: 'contacts', id: null };
+      return id !== null ? { page: 'contact', id, section: '' } : { page: 'contacts', id: null, section: '' };
     case 'accounts':
-      return { page: 'accounts', id };
+      return { page: 'accounts', id, section: '' };
+    case 'services':
+      return id !== null ? { page: 'service', id, section: '' } : { page: 'accounts', id: null, section: '' };
+    case 'settings':
+      return { page: 'settings', id: null, section: /^[a-z-]+$/.test(second) ? second : '' };
     case 'invitations':
     case 'audit':
-    case 'settings':
-      return { page: first, id: null };
+      return { page: first, id: null, section: '' };
     default:
-      return { page: 'contacts', id: null };
+      return { page: 'contacts', id: null, section: '' };
   }
 }
 

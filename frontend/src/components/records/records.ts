@@ -1,6 +1,6 @@
 // What the owner's account tabs and the client area's pages share about
 // the records they list.
-import type { Invoice, Service } from '../../lib/types';
+import type { Invoice, Service, ServiceAction, ServiceField } from '../../lib/types';
 import { parseAmount } from '../../lib/format';
 import type { FieldErrors } from '../../lib/form.svelte';
 
@@ -25,12 +25,67 @@ export function invoiceStatus(inv: Invoice): string {
   return inv.status || 'unpaid';
 }
 
-/** Checks the amount and currency of a new invoice or quote. */
-export function checkMoney(amount: string, currency: string, errors: FieldErrors): number {
+/** Checks the amount and currency of an invoice, a quote or a product. */
+export function checkMoney(amount: string, currency: string, errors: FieldErrors, field = 'amount_cents'): number {
   const cents = parseAmount(amount);
-  if (cents === null) errors.amount_cents = 'Enter an amount such as 120 or 99.50.';
+  if (cents === null) errors[field] = 'Enter an amount such as 120 or 99.50.';
   if (!/^[A-Za-z]{3}$/.test(currency.trim())) errors.currency = 'Use a three-letter code such as EUR.';
   return cents ?? 0;
 }
 
 export type ServiceList = Service[];
+
+export const CYCLE_LABELS: Record<string, string> = {
+  one_time: 'One time',
+  monthly: 'Monthly',
+  quarterly: 'Every 3 months',
+  yearly: 'Yearly',
+};
+
+/** A setting's value in words: a switch is Yes or No, a list is joined. */
+export function settingText(type: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return 'not set';
+  if (type === 'bool' || typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (Array.isArray(value)) return value.length ? value.join(', ') : 'none';
+  return String(value);
+}
+
+/** The label of a changed setting or of a request, from the kind. */
+export function changeLabel(name: string, fields: ServiceField[] | null, actions: ServiceAction[] | null): string {
+  return fields?.find((f) => f.name === name)?.label || actions?.find((a) => a.name === name)?.label || name;
+}
+
+/** What a settings form edits: text for inputs, true/false for switches. */
+export type SettingsDraft = Record<string, string | boolean>;
+
+export function settingsDraft(fields: ServiceField[], values: Record<string, unknown> | null): SettingsDraft {
+  const out: SettingsDraft = {};
+  for (const f of fields) {
+    const v = values?.[f.name];
+    if (f.type === 'bool') out[f.name] = v === true;
+    else if (Array.isArray(v)) out[f.name] = v.join('\n');
+    else out[f.name] = v === null || v === undefined ? '' : String(v);
+  }
+  return out;
+}
+
+/** The settings that differ from before, as the API takes them: an empty
+ * field clears its value (null). */
+export function settingsBody(fields: ServiceField[], draft: SettingsDraft, before: SettingsDraft): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = draft[f.name];
+    if (v === before[f.name]) continue;
+    if (typeof v === 'boolean') out[f.name] = v;
+    else if (v.trim() === '') out[f.name] = null;
+    else if (f.type === 'nameservers') out[f.name] = v.split(/[\s,]+/).filter(Boolean);
+    else if (f.type === 'count') out[f.name] = Number(v);
+    else out[f.name] = v.trim();
+  }
+  return out;
+}
+
+/** Cents as the text of an amount field ("99.50"). */
+export function amountText(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
