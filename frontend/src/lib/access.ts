@@ -18,6 +18,7 @@ export function emptyAccess(catalog: Catalog | null, preset: string): AccessDraf
     expires_on_original: '',
     admin_mode: 'off',
     admin_areas: [],
+    billing_scope: 'services',
   };
 }
 
@@ -40,6 +41,7 @@ export function accessFromContact(c: Contact, keepServices = true): AccessDraft 
     expires_on_original: day,
     admin_mode: adminMode,
     admin_areas: c.admin && !c.admin.all ? [...(c.admin.areas || [])] : [],
+    billing_scope: g.billing_scope === 'account' ? 'account' : 'services',
   };
 }
 
@@ -49,6 +51,7 @@ export interface AccessBody {
   service_ids: number[];
   expires_at?: string | null;
   admin?: { all: true } | { areas: string[] } | null;
+  billing_scope: 'services' | 'account';
 }
 
 /**
@@ -59,6 +62,7 @@ export function accessBody(d: AccessDraft, forPatch: boolean): AccessBody {
   const body: AccessBody = {
     preset: d.preset,
     service_ids: d.scope === 'selected' ? [...d.service_ids] : [],
+    billing_scope: d.billing_scope,
   };
   if (d.preset === 'custom') body.permissions = [...d.permissions];
   if (d.expiry === 'date' && d.expires_on) {
@@ -145,5 +149,19 @@ export function personBody(p: PersonDraft) {
 }
 
 /** The server field names of the permission editor and of PersonFields. */
-export const ACCESS_FIELDS = ['preset', 'permissions', 'service_ids', 'expires_at', 'admin'];
+export const ACCESS_FIELDS = ['preset', 'permissions', 'service_ids', 'expires_at', 'admin', 'billing_scope'];
+
+/** Actions that only make sense with another one of the same grant. */
+export const REQUIRES: Record<string, string[]> = { 'quotes.accept': ['quotes.view'] };
+
+/** After names were turned on or off: what they need comes with them, and
+ * what needs a name turned off goes with it. */
+export function withRequirements(perms: string[], names: string[], on: boolean): string[] {
+  const set = new Set(perms);
+  for (const [p, needs] of Object.entries(REQUIRES)) {
+    if (on && names.includes(p)) needs.forEach((n) => set.add(n));
+    if (!on && needs.some((n) => names.includes(n))) set.delete(p);
+  }
+  return perms.filter((p) => set.has(p)).concat([...set].filter((p) => !perms.includes(p)));
+}
 export const PERSON_FIELDS = ['account_type', 'first_name', 'last_name', 'email', 'phone', 'company', 'role'];

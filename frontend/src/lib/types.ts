@@ -18,6 +18,8 @@ export interface AccessDraft {
   expires_on_original: string;
   admin_mode: 'off' | 'all' | 'areas';
   admin_areas: string[];
+  /** billing follows the service selection, or covers the whole account */
+  billing_scope: 'services' | 'account';
 }
 
 /** Editable person details shared by add, invite and detail. */

@@ -18,9 +18,10 @@ export function serviceNames(services: { id: number; name: string }[] | null): (
   return (id, none) => (id ? names.get(id) || `Service #${id}` : none);
 }
 
-/** paid, unpaid, or overdue once the due date has passed. */
+/** paid, reported (a payment waits for the owner), unpaid, or overdue
+ * once the due date has passed. */
 export function invoiceStatus(inv: Invoice): string {
-  if (inv.status === 'paid') return 'paid';
+  if (inv.status === 'paid' || inv.status === 'reported') return inv.status;
   if (inv.due_at && new Date(inv.due_at).getTime() < Date.now()) return 'overdue';
   return inv.status || 'unpaid';
 }
