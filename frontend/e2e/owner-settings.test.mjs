@@ -121,12 +121,12 @@ for (const size of SIZES) {
       });
       await editor.getByRole('button', { name: 'Remove area Shop orders' }).click();
       await editor.getByRole('button', { name: 'Save site' }).click();
-      await editor.getByTestId('areas-error').getByText(new RegExp(`contacts have admin access to ${key} \\(1 contact`)).waitFor();
+      await editor.getByTestId('areas-error').getByText(new RegExp(`Contacts have admin access to ${key} \\(1 contact`)).waitFor();
       await editor.getByRole('button', { name: 'Discard' }).click();
       assert.equal(await areas.count(), 8);
       await page.getByRole('button', { name: `Delete Forum ${n}` }).click();
       await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Delete site' }).click();
-      await page.getByTestId('confirm-dialog').getByText(new RegExp(`contacts have admin access to ${key}`)).waitFor();
+      await page.getByTestId('confirm-dialog').getByText(new RegExp(`Contacts have admin access to ${key}`)).waitFor();
       await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Cancel' }).click();
 
       // The proxy's configuration names the site.

@@ -48,7 +48,7 @@ export async function asOwner(env, size, name, steps) {
   page.on('pageerror', (e) => errors.push(e.message));
   try {
     await page.goto(`${env.server.base}/#token=${env.server.token}`);
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+    await page.getByRole('navigation', { name: 'Main', includeHidden: true }).waitFor({ state: 'attached' });
     await steps(page);
     assert.deepEqual(errors, [], 'the page threw errors');
   } catch (err) {
@@ -61,6 +61,8 @@ export async function asOwner(env, size, name, steps) {
 
 /** A screenshot of the page (or of one dialog) for looking at later. */
 export async function shot(page, name, size) {
+  // From the top, so the sticky sidebar sits where a person sees it.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${size.name}.png`), fullPage: true });
 }
 
