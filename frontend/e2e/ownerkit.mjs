@@ -5,12 +5,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, codeFrom, launchBrowser, startServer, startSmtpSink } from './harness.mjs';
+import { ARTIFACTS, SIZES, codeFrom, look, launchBrowser, startServer, startSmtpSink } from './harness.mjs';
 
-export const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
+export { SIZES };
 
 /** The server (mail to a sink) and the browser; stop() ends them. */
 export async function startOwnerEnv(prefix) {
@@ -59,11 +56,18 @@ export async function asOwner(env, size, name, steps) {
   }
 }
 
-/** A screenshot of the page (or of one dialog) for looking at later. */
+/**
+ * The page as it stands checked like every page (no sideways scroll, no
+ * serious axe violation) and saved as <name>-<size>.png to look at.
+ */
 export async function shot(page, name, size) {
   // From the top, so the sticky sidebar sits where a person sees it.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${size.name}.png`), fullPage: true });
+  // A toast still fading in is checked once it is fully there.
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity).map((a) => a.finished.catch(() => {}))),
+  );
+  await look(page, `${size.name} ${name}`, `${name}-${size.name}.png`);
 }
 
 /** Opens a hash route and waits for a test id. */
