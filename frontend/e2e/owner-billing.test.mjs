@@ -79,13 +79,24 @@ for (const size of SIZES) {
       await reject.getByRole('button', { name: 'Reject payment' }).click();
       await reject.waitFor({ state: 'detached' });
       await dialog.getByTestId('payment-report').getByText(/Rejected · Nothing arrived on our account/).waitFor();
+      // Paid meanwhile (another window): marking it again is refused with the 409.
+      await env.api('POST', `/api/invoices/${invoices.b.id}/mark-paid`);
+      await dialog.getByRole('button', { name: 'Mark as paid' }).click();
+      await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Mark as paid', exact: true }).click();
+      await page.getByTestId('confirm-dialog').getByText(`Invoice ${invoices.b.number} is already paid`).waitFor();
+      await shot(page, 'owner-invoice-409', size);
+      await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Cancel' }).click();
+      // Behind the refusal the invoice shows as it now is.
+      await dialog.getByTestId('status-pill').first().getByText('Paid').waitFor();
+      await dialog.getByRole('button', { name: 'Undo payment' }).click();
+      await confirm(page, 'Undo payment');
       await dialog.getByRole('button', { name: 'Mark as paid' }).click();
       await confirm(page, 'Mark as paid');
       await dialog.getByText('recorded by you').waitFor();
       await dialog.getByRole('button', { name: 'Undo payment' }).click();
       await confirm(page, 'Undo payment');
       await dialog.getByRole('button', { name: 'Mark as paid' }).waitFor();
-      await dialog.getByTestId('entity-history').getByText(`Marked invoice ${invoices.b.number} unpaid again`).waitFor();
+      await dialog.getByTestId('entity-history').getByText(`Marked invoice ${invoices.b.number} unpaid again`).first().waitFor();
 
       // Corrected: a new amount and a due date.
       await dialog.getByRole('button', { name: 'Edit' }).click();

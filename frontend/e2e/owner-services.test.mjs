@@ -143,12 +143,25 @@ for (const size of SIZES) {
     const product = await env.api('POST', '/api/products', { name: `Mail box ${size.name}`, kind: 'email', price_cents: 500, billing_cycle: 'monthly' });
     await pat.send('POST', '/api/portal/orders', { product_id: product.id, label: `Office mail ${size.name}`, note: 'Five boxes please' }, 201);
     await pat.send('POST', '/api/portal/orders', { product_id: product.id, label: `Spare mail ${size.name}` }, 201);
+    const late = (await pat.send('POST', '/api/portal/orders', { product_id: product.id, label: `Late mail ${size.name}` }, 201)).json;
 
     await asOwner(env, size, 'owner-orders', async (page) => {
       await open(page, env, `#/accounts/${acc.id}`, 'services-table');
       await page.getByRole('tab', { name: 'Orders' }).click();
       const rows = page.getByTestId('order-row');
-      await rows.nth(1).waitFor();
+      await rows.nth(2).waitFor();
+      // Withdrawn by the contact while the owner looks: the 409 says so.
+      await pat.send('POST', `/api/portal/orders/${late.id}/withdraw`, undefined, 200);
+      await rows.filter({ hasText: `Late mail ${size.name}` }).getByRole('button', { name: 'Decline' }).click();
+      const refused = page.getByTestId('decline-order');
+      await refused.getByRole('button', { name: 'Decline order' }).click();
+      await refused.getByText('This order is withdrawn: there is nothing to decide').waitFor();
+      await shot(page, 'owner-order-409', size);
+      await refused.getByRole('button', { name: 'Cancel' }).click();
+      // The list shows what is: withdrawn, nothing to decide.
+      const withdrawn = rows.filter({ hasText: `Late mail ${size.name}` });
+      await withdrawn.getByTestId('status-pill').getByText('Withdrawn').waitFor();
+      assert.equal(await withdrawn.getByRole('button', { name: 'Decline' }).count(), 0);
       const office = rows.filter({ hasText: `Office mail ${size.name}` });
       assert.match(await office.innerText(), /Five boxes please/);
       await office.getByRole('button', { name: 'Accept' }).click();
