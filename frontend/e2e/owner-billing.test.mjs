@@ -112,8 +112,8 @@ for (const size of SIZES) {
       await dialog.getByRole('button', { name: 'Delete' }).click();
       await confirm(page, 'Delete invoice');
       await dialog.waitFor({ state: 'detached' });
+      await page.getByTestId('account-invoices').getByText(invoices.c.number, { exact: true }).waitFor({ state: 'detached' }); // read again
       await page.getByTestId('account-invoices').getByText(invoices.a.number, { exact: true }).waitFor();
-      assert.equal(await page.getByTestId('account-invoices').getByText(invoices.c.number, { exact: true }).count(), 0);
       await shot(page, 'owner-invoices', size);
       await seeAudit(page, env, `Deleted invoice ${invoices.c.number}`);
       await seeAudit(page, env, `Rejected the payment Sam ${size.name} reported for invoice ${invoices.b.number}`);
@@ -146,7 +146,7 @@ for (const size of SIZES) {
       await shot(page, 'owner-quotes', size);
       await q2.getByRole('button', { name: `Delete quote ${quotes.q2.number}` }).click();
       await confirm(page, 'Delete quote');
-      await q1.waitFor();
+      await q2.waitFor({ state: 'detached' }); // the list is read again
       assert.equal(await page.getByTestId('quote-row').count(), 1);
 
       // The support conversation.
@@ -172,6 +172,7 @@ for (const size of SIZES) {
       await dialog.getByRole('button', { name: 'Delete' }).click();
       await confirm(page, 'Delete request');
       await dialog.waitFor({ state: 'detached' });
+      await page.getByTestId('support-row').filter({ hasText: `MX records ${size.name}` }).waitFor({ state: 'detached' }); // read again
       assert.equal(await page.getByTestId('support-row').count(), 0);
       // The contact sees it gone too.
       assert.equal((await sam.send('GET', `/api/portal/support/${sr.id}`)).status, 404);
