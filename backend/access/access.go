@@ -92,6 +92,57 @@ type Decision struct {
 	Manage    bool
 	Target    bool
 	ExpiresAt int64
+	// Set by the caller for the words only, never by an evaluation: the
+	// service's name (its id otherwise), and the zone dates are told in
+	// (UTC otherwise).
+	ServiceName string
+	Zone        *time.Location
+}
+
+// service names the decision's service: by name when the caller gave it.
+func (d Decision) service() string {
+	if d.ServiceName != "" {
+		return fmt.Sprintf("service %q", d.ServiceName)
+	}
+	return fmt.Sprintf("service #%d", d.ServiceID)
+}
+
+// expired words the grant's end: "expired 2026-01-31" (UTC), or in the
+// caller's zone "was valid through 2026-01-30" when it ends with a day.
+func (d Decision) expired() string {
+	t := time.Unix(d.ExpiresAt, 0)
+	if d.Zone == nil {
+		return "expired " + FormatExpiry(t)
+	}
+	if day := LastDay(t, d.Zone); day != "" {
+		return "was valid through " + day
+	}
+	return "expired " + t.In(d.Zone).Format("2006-01-02 15:04 MST")
+}
+
+// ends is when the grant ends, for "beyond …": its last day when it ends
+// with one.
+func (d Decision) ends() string {
+	t := time.Unix(d.ExpiresAt, 0)
+	if d.Zone == nil {
+		return FormatExpiry(t)
+	}
+	if day := LastDay(t, d.Zone); day != "" {
+		return day
+	}
+	return t.In(d.Zone).Format("2006-01-02 15:04 MST")
+}
+
+// LastDay is the last whole day a grant ending at t lasts through, when t
+// is a midnight in loc (or, for grants written before the owner's time
+// zone, in UTC); "" when t ends within a day.
+func LastDay(t time.Time, loc *time.Location) string {
+	for _, l := range []*time.Location{loc, time.UTC} {
+		if lt := t.In(l); lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 {
+			return time.Date(lt.Year(), lt.Month(), lt.Day()-1, 0, 0, 0, 0, l).Format("2006-01-02")
+		}
+	}
+	return ""
 }
 
 // Evaluate decides whether g allows p on svc at now (unix seconds).
@@ -233,7 +284,7 @@ func (d Decision) Reason() string {
 	case Allowed:
 		switch {
 		case d.ServiceID != 0 && d.Scoped:
-			return fmt.Sprintf("allowed: grant is %s; %s on selected service #%d", presetLabel(d.Preset), what, d.ServiceID)
+			return fmt.Sprintf("allowed: grant is %s; %s on selected %s", presetLabel(d.Preset), what, d.service())
 		case d.Scoped:
 			return fmt.Sprintf("allowed: grant is %s; %s on selected services only", presetLabel(d.Preset), what)
 		case d.AccountWide:
@@ -247,18 +298,18 @@ func (d Decision) Reason() string {
 	case DeniedSuspended:
 		return "denied: contact is suspended"
 	case DeniedExpired:
-		return "denied: grant expired " + FormatExpiry(time.Unix(d.ExpiresAt, 0))
+		return "denied: grant " + d.expired()
 	case DeniedNotIncluded:
 		return fmt.Sprintf("denied: grant is %s; %s not included", presetLabel(d.Preset), what)
 	case DeniedOtherAccount:
 		if d.ServiceID == 0 {
 			return "denied: this belongs to another account"
 		}
-		return fmt.Sprintf("denied: service #%d belongs to another account", d.ServiceID)
+		return fmt.Sprintf("denied: %s belongs to another account", d.service())
 	case DeniedNotAboutSelected:
 		return fmt.Sprintf("denied: grant covers selected services only; %s here concerns none of them", what)
 	case DeniedServiceNotSelected:
-		return fmt.Sprintf("denied: service #%d is not among the grant's selected services", d.ServiceID)
+		return fmt.Sprintf("denied: %s is not among the grant's selected services", d.service())
 	}
 	if r := d.manageReason(); r != "" {
 		return r

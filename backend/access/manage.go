@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"time"
 
 	"grantbook/backend/permission"
 )
@@ -128,7 +127,7 @@ func (d Decision) manageReason() string {
 		wide = "the whole account"
 	}
 	area := d.Area
-	ends := FormatExpiry(time.Unix(d.ExpiresAt, 0))
+	ends := d.ends()
 	switch d.Code {
 	case DeniedSelf:
 		return "denied: you cannot change your own access; ask the owner"
@@ -145,7 +144,7 @@ func (d Decision) manageReason() string {
 		case DeniedWiderServices:
 			return them + fmt.Sprintf("their %s covers %s, yours selected services only", what, wide)
 		case DeniedServiceNotHeld:
-			return them + fmt.Sprintf("their grant includes service #%d, which yours does not", d.ServiceID)
+			return them + fmt.Sprintf("their grant includes %s, which yours does not", d.service())
 		case DeniedNoAdminHeld:
 			return them + "they have admin access, you have none"
 		case DeniedAdminAllNotHeld:
@@ -163,7 +162,7 @@ func (d Decision) manageReason() string {
 	case DeniedWiderServices:
 		return fmt.Sprintf("denied: you cannot grant %s on %s: your own grant covers selected services only", what, wide)
 	case DeniedServiceNotHeld:
-		return fmt.Sprintf("denied: you cannot grant service #%d: your own grant does not include it", d.ServiceID)
+		return fmt.Sprintf("denied: you cannot grant %s: your own grant does not include it", d.service())
 	case DeniedNoAdminHeld:
 		return "denied: you cannot grant admin access: you have none"
 	case DeniedAdminAllNotHeld:

@@ -33,7 +33,19 @@ func (a *App) Check(ctx context.Context, contactID int64, perm string, serviceID
 		return CheckResult{}, err
 	}
 	d := access.Check(&g, q, svc, a.now().Unix())
-	return CheckResult{Allowed: d.Allowed, Reason: d.Reason()}, nil
+	return CheckResult{Allowed: d.Allowed, Reason: a.worded(ctx, d).Reason()}, nil
+}
+
+// worded gives a decision for the owner the words they know: the service
+// by its name, dates in their time zone.
+func (a *App) worded(ctx context.Context, d access.Decision) access.Decision {
+	d.Zone = a.zone(ctx)
+	if d.ServiceID != 0 {
+		if s, err := a.store.Service(ctx, d.ServiceID); err == nil {
+			d.ServiceName = s.Name
+		}
+	}
+	return d
 }
 
 func (a *App) grantAndService(ctx context.Context, contactID, serviceID int64) (access.Grant, access.Service, error) {
@@ -81,13 +93,15 @@ func (a *App) EffectiveAccess(ctx context.Context, contactID, serviceID int64) (
 	}
 	now := a.now().Unix()
 	var rows []AccessRow
+	named := a.worded(ctx, access.Decision{ServiceID: svc.ID}) // the service's name and the zone, read once
 	for i, info := range permission.All() {
 		d := access.Evaluate(&g, permission.Permission(i), svc, now)
+		d.Zone, d.ServiceName = named.Zone, named.ServiceName
 		rows = append(rows, AccessRow{info.Name, info.Label, info.Group, d.Allowed, d.Reason(), info.Does})
 	}
 	sites, err := a.store.Sites(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return append(rows, adminRows(&g, sites, now)...), nil
+	return append(rows, adminRows(&g, sites, now, named.Zone)...), nil
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/mail"
 	"slices"
@@ -14,8 +15,13 @@ import (
 )
 
 // Expiry is an optional point in time given as RFC 3339 or as a plain date
-// (midnight UTC at the start of that day).
-type Expiry struct{ time.Time }
+// (Time is then midnight UTC at the start of that day, and Day the date).
+type Expiry struct {
+	time.Time
+	// Day is the plain date given, if one was: a grant's expiry then lasts
+	// through that whole day in the owner's time zone (grantEnd).
+	Day string
+}
 
 // UnmarshalJSON accepts "2026-01-31" and "2026-01-31T12:00:00Z".
 func (e *Expiry) UnmarshalJSON(b []byte) error {
@@ -27,8 +33,28 @@ func (e *Expiry) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	e.Time = t
+	e.Time, e.Day = t, ""
+	if s = strings.TrimSpace(s); len(s) == len("2006-01-02") {
+		e.Day = s
+	}
 	return nil
+}
+
+// grantEnd is when a grant given e stops: through the whole of a plain
+// date in the owner's time zone, else e's instant.
+func (a *App) grantEnd(ctx context.Context, e *Expiry) (*time.Time, error) {
+	if e == nil {
+		return nil, nil
+	}
+	if e.Day == "" {
+		t := e.Time
+		return &t, nil
+	}
+	t, err := dayEnd(e.Day, a.zone(ctx))
+	if err != nil {
+		return nil, invalid("expires_at", "expiry %q is not a date like 2026-01-31", e.Day)
+	}
+	return &t, nil
 }
 
 // ParseExpiry parses an expiry date or time.

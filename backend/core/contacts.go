@@ -136,107 +136,7 @@ func (a *App) updateContact(ctx context.Context, id int64, p ContactPatch, guard
 	if err != nil {
 		return nil, err
 	}
-	return a.decorate(out), nil
-}
-
-// patchContact applies a patch in tx: the one path every change of a
-// contact or its grant takes (the owner's edits, contacts.manage,
-// extensions, approved requests, reviews). The caller audits it.
-func (a *App) patchContact(ctx context.Context, tx *store.Tx, id int64, p ContactPatch, guard contactGuard) (*model.Contact, *model.Contact, error) {
-	fail := func(err error) (*model.Contact, *model.Contact, error) { return nil, nil, err }
-	{ // the body of the former updateContact, kept as it was
-		before, err := tx.Contact(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return fail(notFound("contact", id))
-		}
-		if err != nil {
-			return fail(err)
-		}
-		c := cloneContact(before)
-		set := func(dst *string, src *string) {
-			if src != nil {
-				*dst = *src
-			}
-		}
-		set(&c.AccountType, p.AccountType)
-		set(&c.FirstName, p.FirstName)
-		set(&c.LastName, p.LastName)
-		set(&c.Email, p.Email)
-		set(&c.Phone, p.Phone)
-		set(&c.Company, p.Company)
-		set(&c.Role, p.Role)
-		if p.Status != nil {
-			if *p.Status != model.StatusActive && *p.Status != model.StatusSuspended {
-				return fail(invalid("status", "status can be set to active or suspended"))
-			}
-			if c.Status == model.StatusInvited && *p.Status == model.StatusActive {
-				return fail(invalid("status", "an invited contact becomes active only by accepting the invitation"))
-			}
-			if err := a.checkReactivation(ctx, tx, before, *p.Status); err != nil {
-				return fail(err)
-			}
-			c.Status = *p.Status
-		}
-		if err := normaliseContact(c); err != nil {
-			return fail(err)
-		}
-		g := grantInput{Preset: c.Grant.Preset, Permissions: c.Grant.Permissions, ServiceIDs: c.Grant.ServiceIDs,
-			ExpiresAt: c.Grant.ExpiresAt, BillingScope: c.Grant.BillingScope}
-		if p.BillingScope != nil {
-			g.BillingScope = *p.BillingScope
-		}
-		if c.Admin != nil {
-			g.Admin = &AdminInput{All: c.Admin.All, Areas: c.Admin.Areas}
-		}
-		if p.Preset != nil {
-			g.Preset = *p.Preset
-		}
-		if p.Permissions != nil {
-			g.Permissions = *p.Permissions
-		}
-		if p.ServiceIDs != nil {
-			g.ServiceIDs = *p.ServiceIDs
-		}
-		if p.ExpiresAt.Set {
-			g.ExpiresAt = nil
-			if p.ExpiresAt.Value != nil {
-				g.ExpiresAt = &p.ExpiresAt.Value.Time
-			}
-		}
-		if p.Admin.Set {
-			g.Admin = p.Admin.Value
-		}
-		if err := a.applyGrant(ctx, c, g); err != nil {
-			return fail(err)
-		}
-		if guard != nil {
-			if err := guard(tx, before, c); err != nil {
-				return fail(err)
-			}
-		}
-		c.UpdatedAt = a.now().UTC().Truncate(time.Second)
-		if err := tx.UpdateContact(ctx, c); err != nil {
-			return fail(a.contactWriteError(err))
-		}
-		if c.Status == model.StatusSuspended && before.Status != model.StatusSuspended {
-			if _, err := tx.RevokeSessions(ctx, c.ID, 0, c.UpdatedAt); err != nil {
-				return fail(err)
-			}
-			if err := a.voidInvitations(ctx, tx, c, "the contact was suspended", c.UpdatedAt); err != nil {
-				return fail(err)
-			}
-			if err := tx.SetSuspendedBy(ctx, c.ID, actor(ctx)); err != nil {
-				return fail(err)
-			}
-		}
-		if store.EmailKey(c.Email) != store.EmailKey(before.Email) {
-			// Whoever holds the old address no longer acts as this contact.
-			if err := a.endPortalAccess(ctx, tx, c.ID, c.UpdatedAt); err != nil {
-				return fail(err)
-			}
-		}
-		return before, c, nil
-	}
+	return a.decorateOne(ctx, out), nil
 }
 
 // DeleteContact removes a contact and its access.
@@ -246,28 +146,35 @@ func (a *App) DeleteContact(ctx context.Context, id int64) error {
 
 func (a *App) deleteContact(ctx context.Context, id int64, guard contactGuard) error {
 	return a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		before, err := tx.Contact(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("contact", id)
-		}
+		before, err := a.removeContact(ctx, tx, id, guard)
 		if err != nil {
-			return err
-		}
-		if guard != nil {
-			if err := guard(tx, before, nil); err != nil {
-				return err
-			}
-		}
-		if err := a.voidInvitations(ctx, tx, before, "the contact was removed", a.now().UTC().Truncate(time.Second)); err != nil {
-			return err
-		}
-		if err := tx.DeleteContact(ctx, id); err != nil {
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.Before = "contact.delete", "contact", id, before
 		e.Summary = fmt.Sprintf("Removed %s <%s>", before.Name(), before.Email)
 		return nil
 	})
+}
+
+// removeContact deletes contact id inside tx, voiding its invitations: the
+// one way a contact goes, alone or in a bulk action.
+func (a *App) removeContact(ctx context.Context, tx *store.Tx, id int64, guard contactGuard) (*model.Contact, error) {
+	before, err := tx.Contact(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("contact", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if guard != nil {
+		if err := guard(tx, before, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.voidInvitations(ctx, tx, before, "the contact was removed", a.now().UTC().Truncate(time.Second)); err != nil {
+		return nil, err
+	}
+	return before, tx.DeleteContact(ctx, id)
 }
 
 // Contact loads one contact.
@@ -279,7 +186,7 @@ func (a *App) Contact(ctx context.Context, id int64) (*model.Contact, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.decorate(c), nil
+	return a.decorateOne(ctx, c), nil
 }
 
 // LookupEmail finds a known contact by address (case-insensitive),
@@ -292,7 +199,7 @@ func (a *App) LookupEmail(ctx context.Context, email string, accountID int64) (*
 	if err != nil {
 		return nil, err
 	}
-	return a.decorate(c), nil
+	return a.decorateOne(ctx, c), nil
 }
 
 // ContactFilter narrows a contact listing.
@@ -314,9 +221,7 @@ func (a *App) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, 
 	if err != nil {
 		return nil, 0, err
 	}
-	for _, c := range cs {
-		a.decorate(c)
-	}
+	a.decorateAll(ctx, cs)
 	return cs, total, nil
 }
 

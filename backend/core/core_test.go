@@ -419,12 +419,15 @@ func TestUpdateContactPatchSemantics(t *testing.T) {
 		}
 	})
 
-	t.Run("expires_at as a date sets midnight UTC", func(t *testing.T) {
+	t.Run("expires_at as a date lasts through that day in the owner's time zone", func(t *testing.T) {
+		must(f.app.PutOwnerTimeZone(bg, core.TimeZone{TimeZone: "Europe/Paris"}))
+		defer func() { must(f.app.PutOwnerTimeZone(bg, core.TimeZone{})) }()
 		got, err := f.app.UpdateContact(bg, orig.ID, patch(t, `{"expires_at":"2027-03-04"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC); got.Grant.ExpiresAt == nil || !got.Grant.ExpiresAt.Equal(want) {
+		// Midnight in Paris (UTC+1 in March) after the 4th.
+		if want := time.Date(2027, 3, 4, 23, 0, 0, 0, time.UTC); got.Grant.ExpiresAt == nil || !got.Grant.ExpiresAt.Equal(want) {
 			t.Errorf("expiry %v, want %v", got.Grant.ExpiresAt, want)
 		}
 	})
@@ -658,9 +661,10 @@ func TestCheckAndEffectiveAccess(t *testing.T) {
 	}{
 		{"services.cancel", 0, false, "denied: grant is Billing; services.cancel not included"},
 		{"invoices.pay", 0, true, "allowed: grant is Billing; invoices.pay on selected services only"},
-		{"invoices.pay", f.web.ID, true, fmt.Sprintf("on selected service #%d", f.web.ID)},
-		{"invoices.pay", f.dns.ID, false, fmt.Sprintf("service #%d is not among the grant's selected services", f.dns.ID)},
-		{"invoices.pay", f.foreign.ID, false, fmt.Sprintf("service #%d belongs to another account", f.foreign.ID)},
+		// Explanations name the service, not its id.
+		{"invoices.pay", f.web.ID, true, `on selected service "acme.com hosting"`},
+		{"invoices.pay", f.dns.ID, false, `service "acme.com" is not among the grant's selected services`},
+		{"invoices.pay", f.foreign.ID, false, `service "other.com" belongs to another account`},
 		{"quotes.view", f.dns.ID, true, "allowed: grant is Billing; quotes.view included"},
 		{"admin.orders", 0, true, "allowed: admin access includes Your site: Orders"},
 		{"admin.settings", 0, false, "denied: admin access does not include Your site: Site settings"},
@@ -763,6 +767,7 @@ func TestCheckAndEffectiveAccess(t *testing.T) {
 
 func TestExpiryFollowsTheClock(t *testing.T) {
 	f := newFixture(t)
+	must(f.app.PutOwnerTimeZone(bg, core.TimeZone{TimeZone: "UTC"}))
 	in := f.input()
 	exp, err := core.ParseExpiry("2026-01-31")
 	if err != nil {
@@ -803,7 +808,7 @@ func TestExpiryFollowsTheClock(t *testing.T) {
 		if res.Allowed != tc.allowed {
 			t.Errorf("at %v: %+v", tc.now, res)
 		}
-		if !tc.allowed && res.Reason != "denied: grant expired 2026-01-31" {
+		if !tc.allowed && res.Reason != "denied: grant was valid through 2026-01-30" {
 			t.Errorf("at %v: reason %q", tc.now, res.Reason)
 		}
 		if got.EffectiveStatus != wantStatus || got.Status != model.StatusActive {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +18,12 @@ import (
 
 // CSVColumns is the header of an exported contact CSV, in order; an import
 // takes the same columns in any order (first_name, last_name and email are
-// required).
+// required), and service_ids as written before services had names.
 var CSVColumns = []string{"first_name", "last_name", "email", "phone", "company", "role",
-	"account_type", "preset", "permissions", "service_ids", "expires_at", "status"}
+	"account_type", "preset", "permissions", "services", "expires_at", "status", "admin", "billing_scope"}
+
+// importColumns are the columns an import knows.
+var importColumns = append(slices.Clone(CSVColumns), "service_ids")
 
 var requiredColumns = []string{"first_name", "last_name", "email"}
 
@@ -27,8 +31,10 @@ var requiredColumns = []string{"first_name", "last_name", "email"}
 const (
 	// MaxImportBytes bounds the CSV body of one import.
 	MaxImportBytes = 64 << 20
-	// MaxImportErrors is how many row errors an import lists.
-	MaxImportErrors = 100
+	// MaxImportErrors is how many row errors an import lists, and
+	// MaxImportChanges how many rows a dry run describes.
+	MaxImportErrors  = 100
+	MaxImportChanges = 200
 	// DefaultImportPreset is the access given to rows with an empty preset:
 	// the narrowest preset, never more than was asked for.
 	DefaultImportPreset = permission.PresetPersonal
@@ -48,31 +54,64 @@ type RowError struct {
 }
 
 // ImportProgress is where an import stands. Processed counts the rows
-// checked so far; Imported is 0 until the transaction commits, then all.
+// checked so far; Imported is 0 until the transaction commits, then the
+// rows created and updated. A dry run commits nothing: it counts and
+// describes what the import would do (Changes, the first MaxImportChanges).
 type ImportProgress struct {
-	ID         string     `json:"job_id"`
-	AccountID  int64      `json:"account_id"`
-	State      string     `json:"state"`
-	Total      int        `json:"total"`
-	Processed  int        `json:"processed"`
-	Imported   int        `json:"imported"`
-	Errors     []RowError `json:"errors"`
-	ErrorCount int        `json:"error_count"` // all rows with errors; Errors lists the first MaxImportErrors
+	ID         string      `json:"job_id"`
+	AccountID  int64       `json:"account_id"`
+	Mode       string      `json:"mode"`
+	DryRun     bool        `json:"dry_run"`
+	State      string      `json:"state"`
+	Total      int         `json:"total"`
+	Processed  int         `json:"processed"`
+	Imported   int         `json:"imported"`
+	Created    int         `json:"created"`
+	Updated    int         `json:"updated"`
+	Unchanged  int         `json:"unchanged"`
+	Changes    []RowChange `json:"changes"`
+	Errors     []RowError  `json:"errors"`
+	ErrorCount int         `json:"error_count"` // all rows with errors; Errors lists the first MaxImportErrors
+}
+
+// RowChange is what an import does with one row.
+type RowChange struct {
+	Line   int    `json:"line"`
+	Email  string `json:"email"`
+	Action string `json:"action"` // create, update or unchanged
+	What   string `json:"what"`   // the fields an update changes, in words
 }
 
 // ExportContacts writes the contacts of an account to w as CSV (the
 // CSVColumns), one row at a time.
 func (a *App) ExportContacts(ctx context.Context, accountID int64, w io.Writer) error {
+	return a.ExportContactsOf(ctx, accountID, nil, w)
+}
+
+// ExportContactsOf exports the contacts of ids (all when nil) of an account.
+func (a *App) ExportContactsOf(ctx context.Context, accountID int64, ids []int64, w io.Writer) error {
 	if _, err := a.Account(ctx, accountID); err != nil {
 		return err
+	}
+	services, err := a.store.Services(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	ex := csvExport{names: exportNames(services), zone: a.zone(ctx)}
+	only := map[int64]bool{}
+	for _, id := range ids {
+		only[id] = true
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVColumns); err != nil {
 		return err
 	}
 	rec := make([]string, len(CSVColumns))
-	err := a.store.EachContact(ctx, accountID, func(c *model.Contact) error {
-		contactRecord(c, rec)
+	err = a.store.EachContact(ctx, accountID, func(c *model.Contact) error {
+		if ids != nil && !only[c.ID] {
+			return nil
+		}
+		ex.record(c, rec)
 		return cw.Write(rec)
 	})
 	if err != nil {
@@ -82,18 +121,51 @@ func (a *App) ExportContacts(ctx context.Context, accountID int64, w io.Writer) 
 	return cw.Error()
 }
 
-// contactRecord fills rec (len(CSVColumns)) with c.
-func contactRecord(c *model.Contact, rec []string) {
-	ids := make([]string, len(c.Grant.ServiceIDs))
+// csvExport is what writing rows needs: how services are named, and the
+// zone a grant's last day is written in.
+type csvExport struct {
+	names map[int64]string
+	zone  *time.Location
+}
+
+// exportNames names each service by its name, or by its id where the name
+// would not read back as that one service (shared, or holding the ;
+// that separates services).
+func exportNames(services []*model.Service) map[int64]string {
+	count := map[string]int{}
+	for _, s := range services {
+		count[serviceKey(s.Name)]++
+	}
+	out := make(map[int64]string, len(services))
+	for _, s := range services {
+		out[s.ID] = s.Name
+		if count[serviceKey(s.Name)] > 1 || strings.Contains(s.Name, ";") || s.Name != strings.TrimSpace(s.Name) {
+			out[s.ID] = strconv.FormatInt(s.ID, 10)
+		}
+	}
+	return out
+}
+
+// record fills rec (len(CSVColumns)) with c.
+func (ex csvExport) record(c *model.Contact, rec []string) {
+	names := make([]string, len(c.Grant.ServiceIDs))
 	for i, id := range c.Grant.ServiceIDs {
-		ids[i] = strconv.FormatInt(id, 10)
+		names[i] = orDefault(ex.names[id], strconv.FormatInt(id, 10))
 	}
 	expires := ""
 	if t := c.Grant.ExpiresAt; t != nil {
-		expires = formatCSVExpiry(*t)
+		expires = orDefault(lastDay(*t, ex.zone), t.In(ex.zone).Format(time.RFC3339))
+	}
+	admin := ""
+	if c.Admin != nil {
+		admin = strings.Join(c.Admin.Areas, " ")
+		if c.Admin.All {
+			admin = "all"
+		}
 	}
 	copy(rec, []string{c.FirstName, c.LastName, c.Email, c.Phone, c.Company, c.Role, c.AccountType,
-		c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), strings.Join(ids, " "), expires, c.Status})
+		c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), strings.Join(names, "; "), expires, c.Status,
+		admin, orDefault(c.Grant.BillingScope, model.BillingServices)})
 	for i := range rec {
 		rec[i] = csvCell(rec[i])
 	}
@@ -116,16 +188,6 @@ func csvValue(cell string) string {
 	return strings.TrimPrefix(cell, "'")
 }
 
-// formatCSVExpiry writes an expiry so that ParseExpiry reads it back: a
-// date at midnight UTC, RFC 3339 otherwise.
-func formatCSVExpiry(t time.Time) string {
-	t = t.UTC()
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
-		return t.Format("2006-01-02")
-	}
-	return t.Format(time.RFC3339)
-}
-
 // csvColumns maps the header of an import to column positions.
 type csvColumns map[string]int
 
@@ -144,11 +206,7 @@ func parseCSVHeader(rec []string) (csvColumns, error) {
 		if name == "" {
 			return nil, fmt.Errorf("column %d has no name; the header row must name the columns: %s", i+1, strings.Join(CSVColumns, ","))
 		}
-		known := false
-		for _, c := range CSVColumns {
-			known = known || c == name
-		}
-		if !known {
+		if !slices.Contains(importColumns, name) {
 			return nil, fmt.Errorf("unknown column %q; the columns are %s", name, strings.Join(CSVColumns, ","))
 		}
 		if _, dup := cols[name]; dup {
@@ -228,61 +286,4 @@ func scanCSV(data []byte) (csvColumns, int, *RowError) {
 		return nil, 0, &RowError{Line: 2, Message: "the file has a header row but no contacts"}
 	}
 	return cols, total, nil
-}
-
-// contactFromCSV builds a contact from one row and checks it with the
-// rules of CreateContact (normaliseContact and applyGrant).
-func (a *App) contactFromCSV(ctx context.Context, accountID int64, cols csvColumns, rec []string, width int,
-	now time.Time) (*model.Contact, error) {
-	if len(rec) != width {
-		return nil, fmt.Errorf("the row has %d %s, the header %d", len(rec), plural(len(rec), "field", "fields"), width)
-	}
-	get := func(name string) string { return cols.get(rec, name) }
-	c := &model.Contact{AccountID: accountID, AccountType: get("account_type"), FirstName: get("first_name"),
-		LastName: get("last_name"), Email: get("email"), Phone: get("phone"), Company: get("company"),
-		Role: get("role"), Status: model.StatusActive, CreatedAt: now, UpdatedAt: now}
-	if err := normaliseContact(c); err != nil {
-		return nil, err
-	}
-	g := grantInput{Preset: get("preset"), Permissions: splitList(get("permissions"))}
-	if strings.TrimSpace(g.Preset) == "" {
-		g.Preset = DefaultImportPreset
-	}
-	for _, f := range splitList(get("service_ids")) {
-		id, err := strconv.ParseInt(f, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, invalid("service_ids", "service id %q is not a number; separate ids with spaces", f)
-		}
-		g.ServiceIDs = append(g.ServiceIDs, id)
-	}
-	if s := strings.TrimSpace(get("expires_at")); s != "" {
-		t, err := ParseExpiry(s)
-		if err != nil {
-			return nil, err
-		}
-		g.ExpiresAt = &t
-	}
-	switch status := strings.ToLower(strings.TrimSpace(get("status"))); status {
-	case "", model.StatusActive:
-	case model.StatusSuspended:
-		c.Status = model.StatusSuspended
-	case model.StatusExpired:
-		// Expired is derived from expires_at: the contact is stored active.
-		if g.ExpiresAt == nil || g.ExpiresAt.After(now) {
-			return nil, invalid("status", "status expired needs an expires_at in the past")
-		}
-	case model.StatusInvited:
-		return nil, invalid("status", "status invited cannot be imported: import the contact as active or suspended, or invite them from Grantbook")
-	default:
-		return nil, invalid("status", "status must be active or suspended (or empty for active)")
-	}
-	if err := a.applyGrant(ctx, c, g); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// splitList splits a cell of space- (or comma-) separated names.
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\t' })
 }

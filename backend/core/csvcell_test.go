@@ -59,7 +59,7 @@ func TestCSVFormulaCellsAreNeutralised(t *testing.T) {
 
 	// A file written by hand follows the same rule: one leading ' is taken
 	// off, so '' stands for a value that begins with '.
-	p := f.importCSV(t, f.other.ID, csvHeader+"'=1+1,''O'Brien,hand@example.com,'+1 555 0100,,,,,,,,\n")
+	p := f.importCSV(t, f.other.ID, oldHeader+"'=1+1,''O'Brien,hand@example.com,'+1 555 0100,,,,,,,,\n")
 	if p.State != core.ImportDone {
 		t.Fatalf("hand-written import: %+v", p)
 	}

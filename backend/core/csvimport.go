@@ -5,14 +5,42 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"grantbook/backend/model"
 	"grantbook/backend/store"
 )
 
-// errImportRejected rolls back an import whose rows had errors.
-var errImportRejected = errors.New("import rejected")
+// errImportRejected rolls back an import whose rows had errors, and
+// errDryRun one that only shows what it would do.
+var (
+	errImportRejected = errors.New("import rejected")
+	errDryRun         = errors.New("dry run")
+)
+
+// Import modes: create only (an address already in the account is a row
+// error), or update the contacts that exist (matched by email) and create
+// the others.
+const (
+	ImportCreate = "create"
+	ImportUpdate = "update"
+)
+
+// ImportOptions say how an import treats known addresses and whether it
+// only tells what it would do.
+type ImportOptions struct {
+	Mode   string `json:"mode"`
+	DryRun bool   `json:"dry_run"`
+}
+
+func (o ImportOptions) check() (ImportOptions, error) {
+	o.Mode = orDefault(o.Mode, ImportCreate)
+	if o.Mode != ImportCreate && o.Mode != ImportUpdate {
+		return o, invalid("mode", "mode must be create or update")
+	}
+	return o, nil
+}
 
 // ImportContacts runs an import of data into an account now and returns its
 // outcome. The rows are checked with the rules of CreateContact; when every
@@ -20,15 +48,24 @@ var errImportRejected = errors.New("import rejected")
 // otherwise nothing is written and the errors are listed. The error is for
 // failures other than bad rows (the database, a missing account).
 func (a *App) ImportContacts(ctx context.Context, accountID int64, data []byte) (ImportProgress, error) {
+	return a.ImportContactsWith(ctx, accountID, data, ImportOptions{})
+}
+
+// ImportContactsWith is ImportContacts with a mode and, maybe, as a dry run.
+func (a *App) ImportContactsWith(ctx context.Context, accountID int64, data []byte, opts ImportOptions) (ImportProgress, error) {
+	opts, err := opts.check()
+	if err != nil {
+		return ImportProgress{}, err
+	}
 	if _, err := a.Account(ctx, accountID); err != nil {
 		return ImportProgress{}, err
 	}
 	job := a.imports.newJob(accountID)
-	err := a.runImport(ctx, job, accountID, data)
+	err = a.runImport(ctx, job, accountID, data, opts)
 	return job.snapshot(), err
 }
 
-func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, data []byte) (err error) {
+func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, data []byte, opts ImportOptions) (err error) {
 	defer func() {
 		if err != nil {
 			job.update(func(p *ImportProgress) { p.State, p.Imported = ImportFailed, 0 })
@@ -40,20 +77,25 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 		job.update(func(p *ImportProgress) { p.State = ImportFailed })
 		return nil
 	}
-	job.update(func(p *ImportProgress) { p.Total = total })
+	job.update(func(p *ImportProgress) { p.Total, p.Mode, p.DryRun = total, opts.Mode, opts.DryRun })
 
 	a.imports.run.Lock()
 	defer a.imports.run.Unlock()
 	now := a.now().UTC().Truncate(time.Second)
+	rules, err := a.csvRules(ctx, accountID, cols, now)
+	if err != nil {
+		return err
+	}
 	// Rows are parsed and checked on one goroutine while the transaction
 	// writes them on another: on two cores the checks cost no time.
 	rows := make(chan []csvRow, 16)
 	stop := make(chan struct{})
 	defer close(stop)
-	go a.checkCSVRows(ctx, accountID, cols, data, now, rows, stop)
+	go a.checkCSVRows(ctx, rules, data, opts.Mode == ImportUpdate, rows, stop)
 	imported := 0
+	var up importUpdates
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		existing, err := tx.AccountEmailKeys(ctx, accountID)
+		existing, err := tx.AccountContactsByEmail(ctx, accountID)
 		if err != nil {
 			return err
 		}
@@ -72,12 +114,28 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 					return row.fatal
 				}
 				c, rowErr := row.c, row.err
+				if id, known := existing[row.key]; known && row.key != "" && opts.Mode == ImportUpdate {
+					if prev, dup := seen[row.key]; dup {
+						rowErr = fmt.Errorf("email: this address is also on line %d", prev)
+					} else {
+						seen[row.key] = row.line
+						rowErr = a.importUpdate(ctx, tx, rules, row, id, &up, job, failed)
+					}
+					if rowErr != nil {
+						failed = true
+						job.rowError(row.line, rowErr.Error())
+					}
+					continue
+				}
 				if rowErr == nil {
 					key := store.EmailKey(c.Email)
 					if prev, dup := seen[key]; dup {
 						rowErr = fmt.Errorf("email: %s is also on line %d", c.Email, prev)
-					} else if seen[key] = row.line; existing[key] {
-						rowErr = fmt.Errorf("email: a contact with email %s already exists in this account", c.Email)
+					} else if _, known := existing[key]; known {
+						seen[key] = row.line
+						rowErr = fmt.Errorf("email: a contact with email %s already exists in this account (import with \"update\" to change it)", c.Email)
+					} else {
+						seen[key] = row.line
 					}
 				}
 				if rowErr == nil && !failed {
@@ -88,6 +146,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 						firstID = c.ID
 					}
 					imported++
+					job.change(RowChange{Line: row.line, Email: c.Email, Action: "create"})
 				}
 				if rowErr != nil {
 					failed = true
@@ -106,26 +165,83 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 		if err := im.Finish(ctx); err != nil {
 			return err
 		}
+		if opts.DryRun {
+			return errDryRun
+		}
 		e.Action, e.Entity, e.EntityID = "contact.import", "account", accountID
 		e.Summary = fmt.Sprintf("Imported %d %s from CSV", imported, plural(imported, "contact", "contacts"))
-		e.After = map[string]any{"imported": imported, "first_contact_id": firstID, "last_contact_id": firstID + int64(imported) - 1}
+		if opts.Mode == ImportUpdate {
+			e.Summary = fmt.Sprintf("Imported from CSV: %d created, %d updated, %d unchanged", imported, len(up.ids), up.unchanged)
+		}
+		e.After = map[string]any{"imported": imported, "first_contact_id": firstID, "last_contact_id": firstID + int64(imported) - 1,
+			"updated": up.changes}
+		e.Contacts = up.ids
 		return nil
 	})
 	if errors.Is(err, errImportRejected) {
 		job.update(func(p *ImportProgress) { p.State = ImportFailed })
 		return nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		job.rowError(0, "the import failed and nothing was written (details are in the log)")
 		return err
 	}
-	job.update(func(p *ImportProgress) { p.State, p.Imported, p.Processed = ImportDone, imported, total })
+	job.update(func(p *ImportProgress) {
+		p.State, p.Created, p.Updated, p.Unchanged, p.Processed = ImportDone, imported, len(up.ids), up.unchanged, total
+		if !opts.DryRun {
+			p.Imported = imported + len(up.ids)
+		}
+	})
 	return nil
 }
 
-// csvRow is one checked row: a contact or why not. fatal ends the import.
+// importUpdates are the contacts an import changed.
+type importUpdates struct {
+	ids       []int64
+	changes   []map[string]any // for the audit row: who, and what changed
+	unchanged int
+}
+
+// importUpdate applies a row to the contact with its address, through the
+// path every edit takes (writeContact); nothing is written once a row has
+// failed, as all will be rolled back.
+func (a *App) importUpdate(ctx context.Context, tx *store.Tx, rules csvRules, row csvRow, id int64, up *importUpdates, job *importJob, failed bool) error {
+	before, err := tx.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	c, err := a.contactFromCSV(ctx, rules, row.rec, before)
+	if err != nil {
+		return err
+	}
+	what := describeChanges(before, c)
+	if what == "no changes" {
+		up.unchanged++
+		job.change(RowChange{Line: row.line, Email: c.Email, Action: "unchanged"})
+		return nil
+	}
+	if c.Status != before.Status {
+		if err := a.checkStatus(ctx, tx, before, c.Status); err != nil {
+			return err
+		}
+	}
+	if !failed {
+		if err := a.writeContact(ctx, tx, before, c); err != nil {
+			return err
+		}
+	}
+	up.ids = append(up.ids, id)
+	up.changes = append(up.changes, map[string]any{"id": id, "name": c.Name(), "email": c.Email, "changed": what})
+	job.change(RowChange{Line: row.line, Email: c.Email, Action: "update", What: what})
+	return nil
+}
+
+// csvRow is one checked row: a contact or why not, its address's key, and
+// (for an import that updates) the row itself. fatal ends the import.
 type csvRow struct {
 	line  int
+	key   string
+	rec   []string
 	c     *model.Contact
 	err   error
 	fatal error
@@ -133,7 +249,7 @@ type csvRow struct {
 
 // checkCSVRows parses data and checks each row, sending them on in batches
 // until done or stop closes.
-func (a *App) checkCSVRows(ctx context.Context, accountID int64, cols csvColumns, data []byte, now time.Time,
+func (a *App) checkCSVRows(ctx context.Context, rules csvRules, data []byte, keepRows bool,
 	out chan<- []csvRow, stop <-chan struct{}) {
 	defer close(out)
 	const size = 256
@@ -167,8 +283,12 @@ func (a *App) checkCSVRows(ctx context.Context, accountID int64, cols csvColumns
 			continue
 		}
 		line, _ := r.FieldPos(0)
-		c, err := a.contactFromCSV(ctx, accountID, cols, rec, len(cols), now)
-		if batch = append(batch, csvRow{line: line, c: c, err: err}); len(batch) == size && !send() {
+		c, err := a.contactFromCSV(ctx, rules, rec, nil)
+		row := csvRow{line: line, key: csvKey(rules, rec), c: c, err: err}
+		if keepRows {
+			row.rec = slices.Clone(rec) // the reader reuses rec
+		}
+		if batch = append(batch, row); len(batch) == size && !send() {
 			return
 		}
 	}

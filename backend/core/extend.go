@@ -116,12 +116,17 @@ func (a *App) extend(ctx context.Context, tx *store.Tx, contactID int64, in Exte
 	}
 	until := from.AddDate(0, 0, term)
 	if in.Until != nil {
-		until = in.Until.Time.UTC()
+		// A plain date lasts through that day in the owner's time zone.
+		end, err := a.grantEnd(ctx, in.Until)
+		if err != nil {
+			return nil, nil, err
+		}
+		until = end.UTC()
 		if !until.After(*cur.Grant.ExpiresAt) || !until.After(now) {
 			return nil, nil, invalid("until", "choose a date after the current end (%s) and after now", cur.Grant.ExpiresAt.Format("2006-01-02"))
 		}
 	}
-	exp := Expiry{until}
+	exp := Expiry{Time: until}
 	before, c, err := a.patchContact(ctx, tx, contactID, ContactPatch{ExpiresAt: Nullable[Expiry]{Set: true, Value: &exp}}, nil)
 	if err != nil {
 		return nil, nil, err

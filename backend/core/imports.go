@@ -58,6 +58,7 @@ func (j *importJob) snapshot() ImportProgress {
 	defer j.mu.Unlock()
 	p := j.p
 	p.Errors = append([]RowError{}, j.p.Errors...)
+	p.Changes = append([]RowChange{}, j.p.Changes...)
 	return p
 }
 
@@ -105,6 +106,15 @@ func (r *imports) add(accountID int64) *importJob {
 // background; ImportStatus reports on it by the returned job id. The job
 // outlives the request but not the app: Close cancels it.
 func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (string, error) {
+	return a.StartImportWith(ctx, accountID, data, ImportOptions{})
+}
+
+// StartImportWith is StartImport with a mode and, maybe, as a dry run.
+func (a *App) StartImportWith(ctx context.Context, accountID int64, data []byte, opts ImportOptions) (string, error) {
+	opts, err := opts.check()
+	if err != nil {
+		return "", err
+	}
 	if _, err := a.Account(ctx, accountID); err != nil {
 		return "", err
 	}
@@ -118,7 +128,7 @@ func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (st
 		defer a.imports.wg.Done()
 		defer stop()
 		defer cancel()
-		err := a.runImport(jobCtx, job, accountID, data)
+		err := a.runImport(jobCtx, job, accountID, data, opts)
 		switch {
 		case err != nil && errors.Is(err, context.Canceled):
 			a.log.Info("contact import stopped: Grantbook is closing", "job", job.p.ID, "account", accountID)
@@ -138,4 +148,13 @@ func (a *App) ImportStatus(id string) (ImportProgress, error) {
 		return ImportProgress{}, &Error{Code: CodeNotFound, Message: "import " + strconv.Quote(id) + " not found (imports are forgotten when Grantbook restarts)"}
 	}
 	return job.snapshot(), nil
+}
+
+// change records what the import does with a row (the first MaxImportChanges).
+func (j *importJob) change(ch RowChange) {
+	j.update(func(p *ImportProgress) {
+		if len(p.Changes) < MaxImportChanges {
+			p.Changes = append(p.Changes, ch)
+		}
+	})
 }

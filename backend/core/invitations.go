@@ -58,10 +58,7 @@ func (a *App) invite(ctx context.Context, in InvitationInput, guard contactGuard
 		return nil, err
 	}
 	if existing, err := a.store.ContactByEmail(ctx, in.Email, in.AccountID); err == nil && existing.AccountID == in.AccountID {
-		if existing.Status == model.StatusInvited {
-			return nil, &Error{Code: CodeConflict, Field: "email", Message: "this person is already invited: resend or revoke the pending invitation instead"}
-		}
-		return nil, &Error{Code: CodeConflict, Field: "email", Message: "this person already has access to this account: change their access on the contact page"}
+		return nil, a.alreadyKnown(ctx, existing)
 	}
 	if !st.SMTP.Configured() {
 		return nil, invalid("email", "set up the mail server under Settings first: invitations go out by email")
@@ -123,8 +120,9 @@ func (a *App) prepareContact(ctx context.Context, in ContactInput, status string
 		LastName: in.LastName, Email: in.Email, Phone: in.Phone, Company: in.Company, Role: in.Role,
 		Status: status, CreatedAt: now, UpdatedAt: now}
 	g := grantInput{Preset: in.Preset, Permissions: in.Permissions, ServiceIDs: in.ServiceIDs, Admin: in.Admin, BillingScope: in.BillingScope}
-	if in.ExpiresAt != nil {
-		g.ExpiresAt = &in.ExpiresAt.Time
+	var err error
+	if g.ExpiresAt, err = a.grantEnd(ctx, in.ExpiresAt); err != nil {
+		return nil, err
 	}
 	if err := normaliseContact(c); err != nil {
 		return nil, err

@@ -116,9 +116,16 @@ func (a *App) evaluateManage(ctx context.Context, tx *store.Tx, p *Principal, be
 	return labelled(ctx, tx.Q, access.EvaluateManage(&p.Grant, m, a.now().Unix()))
 }
 
-// labelled names an admin area by its label rather than its key in a
-// no-escalation denial: grants hold keys, sites the labels.
+// labelled words a decision for whoever reads it: an admin area by its
+// label rather than its key in a no-escalation denial (grants hold keys,
+// sites the labels), a service by its name, dates in the owner's zone.
 func labelled(ctx context.Context, q store.Q, d access.Decision) (access.Decision, error) {
+	d.Zone = zoneOf(ctx, q)
+	if d.ServiceID != 0 {
+		if s, err := q.Service(ctx, d.ServiceID); err == nil {
+			d.ServiceName = s.Name
+		}
+	}
 	if d.Code != access.DeniedAreaNotHeld {
 		return d, nil
 	}

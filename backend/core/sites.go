@@ -237,15 +237,17 @@ func (a *App) validAdminAreas(ctx context.Context, names []string) ([]string, er
 
 // adminRows explain admin decisions for the effective-access table: each
 // area of each site, then the site's guarded paths under no area.
-func adminRows(g *access.Grant, sites []*model.Site, now int64) []AccessRow {
+func adminRows(g *access.Grant, sites []*model.Site, now int64, zone *time.Location) []AccessRow {
 	var rows []AccessRow
 	for _, s := range sites {
 		group := "Admin: " + s.Name
 		for i, ar := range s.Areas {
 			d := access.EvaluateAdmin(g, s, i, now)
+			d.Zone = zone
 			rows = append(rows, AccessRow{permission.AdminPrefix + ar.Name, ar.Label, group, d.Allowed, d.Reason(), ""})
 		}
 		d := access.EvaluateAdmin(g, s, -1, now)
+		d.Zone = zone
 		rows = append(rows, AccessRow{access.SitePrefix + strconv.FormatInt(s.ID, 10), "Paths under no area", group, d.Allowed, d.Reason(),
 			"Open the site's guarded pages that lie under none of its areas."})
 	}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -167,3 +168,41 @@ func checkTemplate(t InvitationTemplate) error {
 }
 
 func containsToken(body, token string) bool { return strings.Contains(body, token) }
+
+// TemplatePreview asks for a template filled in for a sample contact: the
+// account's name (the first account's when none is given), the sender name
+// and the invitation length as set, dates in the owner's time zone.
+type TemplatePreview struct {
+	InvitationTemplate
+	AccountID int64 `json:"account_id"`
+	// Note fills in a sample personal message, to see a {{if .Note}} part.
+	Note bool `json:"note"`
+}
+
+// PreviewTemplate fills in t as an invitation to a sample contact would be,
+// through the same bounded rendering, after the checks saving makes.
+func (a *App) PreviewTemplate(ctx context.Context, t TemplatePreview) (InvitationTemplate, error) {
+	if err := checkTemplate(t.InvitationTemplate); err != nil {
+		return InvitationTemplate{}, err
+	}
+	st, err := a.mailSettings(ctx, false)
+	if err != nil {
+		return InvitationTemplate{}, err
+	}
+	account := "Acme Ltd"
+	if accs, err := a.store.Accounts(ctx); err == nil && len(accs) > 0 {
+		account = accs[0].Name
+		for _, acc := range accs {
+			if acc.ID == t.AccountID {
+				account = acc.Name
+			}
+		}
+	}
+	f := invitationFields{FirstName: "Ada", LastName: "Lovelace", FromName: orDefault(st.SMTP.FromName, account), AccountName: account,
+		Access: presetLabel("billing"), Token: "k7q2m9x4w3r8t5v6b2n4c7z3ya",
+		Expires: a.now().In(a.zone(ctx)).AddDate(0, 0, st.InvitationExpiryDays).Format("2 January 2006")}
+	if t.Note {
+		f.Note = "Hi Ada, could you look after our invoices from next month?"
+	}
+	return renderInvitation(t.InvitationTemplate, f)
+}

@@ -46,6 +46,12 @@ const (
 	StatusSuspended = "suspended"
 	// StatusExpired is derived: an active contact whose grant has expired.
 	StatusExpired = "expired"
+	// Derived from an invited contact's latest invitation, which no longer
+	// waits for an answer: it can be sent again.
+	StatusDeclined          = "declined"
+	StatusInvitationExpired = "invitation_expired"
+	StatusBounced           = "invitation_bounced"
+	StatusRevoked           = "invitation_revoked"
 )
 
 // Contact is a person with access to one account.
@@ -66,6 +72,17 @@ type Contact struct {
 	Admin           *AdminAccess `json:"admin"`
 	CreatedAt       time.Time    `json:"created_at"`
 	UpdatedAt       time.Time    `json:"updated_at"`
+	// Invitation is the latest invitation of an invited contact, filled
+	// when served.
+	Invitation *ContactInvitation `json:"invitation,omitempty"`
+}
+
+// ContactInvitation is where a contact's latest invitation stands.
+type ContactInvitation struct {
+	ID        int64      `json:"id"`
+	State     string     `json:"state"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	DecidedAt *time.Time `json:"decided_at"`
 }
 
 // Name is the contact's display name.
@@ -117,6 +134,9 @@ type AuditEntry struct {
 	Summary  string    `json:"summary"`
 	Before   any       `json:"before"`
 	After    any       `json:"after"`
+	// Contacts are the contacts the entry concerns besides its entity (a
+	// bulk action's, an import's updates); an invitation's is added itself.
+	Contacts []int64 `json:"-"`
 }
 
 // Invitation states.

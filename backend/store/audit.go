@@ -26,8 +26,29 @@ func (tx *Tx) InsertAudit(ctx context.Context, e *model.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("insert audit: %w", err)
 	}
-	e.ID, err = res.LastInsertId()
-	return err
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.linkAudit(ctx, e)
+}
+
+// linkAudit records the contacts an entry concerns (audit_contacts).
+func (tx *Tx) linkAudit(ctx context.Context, e *model.AuditEntry) error {
+	if e.Entity == "invitation" && e.EntityID != 0 {
+		if _, err := tx.q.ExecContext(ctx, `INSERT OR IGNORE INTO audit_contacts (audit_id, contact_id)
+			SELECT ?, contact_id FROM invitations WHERE id = ?`, e.ID, e.EntityID); err != nil {
+			return fmt.Errorf("audit contacts: %w", err)
+		}
+	}
+	if len(e.Contacts) == 0 {
+		return nil
+	}
+	_, err := tx.q.ExecContext(ctx, `INSERT OR IGNORE INTO audit_contacts (audit_id, contact_id)
+		SELECT ?, value FROM json_each(?)`, e.ID, jsonIDs(e.Contacts))
+	if err != nil {
+		return fmt.Errorf("audit contacts: %w", err)
+	}
+	return nil
 }
 
 func jsonOrNull(v any) (any, error) {
@@ -41,16 +62,31 @@ func jsonOrNull(v any) (any, error) {
 	return string(b), nil
 }
 
-// AuditFilter narrows the audit log listing.
+// AuditFilter narrows the audit log listing. Zero fields match everything.
 type AuditFilter struct {
 	Entity   string
 	EntityID int64
-	Limit    int
-	Offset   int
+	// ContactID: entries about the contact, as its entity or among those a
+	// bulk action, an import or an invitation concerned.
+	ContactID int64
+	Query     string // in the summary or the actor
+	Actor     string // owner, contact or watcher (Grantbook's own: the mail watcher, timers)
+	From, To  time.Time
+	Limit     int
+	Offset    int
 }
 
-// Audit lists entries newest first and counts all matches.
-func (q Q) Audit(ctx context.Context, f AuditFilter) ([]*model.AuditEntry, int, error) {
+// Actor kinds of the audit filter, by how actors are named.
+var actorKinds = map[string]string{
+	"owner":   `(actor = 'owner' OR actor LIKE 'owner %')`,
+	"contact": `(actor LIKE 'contact %' OR actor LIKE 'invitee %')`,
+	"watcher": `(actor IN ('system', 'mail watcher'))`,
+}
+
+// ValidActorKind reports whether kind is one the filter knows.
+func ValidActorKind(kind string) bool { _, ok := actorKinds[kind]; return ok }
+
+func auditWhere(f AuditFilter) (string, []any) {
 	var where []string
 	var args []any
 	if f.Entity != "" {
@@ -59,27 +95,65 @@ func (q Q) Audit(ctx context.Context, f AuditFilter) ([]*model.AuditEntry, int, 
 	if f.EntityID != 0 {
 		where, args = append(where, "entity_id = ?"), append(args, f.EntityID)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if f.ContactID != 0 {
+		where = append(where, `((entity = 'contact' AND entity_id = ?) OR id IN (SELECT audit_id FROM audit_contacts WHERE contact_id = ?))`)
+		args = append(args, f.ContactID, f.ContactID)
 	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		// LIKE ignores the case of ASCII letters only.
+		like := "%" + escapeLike(s) + "%"
+		where, args = append(where, `(summary LIKE ? ESCAPE '\' OR actor LIKE ? ESCAPE '\')`), append(args, like, like)
+	}
+	if cond, ok := actorKinds[f.Actor]; ok {
+		where = append(where, cond)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "at < ?"), append(args, f.To.Unix())
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// Audit lists entries newest first and counts all matches.
+func (q Q) Audit(ctx context.Context, f AuditFilter) ([]*model.AuditEntry, int, error) {
+	cond, args := auditWhere(f)
 	var total int
 	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit: %w", err)
 	}
+	out := []*model.AuditEntry{}
+	err := q.eachAudit(ctx, cond+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset), func(e *model.AuditEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, total, err
+}
+
+// EachAudit calls fn with every entry f matches (Limit and Offset are
+// ignored), newest first, one row at a time. fn must not use q.
+func (q Q) EachAudit(ctx context.Context, f AuditFilter, fn func(*model.AuditEntry) error) error {
+	cond, args := auditWhere(f)
+	return q.eachAudit(ctx, cond+` ORDER BY id DESC`, args, fn)
+}
+
+func (q Q) eachAudit(ctx context.Context, tail string, args []any, fn func(*model.AuditEntry) error) error {
 	rows, err := q.q.QueryContext(ctx, `SELECT id, at, actor, action, entity, entity_id, summary, before, after
-		FROM audit_log`+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+		FROM audit_log`+tail, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("audit: %w", err)
+		return fmt.Errorf("audit: %w", err)
 	}
 	defer rows.Close()
-	out := []*model.AuditEntry{}
 	for rows.Next() {
 		var e model.AuditEntry
 		var at int64
 		var before, after sql.NullString
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &before, &after); err != nil {
-			return nil, 0, fmt.Errorf("audit: %w", err)
+			return fmt.Errorf("audit: %w", err)
 		}
 		e.At = time.Unix(at, 0).UTC()
 		if before.Valid {
@@ -88,7 +162,9 @@ func (q Q) Audit(ctx context.Context, f AuditFilter) ([]*model.AuditEntry, int, 
 		if after.Valid {
 			e.After = json.RawMessage(after.String)
 		}
-		out = append(out, &e)
+		if err := fn(&e); err != nil {
+			return err
+		}
 	}
-	return out, total, rows.Err()
+	return rows.Err()
 }

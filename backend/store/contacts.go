@@ -200,10 +200,9 @@ type ContactFilter struct {
 	Offset    int
 }
 
-// Contacts lists contacts by name and counts all matches.
-func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int, error) {
+// contactWhere is the FROM and WHERE of the contacts f matches.
+func contactWhere(f ContactFilter) (from, cond string, args []any) {
 	var where []string
-	var args []any
 	if f.AccountID != 0 {
 		where, args = append(where, "c.account_id = ?"), append(args, f.AccountID)
 	}
@@ -224,17 +223,22 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 	default:
 		where, args = append(where, "c.status = ?"), append(args, f.Status)
 	}
-	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	// Grants are joined only when filtered on: every contact has exactly
 	// one grant row, and without the join SQLite counts and pages from the
 	// name-order indexes (migration 4) instead of reading joined rows.
-	from := ` FROM contacts c`
+	from = ` FROM contacts c`
 	if f.Preset != "" || f.Status != "" {
 		from = contactFrom
 	}
+	return from, cond, args
+}
+
+// Contacts lists contacts by name and counts all matches.
+func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int, error) {
+	from, cond, args := contactWhere(f)
 	const order = ` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`
 	var total int
 	if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+cond, args...).Scan(&total); err != nil {

@@ -93,8 +93,8 @@ const (
 	importContactSQL = `INSERT INTO contacts (id, account_id, account_type, first_name, last_name,
 		email, email_key, phone, company, role, status, created_at, updated_at, search_key) VALUES `
 	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, term_days) VALUES `
-	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?, ?)`
+	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, term_days, billing_scope) VALUES `
+	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	importServiceSQL = `INSERT INTO grant_services (contact_id, service_id) VALUES `
 	importServiceRow = `(?, ?)`
 )
@@ -203,8 +203,12 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 		if c.Admin != nil {
 			adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
 		}
+		scope := c.Grant.BillingScope
+		if scope == "" {
+			scope = model.BillingServices
+		}
 		grants = append(grants, c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices,
-			expires, adminAll, adminAreas, termDays(c))
+			expires, adminAll, adminAreas, termDays(c), scope)
 		for _, sid := range c.Grant.ServiceIDs {
 			services = append(services, c.ID, sid)
 		}

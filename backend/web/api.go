@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"grantbook/backend/core"
-	"grantbook/backend/model"
 	"grantbook/backend/permission"
 	"grantbook/backend/version"
 )
@@ -122,6 +121,11 @@ func (a *API) coreRoutes() []Route {
 		{"GET /api/permissions", Owner, a.permissions},
 		{"GET /api/check", Owner, a.check},
 		{"GET /api/audit", Owner, a.audit},
+		{"GET /api/audit.csv", Owner, a.exportAudit},
+		{"POST /api/contacts/bulk", Owner, with(a, http.StatusOK, a.app.BulkContacts)},
+		{"GET /api/settings/time-zone", Owner, plain(a, "", a.app.OwnerTimeZone)},
+		{"PUT /api/settings/time-zone", Owner, with(a, http.StatusOK, a.app.PutOwnerTimeZone)},
+		{"POST /api/settings/template/preview", Owner, with(a, http.StatusOK, a.app.PreviewTemplate)},
 		{"GET /api/invitations", Owner, a.listInvitations},
 		{"POST /api/invitations", Owner, with(a, http.StatusCreated, a.app.Invite)},
 		{"GET /api/invitations/{id}", Owner, a.getInvitation},
@@ -291,23 +295,6 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := a.app.Check(r.Context(), cid, q.Get("permission"), sid)
 	a.reply(w, r, http.StatusOK, res, err)
-}
-
-func (a *API) audit(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := core.AuditFilter{Entity: q.Get("entity")}
-	var ok bool
-	if f.EntityID, ok = queryInt(w, q.Get("entity_id"), "entity_id"); !ok {
-		return
-	}
-	if f.Limit, f.Offset, ok = paging(w, q); !ok {
-		return
-	}
-	entries, total, err := a.app.Audit(r.Context(), f)
-	if entries == nil {
-		entries = []*model.AuditEntry{}
-	}
-	a.reply(w, r, http.StatusOK, map[string]any{"entries": entries, "total": total}, err)
 }
 
 func (a *API) listInvitations(w http.ResponseWriter, r *http.Request) {

@@ -56,6 +56,11 @@ var routeAuth = map[string]web.Auth{
 	"GET /api/permissions":                      web.Owner,
 	"GET /api/check":                            web.Owner,
 	"GET /api/audit":                            web.Owner,
+	"GET /api/audit.csv":                        web.Owner,
+	"POST /api/contacts/bulk":                   web.Owner,
+	"GET /api/settings/time-zone":               web.Owner,
+	"PUT /api/settings/time-zone":               web.Owner,
+	"POST /api/settings/template/preview":       web.Owner,
 	"GET /api/invitations":                      web.Owner,
 	"POST /api/invitations":                     web.Owner,
 	"GET /api/invitations/{id}":                 web.Owner,
@@ -613,6 +618,16 @@ func TestEndToEnd(t *testing.T) {
 	audit0, _ := e.counts()
 	writes := 0
 
+	// The owner's time zone: a plain date lasts through that day there.
+	e.ok(200, "PUT", "/api/settings/time-zone", map[string]any{"time_zone": "America/New_York"})
+	writes++
+	if tz := e.ok(200, "GET", "/api/settings/time-zone", nil).json(t); tz["time_zone"] != "America/New_York" || tz["effective"] != "America/New_York" {
+		t.Errorf("time zone %v", tz)
+	}
+	if r := e.do("PUT", "/api/settings/time-zone", map[string]any{"time_zone": "Mars/Olympus"}); r.status != 422 {
+		t.Errorf("a zone that does not exist: %d", r.status)
+	}
+
 	// Accounts.
 	var acc account
 	e.ok(201, "POST", "/api/accounts", map[string]any{"name": "Acme Ltd"}).into(t, &acc)
@@ -664,7 +679,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("contact %+v", ada)
 	}
 	if g := ada.Grant; g.Preset != "billing" || !slices.Equal(g.Permissions, []string{"emails.view", "invoices.pay", "invoices.view", "quotes.view"}) ||
-		g.AllServices || !slices.Equal(g.ServiceIDs, []int64{dom.ID}) || g.ExpiresAt == nil || *g.ExpiresAt != "2026-12-31T00:00:00Z" {
+		g.AllServices || !slices.Equal(g.ServiceIDs, []int64{dom.ID}) || g.ExpiresAt == nil || *g.ExpiresAt != "2027-01-01T05:00:00Z" {
 		t.Errorf("grant %+v", g)
 	}
 	if ada.Admin == nil || ada.Admin.All || !slices.Equal(ada.Admin.Areas, []string{"orders", "reports"}) {
@@ -802,8 +817,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Expiry, through the clock.
-	e.setNow(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
-	if c := e.check(adaQ + "&permission=invoices.view"); *c.Allowed || c.Reason != "denied: grant expired 2026-12-31" {
+	e.setNow(time.Date(2027, 1, 1, 4, 59, 59, 0, time.UTC))
+	if c := e.check(adaQ + "&permission=invoices.view"); !*c.Allowed {
+		t.Errorf("check on the last second of the last day in New York: %+v", c)
+	}
+	e.setNow(time.Date(2027, 1, 1, 5, 0, 0, 0, time.UTC))
+	if c := e.check(adaQ + "&permission=invoices.view"); *c.Allowed || c.Reason != "denied: grant was valid through 2026-12-31" {
 		t.Errorf("check after expiry: %+v", c)
 	}
 	if ids, _ := list("status=expired"); !slices.Equal(ids, []int64{ada.ID}) {

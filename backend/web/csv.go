@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"grantbook/backend/core"
 )
@@ -19,7 +21,8 @@ func (a *API) csvRoutes() []Route {
 	}
 }
 
-// exportContacts streams the account's contacts as CSV.
+// exportContacts streams the account's contacts as CSV: all of them, the
+// ids given, or those the list's search and filters match.
 func (a *API) exportContacts(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -29,12 +32,25 @@ func (a *API) exportContacts(w http.ResponseWriter, r *http.Request) {
 		a.reply(w, r, 0, nil, err)
 		return
 	}
+	q := r.URL.Query()
+	ids, ok := idList(w, q.Get("ids"))
+	if !ok {
+		return
+	}
+	if q.Get("q") != "" || q.Get("preset") != "" || q.Get("status") != "" {
+		found, err := a.app.ContactIDs(r.Context(), id, core.BulkFilter{Query: q.Get("q"), Preset: q.Get("preset"), Status: q.Get("status")})
+		if err != nil {
+			a.reply(w, r, 0, nil, err)
+			return
+		}
+		ids = found
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="account-%d-contacts.csv"`, id))
 	h.Set("Cache-Control", "no-store")
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := a.app.ExportContacts(r.Context(), id, bw); err != nil {
+	if err := a.app.ExportContactsOf(r.Context(), id, ids, bw); err != nil {
 		// The status line is gone: the client sees a cut-off file.
 		a.log.Error("contact export failed", "account", id, "err", err)
 		return
@@ -65,7 +81,16 @@ func (a *API) importContacts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, &core.Error{Code: core.CodeBadRequest, Message: "the file could not be read: " + err.Error()})
 		return
 	}
-	job, err := a.app.StartImport(r.Context(), id, data)
+	opts := core.ImportOptions{Mode: r.URL.Query().Get("mode")}
+	switch v := r.URL.Query().Get("dry_run"); v {
+	case "", "0", "false":
+	case "1", "true":
+		opts.DryRun = true
+	default:
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "dry_run", Message: "dry_run must be 1 or 0"})
+		return
+	}
+	job, err := a.app.StartImportWith(r.Context(), id, data, opts)
 	if err != nil {
 		a.reply(w, r, 0, nil, err)
 		return
@@ -77,4 +102,26 @@ func (a *API) importContacts(w http.ResponseWriter, r *http.Request) {
 func (a *API) importStatus(w http.ResponseWriter, r *http.Request) {
 	p, err := a.app.ImportStatus(r.PathValue("job_id"))
 	a.reply(w, r, http.StatusOK, p, err)
+}
+
+// idList reads "1,2,3" (nil when empty).
+func idList(w http.ResponseWriter, s string) ([]int64, bool) {
+	if s == "" {
+		return nil, true
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > core.MaxBulk {
+		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "ids", Message: fmt.Sprintf("%d ids at most", core.MaxBulk)})
+		return nil, false
+	}
+	ids := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil || id <= 0 {
+			writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "ids", Message: "ids must be numbers separated by commas"})
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
 }

@@ -41,9 +41,9 @@ func TestCSVExportAndImportOverHTTP(t *testing.T) {
 	if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
 		t.Errorf("content disposition %q", cd)
 	}
-	want := "first_name,last_name,email,phone,company,role,account_type,preset,permissions,service_ids,expires_at,status\n" +
-		"F,L0,p0@example.com,,,,individual,full,contacts.manage emails.view invoices.pay invoices.view orders.place profile.edit profile.view quotes.accept quotes.view services.cancel services.modify services.view support.open support.view support.view_all,,2027-01-31,active\n" +
-		"F,L1,p1@example.com,,,,individual,billing,emails.view invoices.pay invoices.view quotes.view,,2027-01-31,active\n"
+	want := "first_name,last_name,email,phone,company,role,account_type,preset,permissions,services,expires_at,status,admin,billing_scope\n" +
+		"F,L0,p0@example.com,,,,individual,full,contacts.manage emails.view invoices.pay invoices.view orders.place profile.edit profile.view quotes.accept quotes.view services.cancel services.modify services.view support.open support.view support.view_all,,2027-01-31,active,,services\n" +
+		"F,L1,p1@example.com,,,,individual,billing,emails.view invoices.pay invoices.view quotes.view,,2027-01-31,active,,services\n"
 	if string(r.body) != want {
 		t.Errorf("export:\n%s\nwant:\n%s", r.body, want)
 	}

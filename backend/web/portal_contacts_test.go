@@ -97,7 +97,7 @@ func TestContactsManageAddAndInviteNoEscalation(t *testing.T) {
 		{"billing of the whole account", within(m.d, map[string]any{"billing_scope": "account"}),
 			"denied: you cannot grant invoices.view on the whole account: your own grant covers selected services only"},
 		{"another service", within(m.d, map[string]any{"service_ids": []float64{m.d.svc1, m.d.svc2}}),
-			"denied: you cannot grant service #" + ftoa(m.d.svc2) + ": your own grant does not include it"},
+			"denied: you cannot grant service \"VPS\": your own grant does not include it"},
 		{"an admin area not held", within(m.d, map[string]any{"admin": map[string]any{"areas": []string{"orders", "settings"}}}),
 			"denied: you cannot grant admin access to Site settings: your own admin access does not include it"},
 		{"every admin area", within(m.d, map[string]any{"admin": map[string]any{"all": true}}),

@@ -43,6 +43,7 @@ export interface Contact { // model.Contact
   admin: AdminAccess | null;
   created_at: string;
   updated_at: string;
+  invitation?: ContactInvitation | null;
 }
 export interface AuditEntry { // model.AuditEntry
   id: number;
@@ -159,10 +160,16 @@ export interface CheckResult { // core.CheckResult
 export interface ImportJob { // core.ImportProgress
   job_id: string;
   account_id: number;
+  mode: string;
+  dry_run: boolean;
   state: "running" | "done" | "failed";
   total: number;
   processed: number;
   imported: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  changes: RowChange[] | null;
   errors: RowError[] | null;
   error_count: number;
 }
@@ -560,6 +567,12 @@ export interface AdminAccess { // model.AdminAccess
   all: boolean;
   areas: string[] | null;
 }
+export interface ContactInvitation { // model.ContactInvitation
+  id: number;
+  state: string;
+  expires_at: string;
+  decided_at: string | null;
+}
 export interface OutboxStatus { // outbox.Status
   last_error: string;
   last_error_at?: string;
@@ -572,6 +585,12 @@ export interface InboxStatus { // inbox.Status
   last_error: string;
   last_error_at?: string;
   last_check_at?: string;
+}
+export interface RowChange { // core.RowChange
+  line: number;
+  email: string;
+  action: string;
+  what: string;
 }
 export interface RowError { // core.RowError
   line: number;
