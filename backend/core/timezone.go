@@ -15,10 +15,9 @@ import (
 	"grantbook/backend/store"
 )
 
-// keyClientArea holds Settings → Client area as one JSON object; its
-// time_zone is the owner's time zone. Other fields of it (the address…)
+// Settings → Client area (keyClientArea, clientarea.go) is one JSON object;
+// its time_zone is the owner's time zone. Other fields of it (the address…)
 // are kept as they are when the zone changes.
-const keyClientArea = "client_area"
 
 // TimeZone is the owner's time zone: dates without a time (a grant's last
 // day, an import's expires_at, the audit log's date range) mean whole days

@@ -41,7 +41,7 @@ var replies = []any{
 	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{}, core.ClientArea{},
 	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{}, publish.Status{},
 	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
-	core.LifecycleSettings{},
+	core.LifecycleSettings{}, core.TimeZone{}, core.BulkResult{}, model.ContactInvitation{},
 	// The owner's side of the client area and of the sites.
 	core.ServiceRecord{}, core.InvoiceDetail{}, core.SupportThread{}, core.PaymentMethods{}, core.NoticeSettings{},
 	model.Product{}, model.Order{}, model.Notice{}, servicekind.Kind{}, core.SitesView{}, core.NewOIDCClient{},
@@ -55,7 +55,7 @@ var requests = []any{
 	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{},
 	core.ProfileInput{}, core.ServicePatch{}, core.InvoicePatch{}, core.QuotePatch{}, core.SupportPatch{},
 	core.ProductInput{}, core.AcceptInput{}, core.ConfirmInput{}, core.ReasonInput{}, core.ReplyInput{},
-	core.SiteInput{}, core.OIDCClientInput{},
+	core.SiteInput{}, core.OIDCClientInput{}, core.BulkInput{}, core.TemplatePreview{},
 }
 
 // names renames types whose Go name says too little in the frontend.
@@ -84,9 +84,11 @@ var names = map[reflect.Type]string{
 
 // enums are string fields whose values are a fixed set, named by Go values.
 var enums = map[string][]string{
-	"Contact.account_type":      {"individual", "company"},
-	"Contact.status":            {model.StatusActive, model.StatusInvited, model.StatusSuspended},
-	"Contact.effective_status":  {model.StatusActive, model.StatusExpired, model.StatusInvited, model.StatusSuspended},
+	"Contact.account_type": {"individual", "company"},
+	"Contact.status":       {model.StatusActive, model.StatusInvited, model.StatusSuspended},
+	"Contact.effective_status": {model.StatusActive, model.StatusExpired, model.StatusInvited, model.StatusSuspended,
+		model.StatusDeclined, model.StatusInvitationExpired, model.StatusBounced, model.StatusRevoked},
+	"RowChange.action":          {"create", "update", "unchanged"},
 	"Service.kind":              model.ServiceKinds,
 	"Service.status":            model.ServiceStatuses,
 	"ImportJob.state":           {core.ImportRunning, core.ImportDone, core.ImportFailed},

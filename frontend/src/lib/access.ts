@@ -49,6 +49,7 @@ export interface AccessBody {
   preset: string;
   permissions?: string[];
   service_ids: number[];
+  /** a plain date: access lasts through that day in the owner's time zone */
   expires_at?: string | null;
   admin?: { all: true } | { areas: string[] } | null;
   billing_scope: 'services' | 'account';
@@ -67,7 +68,7 @@ export function accessBody(d: AccessDraft, forPatch: boolean): AccessBody {
   if (d.preset === 'custom') body.permissions = [...d.permissions];
   if (d.expiry === 'date' && d.expires_on) {
     body.expires_at =
-      d.expires_at_original && d.expires_on === d.expires_on_original ? d.expires_at_original : endOfDay(d.expires_on);
+      d.expires_at_original && d.expires_on === d.expires_on_original ? d.expires_at_original : d.expires_on;
   } else if (forPatch) {
     body.expires_at = null;
   }
@@ -75,18 +76,6 @@ export function accessBody(d: AccessDraft, forPatch: boolean): AccessBody {
   else if (d.admin_mode === 'areas') body.admin = { areas: [...d.admin_areas] };
   else if (forPatch) body.admin = null;
   return body;
-}
-
-/**
- * The exclusive end instant for "valid through `day`": midnight UTC at the
- * start of the next day. The contract says a plain date means exactly this;
- * sending the instant keeps the meaning explicit.
- */
-export function endOfDay(day: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return day;
-  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1);
-  return new Date(t).toISOString().replace('.000Z', 'Z');
 }
 
 export function validateAccess(d: AccessDraft): FieldErrors {

@@ -38,7 +38,7 @@ export interface Contact { // model.Contact
   company: string;
   role: string;
   status: "active" | "invited" | "suspended";
-  effective_status: "active" | "expired" | "invited" | "suspended";
+  effective_status: "active" | "expired" | "invited" | "suspended" | "declined" | "invitation_expired" | "invitation_bounced" | "invitation_revoked";
   grant: Grant;
   admin: AdminAccess | null;
   created_at: string;
@@ -317,6 +317,22 @@ export interface LifecycleSettings { // core.LifecycleSettings
   review_every_days: number;
   requests_per_day: number;
 }
+export interface TimeZone { // core.TimeZone
+  time_zone: string;
+  effective: string;
+}
+export interface BulkResult { // core.BulkResult
+  action: string;
+  changed: number;
+  skipped: number;
+  audit_id: number;
+}
+export interface ContactInvitation { // model.ContactInvitation
+  id: number;
+  state: string;
+  expires_at: string;
+  decided_at: string | null;
+}
 export interface ServiceDetail { // core.ServiceRecord
   service: Service | null;
   fields: ServiceField[] | null;
@@ -554,6 +570,19 @@ export interface OIDCClientInput { // core.OIDCClientInput
   name?: string;
   redirect_uris?: string[] | null;
 }
+export interface BulkInput { // core.BulkInput
+  account_id?: number;
+  ids?: number[] | null;
+  filter?: BulkFilter | null;
+  action?: string;
+  preset?: string;
+  permissions?: string[] | null;
+  expires_at?: string | null;
+}
+export interface TemplatePreview extends InvitationTemplate { // core.TemplatePreview
+  account_id?: number;
+  note?: boolean;
+}
 export interface Grant { // model.Grant
   preset: string;
   permissions: string[] | null;
@@ -566,12 +595,6 @@ export interface Grant { // model.Grant
 export interface AdminAccess { // model.AdminAccess
   all: boolean;
   areas: string[] | null;
-}
-export interface ContactInvitation { // model.ContactInvitation
-  id: number;
-  state: string;
-  expires_at: string;
-  decided_at: string | null;
 }
 export interface OutboxStatus { // outbox.Status
   last_error: string;
@@ -589,7 +612,7 @@ export interface InboxStatus { // inbox.Status
 export interface RowChange { // core.RowChange
   line: number;
   email: string;
-  action: string;
+  action: "create" | "update" | "unchanged";
   what: string;
 }
 export interface RowError { // core.RowError
@@ -764,6 +787,11 @@ export interface OIDCClient { // model.OIDCClient
 export interface AdminInput { // core.AdminInput
   all?: boolean;
   areas?: string[] | null;
+}
+export interface BulkFilter { // core.BulkFilter
+  q?: string;
+  preset?: string;
+  status?: string;
 }
 export interface ServiceName { // core.ServiceName
   id: number;

@@ -1,15 +1,52 @@
 import type { Contact } from './types';
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-});
+// Dates and times in the owner's time zone (setTimeZone, from Settings),
+// else the browser's.
+let zone: string | undefined;
+let dateFmt = formats(undefined).date;
+let dateTimeFmt = formats(undefined).dateTime;
+let timeFmt = formats(undefined).time;
+let partsFmt = formats(undefined).parts;
+/** calendar days (yyyy-mm-dd) are shown as they are, in no zone */
+const dayFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+function formats(timeZone: string | undefined) {
+  const day = { year: 'numeric', month: 'short', day: 'numeric' } as const;
+  return {
+    date: new Intl.DateTimeFormat(undefined, { ...day, timeZone }),
+    dateTime: new Intl.DateTimeFormat(undefined, { ...day, hour: '2-digit', minute: '2-digit', timeZone }),
+    time: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone }),
+    parts: new Intl.DateTimeFormat('en-CA', {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+    }),
+  };
+}
+
+/** Shows dates and times in an IANA zone from now on ("" or an unknown
+ * name: the browser's). */
+export function setTimeZone(name: string): void {
+  let f;
+  try {
+    f = formats(name || undefined);
+  } catch {
+    f = formats(undefined);
+    name = '';
+  }
+  zone = name || undefined;
+  ({ date: dateFmt, dateTime: dateTimeFmt, time: timeFmt, parts: partsFmt } = f);
+}
+
+/** The zone dates are shown in; undefined: the browser's. */
+export function timeZone(): string | undefined {
+  return zone;
+}
 
 function parse(value: string | null | undefined): Date | null {
   if (!value) return null;
@@ -17,54 +54,71 @@ function parse(value: string | null | undefined): Date | null {
   return isNaN(d.getTime()) ? null : d;
 }
 
-/** Local date, e.g. "31 Jan 2026". */
+/** Date in the owner's zone, e.g. "31 Jan 2026". */
 export function formatDate(value: string | null | undefined): string {
   const d = parse(value);
   return d ? dateFmt.format(d) : '';
 }
 
-/** Local date and time. */
+/** Date and time in the owner's zone. */
 export function formatDateTime(value: string | null | undefined): string {
   const d = parse(value);
   return d ? dateTimeFmt.format(d) : '';
 }
 
-/** Local time of day, e.g. "14:05"; with the date when it is not today. */
+/** Time of day, e.g. "14:05"; with the date when it is not today. */
 export function formatTime(value: string | null | undefined): string {
   const d = parse(value);
   if (!d) return '';
-  return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dateTimeFmt.format(d);
+  return dayOf(d) === dayOf(new Date()) ? timeFmt.format(d) : dateTimeFmt.format(d);
 }
 
 function pad(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
+/** The calendar day (yyyy-mm-dd) and time of an instant in the owner's zone. */
+function partsOf(d: Date): { day: string; midnight: boolean } {
+  const p: Record<string, string> = {};
+  for (const x of partsFmt.formatToParts(d)) p[x.type] = x.value;
+  return { day: `${p.year}-${p.month}-${p.day}`, midnight: p.hour === '00' && p.minute === '00' && p.second === '00' };
+}
+
+function dayOf(d: Date): string {
+  return partsOf(d).day;
+}
+
+/** The day before a yyyy-mm-dd day. */
+function dayBefore(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d - 1));
+  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+}
+
 /**
  * The last day (yyyy-mm-dd) on which a grant is valid. The API stores the
- * exclusive end instant: a plain date "2026-01-31" becomes
- * "2026-02-01T00:00:00Z", so a UTC-midnight value maps back to the day before.
+ * exclusive end: a grant that lasts through a day ends at the next
+ * midnight in the owner's zone (or, written before there was one, in UTC).
  */
 export function lastValidDay(expiresAt: string | null | undefined): string {
   const d = parse(expiresAt);
   if (!d) return '';
-  if (d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0) {
-    const prev = new Date(d.getTime() - 24 * 3600 * 1000);
-    return `${prev.getUTCFullYear()}-${pad(prev.getUTCMonth() + 1)}-${pad(prev.getUTCDate())}`;
-  }
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const here = partsOf(d);
+  if (here.midnight) return dayBefore(here.day);
+  if (d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0) return dayBefore(d.toISOString().slice(0, 10));
+  return here.day;
 }
 
-/** Human form of a yyyy-mm-dd date, in local format. */
+/** Human form of a yyyy-mm-dd day. */
 export function formatDay(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   if (!m) return day;
-  return dateFmt.format(new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return dayFmt.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12)));
 }
 
+/** Today in the owner's zone. */
 export function todayISO(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return dayOf(new Date());
 }
 
 export function fullName(c: { first_name?: string; last_name?: string; email?: string }): string {

@@ -2,7 +2,8 @@
 // the permission catalog (presets come only from GET /api/permissions), the
 // services of each account, and the window's lock.
 import { errorMessage, request } from '../lib/api';
-import type { Account, AdminArea, PermissionInfo, Preset, Service } from '../lib/types';
+import type { Account, AdminArea, PermissionInfo, Preset, Service, TimeZone } from '../lib/types';
+import { setTimeZone } from '../lib/format';
 
 const ACCOUNT_KEY = 'grantbook.account';
 
@@ -26,7 +27,19 @@ export const app = $state({
   lockEnabled: false,
   /** Bumped to remount the current page (after unlocking or a restore). */
   reloadKey: 0,
+  /** The owner's time zone: every date and time is shown in it. */
+  timeZone: { time_zone: '', effective: '' } as TimeZone,
 });
+
+/** Reads the owner's time zone; dates are shown in it from then on. */
+export async function loadTimeZone(): Promise<void> {
+  try {
+    app.timeZone = await request<TimeZone>('GET', '/api/settings/time-zone');
+  } catch {
+    /* the browser's zone until it can be read */
+  }
+  setTimeZone(app.timeZone.effective);
+}
 
 function rememberedAccount(): number | null {
   try {
