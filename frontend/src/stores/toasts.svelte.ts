@@ -1,4 +1,5 @@
-// Short confirmations and failures, shown bottom right for a few seconds.
+// Short confirmations and failures, shown for a few seconds at a corner
+// that holds no controls (see base/Toasts); Escape dismisses the newest.
 export interface Toast {
   id: number;
   kind: 'success' | 'error' | 'info';
@@ -6,6 +7,8 @@ export interface Toast {
 }
 
 export const toasts = $state<Toast[]>([]);
+/** Shells mounted: each shows the toasts in its own free corner. */
+export const toastDocks = $state({ shells: 0 });
 let seq = 0;
 
 export function toast(text: string, kind: Toast['kind'] = 'success', ms = 4000): void {
@@ -17,4 +20,11 @@ export function toast(text: string, kind: Toast['kind'] = 'success', ms = 4000):
 export function dismissToast(id: number): void {
   const i = toasts.findIndex((t) => t.id === id);
   if (i >= 0) toasts.splice(i, 1);
+}
+
+/** Escape outside a dialog dismisses the newest toast. */
+export function dismissByKey(e: KeyboardEvent): void {
+  if (e.key !== 'Escape' || e.defaultPrevented || !toasts.length) return;
+  if (document.querySelector('dialog[open]')) return; // Escape closes the dialog
+  dismissToast(toasts[toasts.length - 1].id);
 }
