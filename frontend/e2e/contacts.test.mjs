@@ -67,7 +67,8 @@ test('add a contact with the Billing preset through the UI', { timeout: 90000 },
 
     await dialog.getByTestId('preset-billing').click();
     assert.equal(await dialog.getByRole('radio', { name: /^Billing/ }).isChecked(), true);
-    // The Billing preset ticks the billing actions.
+    // The Billing preset ticks the billing actions (shown on request).
+    await dialog.getByRole('button', { name: 'Show actions' }).click();
     assert.equal(await dialog.getByRole('checkbox', { name: 'Pay invoices' }).isChecked(), true);
     assert.equal(await dialog.getByRole('checkbox', { name: 'Cancel services' }).isChecked(), false);
 
