@@ -35,7 +35,7 @@ func (a *App) remindInvitation(ctx context.Context, inv *model.Invitation, fromN
 		text := fmt.Sprintf("Hello %s,\n\na reminder: %s invited you to access the account \"%s\", and the invitation "+
 			"expires on %s (%s).\n\nTo accept, simply reply to this email: any reply will do.\nTo decline, reply with \"no\".\n\n"+
 			"Invitation code: %s\n(sent with Grantbook)\n", firstName(inv.Name), fromName, acc.Name,
-			inv.ExpiresAt.Format("2 January 2006"), daysLeft(inv.ExpiresAt, now), inv.Token)
+			inv.ExpiresAt.In(zoneOf(ctx, tx.Q)).Format("2 January 2006"), daysLeft(inv.ExpiresAt, now), inv.Token)
 		msgID := "grantbook-reminder." + randomToken()[:20] + "@" + domainOf(from, "grantbook.invalid")
 		raw, err := outbox.Compose(outbox.Message{FromName: fromName, FromEmail: from, ToName: inv.Name, ToEmail: inv.Email,
 			ReplyTo: replyAddress(ms, inv.Token), MessageID: msgID, InReplyTo: inv.MessageID, Date: now,
@@ -55,7 +55,7 @@ func (a *App) remindInvitation(ctx context.Context, inv *model.Invitation, fromN
 			return err
 		}
 		e.Action, e.Entity, e.EntityID, e.Before, e.After = "invitation.remind", "invitation", inv.ID, cur, &n
-		e.Summary = fmt.Sprintf("Reminded %s <%s> that the invitation expires on %s", inv.Name, inv.Email, inv.ExpiresAt.Format("2 January 2006"))
+		e.Summary = fmt.Sprintf("Reminded %s <%s> that the invitation expires on %s", inv.Name, inv.Email, inv.ExpiresAt.In(zoneOf(ctx, tx.Q)).Format("2 January 2006"))
 		return nil
 	})
 }

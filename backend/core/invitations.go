@@ -346,7 +346,7 @@ func (a *App) ExpireInvitations(ctx context.Context) error {
 	err = a.store.Tx(ctx, func(tx *store.Tx) error {
 		for _, inv := range due {
 			n := *inv
-			n.State, n.DecidedAt, n.Detail = model.InvExpired, &now, "no reply before "+inv.ExpiresAt.Format("2 January 2006")
+			n.State, n.DecidedAt, n.Detail = model.InvExpired, &now, "no reply before "+inv.ExpiresAt.In(zoneOf(ctx, tx.Q)).Format("2 January 2006")
 			if err := tx.CancelPendingMail(ctx, "invitation", inv.ID); err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ test('set the client area address in Settings; the invite dialog follows', { tim
     const card = page.getByTestId('client-area-settings');
     await card.getByTestId('client-area-nudge').waitFor();
     await card.screenshot({ path: path.join(ARTIFACTS, 'e2e-client-area-unset.png') });
-    const zone = await card.getByLabel('Time zone for dates in mails').inputValue();
+    const zone = await card.getByLabel('Time zone', { exact: true }).inputValue();
     assert.equal(zone, await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'the browser’s zone is offered');
 
     await card.getByLabel('Address').fill('http://portal.example.com');
