@@ -7,59 +7,18 @@
 //   (cd .. && scripts/build.sh) && GRANTBOOK_BIN=$PWD/../build/bin/grantbook npm run test:e2e
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, freePort, launchBrowser, sleep, startServer, startSmtpSink } from './harness.mjs';
+import { ARTIFACTS, ownerSuite, sleep, startServer, startSmtpSink, withOwnerPage } from './harness.mjs';
 import { lmtpDeliver, startDovecot } from './dovecot.mjs';
 
-let server;
-let api;
-let browser;
+const suite = ownerSuite({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-e2e-everyday-' });
+const api = (...args) => suite.api(...args);
 let smtp;
+before(async () => (smtp = await startSmtpSink()));
+after(() => smtp?.close());
 
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  smtp = await startSmtpSink();
-  server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-e2e-everyday-' });
-  ({ api } = server);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.stop();
-    await smtp?.close();
-  }
-});
-
-async function open(srv, route = '#/contacts', viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage({ viewport });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${srv.base}/#token=${srv.token}`);
-  await page.waitForFunction(() => !location.hash.includes('token='));
-  await page.evaluate((r) => (location.hash = r), route);
-  return { page, errors };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-}
-
-async function withPage(srv, name, route, fn, viewport) {
-  const { page, errors } = await open(srv, route, viewport);
-  try {
-    await fn(page);
-    assert.deepEqual(errors, [], 'the page threw errors');
-  } catch (err) {
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failure.png`), fullPage: true }).catch(() => {});
-    throw err;
-  } finally {
-    await page.close();
-  }
-}
+const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+const withPage = (srv, name, route, fn, account) => withOwnerPage(suite.browser, srv, name, route, fn, { account });
 
 const contactOf = async (srv, accountId, email) =>
   (await srv.api('GET', `/api/contacts?account_id=${accountId}&q=${encodeURIComponent(email)}`)).contacts.find((c) => c.email === email);
@@ -72,7 +31,7 @@ async function fillPerson(dialog, first, last, email) {
 
 test('Custom starts from nothing ticked; the saved grant is exactly what was ticked', { timeout: 90000 }, async () => {
   const acc = await api('POST', '/api/accounts', { name: 'Custom Ltd' });
-  await withPage(server, 'everyday-custom', '#/contacts', async (page) => {
+  await withPage(suite.server, 'everyday-custom', '#/contacts', async (page) => {
     await page.getByRole('button', { name: 'Add new contact' }).first().click();
     const dialog = page.getByTestId('add-contact');
     await fillPerson(dialog, 'Fern', 'Freelancer', 'fern@example.test');
@@ -96,7 +55,7 @@ test('Custom starts from nothing ticked; the saved grant is exactly what was tic
     await dialog.getByRole('button', { name: 'Save contact' }).click();
     await dialog.waitFor({ state: 'detached' });
   });
-  const c = await contactOf(server, acc.id, 'fern@example.test');
+  const c = await contactOf(suite.server, acc.id, 'fern@example.test');
   assert.equal(c.grant.preset, 'custom');
   assert.deepEqual(c.grant.permissions, ['invoices.view']);
 });
@@ -104,7 +63,7 @@ test('Custom starts from nothing ticked; the saved grant is exactly what was tic
 test('Add new contact sends an invitation when mail is set up; off, the contact is active at once', { timeout: 90000 }, async () => {
   const acc = await api('POST', '/api/accounts', { name: 'Invite Ltd' });
   // Without mail the choice is off and says why.
-  await withPage(server, 'everyday-add-nomail', '#/contacts', async (page) => {
+  await withPage(suite.server, 'everyday-add-nomail', '#/contacts', async (page) => {
     await page.evaluate((id) => localStorage.setItem('grantbook.account', String(id)), acc.id);
     await page.reload();
     await page.getByRole('button', { name: 'Add new contact' }).first().click();
@@ -115,7 +74,7 @@ test('Add new contact sends an invitation when mail is set up; off, the contact 
   await api('PUT', '/api/settings/mail', {
     smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', from_email: 'owner@example.test', from_name: 'Everyday E2E' },
   });
-  await withPage(server, 'everyday-add-invite', '#/contacts', async (page) => {
+  await withPage(suite.server, 'everyday-add-invite', '#/contacts', async (page) => {
     await page.evaluate((id) => localStorage.setItem('grantbook.account', String(id)), acc.id);
     await page.reload();
     await page.getByRole('button', { name: 'Add new contact' }).first().click();
@@ -139,11 +98,11 @@ test('Add new contact sends an invitation when mail is set up; off, the contact 
     await dialog.getByRole('button', { name: 'Save contact' }).click();
     await dialog.waitFor({ state: 'detached' });
   });
-  assert.equal((await contactOf(server, acc.id, 'ivo@example.test')).status, 'invited');
-  assert.equal((await contactOf(server, acc.id, 'ada@example.test')).status, 'active');
+  assert.equal((await contactOf(suite.server, acc.id, 'ivo@example.test')).status, 'invited');
+  assert.equal((await contactOf(suite.server, acc.id, 'ada@example.test')).status, 'active');
 
   // Invite user: a known person of this account is named before Send.
-  await withPage(server, 'everyday-invite-known', '#/contacts', async (page) => {
+  await withPage(suite.server, 'everyday-invite-known', '#/contacts', async (page) => {
     await page.evaluate((id) => localStorage.setItem('grantbook.account', String(id)), acc.id);
     await page.reload();
     await page.getByRole('button', { name: 'Invite user' }).first().click();
@@ -215,7 +174,7 @@ test('a declined invitation reads Declined and is sent again from the contact in
 test('one current account: the sidebar and the Accounts page show the same one', { timeout: 90000 }, async () => {
   const a = await api('POST', '/api/accounts', { name: 'Alpha Current' });
   const b = await api('POST', '/api/accounts', { name: 'Beta Current' });
-  await withPage(server, 'everyday-account', '#/accounts', async (page) => {
+  await withPage(suite.server, 'everyday-account', '#/accounts', async (page) => {
     const side = page.getByTestId('account-switcher');
     await side.selectOption(String(a.id));
     const list = page.getByTestId('accounts-list');
@@ -233,7 +192,7 @@ test('adding a contact by keyboard: skip link, first field focused, actions coll
   const acc = await api('POST', '/api/accounts', { name: 'Keyboard Ltd' });
   let keys = 0;
   let typed = 0;
-  await withPage(server, 'everyday-keyboard', '#/contacts', async (page) => {
+  await withPage(suite.server, 'everyday-keyboard', '#/contacts', async (page) => {
     await page.evaluate((id) => localStorage.setItem('grantbook.account', String(id)), acc.id);
     await page.reload();
     await page.getByRole('heading', { name: 'Contacts', exact: true }).waitFor();
@@ -271,7 +230,7 @@ test('adding a contact by keyboard: skip link, first field focused, actions coll
     await press('Enter');
     await dialog.waitFor({ state: 'detached' });
   });
-  const c = await contactOf(server, acc.id, 'kim@example.test');
+  const c = await contactOf(suite.server, acc.id, 'kim@example.test');
   assert.equal(c.grant.preset, 'billing');
   console.log(`# keystrokes to add a contact with Billing: ${keys} keys besides ${typed} typed characters`);
   assert.ok(keys <= 25, `${keys} keystrokes`);

@@ -17,6 +17,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const BIN = process.env.GRANTBOOK_BIN;
@@ -445,6 +446,57 @@ export async function inSizedPage(browser, size, name, fn) {
   } catch (e) {
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${size.name}-failure.png`), fullPage: true }).catch(() => {});
     throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * For a test file: before its tests, a server (startServer with `opts`) and
+ * a browser; after them, both stopped. Returns { server, api, browser },
+ * filled in once the tests run.
+ */
+export function ownerSuite(opts = {}) {
+  const s = { server: null, api: null, browser: null };
+  before(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    s.server = await startServer(opts);
+    s.api = s.server.api;
+    s.browser = await launchBrowser();
+  });
+  after(async () => {
+    try {
+      await s.browser?.close();
+    } finally {
+      await s.server?.stop();
+    }
+  });
+  return s;
+}
+
+/**
+ * Runs fn(page) in a fresh browser context signed in as the owner of `srv`
+ * at `route` (with `account` as the current one). Errors the page throws
+ * fail the test; a failure leaves `<name>-failure.png` in ARTIFACTS.
+ */
+export async function withOwnerPage(browser, srv, name, route, fn, { viewport = { width: 1280, height: 800 }, account, timezoneId } = {}) {
+  const context = await browser.newContext({ viewport, timezoneId, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${srv.base}/#token=${srv.token}`);
+    await page.waitForFunction(() => !location.hash.includes('token='));
+    if (account) {
+      await page.evaluate((id) => localStorage.setItem('grantbook.account', String(id)), account);
+      await page.reload();
+    }
+    await page.evaluate((r) => (location.hash = r), route);
+    await fn(page);
+    assert.deepEqual(errors, [], 'the page threw errors');
+  } catch (err) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failure.png`), fullPage: true }).catch(() => {});
+    throw err;
   } finally {
     await context.close();
   }

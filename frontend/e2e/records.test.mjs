@@ -6,55 +6,19 @@
 // in the wrong zone is a day off.
 //
 //   (cd .. && scripts/build.sh) && GRANTBOOK_BIN=$PWD/../build/bin/grantbook npm run test:e2e
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, launchBrowser, startServer } from './harness.mjs';
+import { ARTIFACTS, ownerSuite, withOwnerPage } from './harness.mjs';
 
-let server;
-let api;
-let browser;
+const suite = ownerSuite({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-e2e-records-' });
+const api = (...args) => suite.api(...args);
 const WIDE = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: 'grantbook-e2e-records-' });
-  ({ api } = server);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.stop();
-  }
-});
-
-async function withPage(name, route, fn, { viewport = WIDE, account } = {}) {
-  const context = await browser.newContext({ viewport, timezoneId: 'Pacific/Honolulu', acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.goto(`${server.base}/#token=${server.token}`);
-    await page.waitForFunction(() => !location.hash.includes('token='));
-    if (account) {
-      await page.evaluate((id) => localStorage.setItem('grantbook.account', String(id)), account);
-      await page.reload();
-    }
-    await page.evaluate((r) => (location.hash = r), route);
-    await fn(page);
-    assert.deepEqual(errors, [], 'the page threw errors');
-  } catch (err) {
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failure.png`), fullPage: true }).catch(() => {});
-    throw err;
-  } finally {
-    await context.close();
-  }
-}
+/** The owner's page, the browser in Honolulu. */
+const withPage = (name, route, fn, opts = {}) => withOwnerPage(suite.browser, suite.server, name, route, fn, { timezoneId: 'Pacific/Honolulu', ...opts });
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 
@@ -201,9 +165,9 @@ test('bulk actions: chosen rows, all matching the filter; confirmed once, one au
   const acc = await api('POST', '/api/accounts', { name: 'Bulk Ltd' });
   const rows = ['first_name,last_name,email,preset'];
   for (let i = 1; i <= 60; i++) rows.push(`Person,No${String(i).padStart(2, '0')},p${i}@bulk.test,personal`);
-  const res = await fetch(`${server.base}/api/accounts/${acc.id}/contacts/import`, {
+  const res = await fetch(`${suite.server.base}/api/accounts/${acc.id}/contacts/import`, {
     method: 'POST',
-    headers: { Authorization: 'Bearer ' + server.token, 'Content-Type': 'text/csv' },
+    headers: { Authorization: 'Bearer ' + suite.server.token, 'Content-Type': 'text/csv' },
     body: rows.join('\n'),
   });
   const { job_id } = await res.json();
