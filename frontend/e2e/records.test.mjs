@@ -92,6 +92,7 @@ test('Settings: the ownerâ€™s time zone, invitation wording, placeholders by nam
 });
 
 test('CSV round trip: admin access, services by name, the last day in the ownerâ€™s zone; dry run; update by email', { timeout: 120000 }, async () => {
+  await api('PUT', '/api/settings/time-zone', { time_zone: 'Europe/Paris' });
   const a = await api('POST', '/api/accounts', { name: 'Round Trip A' });
   const b = await api('POST', '/api/accounts', { name: 'Round Trip B' });
   const svc = {};
@@ -103,7 +104,8 @@ test('CSV round trip: admin access, services by name, the last day in the ownerâ
   }
   const shop = Object.entries(svc).find(([k, v]) => k.startsWith(`${a.id}:`) && v === 'shop.example')[0].split(':')[1];
   await api('POST', '/api/contacts', { account_id: a.id, first_name: 'Ann', last_name: 'Admin', email: 'ann@example.test', preset: 'custom', permissions: [], admin: { all: true } });
-  await api('POST', '/api/contacts', { account_id: a.id, first_name: 'Bill', last_name: 'Billing', email: 'bill@example.test', preset: 'billing', service_ids: [Number(shop)], expires_at: '2027-06-30', billing_scope: 'account' });
+  await api('POST', '/api/contacts', { account_id: a.id, first_name: 'Bill', last_name: 'Billing', email: 'bill@example.test', preset: 'billing', service_ids: [Number(shop)], expires_at: '2027-06-30' });
+  await api('POST', '/api/contacts', { account_id: a.id, first_name: 'Acer', last_name: 'Account', email: 'acer@example.test', preset: 'billing', billing_scope: 'account' });
   await api('POST', '/api/contacts', { account_id: a.id, first_name: 'Tess', last_name: 'Tech', email: 'tess@example.test', phone: '+44 20 1234', company: 'Tech Co', role: 'developer', preset: 'technical' });
 
   let csv = '';
@@ -111,22 +113,30 @@ test('CSV round trip: admin access, services by name, the last day in the ownerâ
     const bill = page.getByTestId('contact-row').filter({ hasText: 'bill@example.test' });
     await bill.getByText('Jun 30, 2027').waitFor();
     csv = await download(page, () => page.getByRole('button', { name: 'Export CSV' }).click());
+    // The contact page: the last day, and explanations that name the service.
+    await bill.getByRole('link', { name: 'Bill Billing' }).click();
+    await page.getByTestId('contact-header').getByText('until Jun 30, 2027').waitFor();
+    await page.getByLabel('For', { exact: true }).selectOption({ label: 'shop.example' });
+    const table = page.getByTestId('effective-access');
+    await table.getByText('on selected service "shop.example"').first().waitFor();
+    assert.ok(!(await table.innerText()).includes('service #'), 'no service ids in the explanations');
   }, { account: a.id });
   const lines = csv.trim().split(/\r?\n/);
   assert.equal(lines[0], 'first_name,last_name,email,phone,company,role,account_type,preset,permissions,services,expires_at,status,admin,billing_scope');
-  assert.match(lines.find((l) => l.includes('bill@')), /,shop\.example,2027-06-30,active,,account$/);
+  assert.match(lines.find((l) => l.includes('bill@')), /,shop\.example,2027-06-30,active,,services$/);
   assert.match(lines.find((l) => l.includes('ann@')), /,custom,,,,active,all,services$/);
+  assert.match(lines.find((l) => l.includes('acer@')), /,active,,account$/);
 
   await withPage('records-csv-import', '#/contacts', async (page) => {
     await page.getByRole('button', { name: 'Import CSV' }).click();
     const dialog = page.getByTestId('import-csv');
     await dialog.locator('#csv-file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await dialog.getByRole('button', { name: 'Dry run' }).click();
-    await dialog.getByTestId('import-done').getByText('Importing would add 3 contacts, update 0').waitFor();
+    await dialog.getByTestId('import-done').getByText('Importing would add 4 contacts, update 0').waitFor();
     assert.deepEqual(await accountContacts(b.id), [], 'a dry run writes nothing');
     await shot(page, 'records-csv-dryrun');
     await dialog.getByRole('button', { name: 'Import now' }).click();
-    await dialog.getByTestId('import-done').getByText('3 contacts were imported').waitFor();
+    await dialog.getByTestId('import-done').getByText('4 contacts were imported').waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
     await page.getByTestId('contact-row').filter({ hasText: 'bill@example.test' }).getByText('Jun 30, 2027').waitFor();
   }, { account: b.id });
@@ -152,11 +162,11 @@ test('CSV round trip: admin access, services by name, the last day in the ownerâ
     await dialog.locator('#csv-file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(edited) });
     await dialog.getByRole('radio', { name: 'Update contacts that already exist (match by email)' }).check();
     await dialog.getByRole('button', { name: 'Dry run' }).click();
-    await dialog.getByTestId('import-done').getByText('Importing would add 0 contacts, update 1 and leave 2 as they are').waitFor();
+    await dialog.getByTestId('import-done').getByText('Importing would add 0 contacts, update 1 and leave 3 as they are').waitFor();
     await dialog.getByTestId('import-changes').getByRole('row').filter({ hasText: 'tess@example.test' }).getByText('updated: phone').waitFor();
     await shot(page, 'records-csv-update');
     await dialog.getByRole('button', { name: 'Import now' }).click();
-    await dialog.getByTestId('import-done').getByText('0 contacts added, 1 updated, 2 unchanged').waitFor();
+    await dialog.getByTestId('import-done').getByText('0 contacts added, 1 updated, 3 unchanged').waitFor();
   }, { account: b.id });
   assert.equal((await accountContacts(b.id)).find((c) => c.email === 'tess@example.test').phone, '+33 1 23 45 67 89');
 });
