@@ -183,9 +183,15 @@ test('one current account: the sidebar and the Accounts page show the same one',
     await side.selectOption(String(a.id));
     assert.equal(await list.getByRole('button', { name: /Alpha Current/ }).getAttribute('aria-pressed'), 'true', 'and the other way round');
     await page.getByRole('heading', { name: 'Alpha Current' }).waitFor();
+    // A service added here goes into the account shown, which is the sidebar's.
+    await page.getByLabel('Service name').fill('alpha-shop.example');
+    await page.getByRole('button', { name: 'Add service' }).click();
+    await page.getByTestId('services-table').getByText('alpha-shop.example').waitFor();
     await page.evaluate(() => (location.hash = '#/contacts'));
     await page.getByText('People who can act on Alpha Current').waitFor();
   });
+  assert.deepEqual((await api('GET', `/api/accounts/${a.id}/services`)).services.map((s) => s.name), ['alpha-shop.example']);
+  assert.deepEqual((await api('GET', `/api/accounts/${b.id}/services`)).services || [], []);
 });
 
 test('adding a contact by keyboard: skip link, first field focused, actions collapsed', { timeout: 90000 }, async () => {

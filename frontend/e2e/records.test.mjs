@@ -190,6 +190,8 @@ test('bulk actions: chosen rows, all matching the filter; confirmed once, one au
       await page.getByRole('checkbox', { name: 'Choose Person No02' }).check();
       await page.getByTestId('bulk-bar').getByText('2 contacts chosen').waitFor();
       await shot(page, `records-bulk-${tag}`);
+      const chosenCsv = await download(page, () => page.getByTestId('bulk-bar').getByRole('button', { name: 'Export' }).click());
+      assert.deepEqual(chosenCsv.trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[2]), ['p1@bulk.test', 'p2@bulk.test'], 'the export holds the chosen two');
       await page.getByTestId('bulk-bar').getByRole('button', { name: 'Suspend' }).click();
       await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Suspend 2 contacts' }).click();
       await page.getByTestId('toast').filter({ hasText: 'Suspend: 2 contacts changed' }).first().waitFor();
