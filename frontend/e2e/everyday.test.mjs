@@ -93,7 +93,7 @@ test('Add new contact sends an invitation when mail is set up; off, the contact 
 
     await page.getByRole('button', { name: 'Add new contact' }).first().click();
     await invite.uncheck();
-    await dialog.getByText('No email is sent: the contact is active at once').waitFor();
+    await dialog.getByText('No invitation: the contact is active at once').waitFor();
     await fillPerson(dialog, 'Ada', 'Active', 'ada@example.test');
     await dialog.getByRole('button', { name: 'Save contact' }).click();
     await dialog.waitFor({ state: 'detached' });

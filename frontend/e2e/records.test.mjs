@@ -50,15 +50,18 @@ const accountContacts = async (id) => (await api('GET', `/api/contacts?account_i
 test('Settings: the owner’s time zone, invitation wording, placeholders by name with a preview; toasts', { timeout: 90000 }, async () => {
   await api('POST', '/api/accounts', { name: 'Settings Ltd' });
   await withPage('records-settings', '#/settings', async (page) => {
-    const tz = page.getByTestId('time-zone-settings');
-    await tz.getByLabel('Time zone', { exact: true }).selectOption('Europe/Paris');
-    await tz.getByRole('button', { name: 'Save time zone' }).click();
+    // Settings → Client area holds the one time zone.
+    const tz = page.getByTestId('client-area-settings');
+    await tz.getByLabel('Time zone', { exact: true }).fill('Europe/Paris');
+    await tz.getByRole('button', { name: 'Save client area' }).click();
     const toast = page.getByTestId('toast').filter({ hasText: 'Dates are shown in Europe/Paris' });
     await toast.waitFor();
     await toastCoversNothing(page);
-    // Escape dismisses it.
+    // Escape dismisses the newest, then the one before.
     await page.keyboard.press('Escape');
     await toast.waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('toast').waitFor({ state: 'detached' });
 
     await page.getByLabel('Invitations can be answered for (days)').waitFor();
     const card = page.getByTestId('template-settings');
@@ -78,15 +81,16 @@ test('Settings: the owner’s time zone, invitation wording, placeholders by nam
 
   // On a phone the toast sits over the top bar's name, not its menu button.
   await withPage('records-toast-phone', '#/settings', async (page) => {
-    const tz = page.getByTestId('time-zone-settings');
-    await tz.getByLabel('Time zone', { exact: true }).selectOption('Europe/Paris');
-    await tz.getByLabel('Time zone', { exact: true }).selectOption('Europe/Berlin');
-    await tz.getByRole('button', { name: 'Save time zone' }).click();
+    const tz = page.getByTestId('client-area-settings');
+    await tz.getByLabel('Time zone', { exact: true }).fill('Europe/Berlin');
+    await tz.getByRole('button', { name: 'Save client area' }).click();
     await page.getByTestId('toast').filter({ hasText: 'Europe/Berlin' }).waitFor();
+    await page.keyboard.press('Escape'); // the newest; the address one stays
+    await page.getByTestId('toast').filter({ hasText: 'Europe/Berlin' }).waitFor({ state: 'detached' });
     await toastCoversNothing(page);
     await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
     await shot(page, 'records-toast-phone');
-    await page.getByRole('button', { name: /^Dismiss/ }).click();
+    await page.getByRole('button', { name: /^Dismiss/ }).first().click();
   }, { viewport: PHONE });
   await api('PUT', '/api/settings/time-zone', { time_zone: 'Europe/Paris' });
 });
