@@ -28,7 +28,7 @@ func (s *Store) BackupTo(ctx context.Context, dest string) error {
 // the online backup API: open handles stay valid, and the copy is one
 // write transaction on s, so a failure leaves s as it was.
 func (s *Store) ReplaceWith(ctx context.Context, other *Store) error {
-	return copyDB(ctx, other.db, s.db)
+	return copyDB(ctx, other.db, s.w)
 }
 
 func copyDB(ctx context.Context, from, to *sql.DB) error {

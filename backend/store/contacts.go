@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -248,7 +249,7 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 	if err != nil {
 		return nil, 0, fmt.Errorf("contacts: %w", err)
 	}
-	var ids []any
+	var ids []int64
 	for idRows.Next() {
 		var id int64
 		if err := idRows.Scan(&id); err != nil {
@@ -266,7 +267,7 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 		return out, total, nil
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+contactFrom+
-		` WHERE c.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`+order, ids...)
+		` WHERE c.id IN (SELECT value FROM json_each(?))`+order, idList(ids))
 	if err != nil {
 		return nil, 0, fmt.Errorf("contacts: %w", err)
 	}
@@ -287,7 +288,7 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 // loadServices fills the selected services of the contacts' grants.
 func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 	byID := make(map[int64]*model.Contact, len(cs))
-	var ids []any
+	var ids []int64
 	for _, c := range cs {
 		if !c.Grant.AllServices {
 			byID[c.ID] = c
@@ -298,7 +299,7 @@ func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 		return nil
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT contact_id, service_id FROM grant_services
-		WHERE contact_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY contact_id, service_id`, ids...)
+		WHERE contact_id IN (SELECT value FROM json_each(?)) ORDER BY contact_id, service_id`, idList(ids))
 	if err != nil {
 		return fmt.Errorf("grant services: %w", err)
 	}
@@ -312,6 +313,20 @@ func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 		c.Grant.ServiceIDs = append(c.Grant.ServiceIDs, sid)
 	}
 	return rows.Err()
+}
+
+// idList is ids as a JSON array, for json_each: one statement text for
+// any number of ids, so it stays prepared.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // searchCond matches s in the name, email or company, ignoring case as
