@@ -49,11 +49,14 @@ type App struct {
 	// ceremonies are passkey prompts between their two steps (passkeys.go).
 	ceremonies ceremonies
 	area       areaCache // the client area's host (clientarea.go)
+	// cached is what the hot paths read from memory (caches.go).
+	cached caches
 }
 
 // New builds the core on an open store; secrets go to vault.
 func New(s *store.Store, vault *secret.Vault) *App {
-	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64)}
+	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64), cached: newCaches()}
+	s.OnChange(a.cached.forget)
 	a.imports = newImports(func() time.Time { return a.now() })
 	a.outbox = &outbox.Worker{Store: s, Log: a.log, Now: func() time.Time { return a.now() },
 		Settings: func(ctx context.Context) (mail.SMTP, error) {

@@ -152,16 +152,17 @@ func (tx *Tx) DeleteContact(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Contact loads one contact with its grant.
+// Contact loads one contact with its grant, in one query.
 func (q Q) Contact(ctx context.Context, id int64) (*model.Contact, error) {
-	c, err := scanContact(q.q.QueryRowContext(ctx, `SELECT `+contactCols+contactFrom+` WHERE c.id = ?`, id))
+	var svcs sql.NullString
+	c, err := scanContact(scanWith{q.q.QueryRowContext(ctx, `SELECT `+contactCols+`, `+grantServiceList+contactFrom+` WHERE c.id = ?`, id), &svcs})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("contact %d: %w", id, err)
 	}
-	return c, q.loadServices(ctx, []*model.Contact{c})
+	return c, parseServiceList(c, svcs.String)
 }
 
 // ContactByEmail finds a contact by address, case-insensitively, preferring

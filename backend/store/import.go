@@ -15,9 +15,7 @@ import (
 // its grant and selected services, reading one row at a time: an export of
 // a large account never holds it all in memory. fn must not use q.
 func (q Q) EachContact(ctx context.Context, accountID int64, fn func(*model.Contact) error) error {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+`,
-		(SELECT group_concat(service_id, ' ') FROM (SELECT service_id FROM grant_services s
-			WHERE s.contact_id = c.id ORDER BY service_id))`+contactFrom+`
+	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+`, `+grantServiceList+contactFrom+`
 		WHERE c.account_id = ? ORDER BY c.id`, accountID)
 	if err != nil {
 		return fmt.Errorf("contacts of account %d: %w", accountID, err)
@@ -29,18 +27,31 @@ func (q Q) EachContact(ctx context.Context, accountID int64, fn func(*model.Cont
 		if err != nil {
 			return fmt.Errorf("contacts of account %d: %w", accountID, err)
 		}
-		for _, f := range strings.Fields(svcs.String) {
-			id, err := strconv.ParseInt(f, 10, 64)
-			if err != nil {
-				return fmt.Errorf("services of contact %d: %w", c.ID, err)
-			}
-			c.Grant.ServiceIDs = append(c.Grant.ServiceIDs, id)
+		if err := parseServiceList(c, svcs.String); err != nil {
+			return err
 		}
 		if err := fn(c); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// grantServiceList is a column of the contact's selected services, in
+// order, separated by spaces (NULL when none).
+const grantServiceList = `(SELECT group_concat(service_id, ' ') FROM (SELECT service_id FROM grant_services s
+	WHERE s.contact_id = c.id ORDER BY service_id))`
+
+// parseServiceList fills c's selected services from a grantServiceList.
+func parseServiceList(c *model.Contact, list string) error {
+	for _, f := range strings.Fields(list) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return fmt.Errorf("services of contact %d: %w", c.ID, err)
+		}
+		c.Grant.ServiceIDs = append(c.Grant.ServiceIDs, id)
+	}
+	return nil
 }
 
 // scanWith appends extra destinations to a scan of the contact columns.

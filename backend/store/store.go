@@ -48,6 +48,8 @@ type Store struct {
 	w    *sql.DB // the writer: one connection
 	file string
 
+	watch watchers // told about each transaction's changes (changes.go)
+
 	maint struct { // DB's pool, opened on first use
 		once sync.Once
 		db   *sql.DB
@@ -174,13 +176,22 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{Q: Q{sqlTx}}); err != nil {
+	tx := &Tx{Q: Q{sqlTx}}
+	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
+	}
+	var changed Changes
+	if s.tracking() {
+		if changed, err = tx.drain(ctx); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.tell(changed)
 	return nil
 }
 
@@ -203,6 +214,13 @@ func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, -1) }
 // migrate applies the migrations not yet recorded, in number order, up to
 // version target (all when negative).
 func (s *Store) migrate(ctx context.Context, target int) error {
+	if err := s.migrateSteps(ctx, target); err != nil {
+		return err
+	}
+	return s.startTracking(ctx)
+}
+
+func (s *Store) migrateSteps(ctx context.Context, target int) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

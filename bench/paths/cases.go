@@ -16,6 +16,7 @@ type pathCase struct {
 	target    string
 	met       func(p result, b map[string]result) bool
 	sizes     []int // sizes the target applies to (nil: every size)
+	sweep     bool  // warm up by asking about every contact once
 }
 
 var checkPerms = []string{"services.view", "invoices.view", "invoices.pay", "support.open", "profile.view", "services.cancel", "quotes.view"}
@@ -40,7 +41,7 @@ func cases(s seed) []pathCase {
 		q = append(q, url.QueryEscape(t))
 	}
 	return []pathCase{
-		{name: "check", baselines: []string{"select"},
+		{name: "check", baselines: []string{"select"}, sweep: true,
 			product: load{Method: "GET", Path: "/api/check?contact_id={id}&permission={pick}&service_id={svc}",
 				Header: ownerHeader(), Picks: checkPerms, IDs: ids, Services: svcs},
 			target: "req/s ≥ 1.5× the one-SELECT baseline",

@@ -175,8 +175,34 @@ func startBoth(bin string, s seed, dir string) (*proc, *proc, error) {
 	return prod, base, err
 }
 
+// warm brings both servers to their steady state before a case is
+// measured (not reported): caches filled, pages in memory. Checks sweep
+// every contact once.
+func warm(c pathCase, prod, base *proc, dir string, n int) error {
+	w, d := c.product, 5*time.Second
+	if c.sweep {
+		w.Path = strings.ReplaceAll(w.Path, "{id}", "{seq}")
+		d = min(max(d, time.Duration(n/4000)*time.Second), 5*time.Minute)
+	}
+	if *smoke {
+		d = time.Second
+	}
+	if _, err := w.run(dir, prod.base, *threads, *conns, d); err != nil {
+		return err
+	}
+	for _, kind := range c.baselines {
+		if _, err := baselineLoad(kind, n).run(dir, base.base, *threads, *conns, min(d, 5*time.Second)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // runCase measures the product and its baselines, interleaved round by round.
 func runCase(c pathCase, prod, base *proc, dir string, n int) error {
+	if err := warm(c, prod, base, dir, n); err != nil {
+		return err
+	}
 	var prods []result
 	bases := map[string][]result{}
 	for r := 0; r < *rounds; r++ {

@@ -13,7 +13,8 @@ import (
 )
 
 // load is one wrk run: method and path template; {id} becomes a random
-// contact id, {svc} a random service id or 0, {pick} a random line of
+// contact id, {seq} the next id in turn (a sweep over all of them, to warm
+// caches), {svc} a random service id or 0, {pick} a random line of
 // Picks. Every request carries Header and, when Tokens is set, the cookie
 // (and CSRF header) of a random session.
 type load struct {
@@ -60,8 +61,14 @@ function init(args)
   math.randomseed(os.time() + (tid or 0) * 7919)
 end
 
+local seq = 0
+
 function request()
-  local p = cfg.path:gsub("{id}", function() return tostring(math.random(cfg.ids)) end)
+  local p = cfg.path:gsub("{seq}", function()
+    seq = seq + 1
+    return tostring(((seq - 1) * threads + (tid or 1) - 1) % cfg.ids + 1)
+  end)
+  p = p:gsub("{id}", function() return tostring(math.random(cfg.ids)) end)
   p = p:gsub("{svc}", function()
     if math.random(2) == 1 then return "0" end
     return tostring(math.random(cfg.svcs))

@@ -1,0 +1,66 @@
+-- What each write transaction changed, for the caches Grantbook keeps in
+-- memory (compiled grants, services, sites, sessions, contact counts).
+-- Triggers note every change, whoever makes it; the transaction reads and
+-- empties the table just before it commits, and the caches drop those
+-- entries once it has. The table is empty between transactions.
+CREATE TABLE cache_changes (
+	kind TEXT    NOT NULL, -- contact, service, site, session, account
+	id   INTEGER NOT NULL  -- that row's id (account: contacts were added or removed)
+);
+
+-- A contact's grant is its contact, grant and grant_services rows. A new
+-- grant row belongs to a contact not cached yet: only its later changes count.
+CREATE TRIGGER contacts_cache_insert AFTER INSERT ON contacts BEGIN
+	INSERT INTO cache_changes VALUES ('account', NEW.account_id);
+END;
+CREATE TRIGGER contacts_cache_update AFTER UPDATE ON contacts BEGIN
+	INSERT INTO cache_changes VALUES ('contact', OLD.id), ('contact', NEW.id), ('account', OLD.account_id), ('account', NEW.account_id);
+END;
+CREATE TRIGGER contacts_cache_delete AFTER DELETE ON contacts BEGIN
+	INSERT INTO cache_changes VALUES ('contact', OLD.id), ('account', OLD.account_id);
+END;
+CREATE TRIGGER grants_cache_update AFTER UPDATE ON grants BEGIN
+	INSERT INTO cache_changes VALUES ('contact', OLD.contact_id), ('contact', NEW.contact_id);
+END;
+CREATE TRIGGER grants_cache_delete AFTER DELETE ON grants BEGIN
+	INSERT INTO cache_changes VALUES ('contact', OLD.contact_id);
+END;
+CREATE TRIGGER grant_services_cache_insert AFTER INSERT ON grant_services BEGIN
+	INSERT INTO cache_changes VALUES ('contact', NEW.contact_id);
+END;
+CREATE TRIGGER grant_services_cache_update AFTER UPDATE ON grant_services BEGIN
+	INSERT INTO cache_changes VALUES ('contact', OLD.contact_id), ('contact', NEW.contact_id);
+END;
+CREATE TRIGGER grant_services_cache_delete AFTER DELETE ON grant_services BEGIN
+	INSERT INTO cache_changes VALUES ('contact', OLD.contact_id);
+END;
+
+CREATE TRIGGER services_cache_update AFTER UPDATE ON services BEGIN
+	INSERT INTO cache_changes VALUES ('service', OLD.id), ('service', NEW.id);
+END;
+CREATE TRIGGER services_cache_delete AFTER DELETE ON services BEGIN
+	INSERT INTO cache_changes VALUES ('service', OLD.id);
+END;
+
+CREATE TRIGGER sites_cache_insert AFTER INSERT ON sites BEGIN INSERT INTO cache_changes VALUES ('site', NEW.id); END;
+CREATE TRIGGER sites_cache_update AFTER UPDATE ON sites BEGIN INSERT INTO cache_changes VALUES ('site', OLD.id); END;
+CREATE TRIGGER sites_cache_delete AFTER DELETE ON sites BEGIN INSERT INTO cache_changes VALUES ('site', OLD.id); END;
+CREATE TRIGGER site_areas_cache_insert AFTER INSERT ON site_areas BEGIN INSERT INTO cache_changes VALUES ('site', NEW.site_id); END;
+CREATE TRIGGER site_areas_cache_update AFTER UPDATE ON site_areas BEGIN INSERT INTO cache_changes VALUES ('site', OLD.site_id); END;
+CREATE TRIGGER site_areas_cache_delete AFTER DELETE ON site_areas BEGIN INSERT INTO cache_changes VALUES ('site', OLD.site_id); END;
+
+CREATE TRIGGER sessions_cache_update AFTER UPDATE ON sessions BEGIN
+	INSERT INTO cache_changes VALUES ('session', OLD.id);
+END;
+CREATE TRIGGER sessions_cache_delete AFTER DELETE ON sessions BEGIN
+	INSERT INTO cache_changes VALUES ('session', OLD.id);
+END;
+CREATE TRIGGER session_contacts_cache_insert AFTER INSERT ON session_contacts BEGIN
+	INSERT INTO cache_changes VALUES ('session', NEW.session_id);
+END;
+CREATE TRIGGER session_contacts_cache_update AFTER UPDATE ON session_contacts BEGIN
+	INSERT INTO cache_changes VALUES ('session', OLD.session_id), ('session', NEW.session_id);
+END;
+CREATE TRIGGER session_contacts_cache_delete AFTER DELETE ON session_contacts BEGIN
+	INSERT INTO cache_changes VALUES ('session', OLD.session_id);
+END;
