@@ -51,6 +51,8 @@ type App struct {
 	area       areaCache // the client area's host (clientarea.go)
 	// cached is what the hot paths read from memory (caches.go).
 	cached caches
+	// views writes the client area's audit rows off the request (viewlog.go).
+	views *viewLog
 }
 
 // New builds the core on an open store; secrets go to vault.
@@ -58,6 +60,7 @@ func New(s *store.Store, vault *secret.Vault) *App {
 	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64), cached: newCaches()}
 	s.OnChange(a.cached.forget)
 	a.imports = newImports(func() time.Time { return a.now() })
+	a.views = newViewLog(s, func(msg string, args ...any) { a.log.Error(msg, args...) })
 	a.outbox = &outbox.Worker{Store: s, Log: a.log, Now: func() time.Time { return a.now() },
 		Settings: func(ctx context.Context) (mail.SMTP, error) {
 			st, err := a.mailSettings(ctx, true)
@@ -228,8 +231,10 @@ func (a *App) Services(ctx context.Context, accountID int64) ([]*model.Service, 
 // AuditFilter narrows the audit log.
 type AuditFilter = store.AuditFilter
 
-// Audit lists the audit log newest first.
+// Audit lists the audit log newest first, the client area's queued views
+// included.
 func (a *App) Audit(ctx context.Context, f AuditFilter) ([]*model.AuditEntry, int, error) {
+	a.views.flush()
 	f.Limit, f.Offset = page(f.Limit, f.Offset)
 	return a.store.Audit(ctx, f)
 }

@@ -15,14 +15,11 @@ import (
 
 // auditPortal records one portal action and its outcome, e.g.
 // "Bill Ing: pay invoice INV-2 — denied: service #2 is not among ...".
+// It changes nothing, so it is queued (viewlog.go) rather than written
+// while the contact waits.
 func (a *App) auditPortal(ctx context.Context, c *model.Contact, action, what, outcome string) {
-	err := a.store.Tx(ctx, func(tx *store.Tx) error {
-		return tx.InsertAudit(ctx, &model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: action,
-			Entity: "contact", EntityID: c.ID, Summary: c.Name() + ": " + what + " — " + outcome})
-	})
-	if err != nil {
-		a.log.Error("portal audit", "err", err)
-	}
+	a.views.add(&model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: action,
+		Entity: "contact", EntityID: c.ID, Summary: c.Name() + ": " + what + " — " + outcome})
 }
 
 // decide evaluates one permission for the principal, now, and audits it

@@ -115,10 +115,10 @@ func liveContacts(ctx context.Context, q store.Q, s *model.Session, now time.Tim
 }
 
 // touch records activity at most once a minute: it keeps the session from
-// going idle without a write per request.
+// going idle, queued with the views rather than written on the request.
 func (a *App) touch(ctx context.Context, s *model.Session, now time.Time) {
 	if now.Sub(s.LastSeen) > time.Minute {
-		a.store.Tx(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.ID, now) })
+		a.views.touch(s.ID, now)
 	}
 }
 
