@@ -18,6 +18,7 @@ const (
 	grantCacheSize   = 1 << 20
 	serviceCacheSize = 1 << 18
 	sessionCacheSize = 1 << 16
+	listCacheSize    = 1 << 13 // accounts; a few KiB each
 )
 
 // caches are what the hot paths (checks, the client area, forward
@@ -31,14 +32,19 @@ type caches struct {
 	sites    *cache.Map[struct{}, []*model.Site]
 	sessions *cache.Map[int64, *liveSession] // by session id
 	tokens   *cache.Map[string, int64]       // cookie hash → session id
+	// The client area's lists, by account; callers must not change them.
+	invoiceLists *cache.Map[int64, []*model.Invoice]
+	serviceLists *cache.Map[int64, []*model.Service]
 }
 
 func newCaches() caches {
 	return caches{grants: cache.New[int64, access.Grant](grantCacheSize),
-		services: cache.New[int64, access.Service](serviceCacheSize),
-		sites:    cache.New[struct{}, []*model.Site](1),
-		sessions: cache.New[int64, *liveSession](sessionCacheSize),
-		tokens:   cache.New[string, int64](sessionCacheSize)}
+		services:     cache.New[int64, access.Service](serviceCacheSize),
+		sites:        cache.New[struct{}, []*model.Site](1),
+		sessions:     cache.New[int64, *liveSession](sessionCacheSize),
+		tokens:       cache.New[string, int64](sessionCacheSize),
+		invoiceLists: cache.New[int64, []*model.Invoice](listCacheSize),
+		serviceLists: cache.New[int64, []*model.Service](listCacheSize)}
 }
 
 // forget drops what a committed transaction changed.
@@ -49,7 +55,15 @@ func (c *caches) forget(ch store.Changes) {
 		c.sites.Clear()
 		c.sessions.Clear()
 		c.tokens.Clear()
+		c.invoiceLists.Clear()
+		c.serviceLists.Clear()
 		return
+	}
+	if len(ch.InvoiceLists) > 0 {
+		c.invoiceLists.Forget(ch.InvoiceLists...)
+	}
+	if len(ch.ServiceLists) > 0 {
+		c.serviceLists.Forget(ch.ServiceLists...)
 	}
 	if len(ch.Contacts) > 0 {
 		c.grants.Forget(ch.Contacts...)
@@ -122,6 +136,16 @@ func (a *App) serviceOf(ctx context.Context, id int64) (access.Service, error) {
 		return svc, notFound("service", id)
 	}
 	return svc, err
+}
+
+// accountInvoices and accountServices are an account's lists as the
+// client area reads them. Callers must not change what they return.
+func (a *App) accountInvoices(ctx context.Context, accountID int64) ([]*model.Invoice, error) {
+	return a.cached.invoiceLists.Get(accountID, func() ([]*model.Invoice, error) { return a.store.Invoices(ctx, accountID) })
+}
+
+func (a *App) accountServices(ctx context.Context, accountID int64) ([]*model.Service, error) {
+	return a.cached.serviceLists.Get(accountID, func() ([]*model.Service, error) { return a.store.Services(ctx, accountID) })
 }
 
 // sitesNow lists the owner's sites with their areas. Callers must not

@@ -117,7 +117,7 @@ func forbidden(d access.Decision) *Error {
 
 // PortalServices lists the services the contact may view.
 func (a *App) PortalServices(ctx context.Context, p *Principal) ([]*model.Service, error) {
-	all, err := a.store.Services(ctx, p.Contact.AccountID)
+	all, err := a.accountServices(ctx, p.Contact.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (a *App) listed(ctx context.Context, p *Principal, what string, perm permis
 
 // PortalInvoices lists the invoices the contact may view.
 func (a *App) PortalInvoices(ctx context.Context, p *Principal) ([]*model.Invoice, error) {
-	all, err := a.store.Invoices(ctx, p.Contact.AccountID)
+	all, err := a.accountInvoices(ctx, p.Contact.AccountID)
 	if err != nil {
 		return nil, err
 	}

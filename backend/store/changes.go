@@ -8,17 +8,20 @@ import (
 
 // Changes is what committed transactions changed, as far as the caches in
 // memory care (migration 12): the ids of contacts whose grant may differ,
-// of services, sites and sessions, and the accounts that gained or lost
-// contacts. All means anything may have changed (a restore).
+// of services, sites and sessions; the accounts that gained or lost
+// contacts (Accounts), and whose invoices or services changed. All means
+// anything may have changed (a restore).
 type Changes struct {
 	All                                    bool
 	Contacts, Services, Sessions, Accounts []int64
+	InvoiceLists, ServiceLists             []int64 // account ids
 	Sites                                  bool
 }
 
 // Empty reports whether c changes nothing.
 func (c Changes) Empty() bool {
-	return !c.All && !c.Sites && len(c.Contacts)+len(c.Services)+len(c.Sessions)+len(c.Accounts) == 0
+	return !c.All && !c.Sites && len(c.Contacts)+len(c.Services)+len(c.Sessions)+len(c.Accounts)+
+		len(c.InvoiceLists)+len(c.ServiceLists) == 0
 }
 
 // watchers are the functions Store.Tx tells about what a transaction
@@ -98,6 +101,10 @@ func (tx *Tx) drain(ctx context.Context) (Changes, error) {
 			c.Sessions = append(c.Sessions, id)
 		case "account":
 			c.Accounts = append(c.Accounts, id)
+		case "invoices":
+			c.InvoiceLists = append(c.InvoiceLists, id)
+		case "services":
+			c.ServiceLists = append(c.ServiceLists, id)
 		case "site":
 			c.Sites = true
 		default:

@@ -111,3 +111,27 @@ func TestBulkSignOutReachesEverySession(t *testing.T) {
 		}
 	}
 }
+
+// The client area's lists of invoices and services are read from memory
+// too: the owner's changes are in the contact's next page.
+func TestClientAreaListsFollowChanges(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	e.addContact(d, "lists@example.com", map[string]any{"preset": "full"})
+	p := e.signIn("lists@example.com")
+	acc := "/api/accounts/" + ftoa(d.acc)
+	if got := listNames(t, p.get("/api/portal/invoices"), "invoices", "number"); len(got) != 3 {
+		t.Fatalf("invoices %v", got)
+	}
+	e.ok(201, "POST", acc+"/invoices", map[string]any{"number": "INV-4", "amount_cents": 700})
+	if got := listNames(t, p.get("/api/portal/invoices"), "invoices", "number"); len(got) != 4 {
+		t.Errorf("after a new invoice: %v", got)
+	}
+	if got := listNames(t, p.get("/api/portal/services"), "services", "name"); len(got) != 2 {
+		t.Fatalf("services %v", got)
+	}
+	e.ok(201, "POST", acc+"/services", map[string]any{"name": "Mail", "kind": "email"})
+	if got := listNames(t, p.get("/api/portal/services"), "services", "name"); len(got) != 3 {
+		t.Errorf("after a new service: %v", got)
+	}
+}

@@ -4,8 +4,8 @@
 -- empties the table just before it commits, and the caches drop those
 -- entries once it has. The table is empty between transactions.
 CREATE TABLE cache_changes (
-	kind TEXT    NOT NULL, -- contact, service, site, session, account
-	id   INTEGER NOT NULL  -- that row's id (account: contacts were added or removed)
+	kind TEXT    NOT NULL, -- contact, service, site, session, or a list of an account: account (its contacts), invoices, services
+	id   INTEGER NOT NULL  -- that row's id, or the account's
 );
 
 -- A contact's grant is its contact, grant and grant_services rows. A new
@@ -35,11 +35,25 @@ CREATE TRIGGER grant_services_cache_delete AFTER DELETE ON grant_services BEGIN
 	INSERT INTO cache_changes VALUES ('contact', OLD.contact_id);
 END;
 
+CREATE TRIGGER services_cache_insert AFTER INSERT ON services BEGIN
+	INSERT INTO cache_changes VALUES ('services', NEW.account_id);
+END;
 CREATE TRIGGER services_cache_update AFTER UPDATE ON services BEGIN
-	INSERT INTO cache_changes VALUES ('service', OLD.id), ('service', NEW.id);
+	INSERT INTO cache_changes VALUES ('service', OLD.id), ('service', NEW.id), ('services', OLD.account_id), ('services', NEW.account_id);
 END;
 CREATE TRIGGER services_cache_delete AFTER DELETE ON services BEGIN
-	INSERT INTO cache_changes VALUES ('service', OLD.id);
+	INSERT INTO cache_changes VALUES ('service', OLD.id), ('services', OLD.account_id);
+END;
+
+-- The client area's lists of an account's invoices and services.
+CREATE TRIGGER invoices_cache_insert AFTER INSERT ON invoices BEGIN
+	INSERT INTO cache_changes VALUES ('invoices', NEW.account_id);
+END;
+CREATE TRIGGER invoices_cache_update AFTER UPDATE ON invoices BEGIN
+	INSERT INTO cache_changes VALUES ('invoices', OLD.account_id), ('invoices', NEW.account_id);
+END;
+CREATE TRIGGER invoices_cache_delete AFTER DELETE ON invoices BEGIN
+	INSERT INTO cache_changes VALUES ('invoices', OLD.account_id);
 END;
 
 CREATE TRIGGER sites_cache_insert AFTER INSERT ON sites BEGIN INSERT INTO cache_changes VALUES ('site', NEW.id); END;
