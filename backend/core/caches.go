@@ -19,6 +19,7 @@ const (
 	serviceCacheSize = 1 << 18
 	sessionCacheSize = 1 << 16
 	listCacheSize    = 1 << 13 // accounts; a few KiB each
+	countCacheSize   = 1 << 12 // filters and searches
 )
 
 // caches are what the hot paths (checks, the client area, forward
@@ -35,6 +36,8 @@ type caches struct {
 	// The client area's lists, by account; callers must not change them.
 	invoiceLists *cache.Map[int64, []*model.Invoice]
 	serviceLists *cache.Map[int64, []*model.Service]
+	// counts of contact listings, by filter (contactlist.go)
+	counts *cache.Map[string, store.ContactCount]
 }
 
 func newCaches() caches {
@@ -44,7 +47,8 @@ func newCaches() caches {
 		sessions:     cache.New[int64, *liveSession](sessionCacheSize),
 		tokens:       cache.New[string, int64](sessionCacheSize),
 		invoiceLists: cache.New[int64, []*model.Invoice](listCacheSize),
-		serviceLists: cache.New[int64, []*model.Service](listCacheSize)}
+		serviceLists: cache.New[int64, []*model.Service](listCacheSize),
+		counts:       cache.New[string, store.ContactCount](countCacheSize)}
 }
 
 // forget drops what a committed transaction changed.
@@ -57,7 +61,11 @@ func (c *caches) forget(ch store.Changes) {
 		c.tokens.Clear()
 		c.invoiceLists.Clear()
 		c.serviceLists.Clear()
+		c.counts.Clear()
 		return
+	}
+	if len(ch.Contacts) > 0 || len(ch.Accounts) > 0 {
+		c.counts.Clear() // any contact's status, grant or name may move it between filters
 	}
 	if len(ch.InvoiceLists) > 0 {
 		c.invoiceLists.Forget(ch.InvoiceLists...)
