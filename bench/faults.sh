@@ -16,7 +16,7 @@ what=${1:-all}
 
 crash() {
 	local bin=${GB_FAULTS_BIN:-/tmp/gb-faults}
-	go build -o "$bin" .
+	go build -tags sqlite_fts5 -o "$bin" .
 	go run ./bench/faults/crash -bin "$bin" "$@"
 }
 

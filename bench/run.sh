@@ -12,12 +12,12 @@ parts=("$@")
 for p in "${parts[@]}"; do
 	echo "=== $p"
 	case $p in
-	paths) go run ./bench/paths ;;
+	paths) go run -tags sqlite_fts5 ./bench/paths ;;
 	evaluate) go test ./bench/evaluate -run '^$' -bench . -benchmem -cpu 1 -count 3 ;;
 	casbin) (cd bench/casbin && go test -run . -bench . -benchmem -cpu 1 -count 3) ;;
-	store) go run ./bench/store ;;
+	store) go run -tags sqlite_fts5 ./bench/store ;;
 	inbox) bench/inbox.sh ;;
-	outbox) go run ./bench/outbox ;;
+	outbox) go run -tags sqlite_fts5 ./bench/outbox ;;
 	acme) go run ./bench/acme ;;
 	desktop) bench/desktop.sh ;;
 	faults) bench/faults.sh ;;

@@ -101,7 +101,7 @@ func open(ctx context.Context, file string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
-	if err := w.PingContext(ctx); err != nil {
+	if err := checkBuild(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
@@ -118,6 +118,21 @@ func open(ctx context.Context, file string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
 	return &Store{Q: Q{db}, db: db, w: w, file: file}, nil
+}
+
+// checkBuild connects and makes sure this build's SQLite has FTS5, which
+// contact search needs (migration 12): go-sqlite3 compiles it in only
+// with the sqlite_fts5 build tag.
+func checkBuild(ctx context.Context, db *sql.DB) error {
+	var fts5 bool
+	if err := db.QueryRowContext(ctx, `SELECT sqlite_compileoption_used('ENABLE_FTS5')`).Scan(&fts5); err != nil {
+		return err
+	}
+	if !fts5 {
+		return errors.New("this build of Grantbook lacks SQLite's FTS5: build and test with -tags sqlite_fts5 " +
+			"(scripts/build.sh and scripts/test.sh do)")
+	}
+	return nil
 }
 
 // dsnParams are the connection settings of the writer or of a reader.

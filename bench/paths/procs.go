@@ -18,7 +18,7 @@ import (
 const ownerToken = "bench-owner-token-0123456789abcdef"
 
 // buildTags are the tags scripts/build.sh builds with (less the window's).
-const buildTags = ""
+const buildTags = "sqlite_fts5"
 
 // proc is a server the benchmark started.
 type proc struct {
