@@ -20,7 +20,10 @@ type ContactFilter = store.ContactFilter
 type ContactPage struct {
 	Contacts []*model.Contact `json:"contacts"`
 	Total    int              `json:"total"`
-	Next     string           `json:"next,omitempty"`
+	// TotalCapped: a search counts up to store.SearchCountCap matches;
+	// there are more than Total.
+	TotalCapped bool   `json:"total_capped,omitempty"`
+	Next        string `json:"next,omitempty"`
 }
 
 // Contacts lists contacts matching f and counts all matches.
@@ -65,13 +68,13 @@ func (a *App) ContactPage(ctx context.Context, f ContactFilter, after string) (*
 	for _, c := range cs {
 		a.decorate(c)
 	}
-	return &ContactPage{Contacts: cs, Total: n, Next: encodeCursor(next)}, nil
+	return &ContactPage{Contacts: cs, Total: n.N, TotalCapped: n.Capped, Next: encodeCursor(next)}, nil
 }
 
 // contactCount is the number of contacts f matches, from memory while
 // nothing changed them (and, for the active and expired filters, until the
 // next expiry).
-func (a *App) contactCount(ctx context.Context, f ContactFilter) (int, error) {
+func (a *App) contactCount(ctx context.Context, f ContactFilter) (store.ContactCount, error) {
 	key := fmt.Sprintf("%d\x00%s\x00%s\x00%s", f.AccountID, f.Preset, f.Status, strings.TrimSpace(f.Query))
 	load := func() (store.ContactCount, error) { return a.store.CountContacts(ctx, f) }
 	n, err := a.cached.counts.Get(key, load)
@@ -79,7 +82,7 @@ func (a *App) contactCount(ctx context.Context, f ContactFilter) (int, error) {
 		a.cached.counts.Forget(key)
 		n, err = a.cached.counts.Get(key, load)
 	}
-	return n.N, err
+	return n, err
 }
 
 // A cursor is opaque to clients: the sort key of the last contact of a

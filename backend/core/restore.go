@@ -65,6 +65,7 @@ func (a *App) Restore(ctx context.Context, src io.Reader) (*RestoreResult, error
 		a.log.Warn("restore: pruning safety copies", "err", err)
 	}
 	a.afterInvitationChange()
+	a.kickSearchIndex()
 	return &RestoreResult{Contacts: contacts, SafetyCopy: safety}, nil
 }
 

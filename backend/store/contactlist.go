@@ -32,25 +32,24 @@ type SortKey struct {
 
 // ContactCount is how many contacts a filter matches, and the time (unix
 // seconds, 0: none) at which that may change without a write: the next
-// expiry, for the filters on active or expired.
+// expiry, for the filters on active or expired. A search counts up to
+// SearchCountCap matches: Capped says there are more.
 type ContactCount struct {
 	N         int
 	ChangesAt int64
+	Capped    bool
 }
 
 const listOrder = ` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`
 
-// contactWhere is the FROM and WHERE of a listing. Grants are joined only
+// contactWhere is the FROM and WHERE of a listing, its query aside
+// (search.go). Grants are joined only
 // when filtered on: every contact has exactly one grant row, and without
 // the join SQLite counts and pages from the name-order indexes.
 func contactWhere(f ContactFilter, timed bool) (from, cond string, args []any) {
 	var where []string
 	if f.AccountID != 0 {
 		where, args = append(where, "c.account_id = ?"), append(args, f.AccountID)
-	}
-	if s := strings.TrimSpace(f.Query); s != "" {
-		c, cargs := searchCond(s)
-		where, args = append(where, c), append(args, cargs...)
 	}
 	if f.Preset != "" {
 		where, args = append(where, "g.preset = ?"), append(args, f.Preset)
@@ -87,6 +86,17 @@ func expiryCond(f ContactFilter) (string, []any) {
 // CountContacts counts the contacts f matches (its paging aside).
 func (q Q) CountContacts(ctx context.Context, f ContactFilter) (ContactCount, error) {
 	var n ContactCount
+	if s, ok := newSearch(f.Query); ok {
+		c, err := q.countSearch(ctx, f, s)
+		if err != nil {
+			return n, fmt.Errorf("count contacts: %w", err)
+		}
+		n.N, n.Capped = min(c, SearchCountCap), c > SearchCountCap
+		if f.Status == model.StatusActive || f.Status == model.StatusExpired {
+			n.ChangesAt = f.Now.Unix() + 1 // an expiry may pass at any time: kept for this second only
+		}
+		return n, nil
+	}
 	if f.Status != model.StatusActive && f.Status != model.StatusExpired {
 		from, cond, args := contactWhere(f, true)
 		err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+cond, args...).Scan(&n.N)
@@ -109,14 +119,20 @@ func (q Q) CountContacts(ctx context.Context, f ContactFilter) (ContactCount, er
 // ContactsPage lists a page of contacts in name order, and the sort key
 // to continue after it (nil on the last page).
 func (q Q) ContactsPage(ctx context.Context, f ContactFilter) ([]*model.Contact, *SortKey, error) {
-	from, cond, args := contactWhere(f, true)
-	if f.After != nil {
-		cond = andWhere(cond, "(c.last_name, c.first_name, c.id) > (? COLLATE NOCASE, ? COLLATE NOCASE, ?)")
-		args = append(args, f.After.Last, f.After.First, f.After.ID)
-	}
 	// First the page's ids, walking the name-order index; then only those
 	// rows. A deep page skips index entries, not whole joined rows.
-	ids, err := collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
+	var ids []int64
+	var err error
+	if s, ok := newSearch(f.Query); ok {
+		ids, err = q.searchIDs(ctx, f, s)
+	} else {
+		from, cond, args := contactWhere(f, true)
+		if f.After != nil {
+			cond = andWhere(cond, afterCond)
+			args = append(args, f.After.Last, f.After.First, f.After.ID)
+		}
+		ids, err = collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("contacts: %w", err)
 	}

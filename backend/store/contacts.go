@@ -235,14 +235,6 @@ func idList(ids []int64) string {
 	return string(append(b, ']'))
 }
 
-// searchCond matches s in the name, email or company, ignoring case as
-// strings.ToLower does, on the search_key column. The field separator is
-// dropped from s, so no match spans two fields.
-func searchCond(s string) (string, []any) {
-	s = strings.ReplaceAll(s, "\x1f", "")
-	return `c.search_key LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(strings.ToLower(s)) + "%"}
-}
-
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -78,3 +78,38 @@ END;
 CREATE TRIGGER session_contacts_cache_delete AFTER DELETE ON session_contacts BEGIN
 	INSERT INTO cache_changes VALUES ('session', OLD.session_id);
 END;
+
+-- Search: an FTS5 index of search_key (migration 4) in trigrams, so that a
+-- search looks its candidates up instead of reading every row. Case is
+-- already folded in search_key, as the query is (strings.ToLower), so the
+-- index keeps case (case_sensitive 1) and compares exactly what today's
+-- LIKE compared; detail=none keeps it small: a GLOB on it checks each
+-- candidate against search_key itself.
+CREATE VIRTUAL TABLE contacts_search USING fts5(search_key, content='contacts', content_rowid='id',
+	tokenize='trigram case_sensitive 1', detail='none');
+
+-- Contacts with an id up to indexed_upto are in the index. A bulk import
+-- leaves its rows above it for the background indexer; meanwhile searches
+-- read those rows directly.
+CREATE TABLE search_state (
+	id           INTEGER PRIMARY KEY CHECK (id = 1),
+	indexed_upto INTEGER NOT NULL
+);
+INSERT INTO search_state VALUES (1, 0);
+
+-- A new contact goes in at once when it follows the indexed ones (the
+-- usual case: ids grow by one).
+CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts
+	WHEN NEW.id <= (SELECT indexed_upto FROM search_state) + 1 BEGIN
+	INSERT INTO contacts_search (rowid, search_key) VALUES (NEW.id, NEW.search_key);
+	UPDATE search_state SET indexed_upto = max(indexed_upto, NEW.id);
+END;
+CREATE TRIGGER contacts_search_update AFTER UPDATE OF search_key ON contacts
+	WHEN OLD.id <= (SELECT indexed_upto FROM search_state) BEGIN
+	INSERT INTO contacts_search (contacts_search, rowid, search_key) VALUES ('delete', OLD.id, OLD.search_key);
+	INSERT INTO contacts_search (rowid, search_key) VALUES (NEW.id, NEW.search_key);
+END;
+CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts
+	WHEN OLD.id <= (SELECT indexed_upto FROM search_state) BEGIN
+	INSERT INTO contacts_search (contacts_search, rowid, search_key) VALUES ('delete', OLD.id, OLD.search_key);
+END;
