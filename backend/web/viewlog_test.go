@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"grantbook/backend/core"
-	"grantbook/backend/store"
+
+	_ "github.com/mattn/go-sqlite3"
 )
 
 // views counts the audit rows of the client area's invoice list.
@@ -37,22 +40,30 @@ func TestClientAreaReadsDoNotWaitForTheWriter(t *testing.T) {
 	p.get("/api/portal/invoices") // the session's once-a-minute touch is behind it
 	before := views(t, e.app)
 
-	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		done <- e.app.Store().Tx(context.Background(), func(tx *store.Tx) error {
-			close(held)
-			<-release
-			return nil
-		})
-	}()
-	<-held
+	// Another connection to the same file holds SQLite's write lock, as a
+	// long write transaction would.
+	other, err := sql.Open("sqlite3", e.dbFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	hold, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.ExecContext(context.Background(), `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	release := func() error {
+		_, err := hold.ExecContext(context.Background(), `COMMIT`)
+		return errors.Join(err, hold.Close())
+	}
 	for range 3 {
 		if r := p.get("/api/portal/invoices"); r.status != 200 {
 			t.Fatalf("while the writer is held: %d %s", r.status, r.body)
 		}
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	if got := views(t, e.app) - before; got != 3 {

@@ -179,7 +179,7 @@ export async function startWindowServer({ passphrase, account }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantbook-window-e2e-'));
   const bin = path.join(dataDir, 'windowserve');
   await new Promise((resolve, reject) =>
-    execFile('go', ['build', '-o', bin, './tests/windowserve'], { cwd: root }, (err, _out, stderr) => (err ? reject(new Error(`go build ./tests/windowserve: ${stderr || err}`)) : resolve())),
+    execFile('go', ['build', '-tags', 'sqlite_fts5', '-o', bin, './tests/windowserve'], { cwd: root }, (err, _out, stderr) => (err ? reject(new Error(`go build ./tests/windowserve: ${stderr || err}`)) : resolve())),
   );
   const proc = spawn(bin, ['-data-dir', path.join(dataDir, 'data'), '-passphrase', passphrase, '-account', account], {
     stdio: ['ignore', 'pipe', 'pipe'],
