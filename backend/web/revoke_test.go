@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // Checks and sessions are answered from memory (core's caches): every way
@@ -133,5 +134,36 @@ func TestClientAreaListsFollowChanges(t *testing.T) {
 	e.ok(201, "POST", acc+"/services", map[string]any{"name": "Mail", "kind": "email"})
 	if got := listNames(t, p.get("/api/portal/services"), "services", "name"); len(got) != 3 {
 		t.Errorf("after a new service: %v", got)
+	}
+}
+
+// An expiry passing, an extension and a suspension reach the next check
+// and the next client-area request, though both are answered from memory.
+func TestExpiryExtensionAndSuspensionReachTheNextRequest(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	id := e.addContact(d, "term@example.com", map[string]any{"preset": "full", "expires_at": "2026-06-02"})
+	p := e.signIn("term@example.com")
+	if r := p.get("/api/portal/invoices"); r.status != 200 || !e.allowed(id, "invoices.view") {
+		t.Fatalf("before the expiry: %d %s", r.status, r.body)
+	}
+	e.setNow(time.Date(2026, 6, 3, 12, 0, 0, 0, time.UTC))
+	if e.allowed(id, "invoices.view") {
+		t.Error("allowed after the grant expired")
+	}
+	if r := p.get("/api/portal/invoices"); r.status == 200 {
+		t.Errorf("the client area still answers after the expiry: %s", r.body)
+	}
+	e.ok(200, "PATCH", "/api/contacts/"+ftoa(id), map[string]any{"expires_at": "2026-12-31"})
+	if !e.allowed(id, "invoices.view") {
+		t.Error("refused after the extension")
+	}
+	p = e.signIn("term@example.com")
+	if r := p.get("/api/portal/invoices"); r.status != 200 {
+		t.Fatalf("after the extension: %d %s", r.status, r.body)
+	}
+	e.ok(200, "PATCH", "/api/contacts/"+ftoa(id), map[string]any{"status": "suspended"})
+	if r := p.get("/api/portal/invoices"); r.status == 200 {
+		t.Errorf("the client area still answers a suspended contact: %s", r.body)
 	}
 }
