@@ -59,9 +59,11 @@ func jsonList(ss []string) string {
 }
 
 // hasSearch reports whether the schema has the search index (migration 12).
-func (q Q) hasSearch(ctx context.Context) (bool, error) {
+func (q Q) hasSearch(ctx context.Context) (bool, error) { return q.hasTable(ctx, "search_state") }
+
+func (q Q) hasTable(ctx context.Context, name string) (bool, error) {
 	var n int
-	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'search_state'`).Scan(&n)
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
 	return n == 1, err
 }
 

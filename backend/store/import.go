@@ -62,23 +62,32 @@ type scanWith struct {
 
 func (s scanWith) Scan(dst ...any) error { return s.sc.Scan(append(dst, s.extra)...) }
 
-// AccountEmailKeys returns the email keys (see EmailKey) of an account's
-// contacts.
-func (q Q) AccountEmailKeys(ctx context.Context, accountID int64) (map[string]bool, error) {
+// EachEmailKey calls fn with the email key (see EmailKey) of each of an
+// account's contacts, one row at a time. fn must not use q.
+func (q Q) EachEmailKey(ctx context.Context, accountID int64, fn func(key string)) error {
 	rows, err := q.q.QueryContext(ctx, `SELECT email_key FROM contacts WHERE account_id = ?`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("emails of account %d: %w", accountID, err)
+		return fmt.Errorf("emails of account %d: %w", accountID, err)
 	}
 	defer rows.Close()
-	keys := map[string]bool{}
+	var k string
 	for rows.Next() {
-		var k string
 		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("emails of account %d: %w", accountID, err)
+			return fmt.Errorf("emails of account %d: %w", accountID, err)
 		}
-		keys[k] = true
+		fn(k)
 	}
-	return keys, rows.Err()
+	return rows.Err()
+}
+
+// EmailKeyTaken reports whether a contact of the account has the email key.
+func (q Q) EmailKeyTaken(ctx context.Context, accountID int64, key string) (bool, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM contacts WHERE account_id = ? AND email_key = ?`, accountID, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("email of account %d: %w", accountID, err)
+	}
+	return n > 0, nil
 }
 
 // ContactImporter inserts many new contacts inside one transaction: the
@@ -94,7 +103,15 @@ type ContactImporter struct {
 	batch                   []*model.Contact
 	services                int      // grant_services rows in batch
 	rebuild                 []string // CREATE INDEX statements Finish runs
+	// resume recreates the triggers a bulk import suspended (Finish).
+	resume   func() error
+	accounts map[int64]bool // accounts that gained contacts
 }
+
+// bulkImport is the size from which an import suspends the triggers on its
+// tables (migration 12): instead of a cache change and a search index
+// entry per row, one cache change per account and the background indexer.
+const bulkImport = 1000
 
 // importBatch is how many contacts one statement inserts: 12 parameters a
 // contact stays far below SQLite's limit of 32766.
@@ -154,7 +171,14 @@ func (tx *Tx) NewContactImporter(ctx context.Context, rows int) (*ContactImporte
 	if _, err := tx.q.ExecContext(ctx, `PRAGMA cache_size = -131072`); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
-	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild}
+	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{}}
+	if rows >= bulkImport {
+		resume, err := tx.suspendTriggers(ctx, "contacts", "grants", "grant_services")
+		if err != nil {
+			return nil, fmt.Errorf("contact importer: %w", err)
+		}
+		im.resume = resume
+	}
 	if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM contacts`).Scan(&im.nextID); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
@@ -179,13 +203,14 @@ func (tx *Tx) NewContactImporter(ctx context.Context, rows int) (*ContactImporte
 // Insert queues a new contact with its grant and sets its ID; it is
 // written at the latest by Flush. A contact with the same email in the
 // account gives ErrDuplicate, from Insert or Flush: the caller is expected
-// to have ruled duplicates out (AccountEmailKeys) and treats it as a
+// to have ruled duplicates out (EachEmailKey, EmailKeyTaken) and treats it as a
 // failure of the whole import.
 func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
 	im.nextID++
 	c.ID = im.nextID
 	im.batch = append(im.batch, c)
 	im.services += len(c.Grant.ServiceIDs)
+	im.accounts[c.AccountID] = true
 	if len(im.batch) == importBatch {
 		return im.Flush(ctx)
 	}
@@ -263,6 +288,22 @@ func (im *ContactImporter) Finish(ctx context.Context) error {
 		}
 	}
 	im.rebuild = nil
+	if im.resume == nil {
+		return nil
+	}
+	if err := im.resume(); err != nil {
+		return err
+	}
+	im.resume = nil
+	tracked, err := im.tx.hasTable(ctx, "cache_changes")
+	if err != nil || !tracked {
+		return err
+	}
+	for id := range im.accounts {
+		if _, err := im.tx.q.ExecContext(ctx, `INSERT INTO cache_changes VALUES ('account', ?)`, id); err != nil {
+			return fmt.Errorf("contact importer: %w", err)
+		}
+	}
 	return nil
 }
 
