@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Searching (migration 12). A query of three characters or more finds its
-// candidates in the trigram index, which a GLOB on search_key then checks
-// exactly; the rows above search_state's mark, which a bulk import left
+// candidates in the trigram index (all of its trigrams, in any order: a
+// MATCH that reads only the index), which the LIKE on search_key that a
+// scan would use then checks exactly on the row read anyway; the rows above search_state's mark, which a bulk import left
 // for the background indexer, are read directly. A query that matches
 // densely from the start of the list is served by walking the list order
 // instead, which stops after one page.
@@ -25,19 +25,46 @@ const (
 
 // search is a query prepared for both ways of answering it.
 type search struct {
-	like, glob string
-	indexed    bool // the trigram index can answer it
+	like  string
+	match string // the FTS5 query of its trigrams ("": shorter than one)
 }
+
+// maxTrigrams is how many of a long query's trigrams the index is asked
+// for: the first, the last and some between narrow enough, and the LIKE
+// checks the rest.
+const maxTrigrams = 8
 
 func newSearch(query string) (search, bool) {
 	s := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(query), "\x1f", ""))
 	if s == "" {
 		return search{}, false
 	}
-	// GLOB's own characters would split the literal the index looks up:
-	// such a query, and one shorter than a trigram, walks the list.
-	indexed := utf8.RuneCountInString(s) >= 3 && !strings.ContainsAny(s, "*?[")
-	return search{like: "%" + escapeLike(s) + "%", glob: "*" + s + "*", indexed: indexed}, true
+	return search{like: "%" + escapeLike(s) + "%", match: trigramMatch(s)}, true
+}
+
+// trigramMatch is an FTS5 query for rows holding every (or, for a long s,
+// maxTrigrams spread) trigram of s, each a quoted string ("" doubled):
+// a superset of the rows that contain s.
+func trigramMatch(s string) string {
+	r := []rune(s)
+	n := len(r) - 2
+	if n < 1 {
+		return ""
+	}
+	var terms []string
+	seen := map[string]bool{}
+	for k := range min(n, maxTrigrams) {
+		i := k
+		if n > maxTrigrams {
+			i = k * (n - 1) / (maxTrigrams - 1)
+		}
+		t := string(r[i : i+3])
+		if !seen[t] {
+			seen[t] = true
+			terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(terms, " AND ")
 }
 
 // indexedUpto is the id up to which contacts are in the trigram index.
@@ -54,16 +81,20 @@ func filterOnly(f ContactFilter) ContactFilter {
 }
 
 // searchFrom is the FROM of the indexed candidates: the index first.
+// (FTS5 takes MATCH on the table's own name, not an alias.)
 func searchFrom(from string) string {
 	from = strings.TrimPrefix(from, ` FROM contacts c`)
-	return ` FROM contacts_search s CROSS JOIN contacts c ON c.id = s.rowid` + from
+	return ` FROM contacts_search CROSS JOIN contacts c ON c.id = contacts_search.rowid` + from
 }
+
+// indexedCond is the WHERE of the indexed candidates.
+const indexedCond = `contacts_search MATCH ? AND c.search_key LIKE ? ESCAPE '\'`
 
 // countSearch counts up to SearchCountCap+1 matches of f.
 func (q Q) countSearch(ctx context.Context, f ContactFilter, s search) (int, error) {
 	from, cond, args := contactWhere(filterOnly(f), true)
 	limit := SearchCountCap + 1
-	if !s.indexed {
+	if s.match == "" {
 		var n int
 		err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+andWhere(cond, `c.search_key LIKE ? ESCAPE '\'`)+` LIMIT ?)`,
 			append(args, s.like, limit)...).Scan(&n)
@@ -74,9 +105,9 @@ func (q Q) countSearch(ctx context.Context, f ContactFilter, s search) (int, err
 		return 0, err
 	}
 	var n int
-	err = q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+searchFrom(from)+andWhere(cond, `s.search_key GLOB ?`)+
+	err = q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+searchFrom(from)+andWhere(cond, indexedCond)+
 		` UNION ALL SELECT 1`+from+andWhere(cond, `c.id > ? AND c.search_key LIKE ? ESCAPE '\'`)+` LIMIT ?)`,
-		append(append(append(append([]any{}, args...), s.glob), args...), upto, s.like, limit)...).Scan(&n)
+		append(append(append(append([]any{}, args...), s.match, s.like), args...), upto, s.like, limit)...).Scan(&n)
 	return n, err
 }
 
@@ -84,7 +115,7 @@ func (q Q) countSearch(ctx context.Context, f ContactFilter, s search) (int, err
 // last says whether more follow).
 func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, error) {
 	from, cond, args := contactWhere(filterOnly(f), true)
-	walk := !s.indexed
+	walk := s.match == ""
 	if !walk {
 		dense, err := q.denseFromStart(ctx, from, cond, args, s)
 		if err != nil {
@@ -108,11 +139,11 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 	if err != nil {
 		return nil, err
 	}
-	indexed, tail := andWhere(cond, `s.search_key GLOB ?`), andWhere(cond, `c.id > ? AND c.search_key LIKE ? ESCAPE '\'`)
+	indexed, tail := andWhere(cond, indexedCond), andWhere(cond, `c.id > ? AND c.search_key LIKE ? ESCAPE '\'`)
 	if after != "" {
 		indexed, tail = andWhere(indexed, after), andWhere(tail, after)
 	}
-	a := append(append(append([]any{}, args...), s.glob), aargs...)
+	a := append(append(append([]any{}, args...), s.match, s.like), aargs...)
 	a = append(append(append(append(a, args...), upto, s.like), aargs...), f.Limit+1, f.Offset)
 	const cols = `SELECT c.id, c.last_name, c.first_name`
 	return collectIDs(q, ctx, `SELECT id FROM (`+cols+searchFrom(from)+indexed+` UNION ALL `+cols+from+tail+`)

@@ -31,6 +31,8 @@ func seedSearch(t *testing.T, s *store.Store, accountID int64) {
 				c.LastName = "Ünal"
 			case i == 2345:
 				c.FirstName = "Zoë*?[x]"
+			case i == 2400:
+				c.LastName = `O"Hara AND ana OR`
 			}
 			if err := im.Insert(ctx, c); err != nil {
 				return err
@@ -66,7 +68,7 @@ func wantSearch(t *testing.T, s *store.Store, q string) []string {
 func checkSearch(t *testing.T, s *store.Store, when string) {
 	t.Helper()
 	for _, q := range []string{"zebra", "ZEBRA wo", "works", "ünal", "ÜNAL", "p1234@", "p2599@example.com", "zoë*?[",
-		"*?[", "x]", "zz", "nobody here", "@example.com\x1fzebra"} {
+		"*?[", "x]", `o"hara`, `"ha`, "and ana or", "zz", "nobody here", "@example.com\x1fzebra"} {
 		want := wantSearch(t, s, q)
 		var got []string
 		f := store.ContactFilter{Query: q, Limit: 3}
