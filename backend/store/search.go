@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 )
 
@@ -17,11 +16,11 @@ const (
 	// SearchCountCap is how many matches a search counts at most; past
 	// it the total says "more than" (ContactCount.Capped).
 	SearchCountCap = 1000
-	// A probe reads this many entries of the list in order; that many
-	// matches among them make a query dense.
-	probeRows  = 2000
-	probeDense = 20
 )
+
+// SearchWindow is how many entries of the list, in order, a search reads
+// for its page before it asks the trigram index (a variable for tests).
+var SearchWindow = 20000
 
 // search is a query prepared for both ways of answering it.
 type search struct {
@@ -115,25 +114,27 @@ func (q Q) countSearch(ctx context.Context, f ContactFilter, s search) (int, err
 // last says whether more follow).
 func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, error) {
 	from, cond, args := contactWhere(filterOnly(f), true)
-	walk := s.match == ""
-	if !walk {
-		dense, err := q.denseFromStart(ctx, from, cond, args, s)
-		if err != nil {
-			return nil, err
-		}
-		walk = dense
-	}
 	after, aargs := "", []any(nil)
 	if f.After != nil {
 		after, aargs = afterCond, []any{f.After.Last, f.After.First, f.After.ID}
 	}
-	if walk {
+	if s.match == "" {
 		c := andWhere(cond, `c.search_key LIKE ? ESCAPE '\'`)
 		if after != "" {
 			c = andWhere(c, after)
 		}
 		a := append(append(append([]any{}, args...), s.like), aargs...)
 		return collectIDs(q, ctx, `SELECT c.id`+from+c+listOrder+` LIMIT ? OFFSET ?`, append(a, f.Limit+1, f.Offset)...)
+	}
+	if f.Offset == 0 {
+		wc := cond
+		if after != "" {
+			wc = andWhere(cond, after)
+		}
+		ids, err := q.walkWindow(ctx, from, wc, append(append([]any{}, args...), aargs...), s, f.Limit+1)
+		if err != nil || len(ids) == f.Limit+1 {
+			return ids, err
+		}
 	}
 	upto, err := q.indexedUpto(ctx)
 	if err != nil {
@@ -150,17 +151,15 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 		ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ? OFFSET ?`, a...)
 }
 
-// denseFromStart probes the first entries of the listing in order: a
-// query that matches often among them fills its page there at once, and a
-// listing shorter than the probe is read whole anyway.
-func (q Q) denseFromStart(ctx context.Context, from, cond string, args []any, s search) (bool, error) {
-	var n, hits int
-	err := q.q.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(search_key LIKE ? ESCAPE '\'), 0) FROM (SELECT c.search_key`+
-		from+cond+listOrder+` LIMIT ?)`, append(append([]any{s.like}, args...), probeRows)...).Scan(&n, &hits)
-	if err != nil {
-		return false, fmt.Errorf("search probe: %w", err)
-	}
-	return n < probeRows || hits >= probeDense, nil
+// walkWindow reads the next SearchWindow entries of the listing in order
+// (from its covering index: no row is read) and returns up to want of
+// them that match. A query that matches densely there fills its page
+// at once; otherwise the index answers, in a time that grows with the
+// matches rather than with their place in the list.
+func (q Q) walkWindow(ctx context.Context, from, cond string, args []any, s search, want int) ([]int64, error) {
+	return collectIDs(q, ctx, `SELECT id FROM (SELECT c.id, c.last_name, c.first_name, c.search_key`+from+cond+listOrder+` LIMIT ?)
+		WHERE search_key LIKE ? ESCAPE '\' ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?`,
+		append(append([]any{}, args...), SearchWindow, s.like, want)...)
 }
 
 const afterCond = `(c.last_name, c.first_name, c.id) > (? COLLATE NOCASE, ? COLLATE NOCASE, ?)`

@@ -63,9 +63,19 @@ func wantSearch(t *testing.T, s *store.Store, q string) []string {
 	return out
 }
 
-// checkSearch compares every query's pages (walked by cursor, two at a
-// time) and count with the scan.
+// checkSearch compares every query's pages (walked by cursor, three at a
+// time) and count with the scan, with pages from the list's window or
+// (a small window) from the index.
 func checkSearch(t *testing.T, s *store.Store, when string) {
+	t.Helper()
+	defer func(w int) { store.SearchWindow = w }(store.SearchWindow)
+	for _, w := range []int{store.SearchWindow, 40} {
+		store.SearchWindow = w
+		checkSearchWindow(t, s, fmt.Sprintf("%s, window %d", when, w))
+	}
+}
+
+func checkSearchWindow(t *testing.T, s *store.Store, when string) {
 	t.Helper()
 	for _, q := range []string{"zebra", "ZEBRA wo", "works", "ünal", "ÜNAL", "p1234@", "p2599@example.com", "zoë*?[",
 		"*?[", "x]", `o"hara`, `"ha`, "and ana or", "zz", "nobody here", "@example.com\x1fzebra"} {
