@@ -80,6 +80,8 @@ func (tx *Tx) drain(ctx context.Context) (Changes, error) {
 	}
 	defer rows.Close()
 	var c Changes
+	lists := map[string]*[]int64{"contact": &c.Contacts, "service": &c.Services, "session": &c.Sessions,
+		"account": &c.Accounts, "invoices": &c.InvoiceLists, "services": &c.ServiceLists}
 	seen := map[[2]any]bool{}
 	for rows.Next() {
 		var kind string
@@ -92,22 +94,11 @@ func (tx *Tx) drain(ctx context.Context) (Changes, error) {
 		} else {
 			seen[k] = true
 		}
-		switch kind {
-		case "contact":
-			c.Contacts = append(c.Contacts, id)
-		case "service":
-			c.Services = append(c.Services, id)
-		case "session":
-			c.Sessions = append(c.Sessions, id)
-		case "account":
-			c.Accounts = append(c.Accounts, id)
-		case "invoices":
-			c.InvoiceLists = append(c.InvoiceLists, id)
-		case "services":
-			c.ServiceLists = append(c.ServiceLists, id)
-		case "site":
+		if l, ok := lists[kind]; ok {
+			*l = append(*l, id)
+		} else if kind == "site" {
 			c.Sites = true
-		default:
+		} else {
 			c.All = true
 		}
 	}
