@@ -47,7 +47,7 @@ site_auth() { go test -count=1 -tags siteauth,sqlite_fts5 -run SiteAuth ./backen
 app_build() { scripts/build.sh; }
 mail_integration() { tests/integration/run.sh; }
 browser_e2e() { (cd frontend && GRANTBOOK_BIN="$root/build/bin/grantbook" E2E_ARTIFACTS="$artifacts" npm run --silent test:e2e); }
-desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts" && tests/desktop-lock.sh build/bin/grantbook "$artifacts" && tests/desktop-publish.sh build/bin/grantbook "$artifacts"; }
+desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts" && tests/desktop-lock.sh build/bin/grantbook "$artifacts" && tests/desktop-publish.sh build/bin/grantbook "$artifacts" && tests/desktop-notify.sh build/bin/grantbook "$artifacts"; }
 installers() { scripts/dist.sh && DEB_TEST_ROOT=clean tests/dist/deb-test.sh "" "$artifacts" && tests/dist/windows-test.sh dist "$artifacts"; }
 
 step "frontend build and type check" frontend_build
