@@ -15,32 +15,18 @@ work=$(mktemp -d)
 display=:${SMOKE_DISPLAY:-99}
 token=notify-token-for-the-desktop-notification-test
 
-cleanup() {
-	[ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true
-	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
-	[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
-
-port=$((20000 + RANDOM % 20000))
-GRANTBOOK_TOKEN=$token "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/data" >"$work/serve.log" 2>&1 &
-serve_pid=$!
-api() { curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
-for _ in $(seq 100); do api "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=tests/desktop-lib.sh
+. "$(dirname "$0")/desktop-lib.sh"
+seed_serve "$token"
 # Ends 7 days and 75 s from now: not ending when the window opens, ending
 # at the job's next tick but one.
 end=$(date -u -d '+7 days +75 seconds' +%Y-%m-%dT%H:%M:%SZ)
 {
-	api -d '{"name":"Acme Ltd"}' "http://127.0.0.1:$port/api/accounts" >/dev/null &&
+	api -d '{"name":"Acme Ltd"}' "$seed_url/api/accounts" >/dev/null &&
 		api -d "{\"account_id\":1,\"first_name\":\"Grace\",\"last_name\":\"Hopper\",\"email\":\"grace@example.com\",\"preset\":\"technical\",\"expires_at\":\"$end\"}" \
-			"http://127.0.0.1:$port/api/contacts" >/dev/null
+			"$seed_url/api/contacts" >/dev/null
 } || { echo "notify: seeding through serve failed" >&2; cat "$work/serve.log" >&2; exit 1; }
-kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=
+stop_serve
 
 rm -f "$out/notify-dbus.log" "$out/notify-desktop.log"
 DISPLAY=$display GRANTBOOK_DEBUG=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 dbus-run-session -- bash -c "
