@@ -126,9 +126,11 @@ async function seedInto(srv, dovecot) {
         `In-Reply-To: <${inv.message_id}>\n\nYes, happy to help.\n`);
   await reply(ivy, '');
   await reply(hal, 'Authentication-Results: mx.example.test; dmarc=pass header.from=example.test\n');
-  // Eve asks to see invoices, Dana for more time, from the client area.
+  // Eve asks to see invoices, Gus to see services, Dana for more time, from the client area.
   const eve = await portalSession(srv, 'eve@example.test');
   assert.equal((await eve('POST', '/api/portal/access-requests', { kind: 'permission', item: 'invoices.view', note: 'For the year-end accounts.' })).status, 201);
+  const gus = await portalSession(srv, 'gus@example.test');
+  assert.equal((await gus('POST', '/api/portal/access-requests', { kind: 'permission', item: 'services.view' })).status, 201);
   const dana = await portalSession(srv, 'dana@example.test');
   assert.equal((await dana('POST', '/api/portal/access-requests', { kind: 'extend', note: 'The migration runs late.' })).status, 201);
   // Dana sets up an authenticator app (the owner resets it later).
@@ -191,7 +193,7 @@ for (const size of SIZES) {
       await go(page, '#/attention');
       await page.getByTestId('attention-awaiting').waitFor();
       const start = await srv.api('GET', '/api/attention');
-      assert.equal(start.total, 2 + 2 + 1 + start.invitations.count, JSON.stringify(start));
+      assert.equal(start.total, 2 + 3 + 1 + start.invitations.count, JSON.stringify(start));
       assert.equal(await badge(), start.total);
       const awaiting = page.getByTestId('attention-awaiting');
       const hal = awaiting.getByTestId('attention-invitation').filter({ hasText: 'hal@example.test' });
@@ -216,6 +218,16 @@ for (const size of SIZES) {
       await req('Eve').getByRole('button', { name: 'Approve' }).click();
       await toast(page, 'Approved: View invoices');
       assert.ok((await srv.api('GET', `/api/contacts/${fx.eve.id}`)).grant.permissions.includes('invoices.view'));
+      await req('Gus').getByRole('button', { name: 'Decline' }).click();
+      const decline = page.getByTestId('decline-dialog');
+      await decline.getByLabel('Reason').fill('Services are handled by Dana.');
+      await step(page, size, 'decline', decline);
+      await decline.getByRole('button', { name: 'Decline' }).click();
+      await toast(page, 'Declined: ');
+      await req('Gus').waitFor({ state: 'detached' });
+      const [gusReq] = (await srv.api('GET', `/api/access-requests?contact_id=${fx.gus.id}`)).access_requests;
+      assert.deepEqual([gusReq.state, gusReq.reason], ['declined', 'Services are handled by Dana.']);
+      assert.ok(!(await srv.api('GET', `/api/contacts/${fx.gus.id}`)).grant.permissions.includes('services.view'));
       await ending.getByTestId('extend-by-term').click();
       await toast(page, "Dana Tester's access now ends after");
       await ending.waitFor({ state: 'detached' });
