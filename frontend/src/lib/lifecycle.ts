@@ -1,7 +1,7 @@
-// Words for issue 17's lifecycle: days left, why an invitation waits, what
-// a request asks for. Shared by Needs your attention, the invitations list,
+// Words for issue 17's lifecycle: days left, why an invitation waits,
+// review flags. Shared by Needs your attention, the invitations list,
 // the contact page and the access reviews.
-import type { AccessRequest, Invitation } from './types';
+import type { Invitation } from './types';
 import { plural } from './format';
 
 /** "expires in 3 days", "expires today"; '' when not pending. */
@@ -20,11 +20,6 @@ export function daysUntil(at: string | null | undefined): number | null {
 /** Why an invitation waits for the owner. */
 export function awaitingReason(inv: Pick<Invitation, 'awaiting_reason'>): string {
   return inv.awaiting_reason === 'high_privilege' ? 'You asked to confirm high privilege' : 'Unverified sender';
-}
-
-const SOURCES: Record<string, string> = { portal: 'from the client area', mail: 'by email reply' };
-export function requestSource(r: AccessRequest): string {
-  return SOURCES[r.source] || r.source;
 }
 
 const FLAGS: Record<string, string> = { unused: 'Unused', high_privilege: 'High privilege' };
