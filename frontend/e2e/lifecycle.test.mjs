@@ -264,7 +264,7 @@ for (const size of SIZES) {
       assert.equal((await srv.api('GET', `/api/contacts/${fx.dana.id}/factors`)).totp, false);
 
       // 4. Settings → Reminders & reviews: the server's 422s under their fields.
-      await go(page, '#/settings');
+      await go(page, '#/settings/reminders');
       const form = page.getByTestId('lifecycle-settings');
       await form.getByLabel('Days before the end').waitFor();
       await form.getByLabel('Days before the end').fill('30, 400');
