@@ -65,6 +65,7 @@ func (a *App) SearchAudit(ctx context.Context, q AuditQuery) ([]*model.AuditEntr
 	if err != nil {
 		return nil, 0, err
 	}
+	a.views.flush() // the client area's queued rows first
 	return a.store.Audit(ctx, f)
 }
 
@@ -76,6 +77,7 @@ func (a *App) ExportAudit(ctx context.Context, q AuditQuery, w io.Writer) error 
 	if err != nil {
 		return err
 	}
+	a.views.flush()
 	zone := a.zone(ctx)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(AuditColumns); err != nil {

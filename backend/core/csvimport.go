@@ -1,10 +1,13 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -61,17 +64,37 @@ func (a *App) ImportContactsWith(ctx context.Context, accountID int64, data []by
 		return ImportProgress{}, err
 	}
 	job := a.imports.newJob(accountID)
-	err = a.runImport(ctx, job, accountID, data, opts)
+	err = a.runImport(ctx, job, accountID, bytesSource(data), opts)
 	return job.snapshot(), err
 }
 
-func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, data []byte, opts ImportOptions) (err error) {
+// importSource opens the file to import: it is read twice, to count its
+// rows and to import them, a buffer at a time.
+type importSource func() (io.ReadCloser, error)
+
+func bytesSource(data []byte) importSource {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+}
+
+func fileSource(name string) importSource {
+	return func() (io.ReadCloser, error) { return os.Open(name) }
+}
+
+func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, src importSource, opts ImportOptions) (err error) {
 	defer func() {
 		if err != nil {
 			job.update(func(p *ImportProgress) { p.State, p.Imported = ImportFailed, 0 })
 		}
 	}()
-	cols, total, perr := scanCSV(data)
+	f, err := src()
+	if err != nil {
+		return fmt.Errorf("import: open the file: %w", err)
+	}
+	cols, total, perr, rerr := scanCSV(f)
+	f.Close()
+	if rerr != nil {
+		return fmt.Errorf("import: read the file: %w", rerr)
+	}
 	if perr != nil {
 		job.rowError(perr.Line, perr.Message)
 		job.update(func(p *ImportProgress) { p.State = ImportFailed })
@@ -86,25 +109,39 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 	if err != nil {
 		return err
 	}
+	update := opts.Mode == ImportUpdate
 	// Rows are parsed and checked on one goroutine while the transaction
 	// writes them on another: on two cores the checks cost no time.
+	if f, err = src(); err != nil {
+		return fmt.Errorf("import: open the file: %w", err)
+	}
 	rows := make(chan []csvRow, 16)
 	stop := make(chan struct{})
 	defer close(stop)
-	go a.checkCSVRows(ctx, rules, data, opts.Mode == ImportUpdate, rows, stop)
+	go a.checkCSVRows(ctx, rules, f, update, rows, stop)
 	imported := 0
 	var up importUpdates
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		existing, err := tx.AccountContactsByEmail(ctx, accountID)
-		if err != nil {
+		// Emails are told apart by a keyed 64-bit hash (12 bytes a row in
+		// memory, not the address). A hash met again is checked exactly
+		// against the database, where the earlier row is by then: a
+		// collision never turns a good file away.
+		seed := maphash.MakeSeed()
+		seen := make(map[uint64]int32) // line of the first row with the email; 0: a stored contact
+		if err := tx.EachEmailKey(ctx, accountID, func(k string) { seen[maphash.String(seed, k)] = 0 }); err != nil {
 			return err
 		}
-		im, err := tx.NewContactImporter(ctx, total)
+		newImporter := tx.NewContactImporter
+		if update {
+			// Updates are plain writes: the triggers stay for them to
+			// reach the caches and the search index.
+			newImporter = tx.NewContactImporterWithTriggers
+		}
+		im, err := newImporter(ctx, total)
 		if err != nil {
 			return err
 		}
 		defer im.Close()
-		seen := make(map[string]int, total)
 		failed := false
 		var firstID int64
 		processed := 0
@@ -114,28 +151,30 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 					return row.fatal
 				}
 				c, rowErr := row.c, row.err
-				if id, known := existing[row.key]; known && row.key != "" && opts.Mode == ImportUpdate {
-					if prev, dup := seen[row.key]; dup {
-						rowErr = fmt.Errorf("email: this address is also on line %d", prev)
-					} else {
-						seen[row.key] = row.line
-						rowErr = a.importUpdate(ctx, tx, rules, row, id, &up, job, failed)
+				if update && row.key != "" {
+					known, knownErr, err := a.importKnown(ctx, tx, im, rules, row, seed, seen, &up, job, failed)
+					if err != nil {
+						return err
 					}
-					if rowErr != nil {
+					if knownErr != nil {
 						failed = true
-						job.rowError(row.line, rowErr.Error())
+						job.rowError(row.line, knownErr.Error())
 					}
-					continue
+					if known {
+						continue
+					}
 				}
 				if rowErr == nil {
 					key := store.EmailKey(c.Email)
-					if prev, dup := seen[key]; dup {
-						rowErr = fmt.Errorf("email: %s is also on line %d", c.Email, prev)
-					} else if _, known := existing[key]; known {
-						seen[key] = row.line
+					h := maphash.String(seed, key)
+					if prev, hit := seen[h]; !hit {
+						seen[h] = int32(row.line)
+					} else if dup, err := emailTaken(ctx, tx, im, accountID, key, failed); err != nil {
+						return err
+					} else if dup && prev == 0 {
 						rowErr = fmt.Errorf("email: a contact with email %s already exists in this account (import with \"update\" to change it)", c.Email)
-					} else {
-						seen[key] = row.line
+					} else if dup {
+						rowErr = fmt.Errorf("email: %s is also on line %d", c.Email, prev)
 					}
 				}
 				if rowErr == nil && !failed {
@@ -170,7 +209,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 		}
 		e.Action, e.Entity, e.EntityID = "contact.import", "account", accountID
 		e.Summary = fmt.Sprintf("Imported %d %s from CSV", imported, plural(imported, "contact", "contacts"))
-		if opts.Mode == ImportUpdate {
+		if update {
 			e.Summary = fmt.Sprintf("Imported from CSV: %d created, %d updated, %d unchanged", imported, len(up.ids), up.unchanged)
 		}
 		e.After = map[string]any{"imported": imported, "first_contact_id": firstID, "last_contact_id": firstID + int64(imported) - 1,
@@ -192,7 +231,54 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 			p.Imported = imported + len(up.ids)
 		}
 	})
+	if !opts.DryRun {
+		a.kickSearchIndex() // a bulk import leaves its rows to the indexer
+	}
 	return nil
+}
+
+// importKnown handles a row of an import that updates whose address's
+// hash was met before: the first row with a stored contact's address
+// updates it, a later one is a repeat. done is nil for an address that is
+// new after all (known false: the caller creates it); rowErr is the
+// row's error.
+func (a *App) importKnown(ctx context.Context, tx *store.Tx, im *store.ContactImporter, rules csvRules, row csvRow,
+	seed maphash.Seed, seen map[uint64]int32, up *importUpdates, job *importJob, failed bool) (known bool, rowErr, err error) {
+	h := maphash.String(seed, row.key)
+	prev, hit := seen[h]
+	if !hit {
+		return false, nil, nil
+	}
+	if !failed { // the rows before are in the database once flushed
+		if err := im.Flush(ctx); err != nil {
+			return false, nil, err
+		}
+	}
+	id, err := tx.ContactIDByEmailKey(ctx, rules.accountID, row.key)
+	if err != nil {
+		return false, nil, err
+	}
+	switch {
+	case id != 0 && prev == 0:
+		seen[h] = int32(row.line)
+		return true, a.importUpdate(ctx, tx, rules, row, id, up, job, failed), nil
+	case id != 0 || (failed && prev != 0):
+		return true, fmt.Errorf("email: this address is also on line %d", prev), nil
+	}
+	return false, nil, nil
+}
+
+// emailTaken checks a repeated email hash exactly: the rows before are in
+// the database once flushed. After a row error nothing more is written,
+// and the hash alone answers (the import is refused anyway).
+func emailTaken(ctx context.Context, tx *store.Tx, im *store.ContactImporter, accountID int64, key string, failed bool) (bool, error) {
+	if failed {
+		return true, nil
+	}
+	if err := im.Flush(ctx); err != nil {
+		return false, err
+	}
+	return tx.EmailKeyTaken(ctx, accountID, key)
 }
 
 // importUpdates are the contacts an import changed.
@@ -231,7 +317,9 @@ func (a *App) importUpdate(ctx context.Context, tx *store.Tx, rules csvRules, ro
 		}
 	}
 	up.ids = append(up.ids, id)
-	up.changes = append(up.changes, map[string]any{"id": id, "name": c.Name(), "email": c.Email, "changed": what})
+	if len(up.changes) < MaxImportChanges { // all are in ids; the audit row describes the first
+		up.changes = append(up.changes, map[string]any{"id": id, "name": c.Name(), "email": c.Email, "changed": what})
+	}
 	job.change(RowChange{Line: row.line, Email: c.Email, Action: "update", What: what})
 	return nil
 }
@@ -247,11 +335,12 @@ type csvRow struct {
 	fatal error
 }
 
-// checkCSVRows parses data and checks each row, sending them on in batches
+// checkCSVRows parses src and checks each row, sending them on in batches
 // until done or stop closes.
-func (a *App) checkCSVRows(ctx context.Context, rules csvRules, data []byte, keepRows bool,
+func (a *App) checkCSVRows(ctx context.Context, rules csvRules, src io.ReadCloser, keepRows bool,
 	out chan<- []csvRow, stop <-chan struct{}) {
 	defer close(out)
+	defer src.Close()
 	const size = 256
 	batch := make([]csvRow, 0, size)
 	send := func() bool {
@@ -263,7 +352,7 @@ func (a *App) checkCSVRows(ctx context.Context, rules csvRules, data []byte, kee
 			return false
 		}
 	}
-	r := newCSVReader(data)
+	r := newCSVReader(src)
 	if _, err := r.Read(); err != nil { // the header, checked by scanCSV
 		batch = append(batch, csvRow{fatal: err})
 		send()
@@ -284,9 +373,9 @@ func (a *App) checkCSVRows(ctx context.Context, rules csvRules, data []byte, kee
 		}
 		line, _ := r.FieldPos(0)
 		c, err := a.contactFromCSV(ctx, rules, rec, nil)
-		row := csvRow{line: line, key: csvKey(rules, rec), c: c, err: err}
+		row := csvRow{line: line, c: c, err: err}
 		if keepRows {
-			row.rec = slices.Clone(rec) // the reader reuses rec
+			row.key, row.rec = csvKey(rules, rec), slices.Clone(rec) // the reader reuses rec
 		}
 		if batch = append(batch, row); len(batch) == size && !send() {
 			return

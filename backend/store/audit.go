@@ -44,7 +44,7 @@ func (tx *Tx) linkAudit(ctx context.Context, e *model.AuditEntry) error {
 		return nil
 	}
 	_, err := tx.q.ExecContext(ctx, `INSERT OR IGNORE INTO audit_contacts (audit_id, contact_id)
-		SELECT ?, value FROM json_each(?)`, e.ID, jsonIDs(e.Contacts))
+		SELECT ?, value FROM json_each(?)`, e.ID, idList(e.Contacts))
 	if err != nil {
 		return fmt.Errorf("audit contacts: %w", err)
 	}

@@ -2,89 +2,104 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strconv"
-
-	"grantbook/backend/model"
 )
 
-// ContactIDs lists the ids of every contact f matches (Limit and Offset
-// are ignored), in id order.
-func (q Q) ContactIDs(ctx context.Context, f ContactFilter) ([]int64, error) {
-	from, cond, args := contactWhere(f)
-	rows, err := q.q.QueryContext(ctx, `SELECT c.id`+from+cond+` ORDER BY c.id`, args...)
+// suspendTriggers drops the schema's triggers (all, or those of the named
+// tables) inside tx and returns what recreates them, unchanged, in the same
+// transaction: a bulk write (an import, a restore's copy) skips their work
+// row by row and makes up for it once (search: the background indexer;
+// caches: one change of its own). A rollback brings them back too.
+func (tx *Tx) suspendTriggers(ctx context.Context, tables ...string) (func() error, error) {
+	query, args := `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`, []any{}
+	if len(tables) > 0 {
+		query, args = query+` AND tbl_name IN (SELECT value FROM json_each(?))`, []any{jsonList(tables)}
+	}
+	rows, err := tx.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("contact ids: %w", err)
+		return nil, fmt.Errorf("triggers: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
+	var names, ddl []string
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("contact ids: %w", err)
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("triggers: %w", err)
 		}
-		ids = append(ids, id)
+		names, ddl = append(names, n), append(ddl, d)
 	}
-	return ids, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("triggers: %w", err)
+	}
+	for _, n := range names {
+		if _, err := tx.q.ExecContext(ctx, `DROP TRIGGER `+ident(n)); err != nil {
+			return nil, fmt.Errorf("suspend trigger %s: %w", n, err)
+		}
+	}
+	return func() error {
+		for _, d := range ddl {
+			if _, err := tx.q.ExecContext(ctx, d); err != nil {
+				return fmt.Errorf("recreate trigger: %w", err)
+			}
+		}
+		return nil
+	}, nil
 }
 
-// LatestInvitations gives the latest invitation of each of the contacts
-// that has one.
-func (q Q) LatestInvitations(ctx context.Context, contactIDs []int64) (map[int64]*model.ContactInvitation, error) {
-	out := map[int64]*model.ContactInvitation{}
-	if len(contactIDs) == 0 {
-		return out, nil
-	}
-	rows, err := q.q.QueryContext(ctx, `SELECT i.contact_id, i.id, i.state, i.expires_at, i.decided_at FROM invitations i
-		WHERE i.id IN (SELECT max(id) FROM invitations WHERE contact_id IN (SELECT value FROM json_each(?)) GROUP BY contact_id)`,
-		jsonIDs(contactIDs))
-	if err != nil {
-		return nil, fmt.Errorf("latest invitations: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var cid, expires int64
-		var decided sql.NullInt64
-		var inv model.ContactInvitation
-		if err := rows.Scan(&cid, &inv.ID, &inv.State, &expires, &decided); err != nil {
-			return nil, fmt.Errorf("latest invitations: %w", err)
-		}
-		inv.ExpiresAt, inv.DecidedAt = unix(expires), nullUnix(decided)
-		out[cid] = &inv
-	}
-	return out, rows.Err()
-}
-
-// AccountContactsByEmail maps the email keys of an account's contacts to
-// their ids.
-func (q Q) AccountContactsByEmail(ctx context.Context, accountID int64) (map[string]int64, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT email_key, id FROM contacts WHERE account_id = ?`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("emails of account %d: %w", accountID, err)
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var key string
-		var id int64
-		if err := rows.Scan(&key, &id); err != nil {
-			return nil, fmt.Errorf("emails of account %d: %w", accountID, err)
-		}
-		out[key] = id
-	}
-	return out, rows.Err()
-}
-
-// jsonIDs is ids as a JSON array, for json_each.
-func jsonIDs(ids []int64) string {
-	b := make([]byte, 0, 8*len(ids)+2)
-	b = append(b, '[')
-	for i, id := range ids {
+func jsonList(ss []string) string {
+	b := []byte{'['}
+	for i, s := range ss {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendInt(b, id, 10)
+		b = fmt.Appendf(b, "%q", s)
 	}
 	return string(append(b, ']'))
+}
+
+// hasSearch reports whether the schema has the search index (migration 12).
+func (q Q) hasSearch(ctx context.Context) (bool, error) { return q.hasTable(ctx, "search_state") }
+
+func (q Q) hasTable(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
+	return n == 1, err
+}
+
+// resetSearch empties the search index: every contact is then above the
+// mark, read directly by searches until the indexer has added it.
+func (tx *Tx) resetSearch(ctx context.Context) error {
+	if _, err := tx.q.ExecContext(ctx, `INSERT INTO contacts_search (contacts_search) VALUES ('delete-all')`); err != nil {
+		return fmt.Errorf("reset search: %w", err)
+	}
+	_, err := tx.q.ExecContext(ctx, `UPDATE search_state SET indexed_upto = 0`)
+	return err
+}
+
+// IndexSearch adds up to n contacts above the mark to the search index, in
+// one transaction, and reports whether any are left.
+func (s *Store) IndexSearch(ctx context.Context, n int) (more bool, err error) {
+	err = s.Tx(ctx, func(tx *Tx) error {
+		upto, err := tx.indexedUpto(ctx)
+		if err != nil {
+			return err
+		}
+		var last, left int64
+		if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?)`,
+			upto, n).Scan(&last); err != nil || last == 0 {
+			return err
+		}
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO contacts_search (rowid, search_key)
+			SELECT id, search_key FROM contacts WHERE id > ? AND id <= ?`, upto, last); err != nil {
+			return fmt.Errorf("index search: %w", err)
+		}
+		if _, err := tx.q.ExecContext(ctx, `UPDATE search_state SET indexed_upto = ?`, last); err != nil {
+			return err
+		}
+		err = tx.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts WHERE id > ? LIMIT 1)`, last).Scan(&left)
+		more = left > 0
+		return err
+	})
+	return more, err
 }
