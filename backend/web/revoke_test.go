@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -165,5 +166,72 @@ func TestExpiryExtensionAndSuspensionReachTheNextRequest(t *testing.T) {
 	e.ok(200, "PATCH", "/api/contacts/"+ftoa(id), map[string]any{"status": "suspended"})
 	if r := p.get("/api/portal/invoices"); r.status == 200 {
 		t.Errorf("the client area still answers a suspended contact: %s", r.body)
+	}
+}
+
+// Bulk actions (issue 14) write through the same transaction and
+// triggers: a suspension, a change of access and a removal of several
+// contacts reach the very next check and client-area request.
+func TestBulkActionsReachTheNextCheckAndSession(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	a := e.addContact(d, "bulk-a@example.com", map[string]any{"preset": "full"})
+	b := e.addContact(d, "bulk-b@example.com", map[string]any{"preset": "full"})
+	p := e.signIn("bulk-a@example.com")
+	if !e.allowed(a, "services.view") || !e.allowed(b, "services.view") || p.get("/api/portal/services").status != 200 {
+		t.Fatal("full access before the bulk actions does not allow services")
+	}
+	bulk := func(body map[string]any) {
+		t.Helper()
+		body["account_id"] = d.acc
+		e.ok(200, "POST", "/api/contacts/bulk", body)
+	}
+	bulk(map[string]any{"ids": []float64{a, b}, "action": "suspend"})
+	if e.allowed(a, "services.view") || e.allowed(b, "services.view") {
+		t.Error("after a bulk suspension, services.view is still allowed")
+	}
+	if r := p.get("/api/portal/services"); r.status != http.StatusUnauthorized {
+		t.Errorf("the client area after a bulk suspension: %d %s, want 401", r.status, r.body)
+	}
+	bulk(map[string]any{"ids": []float64{a, b}, "action": "restore"})
+	if !e.allowed(b, "services.view") {
+		t.Error("after a bulk restore, services.view is not allowed")
+	}
+	bulk(map[string]any{"filter": map[string]any{"q": "bulk-"}, "action": "preset", "preset": "billing"})
+	if e.allowed(a, "services.view") || !e.allowed(b, "invoices.view") {
+		t.Error("after a bulk change to billing, the check still answers the full grant")
+	}
+	bulk(map[string]any{"ids": []float64{a, b}, "action": "delete"})
+	if r := e.do("GET", "/api/check?contact_id="+ftoa(b)+"&permission=invoices.view", nil); r.status != 404 {
+		t.Errorf("check of a contact removed in bulk: %d %s, want 404", r.status, r.body)
+	}
+}
+
+// An import that updates keeps the triggers however large it is: the
+// contacts it changed are checked and found by their new details at once.
+func TestLargeImportThatUpdatesReachesTheNextCheckAndSearch(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	id := e.addContact(d, "known@example.com", map[string]any{"preset": "full"})
+	if !e.allowed(id, "services.view") || e.list("q=renamed").Total != 0 {
+		t.Fatal("before the import")
+	}
+	var b strings.Builder
+	b.WriteString("first_name,last_name,email,preset\nRe,Renamed,known@example.com,billing\n")
+	for i := range 1200 { // past the size from which a create-only import suspends the triggers
+		fmt.Fprintf(&b, "N,New%d,new%d@example.com,billing\n", i, i)
+	}
+	var job struct {
+		JobID string `json:"job_id"`
+	}
+	e.ok(202, "POST", "/api/accounts/"+ftoa(d.acc)+"/contacts/import?mode=update", b.String()).into(t, &job)
+	if p := e.waitImport(job.JobID); p.Updated != 1 || p.Created != 1200 {
+		t.Fatalf("import: %+v", p)
+	}
+	if e.allowed(id, "services.view") {
+		t.Error("the contact updated to billing by the import is still allowed services.view")
+	}
+	if n := e.list("q=renamed").Total; n != 1 {
+		t.Errorf("search for the updated name: %d found, want 1", n)
 	}
 }
