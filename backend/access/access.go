@@ -39,6 +39,7 @@ type Service struct {
 	ID        int64
 	AccountID int64
 	None      bool
+	Name      string // for the words of a decision only
 }
 
 // NoService is an item of the account that concerns no service.

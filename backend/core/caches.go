@@ -138,7 +138,7 @@ func (a *App) serviceOf(ctx context.Context, id int64) (access.Service, error) {
 		if err != nil {
 			return access.Service{}, err
 		}
-		return access.Service{ID: s.ID, AccountID: s.AccountID}, nil
+		return access.Service{ID: s.ID, AccountID: s.AccountID, Name: s.Name}, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return svc, notFound("service", id)

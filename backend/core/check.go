@@ -34,11 +34,11 @@ func (a *App) Check(ctx context.Context, contactID int64, perm string, serviceID
 }
 
 // worded gives a decision for the owner the words they know: the service
-// by its name, dates in their time zone.
+// by its name (from the checks' cache), dates in their time zone.
 func (a *App) worded(ctx context.Context, d access.Decision) access.Decision {
 	d.Zone = a.zone(ctx)
 	if d.ServiceID != 0 {
-		if s, err := a.store.Service(ctx, d.ServiceID); err == nil {
+		if s, err := a.serviceOf(ctx, d.ServiceID); err == nil {
 			d.ServiceName = s.Name
 		}
 	}
