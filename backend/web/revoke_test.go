@@ -38,8 +38,14 @@ func TestRevocationReachesTheNextCheck(t *testing.T) {
 		t.Error("a service left out of the grant is still allowed")
 	}
 	e.ok(204, "DELETE", "/api/contacts/"+ftoa(id), nil)
+	e.checkGone(id, "a removed contact")
+}
+
+// checkGone asserts that a check of contact id answers 404.
+func (e *env) checkGone(id float64, what string) {
+	e.t.Helper()
 	if r := e.do("GET", "/api/check?contact_id="+ftoa(id)+"&permission=invoices.view", nil); r.status != 404 {
-		t.Errorf("check of a removed contact: %d %s, want 404", r.status, r.body)
+		e.t.Errorf("check of %s: %d %s, want 404", what, r.status, r.body)
 	}
 }
 
@@ -202,9 +208,7 @@ func TestBulkActionsReachTheNextCheckAndSession(t *testing.T) {
 		t.Error("after a bulk change to billing, the check still answers the full grant")
 	}
 	bulk(map[string]any{"ids": []float64{a, b}, "action": "delete"})
-	if r := e.do("GET", "/api/check?contact_id="+ftoa(b)+"&permission=invoices.view", nil); r.status != 404 {
-		t.Errorf("check of a contact removed in bulk: %d %s, want 404", r.status, r.body)
-	}
+	e.checkGone(b, "a contact removed in bulk")
 }
 
 // An import that updates keeps the triggers however large it is: the
