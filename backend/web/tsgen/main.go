@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -28,7 +29,7 @@ import (
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
 	"grantbook/backend/publish"
-	"grantbook/backend/web"
+	"grantbook/backend/servicekind"
 )
 
 // replies are the types the API answers with.
@@ -37,7 +38,9 @@ var replies = []any{
 	model.MailEvent{}, model.Invoice{}, model.Quote{}, model.SupportRequest{}, model.Session{},
 	core.MailStatus{}, core.AccessRow{}, core.CheckResult{}, core.ImportProgress{}, core.PortalHome{},
 	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{}, core.ClientArea{},
-	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{}, publish.Status{},
+	mail.Settings{}, permission.Info{}, core.AreaView{}, core.PresetView{}, publish.Status{},
+	core.PortalService{}, core.PortalInvoice{}, core.SupportThread{}, core.ManagedContact{}, core.Grantable{},
+	core.ReturnSite{}, model.Order{}, model.Product{}, model.Notice{},
 	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
 	core.LifecycleSettings{},
 }
@@ -47,14 +50,15 @@ var requests = []any{
 	core.ContactInput{}, core.ContactPatch{}, core.InvitationInput{}, core.ServiceInput{},
 	core.InvoiceInput{}, core.QuoteInput{}, core.SupportInput{}, core.AccountPatch{},
 	core.ProfileInput{}, core.AccessRequestInput{}, core.ExtendInput{}, core.ApproveInput{}, core.DeclineInput{},
-	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{},
+	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{}, core.CancelInput{}, core.OrderInput{},
+	core.PaymentReportInput{}, core.ReplyInput{}, core.NoteInput{},
 }
 
 // names renames types whose Go name says too little in the frontend.
 var names = map[reflect.Type]string{
 	reflect.TypeFor[core.Error]():           "ErrorDetail",
 	reflect.TypeFor[permission.Info]():      "PermissionInfo",
-	reflect.TypeFor[web.PresetView]():       "Preset",
+	reflect.TypeFor[core.PresetView]():      "Preset",
 	reflect.TypeFor[permission.Preset]():    "PresetInfo",
 	reflect.TypeFor[mail.Settings]():        "MailSettings",
 	reflect.TypeFor[mail.SMTP]():            "SmtpSettings",
@@ -64,10 +68,14 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[model.Session]():        "PortalSession",
 	reflect.TypeFor[core.SupportTargets]():  "SupportTargets",
 	reflect.TypeFor[core.InvitationInput](): "InvitationInput",
-	reflect.TypeFor[web.AreaView]():         "AdminArea",
+	reflect.TypeFor[core.AreaView]():        "AdminArea",
 	reflect.TypeFor[core.AdminArea]():       "PortalAdminArea",
 	reflect.TypeFor[publish.Status]():       "PublishStatus",
 	reflect.TypeFor[publish.Check]():        "SelfCheck",
+	reflect.TypeFor[core.FieldView]():       "ServiceField",
+	reflect.TypeFor[servicekind.Field]():    "KindField",
+	reflect.TypeFor[servicekind.Action]():   "KindAction",
+	reflect.TypeFor[core.Catalog]():         "Catalog",
 }
 
 // enums are string fields whose values are a fixed set, named by Go values.
@@ -84,6 +92,14 @@ var enums = map[string][]string{
 	"PublishStatus.network":     {"", string(address.Loopback), string(address.LAN), string(address.Public)},
 	"PublishStatus.certificate": {"", core.CertAutomatic, core.CertFiles},
 	"SelfCheck.step":            {"", "dns", "connect", "tls", "answer"},
+	"Cancellation.state":        {model.CancelRequested, model.CancelConfirmed, model.CancelDeclined, model.CancelWithdrawn},
+	"Cancellation.timing":       {model.CancelNow, model.CancelEndOfTerm},
+	"Order.state":               {model.OrderPending, model.OrderAccepted, model.OrderDeclined, model.OrderWithdrawn},
+	"Order.billing_cycle":       model.BillingCycles,
+	"Product.billing_cycle":     model.BillingCycles,
+	"PaymentReport.state":       {model.ReportReported, model.ReportConfirmed, model.ReportRejected},
+	"PaymentReport.method":      {model.MethodBankTransfer, model.MethodPaymentLink},
+	"KindField.type":            {servicekind.Text, servicekind.LongText, servicekind.Bool, servicekind.Nameservers, servicekind.Email, servicekind.Count},
 }
 
 // typed are fields with a TypeScript type of their own.
@@ -173,7 +189,7 @@ func (g *gen) emit(t reflect.Type) {
 	var parents []string
 	for f := range t.Fields() {
 		if embedded(f) {
-			parents = append(parents, g.ts(f.Type, g.input[t]))
+			parents = append(parents, g.ts(structOf(f.Type), g.input[t]))
 		}
 	}
 	extends := ""
@@ -185,9 +201,17 @@ func (g *gen) emit(t reflect.Type) {
 	g.out.WriteString("}\n")
 }
 
+// embedded: a struct, or a pointer to one, whose fields are written inline.
 func embedded(f reflect.StructField) bool {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	return f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct
+	return f.Anonymous && name == "" && structOf(f.Type).Kind() == reflect.Struct
+}
+
+func structOf(t reflect.Type) reflect.Type {
+	if t.Kind() == reflect.Pointer {
+		return t.Elem()
+	}
+	return t
 }
 
 // fields writes the JSON fields of struct t but those of embedded structs.
@@ -235,6 +259,9 @@ func quoted(vals []string) string {
 func (g *gen) ts(t reflect.Type, input bool) string {
 	if slices.Contains(asString, t) {
 		return "string"
+	}
+	if t == reflect.TypeFor[json.RawMessage]() { // any JSON value
+		return "unknown"
 	}
 	if isNullable(t) { // core.Nullable[T]: absent, null or a T
 		return g.ts(t.Field(1).Type.Elem(), input) + " | null"

@@ -220,13 +220,13 @@ export interface PermissionInfo { // permission.Info
   billing: boolean;
   does: string;
 }
-export interface AdminArea { // web.AreaView
+export interface AdminArea { // core.AreaView
   name: string;
   label: string;
   site_id: number;
   site: string;
 }
-export interface Preset extends PresetInfo { // web.PresetView
+export interface Preset extends PresetInfo { // core.PresetView
   permissions: string[] | null;
 }
 export interface PublishStatus { // publish.Status
@@ -241,6 +241,90 @@ export interface PublishStatus { // publish.Status
   signed_in: number;
   check: SelfCheck | null;
   addresses: string[] | null;
+}
+export interface PortalService { // core.PortalService
+  service: Service | null;
+  fields: ServiceField[] | null;
+  actions: KindAction[] | null;
+  changes: (ServiceChange | null)[] | null;
+  cancellation: Cancellation | null;
+  can_modify: boolean;
+  modify_reason: string;
+  can_cancel: boolean;
+  cancel_reason: string;
+}
+export interface PortalInvoice { // core.PortalInvoice
+  invoice: Invoice | null;
+  can_pay: boolean;
+  pay_reason: string;
+  how_to_pay: HowToPay | null;
+  payment_reports: (PaymentReport | null)[] | null;
+}
+export interface SupportThread { // core.SupportThread
+  request: SupportRequest | null;
+  replies: (SupportReply | null)[] | null;
+  can_reply: boolean;
+  reply_reason: string;
+}
+export interface ManagedContact extends Contact { // core.ManagedContact
+  you: boolean;
+  holder: boolean;
+  manageable: boolean;
+  manage_reason: string;
+}
+export interface Grantable extends Catalog { // core.Grantable
+  admin_all: boolean;
+  services: ServiceName[] | null;
+  all_services: boolean;
+  billing_scope: string;
+  expires_at: string | null;
+}
+export interface ReturnSite { // core.ReturnSite
+  site: string;
+  url: string;
+}
+export interface Order { // model.Order
+  id: number;
+  account_id: number;
+  contact_id: number;
+  contact_name: string;
+  product_id: number;
+  product_name: string;
+  kind: string;
+  price_cents: number;
+  currency: string;
+  billing_cycle: "one_time" | "monthly" | "quarterly" | "yearly";
+  upgrade: boolean;
+  label: string;
+  note: string;
+  state: "pending" | "accepted" | "declined" | "withdrawn";
+  reason: string;
+  service_id: number;
+  invoice_id: number;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface Product { // model.Product
+  id: number;
+  name: string;
+  kind: string;
+  description: string;
+  price_cents: number;
+  currency: string;
+  billing_cycle: "one_time" | "monthly" | "quarterly" | "yearly";
+  active: boolean;
+  created_at: string;
+}
+export interface Notice { // model.Notice
+  id: number;
+  account_id: number;
+  service_id: number;
+  kind: string;
+  audience: string;
+  subject: string;
+  body: string;
+  created_at: string;
+  recipients: NoticeRecipient[] | null;
 }
 export interface AccessRequest { // model.AccessRequest
   id: number;
@@ -405,6 +489,28 @@ export interface PasskeyInput { // core.PasskeyInput
   name?: string;
   credential?: unknown;
 }
+export interface CancelInput { // core.CancelInput
+  timing?: string;
+  reason?: string;
+}
+export interface OrderInput { // core.OrderInput
+  product_id?: number;
+  upgrade_of?: number;
+  label?: string;
+  note?: string;
+}
+export interface PaymentReportInput { // core.PaymentReportInput
+  method?: string;
+  paid_on?: string;
+  reference?: string;
+  confirm?: boolean;
+}
+export interface ReplyInput { // core.ReplyInput
+  body?: string;
+}
+export interface NoteInput { // core.NoteInput
+  note?: string;
+}
 export interface Grant { // model.Grant
   preset: string;
   permissions: string[] | null;
@@ -474,6 +580,83 @@ export interface SelfCheck { // publish.Check
   message: string;
   at: string;
 }
+export interface ServiceField extends KindField { // core.FieldView
+  value: unknown;
+  editable: boolean;
+}
+export interface KindAction { // servicekind.Action
+  name: string;
+  label: string;
+  help?: string;
+}
+export interface ServiceChange { // model.ServiceChange
+  id: number;
+  service_id: number;
+  field: string;
+  before: unknown;
+  after: unknown;
+  actor?: string;
+  actor_name: string;
+  contact_id: number;
+  created_at: string;
+  reverts: number;
+  reverted_by: number;
+}
+export interface Cancellation { // model.Cancellation
+  id: number;
+  service_id: number;
+  contact_id: number;
+  contact_name: string;
+  timing: "now" | "end_of_term";
+  reason: string;
+  state: "requested" | "confirmed" | "declined" | "withdrawn";
+  note: string;
+  effective_at: string | null;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface HowToPay { // core.HowToPay
+  bank_transfer: BankTransfer | null;
+  payment_link: string;
+  methods: string[] | null;
+}
+export interface PaymentReport { // model.PaymentReport
+  id: number;
+  invoice_id: number;
+  contact_id: number;
+  contact_name: string;
+  method: "bank_transfer" | "payment_link";
+  paid_on: string;
+  reference: string;
+  state: "reported" | "confirmed" | "rejected";
+  note: string;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface SupportReply { // model.SupportReply
+  id: number;
+  request_id: number;
+  contact_id: number;
+  from_owner: boolean;
+  author_name: string;
+  body: string;
+  created_at: string;
+}
+export interface Catalog { // core.Catalog
+  permissions: PermissionInfo[] | null;
+  presets: Preset[] | null;
+  admin_areas: AdminArea[] | null;
+}
+export interface ServiceName { // core.ServiceName
+  id: number;
+  name: string;
+}
+export interface NoticeRecipient { // model.NoticeRecipient
+  name: string;
+  email?: string;
+  contact_id: number;
+  state: string;
+}
 export interface ReviewItem { // model.ReviewItem
   position: number;
   contact_id: number;
@@ -514,10 +697,6 @@ export interface AdminInput { // core.AdminInput
   all?: boolean;
   areas?: string[] | null;
 }
-export interface ServiceName { // core.ServiceName
-  id: number;
-  name: string;
-}
 export interface PortalAdminArea { // core.AdminArea
   name: string;
   label: string;
@@ -530,4 +709,17 @@ export interface Server { // mail.Server
   username: string;
   password?: string;
   password_set: boolean;
+}
+export interface KindField { // servicekind.Field
+  name: string;
+  label: string;
+  type: "text" | "longtext" | "bool" | "nameservers" | "email" | "count";
+  help?: string;
+  owner_only: boolean;
+  max?: number;
+  at_most?: string;
+}
+export interface BankTransfer { // core.BankTransfer
+  details: string;
+  reference: string;
 }
