@@ -12,6 +12,12 @@ export const KIND_LABELS: Record<string, string> = {
   other: 'Other',
 };
 
+/** A product's billing cycle, as a price's suffix. */
+export const CYCLE_LABELS: Record<string, string> = { one_time: 'once', monthly: 'per month', quarterly: 'per quarter', yearly: 'per year' };
+
+/** How an invoice may be paid (a payment report's method). */
+export const METHOD_LABELS: Record<string, string> = { bank_transfer: 'Bank transfer', payment_link: 'Payment link' };
+
 /** Service names by id, for the labels of invoices and support requests. */
 export function serviceNames(services: { id: number; name: string }[] | null): (id: number, none: string) => string {
   const names = new Map((services || []).map((s) => [s.id, s.name]));
@@ -34,3 +40,8 @@ export function checkMoney(amount: string, currency: string, errors: FieldErrors
 }
 
 export type ServiceList = Service[];
+
+/** A list the API may send as null, or with null entries, as a plain list. */
+export function present<T>(xs: (T | null)[] | null | undefined): T[] {
+  return (xs || []).filter((x): x is T => x !== null);
+}
