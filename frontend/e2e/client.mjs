@@ -95,9 +95,12 @@ export function addContact(api, accountId, first, last, email, grant) {
   return api('POST', '/api/contacts', { account_id: accountId, first_name: first, last_name: last, email, ...grant });
 }
 
-/** The texts of the client area's navigation. */
+/** The texts of the client area's navigation, also while a phone's
+ * menu is closed (role queries skip hidden links). */
 export async function navLabels(page) {
-  return (await page.getByTestId('portal-nav').getByRole('link').allTextContents()).map((s) => s.trim());
+  const nav = page.getByTestId('portal-nav');
+  await nav.waitFor({ state: 'attached' });
+  return (await nav.locator('a').allTextContents()).map((s) => s.trim());
 }
 
 /** Waits for a toast with text. */
