@@ -174,7 +174,11 @@ for (const size of SIZES) {
       await row(raced).getByRole('button', { name: 'Accept' }).click();
       await dialog.getByRole('button', { name: 'Accept quote' }).click();
       await page.getByTestId('quote-error').waitFor();
-      assert.match(await page.getByTestId('quote-error').innerText(), /declined|open/i);
+      assert.match(await page.getByTestId('quote-error').innerText(), /Quote Q-\S+ is no longer open/);
+      // Behind the dialog the row shows what it is now.
+      await row(raced).getByText('Declined').waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal(await row(raced).getByRole('button').count(), 0);
       await ca.check(page, size, 'quotes');
     }),
   );
