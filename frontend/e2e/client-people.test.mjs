@@ -142,11 +142,12 @@ for (const size of SIZES) {
       if (phone) await ca.check(page, size, 'contact-suspend');
       await confirm.getByRole('button', { name: 'Suspend', exact: true }).click();
       await toastSaying(page, `${name} suspended`);
-      assert.match(await row.getByTestId('status-pill').innerText(), /Suspended/);
+      // The list reloads after the toast.
+      await row.getByTestId('status-pill').filter({ hasText: 'Suspended' }).waitFor();
       await row.getByRole('button', { name: `Restore ${name}` }).click();
       await confirm.getByRole('button', { name: 'Restore', exact: true }).click();
       await toastSaying(page, `${name} restored`);
-      assert.match(await row.getByTestId('status-pill').innerText(), /Active/);
+      await row.getByTestId('status-pill').filter({ hasText: 'Active' }).waitFor();
 
       // The owner gives Sam more than Mia holds while the page is open:
       // the next change is refused with the reason, in the dialog.
