@@ -1,29 +1,20 @@
-// What the client-area browser tests (client-*.test.mjs) share: a server
-// per file with a mail sink for the sign-in codes, each contact signed in
-// once through the page (the server mails 5 codes a minute to one client
-// address) and pages at both sizes that reuse its cookies.
+// What the client-area browser tests (client-*.test.mjs) share, on the
+// harness's client-area stack: each contact signed in once through the
+// page (the server mails 5 codes a minute to one client address) and pages
+// at both sizes that reuse its cookies.
 //
 // Not a test file: its name matches no test pattern of `node --test e2e/`.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { ARTIFACTS, askForCode, checkPage, launchBrowser, startServer, startSmtpSink } from './harness.mjs';
+import { inSizedPage, look, portalSignIn, startPortalStack } from './harness.mjs';
 
-/**
- * Starts the server, the mail sink and Chromium, with the owner's mail
- * settings pointing at the sink. `prefix` names the screenshots.
- */
+/** Starts the server (mail to a sink), Chromium and an account of the
+ * stack's own; `prefix` names the screenshots. */
 export async function startClientArea(prefix) {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const smtp = await startSmtpSink();
-  const server = await startServer({ env: { GRANTBOOK_KEYRING: 'off' }, dataDirPrefix: `grantbook-${prefix}-e2e-` });
-  const browser = await launchBrowser();
-  const { api, base } = server;
-  await api('PUT', '/api/settings/mail', {
-    smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', from_email: 'owner@example.test', from_name: 'Harbour Hosting' },
-  });
+  const st = await startPortalStack(prefix);
+  const { server, api, smtp, browser } = st;
+  const { base } = server;
 
-  const ca = {
+  return {
     server,
     smtp,
     browser,
@@ -35,34 +26,29 @@ export async function startClientArea(prefix) {
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
-        const code = await askForCode(page, base, smtp, email, () => server.log);
-        await page.getByLabel('6-digit code').fill(code);
-        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-        await page.getByTestId('portal-nav').waitFor();
+        await portalSignIn(page, base, smtp, email, () => server.log);
+        await page.getByTestId('portal-nav').waitFor({ state: 'attached' });
         return await context.storageState();
       } finally {
         await context.close();
       }
     },
 
-    /**
-     * Runs steps(page) in a fresh page at size with a signed-in contact's
-     * cookies; page errors fail it, a failure leaves a screenshot.
-     */
-    async inPage(size, state, name, steps) {
-      const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, storageState: state });
-      const page = await context.newPage();
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      try {
-        await steps(page);
-        assert.deepEqual(errors, [], 'the page threw errors');
-      } catch (err) {
-        await page.screenshot({ path: path.join(ARTIFACTS, `${prefix}-${size.name}-${name}-failure.png`), fullPage: true }).catch(() => {});
-        throw err;
-      } finally {
-        await context.close();
-      }
+    /** Runs steps(page) in a fresh page at size with a signed-in contact's
+     * cookies; page errors fail it, a failure leaves a screenshot. */
+    inPage(size, state, name, steps) {
+      return inSizedPage(
+        browser,
+        size,
+        `${prefix}-${name}`,
+        async (page) => {
+          const errors = [];
+          page.on('pageerror', (e) => errors.push(e.message));
+          await steps(page);
+          assert.deepEqual(errors, [], 'the page threw errors');
+        },
+        { storageState: state },
+      );
     },
 
     /** Opens #/<hash> of the client area and waits for testid. */
@@ -75,19 +61,11 @@ export async function startClientArea(prefix) {
       await page.waitForFunction(() => !document.querySelector('.loading'));
     },
 
-    /** The overflow, axe and screenshot checks, named for this file. */
-    check: (page, size, name) => checkPage(page, size, name, prefix),
+    /** The overflow, axe and screenshot checks: <prefix>-<size>-<name>.png. */
+    check: (page, size, name) => look(page, `${size.name} ${name}`, `${prefix}-${size.name}-${name}.png`),
 
-    async close() {
-      try {
-        await browser.close();
-      } finally {
-        await server.stop();
-        await smtp.close();
-      }
-    },
+    close: st.stop,
   };
-  return ca;
 }
 
 /** Adds a contact with a grant to an account; returns it. */
@@ -96,11 +74,14 @@ export function addContact(api, accountId, first, last, email, grant) {
 }
 
 /** The texts of the client area's navigation, also while a phone's
- * menu is closed (role queries skip hidden links). */
+ * menu is closed (role queries skip hidden links): the sections the grant
+ * allows (My requests and Security, there for everyone, are checked). */
 export async function navLabels(page) {
   const nav = page.getByTestId('portal-nav');
   await nav.waitFor({ state: 'attached' });
-  return (await nav.locator('a').allTextContents()).map((s) => s.trim());
+  const all = (await nav.locator('a').allTextContents()).map((s) => s.trim());
+  assert.deepEqual(all.slice(-2), ['My requests', 'Security']);
+  return all.slice(0, -2);
 }
 
 /** Waits for a toast with text. */
