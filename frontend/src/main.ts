@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import './styles/base.css';
 import './styles/layout.css';
 import './styles/pieces.css';
+import './styles/factors.css';
 import App from './App.svelte';
 import { captureTokenFromUrl } from './lib/api';
 
