@@ -13,7 +13,7 @@ export const SECTIONS: { id: PortalSection; label: string; icon: string }[] = [
   { id: 'support', label: 'Support requests', icon: 'help' },
   { id: 'emails', label: 'Mail history', icon: 'mail' },
   { id: 'contacts', label: 'Contacts', icon: 'users' },
-  { id: 'admin', label: 'Site administration', icon: 'shield' },
+  { id: 'admin', label: 'Site administration', icon: 'monitor' },
   { id: 'profile', label: 'Profile', icon: 'building' },
 ];
 
