@@ -34,7 +34,8 @@ before(async () => {
   ca = await startClientArea('client-admin');
   rp = await startRelyingParty();
   const { api, base } = ca;
-  await api('PUT', '/api/settings/public-url', { public_url: base });
+  // The client area's address is also the OpenID Connect issuer.
+  await api('PUT', '/api/settings/client-area', { ...(await api('GET', '/api/settings/client-area')), address: base });
   const site = (await api('GET', '/api/sites')).sites[0];
   await api('PUT', `/api/sites/${site.id}`, { ...site, name: 'Harbour Shop', base_url: rp.origin });
   fx.labels = Object.fromEntries(site.areas.map((a) => [a.name, a.label]));
