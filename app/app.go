@@ -113,8 +113,19 @@ func (a *App) startup(ctx context.Context) {
 		go a.watchText(ctx)
 	}
 	notify := runtime.InitializeNotifications(ctx) == nil
+	watch := &attentionWatch{attention: a.core.Attention, notify: func(body string) {
+		runtime.SendNotification(ctx, runtime.NotificationOptions{ID: "attention", Title: "Needs your attention", Body: body})
+	}}
+	if notify {
+		watch.look(ctx) // the baseline: what waits already is no news
+	}
 	a.core.Subscribe(func(e core.Event) {
 		runtime.EventsEmit(ctx, e.Kind, e)
+		if e.Kind == "attention:changed" && notify {
+			if err := watch.look(ctx); err != nil {
+				a.log.Warn("needs your attention", "err", err)
+			}
+		}
 		if e.Accepted != "" && notify {
 			runtime.SendNotification(ctx, runtime.NotificationOptions{
 				ID: "accepted-" + e.Accepted, Title: "Invitation accepted",

@@ -16,7 +16,7 @@ what=${1:-all}
 
 crash() {
 	local bin=${GB_FAULTS_BIN:-/tmp/gb-faults}
-	go build -o "$bin" .
+	go build -tags sqlite_fts5 -o "$bin" .
 	go run ./bench/faults/crash -bin "$bin" "$@"
 }
 
@@ -33,7 +33,7 @@ imapcut() {
 	trap 'tests/dovecot/stop.sh "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 	eval "$(tests/dovecot/start.sh "$dir")"
 	export BENCH_DOVECOT_DIR=$dir
-	go run ./bench/faults/imapcut "$@"
+	go run -tags sqlite_fts5 ./bench/faults/imapcut "$@"
 }
 
 case $what in

@@ -17,4 +17,4 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/grantbook-bench-dovecot.XXXXXX")
 trap 'tests/dovecot/stop.sh "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 eval "$(tests/dovecot/start.sh "$dir")"
 export BENCH_DOVECOT_DIR=$dir
-go run ./bench/inbox "$@"
+go run -tags sqlite_fts5 ./bench/inbox "$@"

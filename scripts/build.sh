@@ -8,7 +8,8 @@ version=$(cat backend/version/VERSION)
 sed -i "s/\"productVersion\": \"[^\"]*\"/\"productVersion\": \"${version}\"/" wails.json
 (cd frontend && npm run --silent build)
 # -s: the frontend is built just above, with the packages setup.sh installed.
-wails build -tags webkit2_41 -skipbindings -clean=false -s \
+# sqlite_fts5: contact search needs SQLite's FTS5 (migration 12).
+wails build -tags webkit2_41,sqlite_fts5 -skipbindings -clean=false -s \
 	>/tmp/grantbook-wails-build.log 2>&1 || {
 	cat /tmp/grantbook-wails-build.log >&2
 	exit 1

@@ -64,7 +64,7 @@ wails_build() {
 
 build_deb() {
 	local start=$SECONDS
-	wails_build "$logs/linux.log" -platform linux/amd64 -tags webkit2_41
+	wails_build "$logs/linux.log" -platform linux/amd64 -tags webkit2_41,sqlite_fts5
 	[ "$(build/bin/grantbook version)" = "grantbook $version" ] || {
 		echo "dist: build/bin/grantbook says '$(build/bin/grantbook version)', not $version" >&2
 		return 1
@@ -114,7 +114,7 @@ build_windows() {
 	# -v 2 Wails passes on makensis's output, where project.nsi lists its
 	# install steps (tests/dist/windows-test.sh reads them).
 	CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
-		wails_build "$logs/windows.log" -platform windows/amd64 -nsis -v 2
+		wails_build "$logs/windows.log" -platform windows/amd64 -tags sqlite_fts5 -nsis -v 2
 	local installer=build/bin/grantbook-${version}-windows-amd64-installer.exe
 	[ -f "$installer" ] || { echo "dist: $installer was not made; see $logs/windows.log" >&2; return 1; }
 	rm -f "$out"/grantbook-*-windows-amd64*.exe

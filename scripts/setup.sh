@@ -12,7 +12,7 @@ APT_PACKAGES=(
 	chromium                                                      # browser e2e tests
 	dovecot-imapd dovecot-lmtpd                                   # mail integration tests
 	nginx caddy                                                   # serve behind a reverse proxy; admin access (auth_request, forward_auth)
-	sqlite3                                                       # benchmarks
+	sqlite3 wrk                                                   # benchmarks (the sqlite3 shell, the HTTP load generator)
 	gcc-mingw-w64-x86-64 nsis dpkg-dev                            # installers (scripts/dist.sh)
 	p7zip-full file xdotool desktop-file-utils debootstrap curl   # installer tests (tests/dist)
 	wine wine64                                                   # the Windows installer, run (64-bit only: no i386 packages)

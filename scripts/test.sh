@@ -13,6 +13,8 @@ artifacts="$root/test-artifacts"
 rm -rf "$artifacts"
 mkdir -p "$artifacts"
 export PATH="$(go env GOPATH)/bin:$PATH"
+# Every build and test has the sqlite_fts5 tag: contact search needs SQLite's
+# FTS5 (migration 12), which go-sqlite3 compiles in only with it.
 
 scripts/setup.sh || { echo "setup failed"; exit 1; }
 
@@ -34,18 +36,18 @@ step() {
 }
 
 frontend_build() { (cd frontend && npm run --silent build && npm run --silent check); }
-go_vet() { go vet ./... && go vet -tags integration ./tests/integration/ && go vet -tags acme,proxy,siteauth ./backend/cli/ && test -z "$(gofmt -l app backend bench tests main.go)"; }
-go_unit() { go test -count=1 ./...; }
+go_vet() { go vet -tags sqlite_fts5 ./... && go vet -tags integration,sqlite_fts5 ./tests/integration/ && go vet -tags acme,proxy,siteauth,sqlite_fts5 ./backend/cli/ && test -z "$(gofmt -l app backend bench tests main.go)"; }
+go_unit() { go test -tags sqlite_fts5 -count=1 ./...; }
 # serve --domain against Pebble (built from the Go module proxy) on loopback.
-acme_pebble() { go test -count=1 -tags acme -run ACME ./backend/cli/; }
+acme_pebble() { go test -count=1 -tags acme,sqlite_fts5 -run ACME ./backend/cli/; }
 # serve behind nginx and Caddy (Debian's), configured as docs/deploy.md says.
-reverse_proxies() { go test -count=1 -tags proxy -run Proxy ./backend/cli/; }
+reverse_proxies() { go test -count=1 -tags proxy,sqlite_fts5 -run Proxy ./backend/cli/; }
 # Admin access: serve behind Debian's nginx and Caddy, and an OpenID Connect relying party.
-site_auth() { go test -count=1 -tags siteauth -run SiteAuth ./backend/cli/; }
+site_auth() { go test -count=1 -tags siteauth,sqlite_fts5 -run SiteAuth ./backend/cli/; }
 app_build() { scripts/build.sh; }
 mail_integration() { tests/integration/run.sh; }
 browser_e2e() { (cd frontend && GRANTBOOK_BIN="$root/build/bin/grantbook" E2E_ARTIFACTS="$artifacts" npm run --silent test:e2e); }
-desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts" && tests/desktop-lock.sh build/bin/grantbook "$artifacts" && tests/desktop-publish.sh build/bin/grantbook "$artifacts"; }
+desktop_smoke() { tests/desktop-smoke.sh build/bin/grantbook "$artifacts" && tests/desktop-lock.sh build/bin/grantbook "$artifacts" && tests/desktop-publish.sh build/bin/grantbook "$artifacts" && tests/desktop-notify.sh build/bin/grantbook "$artifacts"; }
 installers() { scripts/dist.sh && DEB_TEST_ROOT=clean tests/dist/deb-test.sh "" "$artifacts" && tests/dist/windows-test.sh dist "$artifacts"; }
 
 step "frontend build and type check" frontend_build

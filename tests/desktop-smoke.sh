@@ -16,34 +16,21 @@ work=$(mktemp -d)
 display=:${SMOKE_DISPLAY:-99}
 pass='smoke passphrase'
 
-cleanup() {
-	[ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true
-	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
-	[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=tests/desktop-lib.sh
+. "$(dirname "$0")/desktop-lib.sh"
 
 # Seed the data directory through the same binary's API.
-port=$((20000 + RANDOM % 20000))
-GRANTBOOK_TOKEN=smoke-token-for-the-desktop-smoke-test "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/data" >"$work/serve.log" 2>&1 &
-serve_pid=$!
-api() { curl -sf -H 'Authorization: Bearer smoke-token-for-the-desktop-smoke-test' -H 'Content-Type: application/json' "$@"; }
-for _ in $(seq 100); do api "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+seed_serve smoke-token-for-the-desktop-smoke-test
 {
-	api -d '{"name":"Acme Ltd"}' "http://127.0.0.1:$port/api/accounts" >/dev/null &&
-		api -d '{"name":"acme.com","kind":"domain"}' "http://127.0.0.1:$port/api/accounts/1/services" >/dev/null &&
-		api -d '{"name":"Business hosting","kind":"hosting"}' "http://127.0.0.1:$port/api/accounts/1/services" >/dev/null &&
-		api -d '{"account_id":1,"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","role":"Accountant","preset":"billing"}' "http://127.0.0.1:$port/api/contacts" >/dev/null &&
-		api -d '{"account_id":1,"first_name":"Grace","last_name":"Hopper","email":"grace@example.com","role":"Developer","preset":"technical","service_ids":[2],"expires_at":"2027-06-30"}' "http://127.0.0.1:$port/api/contacts" >/dev/null &&
-		api -d '{"account_id":1,"first_name":"Linus","last_name":"Pauling","email":"linus@example.com","role":"Staff","preset":"full","admin":{"all":true}}' "http://127.0.0.1:$port/api/contacts" >/dev/null &&
-		api -X PUT -d "{\"current\":\"\",\"passphrase\":\"$pass\"}" "http://127.0.0.1:$port/api/lock" >/dev/null
+	api -d '{"name":"Acme Ltd"}' "$seed_url/api/accounts" >/dev/null &&
+		api -d '{"name":"acme.com","kind":"domain"}' "$seed_url/api/accounts/1/services" >/dev/null &&
+		api -d '{"name":"Business hosting","kind":"hosting"}' "$seed_url/api/accounts/1/services" >/dev/null &&
+		api -d '{"account_id":1,"first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","role":"Accountant","preset":"billing"}' "$seed_url/api/contacts" >/dev/null &&
+		api -d '{"account_id":1,"first_name":"Grace","last_name":"Hopper","email":"grace@example.com","role":"Developer","preset":"technical","service_ids":[2],"expires_at":"2027-06-30"}' "$seed_url/api/contacts" >/dev/null &&
+		api -d '{"account_id":1,"first_name":"Linus","last_name":"Pauling","email":"linus@example.com","role":"Staff","preset":"full","admin":{"all":true}}' "$seed_url/api/contacts" >/dev/null &&
+		api -X PUT -d "{\"current\":\"\",\"passphrase\":\"$pass\"}" "$seed_url/api/lock" >/dev/null
 } || { echo "smoke: seeding through serve failed" >&2; cat "$work/serve.log" >&2; exit 1; }
-kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=
+stop_serve
 
 DISPLAY=$display GRANTBOOK_DEBUG=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 \
 	dbus-run-session -- "$bin" --data-dir "$work/data" >"$out/desktop.log" 2>&1 &

@@ -2,7 +2,7 @@
 
 // The ACME end-to-end test: serve --domain against Pebble on loopback. It
 // builds Pebble from the Go module proxy, so it runs apart from the unit
-// tests: go test -tags acme -run ACME ./backend/cli/ (scripts/test.sh does).
+// tests: go test -tags acme,sqlite_fts5 -run ACME ./backend/cli/ (scripts/test.sh does).
 package cli_test
 
 import (

@@ -134,6 +134,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	key := fl.String("tls-key", "", "TLS private key file (PEM)")
 	insecure := fl.Bool("insecure-remote", false, "listen beyond this computer without TLS (only behind a TLS proxy)")
 	newToken := fl.Bool("new-token", false, "replace the stored access token: links with the old one stop working")
+	importLimit := fl.Int64("import-limit", core.DefaultImportLimit>>20, "the largest CSV file a contact import takes, in MiB")
 	domains := addDomainFlags(fl)
 	var opts []web.Option
 	var named, proxied bool
@@ -164,6 +165,9 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	if err := domains.check(fl); err != nil {
 		return err
 	}
+	if *importLimit < 1 || *importLimit > 1<<20 {
+		return errors.New("serve: --import-limit is in MiB, from 1 to 1048576")
+	}
 	if (*cert == "") != (*key == "") {
 		return errors.New("serve: --tls-cert and --tls-key go together")
 	}
@@ -193,6 +197,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer app.Close()
+	app.SetImportLimit(*importLimit << 20)
 
 	token, err := ownerToken(app, envToken, *newToken)
 	if err != nil {

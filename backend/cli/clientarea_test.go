@@ -14,8 +14,9 @@ func TestServePrintsTheClientAreaAddress(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"--addr", "127.0.0.1:0", "--data-dir", dir}
 	p, base, token := serve(t, noEnvToken, args...)
-	if out := p.stdout.String(); !strings.Contains(out, "Contacts sign in at "+base+"/portal") ||
-		!strings.Contains(out, "Settings → Client area") {
+	// The lines after the serving line may not be out yet.
+	p.waitFor(regexp.MustCompile(`Settings → Client area`), 10*time.Second)
+	if out := p.stdout.String(); !strings.Contains(out, "Contacts sign in at "+base+"/portal") {
 		t.Errorf("without an address serve printed:\n%s", out)
 	}
 	req, _ := http.NewRequest("PUT", base+"/api/settings/client-area", strings.NewReader(`{"address":"portal.example.com"}`))

@@ -3,7 +3,7 @@
 package cli_test
 
 // serve behind Debian's nginx and Caddy, configured as docs/deploy.md says,
-// with TLS at the proxy. Run with: go test -tags proxy -run Proxy ./backend/cli/
+// with TLS at the proxy. Run with: go test -tags proxy,sqlite_fts5 -run Proxy ./backend/cli/
 
 import (
 	"context"

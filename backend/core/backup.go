@@ -9,6 +9,7 @@ import (
 
 // Backup writes a consistent copy of the database to dest (a new file).
 func (a *App) Backup(ctx context.Context, dest string) error {
+	a.views.flush()
 	return a.store.BackupTo(ctx, dest)
 }
 
@@ -20,7 +21,7 @@ func (a *App) BackupStream(ctx context.Context, w io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "grantbook.db")
-	if err := a.store.BackupTo(ctx, file); err != nil {
+	if err := a.Backup(ctx, file); err != nil {
 		return err
 	}
 	f, err := os.Open(file)

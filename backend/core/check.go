@@ -2,13 +2,10 @@ package core
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"grantbook/backend/access"
 	"grantbook/backend/permission"
-	"grantbook/backend/store"
 )
 
 // CheckResult is the answer to "may contact C do P on service S, now?".
@@ -20,7 +17,7 @@ type CheckResult struct {
 // Check evaluates one permission for a contact, now. It is the only path
 // from stored grants to a decision.
 func (a *App) Check(ctx context.Context, contactID int64, perm string, serviceID int64) (CheckResult, error) {
-	sites, err := a.store.Sites(ctx)
+	sites, err := a.sitesNow(ctx)
 	if err != nil {
 		return CheckResult{}, err
 	}
@@ -37,27 +34,15 @@ func (a *App) Check(ctx context.Context, contactID int64, perm string, serviceID
 }
 
 func (a *App) grantAndService(ctx context.Context, contactID, serviceID int64) (access.Grant, access.Service, error) {
-	c, err := a.store.Contact(ctx, contactID)
-	if errors.Is(err, store.ErrNotFound) {
-		return access.Grant{}, access.Service{}, notFound("contact", contactID)
-	}
+	g, err := a.grantOf(ctx, contactID)
 	if err != nil {
 		return access.Grant{}, access.Service{}, err
 	}
-	g, err := access.Compile(c)
-	if err != nil {
-		return access.Grant{}, access.Service{}, fmt.Errorf("grant of contact %d: %w", contactID, err)
-	}
 	var svc access.Service
 	if serviceID != 0 {
-		s, err := a.store.Service(ctx, serviceID)
-		if errors.Is(err, store.ErrNotFound) {
-			return access.Grant{}, access.Service{}, notFound("service", serviceID)
-		}
-		if err != nil {
+		if svc, err = a.serviceOf(ctx, serviceID); err != nil {
 			return access.Grant{}, access.Service{}, err
 		}
-		svc = access.Service{ID: s.ID, AccountID: s.AccountID}
 	}
 	return g, svc, nil
 }
@@ -85,7 +70,7 @@ func (a *App) EffectiveAccess(ctx context.Context, contactID, serviceID int64) (
 		d := access.Evaluate(&g, permission.Permission(i), svc, now)
 		rows = append(rows, AccessRow{info.Name, info.Label, info.Group, d.Allowed, d.Reason(), info.Does})
 	}
-	sites, err := a.store.Sites(ctx)
+	sites, err := a.sitesNow(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -295,31 +295,6 @@ func (a *App) LookupEmail(ctx context.Context, email string, accountID int64) (*
 	return a.decorate(c), nil
 }
 
-// ContactFilter narrows a contact listing.
-type ContactFilter = store.ContactFilter
-
-// Contacts lists contacts matching f and counts all matches.
-func (a *App) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int, error) {
-	if f.Preset != "" {
-		if _, ok := permission.LookupPreset(f.Preset); !ok {
-			return nil, 0, invalid("preset", "unknown preset %q", f.Preset)
-		}
-	}
-	if f.Status != "" && !oneOf(f.Status, []string{model.StatusActive, model.StatusExpired, model.StatusInvited, model.StatusSuspended}) {
-		return nil, 0, invalid("status", "status must be active, expired, invited or suspended")
-	}
-	f.Limit, f.Offset = page(f.Limit, f.Offset)
-	f.Now = a.now()
-	cs, total, err := a.store.Contacts(ctx, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	for _, c := range cs {
-		a.decorate(c)
-	}
-	return cs, total, nil
-}
-
 // decorate fills the derived fields of a contact served to a client.
 func (a *App) decorate(c *model.Contact) *model.Contact {
 	c.EffectiveStatus = c.Status

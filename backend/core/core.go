@@ -49,12 +49,21 @@ type App struct {
 	// ceremonies are passkey prompts between their two steps (passkeys.go).
 	ceremonies ceremonies
 	area       areaCache // the client area's host (clientarea.go)
+	// cached is what the hot paths read from memory (caches.go).
+	cached caches
+	// views writes the client area's audit rows off the request (viewlog.go).
+	views *viewLog
+	// reindex wakes the search indexer (searchindex.go).
+	reindex chan struct{}
 }
 
 // New builds the core on an open store; secrets go to vault.
 func New(s *store.Store, vault *secret.Vault) *App {
-	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64)}
+	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64), cached: newCaches(),
+		reindex: make(chan struct{}, 1)}
+	s.OnChange(a.cached.forget)
 	a.imports = newImports(func() time.Time { return a.now() })
+	a.views = newViewLog(s, func(msg string, args ...any) { a.log.Error(msg, args...) })
 	a.outbox = &outbox.Worker{Store: s, Log: a.log, Now: func() time.Time { return a.now() },
 		Settings: func(ctx context.Context) (mail.SMTP, error) {
 			st, err := a.mailSettings(ctx, true)
@@ -82,11 +91,13 @@ func (a *App) Inbox() *inbox.Watcher { return a.inbox }
 func (a *App) SetLogger(l *slog.Logger) { a.log, a.outbox.Log, a.inbox.Log = l, l, l }
 
 // Start runs the background work until ctx ends: sending the outbox,
-// watching the inbox, expiring invitations and mailing sign-in codes.
+// watching the inbox, expiring invitations, mailing sign-in codes and
+// filling the search index.
 func (a *App) Start(ctx context.Context) {
 	go a.outbox.Run(ctx)
 	go a.runSignins(ctx)
 	go a.inbox.Run(ctx)
+	go a.runSearchIndex(ctx)
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -225,8 +236,10 @@ func (a *App) Services(ctx context.Context, accountID int64) ([]*model.Service, 
 // AuditFilter narrows the audit log.
 type AuditFilter = store.AuditFilter
 
-// Audit lists the audit log newest first.
+// Audit lists the audit log newest first, the client area's queued views
+// included.
 func (a *App) Audit(ctx context.Context, f AuditFilter) ([]*model.AuditEntry, int, error) {
+	a.views.flush()
 	f.Limit, f.Offset = page(f.Limit, f.Offset)
 	return a.store.Audit(ctx, f)
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -25,8 +26,10 @@ var requiredColumns = []string{"first_name", "last_name", "email"}
 
 // Import limits.
 const (
-	// MaxImportBytes bounds the CSV body of one import.
-	MaxImportBytes = 64 << 20
+	// DefaultImportLimit bounds the CSV file of one import unless the
+	// app is told otherwise (SetImportLimit; serve --import-limit). The
+	// file is read from disk, never held in memory.
+	DefaultImportLimit int64 = 1 << 30
 	// MaxImportErrors is how many row errors an import lists.
 	MaxImportErrors = 100
 	// DefaultImportPreset is the access given to rows with an empty preset:
@@ -168,8 +171,13 @@ func parseCSVHeader(rec []string) (csvColumns, error) {
 	return cols, nil
 }
 
-func newCSVReader(data []byte) *csv.Reader {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+// newCSVReader reads src, a UTF-8 byte order mark at its start aside.
+func newCSVReader(src io.Reader) *csv.Reader {
+	b := bufio.NewReaderSize(src, 256<<10)
+	if head, _ := b.Peek(3); bytes.Equal(head, []byte("\xef\xbb\xbf")) {
+		b.Discard(3)
+	}
+	r := csv.NewReader(b)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	return r
@@ -194,21 +202,23 @@ func csvError(err error) (int, string) {
 	return 0, "not valid CSV: " + err.Error()
 }
 
-// scanCSV checks the syntax and header of data and counts its rows, without
+// scanCSV checks the syntax and header of src and counts its rows, without
 // validating them, so the progress has a total before any lock is taken.
-func scanCSV(data []byte) (csvColumns, int, *RowError) {
-	r := newCSVReader(data)
+// An error reading src is not the file's fault: it is returned apart.
+func scanCSV(src io.Reader) (csvColumns, int, *RowError, error) {
+	var readErr error
+	r := newCSVReader(errReader{src, &readErr})
 	head, err := r.Read()
 	if err == io.EOF {
-		return nil, 0, &RowError{Line: 1, Message: "the file is empty; its first row must be the header: " + strings.Join(CSVColumns, ",")}
+		return nil, 0, &RowError{Line: 1, Message: "the file is empty; its first row must be the header: " + strings.Join(CSVColumns, ",")}, readErr
 	}
 	if err != nil {
 		line, msg := csvError(err)
-		return nil, 0, &RowError{Line: line, Message: msg}
+		return nil, 0, &RowError{Line: line, Message: msg}, readErr
 	}
 	cols, err := parseCSVHeader(head)
 	if err != nil {
-		return nil, 0, &RowError{Line: 1, Message: err.Error()}
+		return nil, 0, &RowError{Line: 1, Message: err.Error()}, readErr
 	}
 	total := 0
 	for {
@@ -218,16 +228,31 @@ func scanCSV(data []byte) (csvColumns, int, *RowError) {
 		}
 		if err != nil {
 			line, msg := csvError(err)
-			return nil, 0, &RowError{Line: line, Message: msg}
+			return nil, 0, &RowError{Line: line, Message: msg}, readErr
 		}
 		if !blankRecord(rec) {
 			total++
 		}
 	}
 	if total == 0 {
-		return nil, 0, &RowError{Line: 2, Message: "the file has a header row but no contacts"}
+		return nil, 0, &RowError{Line: 2, Message: "the file has a header row but no contacts"}, readErr
 	}
-	return cols, total, nil
+	return cols, total, nil, nil
+}
+
+// errReader keeps the error of its reader, so that a failing disk is told
+// apart from a bad file.
+type errReader struct {
+	r   io.Reader
+	err *error
+}
+
+func (e errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		*e.err = err
+	}
+	return n, err
 }
 
 // contactFromCSV builds a contact from one row and checks it with the

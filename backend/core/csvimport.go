@@ -1,10 +1,13 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"os"
 	"time"
 
 	"grantbook/backend/model"
@@ -24,17 +27,37 @@ func (a *App) ImportContacts(ctx context.Context, accountID int64, data []byte) 
 		return ImportProgress{}, err
 	}
 	job := a.imports.newJob(accountID)
-	err := a.runImport(ctx, job, accountID, data)
+	err := a.runImport(ctx, job, accountID, bytesSource(data))
 	return job.snapshot(), err
 }
 
-func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, data []byte) (err error) {
+// importSource opens the file to import: it is read twice, to count its
+// rows and to import them, a buffer at a time.
+type importSource func() (io.ReadCloser, error)
+
+func bytesSource(data []byte) importSource {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+}
+
+func fileSource(name string) importSource {
+	return func() (io.ReadCloser, error) { return os.Open(name) }
+}
+
+func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, src importSource) (err error) {
 	defer func() {
 		if err != nil {
 			job.update(func(p *ImportProgress) { p.State, p.Imported = ImportFailed, 0 })
 		}
 	}()
-	cols, total, perr := scanCSV(data)
+	f, err := src()
+	if err != nil {
+		return fmt.Errorf("import: open the file: %w", err)
+	}
+	cols, total, perr, rerr := scanCSV(f)
+	f.Close()
+	if rerr != nil {
+		return fmt.Errorf("import: read the file: %w", rerr)
+	}
 	if perr != nil {
 		job.rowError(perr.Line, perr.Message)
 		job.update(func(p *ImportProgress) { p.State = ImportFailed })
@@ -47,14 +70,22 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 	now := a.now().UTC().Truncate(time.Second)
 	// Rows are parsed and checked on one goroutine while the transaction
 	// writes them on another: on two cores the checks cost no time.
+	if f, err = src(); err != nil {
+		return fmt.Errorf("import: open the file: %w", err)
+	}
 	rows := make(chan []csvRow, 16)
 	stop := make(chan struct{})
 	defer close(stop)
-	go a.checkCSVRows(ctx, accountID, cols, data, now, rows, stop)
+	go a.checkCSVRows(ctx, accountID, cols, f, now, rows, stop)
 	imported := 0
 	err = a.change(ctx, func(tx *store.Tx, e *model.AuditEntry) error {
-		existing, err := tx.AccountEmailKeys(ctx, accountID)
-		if err != nil {
+		// Emails are told apart by a keyed 64-bit hash (12 bytes a row in
+		// memory, not the address). A hash met again is checked exactly
+		// against the database, where the earlier row is by then: a
+		// collision never turns a good file away.
+		seed := maphash.MakeSeed()
+		seen := make(map[uint64]int32) // line of the first row with the email; 0: a stored contact
+		if err := tx.EachEmailKey(ctx, accountID, func(k string) { seen[maphash.String(seed, k)] = 0 }); err != nil {
 			return err
 		}
 		im, err := tx.NewContactImporter(ctx, total)
@@ -62,7 +93,6 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 			return err
 		}
 		defer im.Close()
-		seen := make(map[string]int, total)
 		failed := false
 		var firstID int64
 		processed := 0
@@ -74,10 +104,15 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 				c, rowErr := row.c, row.err
 				if rowErr == nil {
 					key := store.EmailKey(c.Email)
-					if prev, dup := seen[key]; dup {
-						rowErr = fmt.Errorf("email: %s is also on line %d", c.Email, prev)
-					} else if seen[key] = row.line; existing[key] {
+					h := maphash.String(seed, key)
+					if prev, hit := seen[h]; !hit {
+						seen[h] = int32(row.line)
+					} else if dup, err := emailTaken(ctx, tx, im, accountID, key, failed); err != nil {
+						return err
+					} else if dup && prev == 0 {
 						rowErr = fmt.Errorf("email: a contact with email %s already exists in this account", c.Email)
+					} else if dup {
+						rowErr = fmt.Errorf("email: %s is also on line %d", c.Email, prev)
 					}
 				}
 				if rowErr == nil && !failed {
@@ -120,7 +155,21 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, da
 		return err
 	}
 	job.update(func(p *ImportProgress) { p.State, p.Imported, p.Processed = ImportDone, imported, total })
+	a.kickSearchIndex() // a bulk import leaves its rows to the indexer
 	return nil
+}
+
+// emailTaken checks a repeated email hash exactly: the rows before are in
+// the database once flushed. After a row error nothing more is written,
+// and the hash alone answers (the import is refused anyway).
+func emailTaken(ctx context.Context, tx *store.Tx, im *store.ContactImporter, accountID int64, key string, failed bool) (bool, error) {
+	if failed {
+		return true, nil
+	}
+	if err := im.Flush(ctx); err != nil {
+		return false, err
+	}
+	return tx.EmailKeyTaken(ctx, accountID, key)
 }
 
 // csvRow is one checked row: a contact or why not. fatal ends the import.
@@ -131,11 +180,12 @@ type csvRow struct {
 	fatal error
 }
 
-// checkCSVRows parses data and checks each row, sending them on in batches
+// checkCSVRows parses src and checks each row, sending them on in batches
 // until done or stop closes.
-func (a *App) checkCSVRows(ctx context.Context, accountID int64, cols csvColumns, data []byte, now time.Time,
+func (a *App) checkCSVRows(ctx context.Context, accountID int64, cols csvColumns, src io.ReadCloser, now time.Time,
 	out chan<- []csvRow, stop <-chan struct{}) {
 	defer close(out)
+	defer src.Close()
 	const size = 256
 	batch := make([]csvRow, 0, size)
 	send := func() bool {
@@ -147,7 +197,7 @@ func (a *App) checkCSVRows(ctx context.Context, accountID int64, cols csvColumns
 			return false
 		}
 	}
-	r := newCSVReader(data)
+	r := newCSVReader(src)
 	if _, err := r.Read(); err != nil { // the header, checked by scanCSV
 		batch = append(batch, csvRow{fatal: err})
 		send()

@@ -5,8 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,11 +33,16 @@ type imports struct {
 	ctx    context.Context // the jobs' context, cancelled by stop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	limit atomic.Int64 // the largest file, in bytes
+	sweep sync.Once    // empties the spool folder once
 }
 
 func newImports(now func() time.Time) *imports {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &imports{now: now, jobs: map[string]*importJob{}, ctx: ctx, cancel: cancel}
+	r := &imports{now: now, jobs: map[string]*importJob{}, ctx: ctx, cancel: cancel}
+	r.limit.Store(DefaultImportLimit)
+	return r
 }
 
 // stop cancels the running imports and waits until they have finished.
@@ -108,6 +118,71 @@ func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (st
 	if _, err := a.Account(ctx, accountID); err != nil {
 		return "", err
 	}
+	return a.startImport(ctx, accountID, bytesSource(data), func() {}), nil
+}
+
+// StartImportFrom copies body to a file in the data folder, at most
+// ImportLimit bytes of it (CodeTooLarge past that), and imports the file in
+// the background as StartImport does; the file goes when the job ends.
+// Memory stays flat however large the file.
+func (a *App) StartImportFrom(ctx context.Context, accountID int64, body io.Reader) (string, error) {
+	if _, err := a.Account(ctx, accountID); err != nil {
+		return "", err
+	}
+	name, err := a.spoolImport(body)
+	if err != nil {
+		return "", err
+	}
+	return a.startImport(ctx, accountID, fileSource(name), func() { os.Remove(name) }), nil
+}
+
+// SetImportLimit sets the largest CSV file an import takes, in bytes
+// (DefaultImportLimit until set; serve --import-limit).
+func (a *App) SetImportLimit(n int64) { a.imports.limit.Store(n) }
+
+// ImportLimit is the largest CSV file an import takes, in bytes.
+func (a *App) ImportLimit() int64 { return a.imports.limit.Load() }
+
+// ErrImportTooLarge answers a file over the import limit.
+func (a *App) ErrImportTooLarge() *Error {
+	return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("the file is too large: %d MiB at most", a.ImportLimit()>>20)}
+}
+
+// spoolDir holds uploads being imported; what a crash left there goes at
+// the first import after a start.
+const spoolDir = "imports"
+
+func (a *App) spoolImport(body io.Reader) (string, error) {
+	dir := filepath.Join(a.dataDir, spoolDir)
+	if a.dataDir == "" {
+		dir = filepath.Join(os.TempDir(), "grantbook-"+spoolDir)
+	}
+	a.imports.sweep.Do(func() { os.RemoveAll(dir) })
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("import: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "upload-*.csv")
+	if err != nil {
+		return "", fmt.Errorf("import: %w", err)
+	}
+	limit := a.ImportLimit()
+	n, err := io.Copy(f, io.LimitReader(body, limit+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		os.Remove(f.Name())
+		return "", &Error{Code: CodeBadRequest, Message: "the file could not be read: " + err.Error()}
+	case n > limit:
+		os.Remove(f.Name())
+		return "", a.ErrImportTooLarge()
+	}
+	return f.Name(), nil
+}
+
+// startImport runs the import of src as a job; done runs when it ends.
+func (a *App) startImport(ctx context.Context, accountID int64, src importSource, done func()) string {
 	job := a.imports.add(accountID)
 	// The request's values (the actor) without its deadline, under the app's
 	// own cancellation.
@@ -116,9 +191,10 @@ func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (st
 	a.imports.wg.Add(1)
 	go func() {
 		defer a.imports.wg.Done()
+		defer done()
 		defer stop()
 		defer cancel()
-		err := a.runImport(jobCtx, job, accountID, data)
+		err := a.runImport(jobCtx, job, accountID, src)
 		switch {
 		case err != nil && errors.Is(err, context.Canceled):
 			a.log.Info("contact import stopped: Grantbook is closing", "job", job.p.ID, "account", accountID)
@@ -126,7 +202,7 @@ func (a *App) StartImport(ctx context.Context, accountID int64, data []byte) (st
 			a.log.Error("contact import failed", "job", job.p.ID, "account", accountID, "err", err)
 		}
 	}()
-	return job.p.ID, nil
+	return job.p.ID
 }
 
 // ImportStatus reports on an import started by StartImport.

@@ -32,6 +32,12 @@ func Open(ctx context.Context, dataDir string) (*App, error) {
 	}
 	a := New(s, secret.Open(dataDir))
 	a.dataDir, a.lock = dataDir, lock
+	if err := a.markRunning(ctx); err != nil {
+		a.views.close()
+		s.Close()
+		lock.Release()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -48,13 +54,16 @@ func (a *App) SetHolder(mode string) error {
 	return a.lock.SetMode(mode)
 }
 
-// Close stops the running imports, closes the database and lets go of the
-// data folder. Calling it again does nothing.
+// Close stops the running imports, writes what is queued, closes the
+// database and lets go of the data folder. Calling it again does nothing.
 func (a *App) Close() error {
 	var err error
 	a.closed.Do(func() {
 		a.imports.stop()
-		err = a.store.Close()
+		err = a.markStopped(context.Background())
+		if cerr := a.store.Close(); err == nil {
+			err = cerr
+		}
 		if lerr := a.lock.Release(); err == nil {
 			err = lerr
 		}

@@ -15,14 +15,11 @@ import (
 
 // auditPortal records one portal action and its outcome, e.g.
 // "Bill Ing: pay invoice INV-2 — denied: service #2 is not among ...".
+// It changes nothing, so it is queued (viewlog.go) rather than written
+// while the contact waits.
 func (a *App) auditPortal(ctx context.Context, c *model.Contact, action, what, outcome string) {
-	err := a.store.Tx(ctx, func(tx *store.Tx) error {
-		return tx.InsertAudit(ctx, &model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: action,
-			Entity: "contact", EntityID: c.ID, Summary: c.Name() + ": " + what + " — " + outcome})
-	})
-	if err != nil {
-		a.log.Error("portal audit", "err", err)
-	}
+	a.views.add(&model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: action,
+		Entity: "contact", EntityID: c.ID, Summary: c.Name() + ": " + what + " — " + outcome})
 }
 
 // decide evaluates one permission for the principal, now, and audits it
@@ -120,7 +117,7 @@ func forbidden(d access.Decision) *Error {
 
 // PortalServices lists the services the contact may view.
 func (a *App) PortalServices(ctx context.Context, p *Principal) ([]*model.Service, error) {
-	all, err := a.store.Services(ctx, p.Contact.AccountID)
+	all, err := a.accountServices(ctx, p.Contact.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +146,7 @@ func (a *App) listed(ctx context.Context, p *Principal, what string, perm permis
 
 // PortalInvoices lists the invoices the contact may view.
 func (a *App) PortalInvoices(ctx context.Context, p *Principal) ([]*model.Invoice, error) {
-	all, err := a.store.Invoices(ctx, p.Contact.AccountID)
+	all, err := a.accountInvoices(ctx, p.Contact.AccountID)
 	if err != nil {
 		return nil, err
 	}

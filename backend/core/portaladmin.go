@@ -35,7 +35,7 @@ func (a *App) portalAdmin(ctx context.Context, p *Principal) ([]AdminSite, error
 	if !p.Grant.Admin {
 		return out, nil
 	}
-	sites, err := a.store.Sites(ctx)
+	sites, err := a.sitesNow(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ func (a *App) Restore(ctx context.Context, src io.Reader) (*RestoreResult, error
 		return nil, err
 	}
 	defer fresh.Close()
+	a.views.flush() // the safety copy keeps the views up to now
 	safety, err := a.safetyCopy(ctx)
 	if err != nil {
 		return nil, err
@@ -64,6 +65,7 @@ func (a *App) Restore(ctx context.Context, src io.Reader) (*RestoreResult, error
 		a.log.Warn("restore: pruning safety copies", "err", err)
 	}
 	a.afterInvitationChange()
+	a.kickSearchIndex()
 	return &RestoreResult{Contacts: contacts, SafetyCopy: safety}, nil
 }
 

@@ -60,12 +60,26 @@ func hasMigrationsTable(objs []store.SchemaObject) bool {
 	})
 }
 
+// derivedTables hold what the restored database computes again from its
+// rows: the search index's state (its index is a virtual table).
+var derivedTables = map[string]bool{"search_state": true, "cache_changes": true}
+
 // dataTables are the tables whose rows a restore copies: all the
-// migrations create but the version record and SQLite's own.
+// migrations create but the version record, SQLite's own, virtual tables
+// and their shadow tables (SQLite guards those: the search index is built
+// again from the contacts) and derived tables.
 func dataTables(schema []store.SchemaObject) []string {
+	var virtual []string
+	for _, o := range schema {
+		if o.Type == "table" && strings.HasPrefix(o.SQL, "CREATE VIRTUAL TABLE") {
+			virtual = append(virtual, o.Name+"_")
+		}
+	}
 	var out []string
 	for _, o := range schema {
-		if o.Type == "table" && o.Name != migrationsTable && !strings.HasPrefix(o.Name, "sqlite_") {
+		shadow := slices.ContainsFunc(virtual, func(p string) bool { return strings.HasPrefix(o.Name, p) })
+		if o.Type == "table" && o.Name != migrationsTable && !strings.HasPrefix(o.Name, "sqlite_") &&
+			!strings.HasPrefix(o.SQL, "CREATE VIRTUAL TABLE") && !shadow && !derivedTables[o.Name] {
 			out = append(out, o.Name)
 		}
 	}

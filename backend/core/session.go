@@ -45,30 +45,24 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	if token == "" {
 		return nil, ErrSignedOut
 	}
-	s, err := a.store.SessionByHash(ctx, tokenHash(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrSignedOut
-	}
+	ls, err := a.sessionByToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	now := a.now().UTC()
-	cs, err := a.sessionContacts(ctx, s, now)
-	if err != nil {
-		return nil, err
+	if !ls.live(now) {
+		return nil, ErrSignedOut
 	}
-	p := &Principal{Session: s}
-	for _, c := range cs {
-		g, err := access.Compile(c)
-		if err != nil {
-			return nil, err
-		}
-		if !access.Standing(&g, now.Unix()).Allowed {
+	s := ls.s // the request's own copy: the cached one is shared
+	p := &Principal{Session: &s}
+	for i, c := range ls.contacts {
+		if !access.Standing(&ls.grants[i], now.Unix()).Allowed {
 			continue
 		}
-		p.Choices = append(p.Choices, a.decorate(c))
+		own := *c
+		p.Choices = append(p.Choices, a.decorate(&own))
 		if c.ID == s.ContactID {
-			p.Contact, p.Grant = c, g
+			p.Contact, p.Grant = &own, ls.grants[i]
 		}
 	}
 	switch {
@@ -85,23 +79,26 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		s.ContactID = 0
 	}
 	if p.Contact != nil {
-		if p.Factor, err = a.factorHold(ctx, a.store.Q, p.Contact, s); err != nil {
+		if p.Factor, err = a.factorHold(ctx, a.store.Q, p.Contact, p.Session); err != nil {
 			return nil, err
 		}
 	}
-	a.touch(ctx, s, now)
+	a.touch(ctx, p.Session, now)
 	return p, nil
 }
 
-// sessionContacts checks that a session is live (not signed out, expired
-// or idle too long) and lists the contacts it may act as: those the owner
-// did not sign out of it that still have the address signed in with.
-func (a *App) sessionContacts(ctx context.Context, s *model.Session, now time.Time) ([]*model.Contact, error) {
-	return liveContacts(ctx, a.store.Q, s, now)
+// live reports whether the session may still be used at now: not signed
+// out, not expired, not idle too long.
+func (ls *liveSession) live(now time.Time) bool {
+	return sessionLive(&ls.s, now)
+}
+
+func sessionLive(s *model.Session, now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt) && now.Sub(s.LastSeen) <= SessionIdle
 }
 
 func liveContacts(ctx context.Context, q store.Q, s *model.Session, now time.Time) ([]*model.Contact, error) {
-	if s.RevokedAt != nil || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeen) > SessionIdle {
+	if !sessionLive(s, now) {
 		return nil, ErrSignedOut
 	}
 	all, err := q.SessionContacts(ctx, s.ID)
@@ -118,10 +115,10 @@ func liveContacts(ctx context.Context, q store.Q, s *model.Session, now time.Tim
 }
 
 // touch records activity at most once a minute: it keeps the session from
-// going idle without a write per request.
+// going idle, queued with the views rather than written on the request.
 func (a *App) touch(ctx context.Context, s *model.Session, now time.Time) {
 	if now.Sub(s.LastSeen) > time.Minute {
-		a.store.Tx(ctx, func(tx *store.Tx) error { return tx.TouchSession(ctx, s.ID, now) })
+		a.views.touch(s.ID, now)
 	}
 }
 

@@ -67,7 +67,7 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 		return d, nil
 	}
 	area := site.Match(s, path)
-	cs, sess, err := a.siteContacts(ctx, s, in.Token)
+	ls, err := a.siteSession(ctx, s, in.Token)
 	if errors.Is(err, ErrSignedOut) {
 		d.Status, d.Reason = 401, "sign in to open "+s.Name+"'s administration"
 		d.Signin = s.BaseURL + SiteStartPath + "?rd=" + url.QueryEscape(site.ReturnURL(s, in.URI))
@@ -78,21 +78,19 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 	}
 	now := a.now().UTC()
 	var best *access.Decision
-	for _, c := range cs {
-		g, err := access.Compile(c)
-		if err != nil {
-			return nil, err
-		}
-		dec := access.EvaluateAdmin(&g, s, area, now.Unix())
+	for i, c := range ls.contacts {
+		g := &ls.grants[i]
+		dec := access.EvaluateAdmin(g, s, area, now.Unix())
 		if dec.Allowed {
-			if hold, err := a.factorHold(ctx, a.store.Q, c, sess); err != nil {
+			if hold, err := a.factorHold(ctx, a.store.Q, c, &ls.s); err != nil {
 				return nil, err
 			} else if hold != "" {
 				d.Reason = "denied: " + factorError(hold).Message
 				continue
 			}
-			d.Status, d.Contact, d.Reason = 200, a.decorate(c), dec.Reason()
-			d.Areas = access.SiteAreas(&g, s, now.Unix())
+			own := *c // the cached contact is shared
+			d.Status, d.Contact, d.Reason = 200, a.decorate(&own), dec.Reason()
+			d.Areas = access.SiteAreas(g, s, now.Unix())
 			break
 		}
 		if best == nil || dec.Code > best.Code {
@@ -110,32 +108,29 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 			}
 		}
 	}
-	a.touch(ctx, sess, now)
+	sess := ls.s
+	a.touch(ctx, &sess, now)
 	return d, nil
 }
 
-// siteContacts resolves a site cookie to the live portal session it
-// stands for, and that session's contacts.
-func (a *App) siteContacts(ctx context.Context, s *model.Site, token string) ([]*model.Contact, *model.Session, error) {
+// siteSession resolves a site cookie to the live portal session it
+// stands for, with that session's contacts.
+func (a *App) siteSession(ctx context.Context, s *model.Site, token string) (*liveSession, error) {
 	if token == "" {
-		return nil, nil, ErrSignedOut
+		return nil, ErrSignedOut
 	}
 	siteID, sessionID, err := a.store.SiteSession(ctx, tokenHash(token))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && siteID != s.ID) {
-		return nil, nil, ErrSignedOut
+		return nil, ErrSignedOut
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	sess, err := a.store.SessionByID(ctx, sessionID)
-	if err != nil {
-		return nil, nil, err
-	}
-	cs, err := a.sessionContacts(ctx, sess, a.now().UTC())
-	if err == nil && len(cs) == 0 {
+	ls, err := a.sessionByID(ctx, sessionID)
+	if err == nil && (!ls.live(a.now().UTC()) || len(ls.contacts) == 0) {
 		err = ErrSignedOut
 	}
-	return cs, sess, err
+	return ls, err
 }
 
 // StateHash is what a ticket keeps of the site-side state cookie.

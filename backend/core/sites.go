@@ -192,7 +192,7 @@ func areaKeyError(err error) error {
 
 // siteByHost finds the site a forwarded request was for.
 func (a *App) siteByHost(ctx context.Context, host string) (*model.Site, error) {
-	sites, err := a.store.Sites(ctx)
+	sites, err := a.sitesNow(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 // The window's automatic certificate is serve --domain's code: Pebble
 // validates over tls-alpn-01 on the window's own listener (no port 80),
 // and the address then answers with Pebble's certificate.
-// go test -tags acme -run ACME ./backend/publish/ (a step of scripts/test.sh).
+// go test -tags acme,sqlite_fts5 -run ACME ./backend/publish/ (a step of scripts/test.sh).
 func TestACMEWindowAutomaticCertificate(t *testing.T) {
 	const name = "publish.grantbook.test"
 	ports, err := certstest.FreePorts(2)

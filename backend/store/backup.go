@@ -28,7 +28,11 @@ func (s *Store) BackupTo(ctx context.Context, dest string) error {
 // the online backup API: open handles stay valid, and the copy is one
 // write transaction on s, so a failure leaves s as it was.
 func (s *Store) ReplaceWith(ctx context.Context, other *Store) error {
-	return copyDB(ctx, other.db, s.db)
+	if err := copyDB(ctx, other.db, s.w); err != nil {
+		return err
+	}
+	s.tell(Changes{All: true})
+	return s.startTracking(ctx)
 }
 
 func copyDB(ctx context.Context, from, to *sql.DB) error {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,16 +152,17 @@ func (tx *Tx) DeleteContact(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Contact loads one contact with its grant.
+// Contact loads one contact with its grant, in one query.
 func (q Q) Contact(ctx context.Context, id int64) (*model.Contact, error) {
-	c, err := scanContact(q.q.QueryRowContext(ctx, `SELECT `+contactCols+contactFrom+` WHERE c.id = ?`, id))
+	var svcs sql.NullString
+	c, err := scanContact(scanWith{q.q.QueryRowContext(ctx, `SELECT `+contactCols+`, `+grantServiceList+contactFrom+` WHERE c.id = ?`, id), &svcs})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("contact %d: %w", id, err)
 	}
-	return c, q.loadServices(ctx, []*model.Contact{c})
+	return c, parseServiceList(c, svcs.String)
 }
 
 // ContactByEmail finds a contact by address, case-insensitively, preferring
@@ -189,105 +191,10 @@ func (q Q) ContactsByEmail(ctx context.Context, email string) ([]*model.Contact,
 	return cs, q.loadServices(ctx, cs)
 }
 
-// ContactFilter narrows a contact listing. Zero fields match everything.
-type ContactFilter struct {
-	AccountID int64
-	Query     string // name, email or company, case-insensitive substring
-	Preset    string
-	Status    string // active, expired, invited, suspended
-	Now       time.Time
-	Limit     int
-	Offset    int
-}
-
-// Contacts lists contacts by name and counts all matches.
-func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int, error) {
-	var where []string
-	var args []any
-	if f.AccountID != 0 {
-		where, args = append(where, "c.account_id = ?"), append(args, f.AccountID)
-	}
-	if s := strings.TrimSpace(f.Query); s != "" {
-		cond, cargs := searchCond(s)
-		where, args = append(where, cond), append(args, cargs...)
-	}
-	if f.Preset != "" {
-		where, args = append(where, "g.preset = ?"), append(args, f.Preset)
-	}
-	now := f.Now.Unix()
-	switch f.Status {
-	case "":
-	case model.StatusExpired:
-		where, args = append(where, "c.status = 'active' AND g.expires_at IS NOT NULL AND g.expires_at <= ?"), append(args, now)
-	case model.StatusActive:
-		where, args = append(where, "c.status = 'active' AND (g.expires_at IS NULL OR g.expires_at > ?)"), append(args, now)
-	default:
-		where, args = append(where, "c.status = ?"), append(args, f.Status)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	// Grants are joined only when filtered on: every contact has exactly
-	// one grant row, and without the join SQLite counts and pages from the
-	// name-order indexes (migration 4) instead of reading joined rows.
-	from := ` FROM contacts c`
-	if f.Preset != "" || f.Status != "" {
-		from = contactFrom
-	}
-	const order = ` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`
-	var total int
-	if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count contacts: %w", err)
-	}
-	// First the page's ids, walking the name-order index; then only those
-	// rows. A deep page skips index entries, not whole joined rows, and a
-	// search that matches often stops after one page of matches.
-	idRows, err := q.q.QueryContext(ctx, `SELECT c.id`+from+cond+order+` LIMIT ? OFFSET ?`,
-		append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("contacts: %w", err)
-	}
-	var ids []any
-	for idRows.Next() {
-		var id int64
-		if err := idRows.Scan(&id); err != nil {
-			idRows.Close()
-			return nil, 0, fmt.Errorf("contacts: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	idRows.Close()
-	if err := idRows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("contacts: %w", err)
-	}
-	out := []*model.Contact{}
-	if len(ids) == 0 {
-		return out, total, nil
-	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+contactCols+contactFrom+
-		` WHERE c.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`+order, ids...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("contacts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("contacts: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("contacts: %w", err)
-	}
-	return out, total, q.loadServices(ctx, out)
-}
-
 // loadServices fills the selected services of the contacts' grants.
 func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 	byID := make(map[int64]*model.Contact, len(cs))
-	var ids []any
+	var ids []int64
 	for _, c := range cs {
 		if !c.Grant.AllServices {
 			byID[c.ID] = c
@@ -298,7 +205,7 @@ func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 		return nil
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT contact_id, service_id FROM grant_services
-		WHERE contact_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY contact_id, service_id`, ids...)
+		WHERE contact_id IN (SELECT value FROM json_each(?)) ORDER BY contact_id, service_id`, idList(ids))
 	if err != nil {
 		return fmt.Errorf("grant services: %w", err)
 	}
@@ -314,12 +221,18 @@ func (q Q) loadServices(ctx context.Context, cs []*model.Contact) error {
 	return rows.Err()
 }
 
-// searchCond matches s in the name, email or company, ignoring case as
-// strings.ToLower does, on the search_key column. The field separator is
-// dropped from s, so no match spans two fields.
-func searchCond(s string) (string, []any) {
-	s = strings.ReplaceAll(s, "\x1f", "")
-	return `c.search_key LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(strings.ToLower(s)) + "%"}
+// idList is ids as a JSON array, for json_each: one statement text for
+// any number of ids, so it stays prepared.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 func escapeLike(s string) string {

@@ -27,9 +27,16 @@ func (e *CopyError) Error() string {
 // name, in one transaction. Every constraint of s's schema applies to each
 // row, and foreign keys are checked once all rows are in. src must have the
 // tables with (at least) s's columns.
+//
+// The schema's triggers do not run for the copied rows: the search index
+// starts empty and the background indexer fills it (IndexSearch).
 func (s *Store) CopyRows(ctx context.Context, src Q, tables []string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.q.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+			return fmt.Errorf("copy rows: %w", err)
+		}
+		resume, err := tx.suspendTriggers(ctx)
+		if err != nil {
 			return fmt.Errorf("copy rows: %w", err)
 		}
 		for _, t := range tables {
@@ -41,6 +48,15 @@ func (s *Store) CopyRows(ctx context.Context, src Q, tables []string) error {
 			if err := tx.copyTable(ctx, src, t); err != nil {
 				return err
 			}
+		}
+		if err := resume(); err != nil {
+			return err
+		}
+		if ok, err := tx.hasSearch(ctx); err != nil || !ok {
+			return errors.Join(err, tx.foreignKeyProblem(ctx))
+		}
+		if err := tx.resetSearch(ctx); err != nil {
+			return err
 		}
 		return tx.foreignKeyProblem(ctx)
 	})

@@ -212,9 +212,15 @@ func TestEachContactAndEmailKeys(t *testing.T) {
 	if err := s.EachContact(ctx, acc.ID, func(*model.Contact) error { return stop }); err != stop {
 		t.Errorf("EachContact does not pass fn's error on: %v", err)
 	}
-	keys, err := s.AccountEmailKeys(ctx, acc.ID)
+	keys := map[string]bool{}
+	err = s.EachEmailKey(ctx, acc.ID, func(k string) { keys[k] = true })
 	if err != nil || len(keys) != 2 || !keys["zed@example.com"] || !keys["amy@example.com"] {
-		t.Errorf("AccountEmailKeys: %v %v", keys, err)
+		t.Errorf("EachEmailKey: %v %v", keys, err)
+	}
+	for k, want := range map[string]bool{"zed@example.com": true, "o@example.com": false, "nobody@example.com": false} {
+		if got, err := s.EmailKeyTaken(ctx, acc.ID, k); err != nil || got != want {
+			t.Errorf("EmailKeyTaken(%s) = %v %v", k, got, err)
+		}
 	}
 }
 

@@ -57,6 +57,19 @@ func (q Q) SessionByHash(ctx context.Context, hash []byte) (*model.Session, erro
 	return s, nil
 }
 
+// SessionWithHash finds a session by id, with the hash of its cookie value.
+func (q Q) SessionWithHash(ctx context.Context, id int64) (*model.Session, []byte, error) {
+	var hash []byte
+	s, err := scanSession(scanWith{q.q.QueryRowContext(ctx, `SELECT `+sessionCols+`, s.token_hash FROM sessions s WHERE s.id = ?`, id), &hash})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("session %d: %w", id, err)
+	}
+	return s, hash, nil
+}
+
 // SessionContacts lists the contacts a session may still act as (not
 // signed out of it), in account order.
 func (q Q) SessionContacts(ctx context.Context, sessionID int64) ([]*model.Contact, error) {

@@ -11,9 +11,11 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -37,26 +39,37 @@ var ErrNotFound = errors.New("not found")
 // ErrDuplicate is returned when a unique constraint rejects a write.
 var ErrDuplicate = errors.New("duplicate")
 
-// Store is the database. Reads go through its embedded Q; writes through Tx.
+// Store is the database: a pool of read-only connections for reads (its
+// embedded Q) and one connection for every write (Tx), so writers queue in
+// Go and never meet in SQLite's busy handler.
 type Store struct {
 	Q
-	db *sql.DB
+	db   *sql.DB // readers
+	w    *sql.DB // the writer: one connection
+	file string
+
+	watch watchers // told about each transaction's changes (changes.go)
+
+	maint struct { // DB's pool, opened on first use
+		once sync.Once
+		db   *sql.DB
+		err  error
+	}
 }
+
+// readers is the size of the read pool: enough for the requests that run
+// at once on a small machine, bounded so each keeps its prepared statements.
+var readers = max(8, 4*runtime.NumCPU())
 
 // Open opens (creating if needed) the database file and applies pending
 // migrations.
 func Open(ctx context.Context, file string) (*Store, error) {
-	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+dsnParams().Encode())
+	s, err := open(ctx, file)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", file, err)
+		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", file, err)
-	}
-	s := &Store{Q: Q{db}, db: db}
 	if err := s.Migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -68,27 +81,77 @@ func Create(ctx context.Context, file string, version int) (*Store, error) {
 	if _, err := os.Stat(file); err == nil {
 		return nil, fmt.Errorf("create %s: the file exists", file)
 	}
-	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+dsnParams().Encode())
+	s, err := open(ctx, file)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", file, err)
 	}
-	s := &Store{Q: Q{db}, db: db}
 	if err := s.migrate(ctx, version); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func dsnParams() url.Values {
+// open connects the writer first (it creates the file and sets WAL), then
+// the readers.
+func open(ctx context.Context, file string) (*Store, error) {
+	w, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+dsnParams(true).Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	if err := checkBuild(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	db, err := sql.Open(driverName, "file:"+uriPath(file)+"?"+dsnParams(false).Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	db.SetMaxOpenConns(readers)
+	db.SetMaxIdleConns(readers)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	return &Store{Q: Q{db}, db: db, w: w, file: file}, nil
+}
+
+// checkBuild connects and makes sure this build's SQLite has FTS5, which
+// contact search needs (migration 12): go-sqlite3 compiles it in only
+// with the sqlite_fts5 build tag.
+func checkBuild(ctx context.Context, db *sql.DB) error {
+	var fts5 bool
+	if err := db.QueryRowContext(ctx, `SELECT sqlite_compileoption_used('ENABLE_FTS5')`).Scan(&fts5); err != nil {
+		return err
+	}
+	if !fts5 {
+		return errors.New("this build of Grantbook lacks SQLite's FTS5: build and test with -tags sqlite_fts5 " +
+			"(scripts/build.sh and scripts/test.sh do)")
+	}
+	return nil
+}
+
+// dsnParams are the connection settings of the writer or of a reader.
+func dsnParams(writer bool) url.Values {
 	v := url.Values{}
 	v.Set("_foreign_keys", "on")
-	v.Set("_journal_mode", "WAL")
 	v.Set("_busy_timeout", "10000")
 	v.Set("_synchronous", "NORMAL")
-	// BEGIN IMMEDIATE: a writer takes the lock up front, so two writers wait
-	// for each other instead of failing on upgrade.
-	v.Set("_txlock", "immediate")
+	// Each connection keeps its prepared statements: a query is compiled
+	// once per connection, not on every call.
+	v.Set("_stmt_cache_size", "128")
+	if writer {
+		v.Set("_journal_mode", "WAL")
+		// BEGIN IMMEDIATE: the transaction takes the write lock up front.
+		v.Set("_txlock", "immediate")
+	} else {
+		// A reader that tried to write would fail loudly.
+		v.Set("_query_only", "true")
+	}
 	return v
 }
 
@@ -99,25 +162,51 @@ func uriPath(file string) string {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := errors.Join(s.db.Close(), s.w.Close())
+	if s.maint.db != nil {
+		err = errors.Join(err, s.maint.db.Close())
+	}
+	return err
+}
 
-// DB exposes the handle for maintenance (backup, integrity checks).
-func (s *Store) DB() *sql.DB { return s.db }
+// DB is a pool of ordinary connections for maintenance and tests, opened
+// on first use. Grantbook's own writes never go through it: they take the
+// one writer connection (Tx).
+func (s *Store) DB() *sql.DB {
+	s.maint.once.Do(func() {
+		s.maint.db, s.maint.err = sql.Open(driverName, "file:"+uriPath(s.file)+"?"+dsnParams(true).Encode())
+	})
+	if s.maint.err != nil {
+		panic(fmt.Sprintf("store: open %s: %v", s.file, s.maint.err)) // sql.Open only fails on a bad driver name
+	}
+	return s.maint.db
+}
 
-// Tx runs fn in one transaction: it commits when fn returns nil and rolls
-// everything back otherwise.
+// Tx runs fn in one transaction on the writer connection: it commits when
+// fn returns nil and rolls everything back otherwise. Transactions wait for
+// each other in Go; fn must not start another one.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{Q: Q{sqlTx}}); err != nil {
+	tx := &Tx{Q: Q{sqlTx}}
+	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
+	}
+	var changed Changes
+	if s.tracking() {
+		if changed, err = tx.drain(ctx); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.tell(changed)
 	return nil
 }
 
@@ -140,7 +229,14 @@ func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, -1) }
 // migrate applies the migrations not yet recorded, in number order, up to
 // version target (all when negative).
 func (s *Store) migrate(ctx context.Context, target int) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+	if err := s.migrateSteps(ctx, target); err != nil {
+		return err
+	}
+	return s.startTracking(ctx)
+}
+
+func (s *Store) migrateSteps(ctx context.Context, target int) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	applied, err := s.appliedMigrations(ctx)
@@ -177,7 +273,7 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 }
 
 func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	rows, err := s.w.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

@@ -209,7 +209,10 @@ func upgradeAndCompare(t *testing.T, file string) {
 		t.Fatalf("integrity after upgrade: %v %v", problems, err)
 	}
 	for table, b := range before {
-		if len(b.rows) == 0 {
+		// cache_changes notes writes for the caches (migration 12): the
+		// seed's raw writes and the migrations' own fill it, and the next
+		// transaction empties it.
+		if len(b.rows) == 0 || table == "cache_changes" {
 			continue
 		}
 		for _, ch := range intended {

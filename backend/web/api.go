@@ -201,8 +201,8 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Query, f.Preset, f.Status = q.Get("q"), q.Get("preset"), q.Get("status")
-	cs, total, err := a.app.Contacts(r.Context(), f)
-	a.reply(w, r, http.StatusOK, map[string]any{"contacts": cs, "total": total}, err)
+	p, err := a.app.ContactPage(r.Context(), f, q.Get("after"))
+	a.reply(w, r, http.StatusOK, p, err)
 }
 
 func (a *API) lookupContact(w http.ResponseWriter, r *http.Request) {

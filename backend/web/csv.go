@@ -2,12 +2,10 @@ package web
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-
-	"grantbook/backend/core"
+	"time"
 )
 
 // csvRoutes are the contact import and export endpoints.
@@ -54,18 +52,10 @@ func (a *API) importContacts(w http.ResponseWriter, r *http.Request) {
 		a.reply(w, r, 0, nil, err)
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, core.MaxImportBytes))
-	var big *http.MaxBytesError
-	if errors.As(err, &big) {
-		writeError(w, http.StatusRequestEntityTooLarge, &core.Error{Code: core.CodeTooLarge,
-			Message: fmt.Sprintf("the file is too large: %d MiB at most", core.MaxImportBytes>>20)})
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusBadRequest, &core.Error{Code: core.CodeBadRequest, Message: "the file could not be read: " + err.Error()})
-		return
-	}
-	job, err := a.app.StartImport(r.Context(), id, data)
+	// The body goes to a file as it comes (core spools it): memory stays
+	// flat for a file of any size up to the limit.
+	body := uploadReader{r.Body, http.NewResponseController(w)}
+	job, err := a.app.StartImportFrom(r.Context(), id, body)
 	if err != nil {
 		a.reply(w, r, 0, nil, err)
 		return
@@ -77,4 +67,23 @@ func (a *API) importContacts(w http.ResponseWriter, r *http.Request) {
 func (a *API) importStatus(w http.ResponseWriter, r *http.Request) {
 	p, err := a.app.ImportStatus(r.PathValue("job_id"))
 	a.reply(w, r, http.StatusOK, p, err)
+}
+
+// uploadIdle is how long an upload may stall before it is cut off.
+const uploadIdle = 30 * time.Second
+
+// uploadReader lets a large upload take as long as it keeps coming: the
+// server's read timeout bounds a request, and a 1 GiB file on a slow link
+// needs longer. Each read that brings data moves the deadline on.
+type uploadReader struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (u uploadReader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if n > 0 {
+		u.rc.SetReadDeadline(time.Now().Add(uploadIdle)) // unsupported: the server's own timeout stays
+	}
+	return n, err
 }

@@ -92,6 +92,8 @@ func TestCSVRoutesRefuseBadRequests(t *testing.T) {
 	e := newEnv(t)
 	var acc struct{ ID int64 }
 	e.ok(201, "POST", "/api/accounts", map[string]any{"name": "Acme"}).into(t, &acc)
+	const limit = 1 << 20
+	e.app.SetImportLimit(limit)
 	for _, c := range []struct {
 		method, path string
 		body         any
@@ -102,7 +104,7 @@ func TestCSVRoutesRefuseBadRequests(t *testing.T) {
 		{"GET", "/api/accounts/x/contacts.csv", nil, 404, core.CodeNotFound},
 		{"POST", "/api/accounts/999/contacts/import", "first_name,last_name,email\n", 404, core.CodeNotFound},
 		{"GET", "/api/imports/nope", nil, 404, core.CodeNotFound},
-		{"POST", fmt.Sprintf("/api/accounts/%d/contacts/import", acc.ID), bytes.Repeat([]byte("a"), core.MaxImportBytes+1), 413, "too_large"},
+		{"POST", fmt.Sprintf("/api/accounts/%d/contacts/import", acc.ID), bytes.Repeat([]byte("a"), limit+1), 413, "too_large"},
 	} {
 		r := e.do(c.method, c.path, c.body)
 		if code, _ := r.errorOf(t); r.status != c.status || code != c.code {

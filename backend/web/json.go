@@ -56,9 +56,15 @@ func statusOf(code string) int {
 	return http.StatusUnprocessableEntity
 }
 
+// Shared header values of every JSON answer (see securityHeaders).
+var (
+	jsonType = []string{"application/json; charset=utf-8"}
+	noStore  = []string{"no-store"}
+)
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }

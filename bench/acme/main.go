@@ -103,7 +103,7 @@ func workDir() (string, func()) {
 
 func build(work string) string {
 	out := filepath.Join(work, "grantbook")
-	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", out, ".")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	check(cmd.Run(), "building grantbook (run from the repository root)")
 	return out

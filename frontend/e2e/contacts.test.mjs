@@ -1,6 +1,6 @@
 // Browser end-to-end test: the real server binary plus headless Chromium.
 //
-//   go build -o /tmp/grantbook . && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
+//   go build -tags sqlite_fts5 -o /tmp/grantbook . && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
 //
 // Env: GRANTBOOK_BIN (required) the server binary; CHROMIUM_PATH (default
 // /usr/bin/chromium); E2E_ARTIFACTS (default /tmp) where screenshots go.

@@ -2,7 +2,7 @@
 // directory): the real server binary on a free loopback port with a fresh
 // data dir and a random owner token, plus headless Chromium.
 //
-//   (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
+//   (cd .. && go build -tags sqlite_fts5 -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
 //
 // Env: GRANTBOOK_BIN (required) the server binary; CHROMIUM_PATH (default
 // /usr/bin/chromium); E2E_ARTIFACTS (default /tmp) where screenshots go.
@@ -43,7 +43,7 @@ export function checkEnv() {
   if (!BIN) {
     throw new Error(
       'GRANTBOOK_BIN is not set. Build the server first and point the test at it, e.g.\n' +
-        '  (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e',
+        '  (cd .. && go build -tags sqlite_fts5 -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e',
     );
   }
   if (!fs.existsSync(BIN)) throw new Error(`GRANTBOOK_BIN=${BIN} does not exist`);
@@ -179,7 +179,7 @@ export async function startWindowServer({ passphrase, account }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantbook-window-e2e-'));
   const bin = path.join(dataDir, 'windowserve');
   await new Promise((resolve, reject) =>
-    execFile('go', ['build', '-o', bin, './tests/windowserve'], { cwd: root }, (err, _out, stderr) => (err ? reject(new Error(`go build ./tests/windowserve: ${stderr || err}`)) : resolve())),
+    execFile('go', ['build', '-tags', 'sqlite_fts5', '-o', bin, './tests/windowserve'], { cwd: root }, (err, _out, stderr) => (err ? reject(new Error(`go build ./tests/windowserve: ${stderr || err}`)) : resolve())),
   );
   const proc = spawn(bin, ['-data-dir', path.join(dataDir, 'data'), '-passphrase', passphrase, '-account', account], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@
 // root): mail delivered by LMTP puts invitations before the owner, who
 // confirms, marks bounced or dismisses them on the page.
 //
-//   (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
+//   (cd .. && go build -tags sqlite_fts5 -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
 //
 // Env: GRANTBOOK_BIN (required) the server binary; CHROMIUM_PATH (default
 // /usr/bin/chromium); E2E_ARTIFACTS (default /tmp) where screenshots go.

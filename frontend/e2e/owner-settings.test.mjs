@@ -10,7 +10,7 @@
 //   GRANTBOOK_BIN=/tmp/grantbook node --test e2e/owner-settings.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SIZES, asOwner, confirm, open, seeAudit, shot, startOwnerEnv } from './ownerkit.mjs';
+import { SIZES, asOwner, confirm, open, seeAudit, shot, startOwnerEnv, valueIs } from './ownerkit.mjs';
 
 let env;
 before(async () => {
@@ -101,13 +101,13 @@ for (const size of SIZES) {
       await add.getByRole('button', { name: 'Add site' }).click();
       await add.waitFor({ state: 'detached' });
       const editor = page.getByTestId('site-editor');
-      assert.equal(await editor.getByLabel('Name', { exact: true }).inputValue(), `Forum ${n}`);
+      await valueIs(editor.getByLabel('Name', { exact: true }), `Forum ${n}`); // the new site is chosen once the list is read again
       await editor.getByRole('button', { name: 'Start from the template' }).click();
       const areas = editor.getByTestId('area-row');
       assert.equal(await areas.count(), 8);
       const key = `forum-${n}-orders`;
       const orders = areas.nth(2); // dashboard, content, orders…
-      assert.equal(await orders.getByLabel('Key').inputValue(), key);
+      await valueIs(orders.getByLabel('Key'), key);
       await orders.getByLabel('Label').fill('Shop orders');
       await orders.getByLabel('Path prefixes').fill('/admin/orders\n/admin/refunds');
       await editor.getByRole('button', { name: 'Save site' }).click();

@@ -126,3 +126,14 @@ export async function asContact(env, email) {
     },
   };
 }
+
+/** Waits (bounded) until an input shows want: a form is filled from the answer a moment after the click. */
+export async function valueIs(input, want, timeoutMs = 10000) {
+  const until = Date.now() + timeoutMs;
+  let got = await input.inputValue();
+  while (got !== want && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    got = await input.inputValue();
+  }
+  assert.equal(got, want);
+}

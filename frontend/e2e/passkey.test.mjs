@@ -4,7 +4,7 @@
 // phone size, with axe-core and a screenshot of each screen
 // (E2E_ARTIFACTS/passkey-<size>-<screen>.png).
 //
-//   (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
+//   (cd .. && go build -tags sqlite_fts5 -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
 //
 // Passkeys need a host name, not an IP address, as their RP ID: the page is
 // opened at http://localhost:PORT (serve answers for localhost on loopback).

@@ -1,7 +1,7 @@
 // Contact portal end-to-end test: the real server binary, a tiny SMTP sink
 // that receives the sign-in codes, and headless Chromium.
 //
-//   (cd .. && go build -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
+//   (cd .. && go build -tags sqlite_fts5 -o /tmp/grantbook .) && GRANTBOOK_BIN=/tmp/grantbook npm run test:e2e
 //
 // Env: GRANTBOOK_BIN (required) the server binary; CHROMIUM_PATH (default
 // /usr/bin/chromium); E2E_ARTIFACTS (default /tmp) where screenshots go.

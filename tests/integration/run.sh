@@ -32,5 +32,5 @@ trap cleanup EXIT
 env_line=$(tests/dovecot/start.sh "$dir")
 eval "$env_line"
 echo "dovecot: IMAP $GRANTBOOK_DOVECOT_IMAP, LMTP $GRANTBOOK_DOVECOT_LMTP (in $dir)"
-go test -tags integration -count=1 "$@" ./tests/integration/ && status=0 || status=$?
+go test -tags integration,sqlite_fts5 -count=1 "$@" ./tests/integration/ && status=0 || status=$?
 exit "$status"

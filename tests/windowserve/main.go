@@ -4,7 +4,7 @@
 // (backend/publish). Test use only: the product never
 // puts this handler on a socket.
 //
-//	go run ./tests/windowserve -addr 127.0.0.1:PORT -data-dir DIR -passphrase P -account NAME
+//	go run -tags sqlite_fts5 ./tests/windowserve -addr 127.0.0.1:PORT -data-dir DIR -passphrase P -account NAME
 package main
 
 import (

@@ -627,7 +627,7 @@ func main() {
 	rng := mrand.New(mrand.NewPCG(s, s^0x9e3779b97f4a7c15))
 	if _, err := os.Stat(*bin); err != nil {
 		fmt.Printf("building %s\n", *bin)
-		cmd := exec.Command("go", "build", "-o", *bin, ".")
+		cmd := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", *bin, ".")
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fail(fmt.Errorf("go build -o %s . (run from the module root): %w", *bin, err))

@@ -1,6 +1,7 @@
 // Hash routes of the owner UI: #/contacts, #/contacts/{id}, #/invitations,
-// #/accounts[/{id}], #/services/{id}, #/audit, #/settings[/{section}].
-export type Page = 'contacts' | 'contact' | 'invitations' | 'accounts' | 'service' | 'audit' | 'settings';
+// #/accounts[/{id}], #/services/{id}, #/audit, #/settings[/{section}],
+// #/attention, #/reviews.
+export type Page = 'contacts' | 'contact' | 'invitations' | 'accounts' | 'service' | 'audit' | 'settings' | 'attention' | 'reviews';
 
 export interface Route {
   page: Page;
@@ -23,6 +24,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'settings', id: null, section: /^[a-z-]+$/.test(second) ? second : '' };
     case 'invitations':
     case 'audit':
+    case 'attention':
+    case 'reviews':
       return { page: first, id: null, section: '' };
     default:
       return { page: 'contacts', id: null, section: '' };

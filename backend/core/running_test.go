@@ -1,0 +1,52 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"grantbook/backend/core"
+	"grantbook/backend/proctest"
+)
+
+// The other process of TestUncleanStopIsRecorded: it opens the data,
+// says so and waits to be killed.
+func TestMain(m *testing.M) {
+	proctest.Main(m, "GRANTBOOK_CRASH_DIR", func(dir string) int {
+		os.Setenv("GRANTBOOK_KEYRING", "off")
+		if _, err := core.Open(context.Background(), dir); err != nil {
+			fmt.Println("open:", err)
+			return 1
+		}
+		fmt.Println("open")
+		select {}
+	})
+}
+
+// A process killed with the data open leaves the mark a clean stop
+// removes: the next one says in the audit log that views may be missing.
+func TestUncleanStopIsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	p := proctest.Start(t, "GRANTBOOK_CRASH_DIR="+dir)
+	p.Await(t, "^open$")
+	if err := p.Cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	p.Cmd.Process.Wait() // the kernel drops its lock on the folder when it is gone
+	app := openApp(t, dir)
+	entries, _, err := app.Audit(bg, core.AuditFilter{Entity: "database", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Action != "system.unclean_stop" || !strings.Contains(entries[0].Summary, "may be missing") {
+		t.Fatalf("after a kill: %+v, want one system.unclean_stop row", entries)
+	}
+	// Closed cleanly, the next start records nothing.
+	app.Close()
+	again := openApp(t, dir)
+	if _, n, _ := again.Audit(bg, core.AuditFilter{Entity: "database", Limit: 10}); n != 1 {
+		t.Errorf("after a clean stop: %d database rows, want still 1", n)
+	}
+}

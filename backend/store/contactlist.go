@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"grantbook/backend/model"
+)
+
+// ContactFilter narrows a contact listing. Zero fields match everything.
+type ContactFilter struct {
+	AccountID int64
+	Query     string // name, email or company, case-insensitive substring
+	Preset    string
+	Status    string // active, expired, invited, suspended
+	Now       time.Time
+	Limit     int
+	Offset    int
+	// After continues a listing after this contact (keyset paging: a deep
+	// page costs what the first does); Offset then counts from there.
+	After *SortKey
+}
+
+// SortKey is a contact's place in list order: last name, first name (both
+// ignoring ASCII case) and id.
+type SortKey struct {
+	Last, First string
+	ID          int64
+}
+
+// ContactCount is how many contacts a filter matches, and the time (unix
+// seconds, 0: none) at which that may change without a write: the next
+// expiry, for the filters on active or expired. A search counts up to
+// SearchCountCap matches: Capped says there are more.
+type ContactCount struct {
+	N         int
+	ChangesAt int64
+	Capped    bool
+}
+
+const listOrder = ` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`
+
+// contactWhere is the FROM and WHERE of a listing, its query aside
+// (search.go). Grants are joined only
+// when filtered on: every contact has exactly one grant row, and without
+// the join SQLite counts and pages from the name-order indexes.
+func contactWhere(f ContactFilter, timed bool) (from, cond string, args []any) {
+	var where []string
+	if f.AccountID != 0 {
+		where, args = append(where, "c.account_id = ?"), append(args, f.AccountID)
+	}
+	if f.Preset != "" {
+		where, args = append(where, "g.preset = ?"), append(args, f.Preset)
+	}
+	switch f.Status {
+	case "":
+	case model.StatusExpired, model.StatusActive:
+		where = append(where, "c.status = 'active'")
+		if timed {
+			c, targs := expiryCond(f)
+			where, args = append(where, c), append(args, targs...)
+		}
+	default:
+		where, args = append(where, "c.status = ?"), append(args, f.Status)
+	}
+	from = ` FROM contacts c`
+	if f.Preset != "" || f.Status != "" {
+		from = contactFrom
+	}
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	return from, cond, args
+}
+
+// expiryCond is the part of the active and expired filters that time moves.
+func expiryCond(f ContactFilter) (string, []any) {
+	if f.Status == model.StatusExpired {
+		return "g.expires_at IS NOT NULL AND g.expires_at <= ?", []any{f.Now.Unix()}
+	}
+	return "(g.expires_at IS NULL OR g.expires_at > ?)", []any{f.Now.Unix()}
+}
+
+// CountContacts counts the contacts f matches (its paging aside).
+func (q Q) CountContacts(ctx context.Context, f ContactFilter) (ContactCount, error) {
+	var n ContactCount
+	if s, ok := newSearch(f.Query); ok {
+		c, err := q.countSearch(ctx, f, s)
+		if err != nil {
+			return n, fmt.Errorf("count contacts: %w", err)
+		}
+		n.N, n.Capped = min(c, SearchCountCap), c > SearchCountCap
+		if f.Status == model.StatusActive || f.Status == model.StatusExpired {
+			n.ChangesAt = f.Now.Unix() + 1 // an expiry may pass at any time: kept for this second only
+		}
+		return n, nil
+	}
+	if f.Status != model.StatusActive && f.Status != model.StatusExpired {
+		from, cond, args := contactWhere(f, true)
+		err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+cond, args...).Scan(&n.N)
+		if err != nil {
+			return n, fmt.Errorf("count contacts: %w", err)
+		}
+		return n, nil
+	}
+	// One pass: the count, and the next expiry among the same contacts.
+	from, cond, args := contactWhere(f, false)
+	timed, targs := expiryCond(f)
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE `+timed+`), coalesce(min(g.expires_at) FILTER (WHERE g.expires_at > ?), 0)`+
+		from+cond, append(append(targs, f.Now.Unix()), args...)...).Scan(&n.N, &n.ChangesAt)
+	if err != nil {
+		return n, fmt.Errorf("count contacts: %w", err)
+	}
+	return n, nil
+}
+
+// ContactsPage lists a page of contacts in name order, and the sort key
+// to continue after it (nil on the last page).
+func (q Q) ContactsPage(ctx context.Context, f ContactFilter) ([]*model.Contact, *SortKey, error) {
+	// First the page's ids, walking the name-order index; then only those
+	// rows. A deep page skips index entries, not whole joined rows.
+	var ids []int64
+	var err error
+	if s, ok := newSearch(f.Query); ok {
+		ids, err = q.searchIDs(ctx, f, s)
+	} else {
+		from, cond, args := contactWhere(f, true)
+		if f.After != nil {
+			cond = andWhere(cond, afterCond)
+			args = append(args, f.After.Last, f.After.First, f.After.ID)
+		}
+		ids, err = collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("contacts: %w", err)
+	}
+	more := len(ids) > f.Limit
+	if more {
+		ids = ids[:f.Limit]
+	}
+	cs, err := q.contactsByID(ctx, ids)
+	if err != nil || !more || len(cs) == 0 {
+		return cs, nil, err
+	}
+	last := cs[len(cs)-1]
+	return cs, &SortKey{Last: last.LastName, First: last.FirstName, ID: last.ID}, nil
+}
+
+// Contacts lists contacts by name and counts all matches.
+func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int, error) {
+	n, err := q.CountContacts(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	cs, _, err := q.ContactsPage(ctx, f)
+	return cs, n.N, err
+}
+
+// contactsByID loads contacts in list order.
+func (q Q) contactsByID(ctx context.Context, ids []int64) ([]*model.Contact, error) {
+	if len(ids) == 0 {
+		return []*model.Contact{}, nil
+	}
+	cs, err := collect(q, ctx, scanContact, `SELECT `+contactCols+contactFrom+
+		` WHERE c.id IN (SELECT value FROM json_each(?))`+listOrder, idList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	return cs, q.loadServices(ctx, cs)
+}
+
+func collectIDs(q Q, ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func andWhere(cond, more string) string {
+	if cond == "" {
+		return " WHERE " + more
+	}
+	return cond + " AND " + more
+}
