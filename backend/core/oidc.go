@@ -20,6 +20,10 @@ import (
 // with…" plugin) per site; only contacts with admin access to that site
 // get a token, and its claims name the areas they open.
 
+// OIDCLoginPath is where a relying party's request waits for the sign-in;
+// the client area's sign-in returns there.
+const OIDCLoginPath = "/oidc/login"
+
 // OIDCRequestTTL is how long an authorization request waits for the sign-in.
 const OIDCRequestTTL = 10 * time.Minute
 

@@ -20,7 +20,7 @@ import (
 const (
 	DiscoveryPath = "/.well-known/openid-configuration"
 	Prefix        = "/oidc/"
-	LoginPath     = "/oidc/login"
+	LoginPath     = core.OIDCLoginPath
 )
 
 // Provider serves the OpenID Connect endpoints. The issuer is Grantbook's

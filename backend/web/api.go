@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"grantbook/backend/core"
-	"grantbook/backend/permission"
 	"grantbook/backend/version"
 )
 
@@ -118,7 +117,7 @@ func (a *API) coreRoutes() []Route {
 		{"PATCH /api/contacts/{id}", Owner, byIDWith(a, http.StatusOK, a.app.UpdateContact)},
 		{"DELETE /api/contacts/{id}", Owner, deleted(a, a.app.DeleteContact)},
 		{"GET /api/contacts/{id}/access", Owner, a.contactAccess},
-		{"GET /api/permissions", Owner, a.permissions},
+		{"GET /api/permissions", Owner, plain(a, "", a.app.Catalog)},
 		{"GET /api/check", Owner, a.check},
 		{"GET /api/audit", Owner, a.audit},
 		{"GET /api/audit.csv", Owner, a.exportAudit},
@@ -160,10 +159,12 @@ func (a *API) coreRoutes() []Route {
 
 		{"POST /api/portal/signin", Public, a.portalSignin},
 		{"POST /api/portal/verify", Public, a.portalVerify},
+		{"GET /api/portal/return", Public, a.signinReturn},
 		{"POST /api/portal/signout", Person, a.portalSignout},
 		{"GET /api/portal/accounts", Person, a.portalAccounts},
 		{"POST /api/portal/account", Person, a.chooseAccount},
 		{"GET /api/portal/me", Contact, asContact(a, "", a.app.Home)},
+		{"GET /api/portal/grantable", Contact, asContact(a, "", a.app.PortalGrantable)},
 		{"GET /api/portal/services", Contact, asContact(a, "services", a.app.PortalServices)},
 		{"GET /api/portal/invoices", Contact, asContact(a, "invoices", a.app.PortalInvoices)},
 		{"GET /api/portal/quotes", Contact, asContact(a, "quotes", a.app.PortalQuotes)},
@@ -237,42 +238,6 @@ func (a *API) contactAccess(w http.ResponseWriter, r *http.Request) {
 	}
 	rows, err := a.app.EffectiveAccess(r.Context(), id, svc)
 	a.reply(w, r, http.StatusOK, map[string]any{"rows": rows}, err)
-}
-
-// PresetView is a preset as GET /api/permissions serves it: with the names
-// of its permissions.
-type PresetView struct {
-	permission.Preset
-	Permissions []string `json:"permissions"`
-}
-
-// AreaView is an admin area as the grant editor offers it (GET /api/permissions).
-type AreaView struct {
-	Name   string `json:"name"`
-	Label  string `json:"label"`
-	SiteID int64  `json:"site_id"`
-	Site   string `json:"site"`
-}
-
-func (a *API) permissions(w http.ResponseWriter, r *http.Request) {
-	var presets []PresetView
-	for _, p := range permission.Presets() {
-		presets = append(presets, PresetView{p, p.Set.Names()})
-	}
-	v, err := a.app.Sites(r.Context())
-	if err != nil {
-		a.reply(w, r, 0, nil, err)
-		return
-	}
-	areas := []AreaView{}
-	for _, s := range v.Sites {
-		for _, ar := range s.Areas {
-			areas = append(areas, AreaView{ar.Name, ar.Label, s.ID, s.Name})
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"permissions": permission.All(), "presets": presets, "admin_areas": areas,
-	})
 }
 
 func (a *API) check(w http.ResponseWriter, r *http.Request) {

@@ -165,3 +165,10 @@ func (a *API) portalSignout(w http.ResponseWriter, r *http.Request) {
 	setCookie(w, r, SessionCookie, "", 0)
 	a.reply(w, r, http.StatusOK, map[string]bool{"ok": true}, err)
 }
+
+// signinReturn names the site a sign-in continues to (?return= of the
+// client area's page), before anyone is signed in.
+func (a *API) signinReturn(w http.ResponseWriter, r *http.Request) {
+	v, err := a.app.SigninReturn(r.Context(), r.URL.Query().Get("to"))
+	a.reply(w, r, http.StatusOK, v, err)
+}

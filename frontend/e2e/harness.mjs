@@ -436,9 +436,10 @@ export async function startPortalStack(name, { lifecycle } = {}) {
 
 /** Runs fn(page, context, shot) in a fresh page of the size; shot(screen)
  * is look() into <name>-<size>-<screen>.png; a failure leaves
- * <name>-<size>-failure.png. */
-export async function inSizedPage(browser, size, name, fn) {
-  const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+ * <name>-<size>-failure.png. `options` go to the browser context (a
+ * signed-in contact's storageState). */
+export async function inSizedPage(browser, size, name, fn, options = {}) {
+  const context = await browser.newContext({ ...options, viewport: { width: size.width, height: size.height } });
   const page = await context.newPage();
   const shot = (screen) => look(page, `${size.name} ${screen}`, `${name}-${size.name}-${screen}.png`);
   try {

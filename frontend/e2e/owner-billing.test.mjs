@@ -153,7 +153,7 @@ for (const size of SIZES) {
       await page.getByRole('tab', { name: 'Support requests' }).click();
       await page.getByRole('button', { name: `Answer “DNS ${size.name}”` }).click();
       const dialog = page.getByTestId('support-dialog');
-      await dialog.getByTestId('support-thread').getByText('Where does MX point?').waitFor();
+      await dialog.getByTestId('support-conversation').getByText('Where does MX point?').waitFor();
       await dialog.getByLabel('Your reply').fill('To mail.globex.example, since Monday.');
       await dialog.getByRole('button', { name: 'Send reply' }).click();
       await dialog.getByTestId('support-reply').getByText('To mail.globex.example, since Monday.').waitFor();

@@ -317,7 +317,7 @@ test('contact portal: what each contact sees and what is refused', { timeout: 24
     const { context, page, problems } = await newPage();
     try {
       await portalSignIn(page, fx.billing.email);
-      assert.deepEqual(await navLabels(page), ['Invoices', 'Quotes']);
+      assert.deepEqual(await navLabels(page), ['Invoices', 'Quotes', 'Mail history']);
 
       await openSection(page, 'Invoices', 'portal-invoices');
       assert.deepEqual(
@@ -327,7 +327,7 @@ test('contact portal: what each contact sees and what is refused', { timeout: 24
       const row = page.getByTestId('portal-invoice-row').filter({ hasText: 'INV-BETA' }).filter({ hasNotText: 'INV-BETA-2' });
       assert.match(await row.innerText(), /45\.50/);
       // No one-click "mark as paid": the contact reports a payment, the
-      // owner confirms it (the report form comes with the client-area pages).
+      // owner confirms it (the report form: e2e/client-billing.test.mjs).
       assert.equal(await row.getByRole('button', { name: 'Mark as paid' }).count(), 0);
       await api('PUT', '/api/settings/payments', { bank_transfer: { enabled: true, details: 'IBAN DE02 1203 0000 0000 2020 51' } });
       const report = await pageFetch(page, 'POST', `/api/portal/invoices/${fx.invBeta.id}/payment-report`, {
@@ -445,7 +445,7 @@ test('one address in two accounts: choose after the code, switch without signing
     assert.equal(await switcher.locator('option:checked').innerText(), 'Northwind Portal Ltd');
     await switcher.selectOption({ label: 'Second Portal Ltd' });
     await page.getByTestId('portal-nav').getByRole('link', { name: 'Invoices', exact: true }).waitFor();
-    assert.deepEqual(await navLabels(page), ['Invoices', 'Quotes']);
+    assert.deepEqual(await navLabels(page), ['Invoices', 'Quotes', 'Mail history']);
     assert.equal(await page.getByTestId('portal-account-switcher').locator('option:checked').innerText(), 'Second Portal Ltd');
     await shot(page, 'portal-switcher.png');
 

@@ -3,6 +3,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/pieces.css';
 import './styles/records.css';
+import './styles/factors.css';
 import App from './App.svelte';
 import { captureTokenFromUrl } from './lib/api';
 

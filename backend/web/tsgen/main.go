@@ -30,7 +30,6 @@ import (
 	"grantbook/backend/permission"
 	"grantbook/backend/publish"
 	"grantbook/backend/servicekind"
-	"grantbook/backend/web"
 )
 
 // replies are the types the API answers with.
@@ -39,7 +38,8 @@ var replies = []any{
 	model.MailEvent{}, model.Invoice{}, model.Quote{}, model.SupportRequest{}, model.Session{},
 	core.MailStatus{}, core.AccessRow{}, core.CheckResult{}, core.ImportProgress{}, core.PortalHome{},
 	core.RestoreResult{}, core.TestResult{}, core.InvitationTemplate{}, core.Error{}, core.ClientArea{},
-	mail.Settings{}, permission.Info{}, web.AreaView{}, web.PresetView{}, publish.Status{},
+	mail.Settings{}, permission.Info{}, core.AreaView{}, core.PresetView{}, publish.Status{},
+	core.PortalService{}, core.PortalInvoice{}, core.ManagedContact{}, core.Grantable{}, core.ReturnSite{},
 	model.AccessRequest{}, model.AccessReview{}, core.Reviews{}, core.Attention{}, core.Factors{}, core.TOTPSetup{},
 	core.LifecycleSettings{}, core.TimeZone{}, core.BulkResult{}, model.ContactInvitation{},
 	// The owner's side of the client area and of the sites.
@@ -52,8 +52,9 @@ var requests = []any{
 	core.ContactInput{}, core.ContactPatch{}, core.InvitationInput{}, core.ServiceInput{},
 	core.InvoiceInput{}, core.QuoteInput{}, core.SupportInput{}, core.AccountPatch{},
 	core.ProfileInput{}, core.AccessRequestInput{}, core.ExtendInput{}, core.ApproveInput{}, core.DeclineInput{},
-	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{},
-	core.ProfileInput{}, core.ServicePatch{}, core.InvoicePatch{}, core.QuotePatch{}, core.SupportPatch{},
+	core.ReviewDecision{}, core.CodeInput{}, core.PasskeyInput{}, core.CancelInput{}, core.OrderInput{},
+	core.PaymentReportInput{}, core.NoteInput{},
+	core.ServicePatch{}, core.InvoicePatch{}, core.QuotePatch{}, core.SupportPatch{},
 	core.ProductInput{}, core.AcceptInput{}, core.ConfirmInput{}, core.ReasonInput{}, core.ReplyInput{},
 	core.SiteInput{}, core.OIDCClientInput{}, core.BulkInput{}, core.TemplatePreview{},
 }
@@ -62,7 +63,7 @@ var requests = []any{
 var names = map[reflect.Type]string{
 	reflect.TypeFor[core.Error]():           "ErrorDetail",
 	reflect.TypeFor[permission.Info]():      "PermissionInfo",
-	reflect.TypeFor[web.PresetView]():       "Preset",
+	reflect.TypeFor[core.PresetView]():      "Preset",
 	reflect.TypeFor[permission.Preset]():    "PresetInfo",
 	reflect.TypeFor[mail.Settings]():        "MailSettings",
 	reflect.TypeFor[mail.SMTP]():            "SmtpSettings",
@@ -72,7 +73,7 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[model.Session]():        "PortalSession",
 	reflect.TypeFor[core.SupportTargets]():  "SupportTargets",
 	reflect.TypeFor[core.InvitationInput](): "InvitationInput",
-	reflect.TypeFor[web.AreaView]():         "AdminArea",
+	reflect.TypeFor[core.AreaView]():        "AdminArea",
 	reflect.TypeFor[core.AdminArea]():       "PortalAdminArea",
 	reflect.TypeFor[publish.Status]():       "PublishStatus",
 	reflect.TypeFor[publish.Check]():        "SelfCheck",
@@ -80,6 +81,8 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[servicekind.Kind]():     "ServiceKind",
 	reflect.TypeFor[servicekind.Field]():    "ServiceField",
 	reflect.TypeFor[servicekind.Action]():   "ServiceAction",
+	reflect.TypeFor[core.FieldView]():       "ServiceFieldView",
+	reflect.TypeFor[core.Catalog]():         "Catalog",
 }
 
 // enums are string fields whose values are a fixed set, named by Go values.
@@ -104,6 +107,10 @@ var enums = map[string][]string{
 	"Cancellation.timing":       {model.CancelNow, model.CancelEndOfTerm},
 	"Site.unlisted":             {model.UnlistedAnyAdmin, model.UnlistedAllAreas},
 	"Quote.status":              {"open", "accepted", "declined"},
+	"Order.billing_cycle":       model.BillingCycles,
+	"PaymentReport.state":       {model.ReportReported, model.ReportConfirmed, model.ReportRejected},
+	"PaymentReport.method":      {model.MethodBankTransfer, model.MethodPaymentLink},
+	"ServiceField.type":         {servicekind.Text, servicekind.LongText, servicekind.Bool, servicekind.Nameservers, servicekind.Email, servicekind.Count},
 }
 
 // typed are fields with a TypeScript type of their own.
@@ -198,11 +205,7 @@ func (g *gen) emit(t reflect.Type) {
 	var parents []string
 	for f := range t.Fields() {
 		if embedded(f) {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			parents = append(parents, g.ts(ft, g.input[t]))
+			parents = append(parents, g.ts(structOf(f.Type), g.input[t]))
 		}
 	}
 	extends := ""
@@ -214,13 +217,17 @@ func (g *gen) emit(t reflect.Type) {
 	g.out.WriteString("}\n")
 }
 
+// embedded: a struct, or a pointer to one, whose fields are written inline.
 func embedded(f reflect.StructField) bool {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	t := f.Type
+	return f.Anonymous && name == "" && structOf(f.Type).Kind() == reflect.Struct
+}
+
+func structOf(t reflect.Type) reflect.Type {
 	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
+		return t.Elem()
 	}
-	return f.Anonymous && name == "" && t.Kind() == reflect.Struct
+	return t
 }
 
 // fields writes the JSON fields of struct t but those of embedded structs.

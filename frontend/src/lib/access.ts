@@ -5,6 +5,19 @@ import type { Catalog } from '../stores/app.svelte';
 import type { FieldErrors } from './form.svelte';
 import { isEmail, lastValidDay, todayISO } from './format';
 
+/** How far a grant being edited may reach: in the client area, no
+ * further than the manager's own (GET /api/portal/grantable). */
+export interface GrantLimits {
+  services: { id: number; name: string }[];
+  /** every service may be given, also ones added later */
+  allServices: boolean;
+  /** admin access may be given at all, and to everything */
+  admin: boolean;
+  adminAll: boolean;
+  /** yyyy-mm-dd, the last day the manager's own access works ('' never ends) */
+  lastDay: string;
+}
+
 export function emptyAccess(catalog: Catalog | null, preset: string): AccessDraft {
   const p = catalog?.presets.find((x) => x.name === preset);
   return {

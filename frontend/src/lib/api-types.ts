@@ -227,13 +227,13 @@ export interface PermissionInfo { // permission.Info
   billing: boolean;
   does: string;
 }
-export interface AdminArea { // web.AreaView
+export interface AdminArea { // core.AreaView
   name: string;
   label: string;
   site_id: number;
   site: string;
 }
-export interface Preset extends PresetInfo { // web.PresetView
+export interface Preset extends PresetInfo { // core.PresetView
   permissions: string[] | null;
 }
 export interface PublishStatus { // publish.Status
@@ -248,6 +248,41 @@ export interface PublishStatus { // publish.Status
   signed_in: number;
   check: SelfCheck | null;
   addresses: string[] | null;
+}
+export interface PortalService { // core.PortalService
+  service: Service | null;
+  fields: ServiceFieldView[] | null;
+  actions: ServiceAction[] | null;
+  changes: ServiceChange[] | null;
+  cancellation: Cancellation | null;
+  can_modify: boolean;
+  modify_reason: string;
+  can_cancel: boolean;
+  cancel_reason: string;
+}
+export interface PortalInvoice { // core.PortalInvoice
+  invoice: Invoice | null;
+  can_pay: boolean;
+  pay_reason: string;
+  how_to_pay: HowToPay | null;
+  payment_reports: PaymentReport[] | null;
+}
+export interface ManagedContact extends Contact { // core.ManagedContact
+  you: boolean;
+  holder: boolean;
+  manageable: boolean;
+  manage_reason: string;
+}
+export interface Grantable extends Catalog { // core.Grantable
+  admin_all: boolean;
+  services: ServiceName[] | null;
+  all_services: boolean;
+  billing_scope: string;
+  expires_at: string | null;
+}
+export interface ReturnSite { // core.ReturnSite
+  site: string;
+  url: string;
 }
 export interface AccessRequest { // model.AccessRequest
   id: number;
@@ -379,7 +414,7 @@ export interface Order { // model.Order
   kind: string;
   price_cents: number;
   currency: string;
-  billing_cycle: string;
+  billing_cycle: "one_time" | "monthly" | "quarterly" | "yearly";
   upgrade: boolean;
   label: string;
   note: string;
@@ -508,6 +543,25 @@ export interface CodeInput { // core.CodeInput
 export interface PasskeyInput { // core.PasskeyInput
   name?: string;
   credential?: unknown;
+}
+export interface CancelInput { // core.CancelInput
+  timing?: string;
+  reason?: string;
+}
+export interface OrderInput { // core.OrderInput
+  product_id?: number;
+  upgrade_of?: number;
+  label?: string;
+  note?: string;
+}
+export interface PaymentReportInput { // core.PaymentReportInput
+  method?: string;
+  paid_on?: string;
+  reference?: string;
+  confirm?: boolean;
+}
+export interface NoteInput { // core.NoteInput
+  note?: string;
 }
 export interface ServicePatch { // core.ServicePatch
   name?: string | null;
@@ -658,6 +712,68 @@ export interface SelfCheck { // publish.Check
   message: string;
   at: string;
 }
+export interface ServiceFieldView extends ServiceField { // core.FieldView
+  value: unknown;
+  editable: boolean;
+}
+export interface ServiceAction { // servicekind.Action
+  name: string;
+  label: string;
+  help?: string;
+}
+export interface ServiceChange { // model.ServiceChange
+  id: number;
+  service_id: number;
+  field: string;
+  before: unknown;
+  after: unknown;
+  actor?: string;
+  actor_name: string;
+  contact_id: number;
+  created_at: string;
+  reverts: number;
+  reverted_by: number;
+}
+export interface Cancellation { // model.Cancellation
+  id: number;
+  service_id: number;
+  contact_id: number;
+  contact_name: string;
+  timing: "now" | "end_of_term";
+  reason: string;
+  state: "requested" | "confirmed" | "declined" | "withdrawn";
+  note: string;
+  effective_at: string | null;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface HowToPay { // core.HowToPay
+  bank_transfer: BankTransfer | null;
+  payment_link: string;
+  methods: string[] | null;
+}
+export interface PaymentReport { // model.PaymentReport
+  id: number;
+  invoice_id: number;
+  contact_id: number;
+  contact_name: string;
+  method: "bank_transfer" | "payment_link";
+  paid_on: string;
+  reference: string;
+  state: "reported" | "confirmed" | "rejected";
+  note: string;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface Catalog { // core.Catalog
+  permissions: PermissionInfo[] | null;
+  presets: Preset[] | null;
+  admin_areas: AdminArea[] | null;
+}
+export interface ServiceName { // core.ServiceName
+  id: number;
+  name: string;
+}
 export interface ReviewItem { // model.ReviewItem
   position: number;
   contact_id: number;
@@ -697,55 +813,11 @@ export interface Passkey { // store.Passkey
 export interface ServiceField { // servicekind.Field
   name: string;
   label: string;
-  type: string;
+  type: "text" | "longtext" | "bool" | "nameservers" | "email" | "count";
   help?: string;
   owner_only: boolean;
   max?: number;
   at_most?: string;
-}
-export interface ServiceAction { // servicekind.Action
-  name: string;
-  label: string;
-  help?: string;
-}
-export interface ServiceChange { // model.ServiceChange
-  id: number;
-  service_id: number;
-  field: string;
-  before: unknown;
-  after: unknown;
-  actor?: string;
-  actor_name: string;
-  contact_id: number;
-  created_at: string;
-  reverts: number;
-  reverted_by: number;
-}
-export interface Cancellation { // model.Cancellation
-  id: number;
-  service_id: number;
-  contact_id: number;
-  contact_name: string;
-  timing: "now" | "end_of_term";
-  reason: string;
-  state: "requested" | "confirmed" | "declined" | "withdrawn";
-  note: string;
-  effective_at: string | null;
-  created_at: string;
-  decided_at: string | null;
-}
-export interface PaymentReport { // model.PaymentReport
-  id: number;
-  invoice_id: number;
-  contact_id: number;
-  contact_name: string;
-  method: string;
-  paid_on: string;
-  reference: string;
-  state: string;
-  note: string;
-  created_at: string;
-  decided_at: string | null;
 }
 export interface SupportReply { // model.SupportReply
   id: number;
@@ -793,10 +865,6 @@ export interface BulkFilter { // core.BulkFilter
   preset?: string;
   status?: string;
 }
-export interface ServiceName { // core.ServiceName
-  id: number;
-  name: string;
-}
 export interface PortalAdminArea { // core.AdminArea
   name: string;
   label: string;
@@ -809,4 +877,8 @@ export interface Server { // mail.Server
   username: string;
   password?: string;
   password_set: boolean;
+}
+export interface BankTransfer { // core.BankTransfer
+  details: string;
+  reference: string;
 }

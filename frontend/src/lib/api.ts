@@ -178,10 +178,11 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   return parts.length ? '?' + parts.join('&') : '';
 }
 
-/** Server messages are lower-case fragments ("first name is required"). */
+/** Server messages are lower-case fragments ("first name is required");
+ * one that starts with a name (a domain, an address) keeps its case. */
 export function sentence(msg: string): string {
   if (!msg) return msg;
-  const s = msg[0].toUpperCase() + msg.slice(1);
+  const s = /^[a-z]+(?![\w.@-])/.test(msg) ? msg[0].toUpperCase() + msg.slice(1) : msg;
   return /[.!?…]$/.test(s) ? s : s + '.';
 }
 

@@ -226,3 +226,18 @@ export function describeUserAgent(ua: string): string {
   if (browser && os) return `${browser} on ${os}`;
   return browser || os || ua.slice(0, 40);
 }
+
+/** An evaluation's reason as a sentence: "denied: grant is Billing; x not
+ * included" → "Grant is Billing; x not included." */
+export function reasonText(reason: string): string {
+  const r = reason.replace(/^(denied|allowed):\s*/i, '').trim();
+  if (!r) return '';
+  const s = r[0].toUpperCase() + r.slice(1);
+  return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+/** A refusal's reason after "Not allowed: ". */
+export function notAllowed(reason: string): string {
+  const r = reasonText(reason);
+  return r ? 'Not allowed: ' + r[0].toLowerCase() + r.slice(1) : 'Not allowed.';
+}

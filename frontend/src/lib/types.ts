@@ -25,4 +25,4 @@ export interface AccessDraft {
 /** Editable person details shared by add, invite and detail. */
 export type PersonDraft = Pick<Contact, 'account_type' | 'first_name' | 'last_name' | 'email' | 'phone' | 'company' | 'role'>;
 
-export type PortalSection = 'services' | 'invoices' | 'quotes' | 'support' | 'profile';
+export type PortalSection = 'services' | 'orders' | 'invoices' | 'quotes' | 'support' | 'emails' | 'contacts' | 'admin' | 'profile';

@@ -12,6 +12,9 @@ export const KIND_LABELS: Record<string, string> = {
   other: 'Other',
 };
 
+/** How an invoice may be paid (a payment report's method). */
+export const METHOD_LABELS: Record<string, string> = { bank_transfer: 'Bank transfer', payment_link: 'Payment link' };
+
 /** Service names by id, for the labels of invoices and support requests. */
 export function serviceNames(services: { id: number; name: string }[] | null): (id: number, none: string) => string {
   const names = new Map((services || []).map((s) => [s.id, s.name]));
@@ -56,37 +59,12 @@ export function changeLabel(name: string, fields: ServiceField[] | null, actions
   return fields?.find((f) => f.name === name)?.label || actions?.find((a) => a.name === name)?.label || name;
 }
 
-/** What a settings form edits: text for inputs, true/false for switches. */
-export type SettingsDraft = Record<string, string | boolean>;
-
-export function settingsDraft(fields: ServiceField[], values: Record<string, unknown> | null): SettingsDraft {
-  const out: SettingsDraft = {};
-  for (const f of fields) {
-    const v = values?.[f.name];
-    if (f.type === 'bool') out[f.name] = v === true;
-    else if (Array.isArray(v)) out[f.name] = v.join('\n');
-    else out[f.name] = v === null || v === undefined ? '' : String(v);
-  }
-  return out;
-}
-
-/** The settings that differ from before, as the API takes them: an empty
- * field clears its value (null). */
-export function settingsBody(fields: ServiceField[], draft: SettingsDraft, before: SettingsDraft): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of fields) {
-    const v = draft[f.name];
-    if (v === before[f.name]) continue;
-    if (typeof v === 'boolean') out[f.name] = v;
-    else if (v.trim() === '') out[f.name] = null;
-    else if (f.type === 'nameservers') out[f.name] = v.split(/[\s,]+/).filter(Boolean);
-    else if (f.type === 'count') out[f.name] = Number(v);
-    else out[f.name] = v.trim();
-  }
-  return out;
-}
-
 /** Cents as the text of an amount field ("99.50"). */
 export function amountText(cents: number): string {
   return (cents / 100).toFixed(2);
+}
+
+/** A list the API may send as null, or with null entries, as a plain list. */
+export function present<T>(xs: (T | null)[] | null | undefined): T[] {
+  return (xs || []).filter((x): x is T => x !== null);
 }
