@@ -23,10 +23,10 @@ before(async () => {
   const acc = `/api/accounts/${fx.account.id}`;
   fx.shop = await api('POST', `${acc}/services`, { name: 'Shop hosting', kind: 'hosting' });
   fx.till = await api('POST', `${acc}/services`, { name: 'Till licence', kind: 'licence' });
-  // Access ends as the instant expires_at says: through 2099-06-30.
-  const within = { preset: 'custom', permissions: ['services.view'], service_ids: [fx.shop.id], expires_at: '2099-07-01' };
+  // A plain date is the last day of access (through its close in the owner's zone).
+  const within = { preset: 'custom', permissions: ['services.view'], service_ids: [fx.shop.id], expires_at: '2099-06-30' };
   fx.mia = await addContact(api, fx.account.id, 'Mia', 'Manager', 'mia@bakery.test', {
-    preset: 'custom', permissions: MIA, service_ids: [fx.shop.id], expires_at: '2099-07-01',
+    preset: 'custom', permissions: MIA, service_ids: [fx.shop.id], expires_at: '2099-06-30',
   });
   fx.hal = await addContact(api, fx.account.id, 'Hal', 'Holder', 'hal@bakery.test', within);
   await api('PATCH', acc, { holder_contact_id: fx.hal.id });
@@ -151,7 +151,7 @@ for (const size of SIZES) {
 
       // The owner gives Sam more than Mia holds while the page is open:
       // the next change is refused with the reason, in the dialog.
-      await ca.api('PATCH', `/api/contacts/${sam.id}`, { preset: 'custom', permissions: ['services.view', 'profile.view'], service_ids: [fx.shop.id], expires_at: '2099-07-01' });
+      await ca.api('PATCH', `/api/contacts/${sam.id}`, { preset: 'custom', permissions: ['services.view', 'profile.view'], service_ids: [fx.shop.id], expires_at: '2099-06-30' });
       await row.getByRole('button', { name: `Remove ${name}` }).click();
       await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
       await confirm.getByRole('alert').waitFor();
@@ -160,7 +160,7 @@ for (const size of SIZES) {
       await confirm.getByRole('button', { name: 'Cancel' }).click();
 
       // Back within reach: removed.
-      await ca.api('PATCH', `/api/contacts/${sam.id}`, { preset: 'custom', permissions: ['services.view'], service_ids: [fx.shop.id], expires_at: '2099-07-01' });
+      await ca.api('PATCH', `/api/contacts/${sam.id}`, { preset: 'custom', permissions: ['services.view'], service_ids: [fx.shop.id], expires_at: '2099-06-30' });
       await ca.open(page, 'contacts', 'portal-contacts-table');
       await row.getByRole('button', { name: `Remove ${name}` }).click();
       await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
