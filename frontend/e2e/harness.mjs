@@ -364,8 +364,17 @@ export const SIZES = [
 // inline script, and stays on.
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/** Waits for the page's finite animations to end: a toast sliding in is
+ * half transparent, and its colours are judged once it is in. */
+export async function settled(page) {
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity).map((a) => a.finished.catch(() => {}))),
+  );
+}
+
 /** Runs axe-core in the page; fails on serious and critical violations. */
 export async function axe(page, label) {
+  await settled(page);
   if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
     const res = await window.axe.run(document, { resultTypes: ['violations'] });

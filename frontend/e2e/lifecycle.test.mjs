@@ -143,8 +143,6 @@ async function seedInto(srv, dovecot) {
  * whole page, and the screen with `focus` scrolled into it). */
 async function step(page, size, name, focus) {
   const label = `${size.name} ${name}`;
-  // A toast sliding in is half transparent: judge its colours once it is in.
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
   await axe(page, label);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(wide <= 0, `${label}: the page scrolls sideways by ${wide}px`);

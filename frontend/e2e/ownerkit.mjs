@@ -63,10 +63,6 @@ export async function asOwner(env, size, name, steps) {
 export async function shot(page, name, size) {
   // From the top, so the sticky sidebar sits where a person sees it.
   await page.evaluate(() => window.scrollTo(0, 0));
-  // A toast still fading in is checked once it is fully there.
-  await page.evaluate(() =>
-    Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity).map((a) => a.finished.catch(() => {}))),
-  );
   await look(page, `${size.name} ${name}`, `${name}-${size.name}.png`);
 }
 
