@@ -126,6 +126,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   } else if (getToken()) {
     headers.Authorization = 'Bearer ' + getToken();
   }
+  const sentToken = getToken();
   let res: Response;
   try {
     res = await fetch(path, {
@@ -138,6 +139,9 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach Grantbook. Check that it is still running and try again.');
   }
+  // Sent with a token this tab has since replaced (Settings → Access link):
+  // asked again with the new one, not taken as signed out.
+  if (res.status === 401 && !portal && sentToken && getToken() && getToken() !== sentToken) return request<T>(method, path, body, opts);
   if (!res.ok) {
     const err = toError(res.status, await res.text());
     if (res.status === 401 && portal && !PORTAL_PUBLIC.includes(path)) {
