@@ -169,11 +169,12 @@ mkdir -p "$work/seed"
 if [ "$empty" = 0 ]; then
 	log "seeding 3 contacts through grantbook serve (as tests/desktop-smoke.sh)"
 	port=$((20000 + RANDOM % 20000))
+	bench_token=bench-desktop-seed-token-0123456789abcdef
 	start_bus
-	DBUS_SESSION_BUS_ADDRESS=$bus GRANTBOOK_TOKEN=bench "$grantbook" serve --addr "127.0.0.1:$port" --data-dir "$work/seed" >"$work/serve.log" 2>&1 &
+	DBUS_SESSION_BUS_ADDRESS=$bus GRANTBOOK_TOKEN=$bench_token "$grantbook" serve --addr "127.0.0.1:$port" --data-dir "$work/seed" >"$work/serve.log" 2>&1 &
 	serve_pid=$!
 	started+=("$serve_pid")
-	api() { curl -sf -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' "$@"; }
+	api() { curl -sf -H 'Authorization: Bearer '"$bench_token" -H 'Content-Type: application/json' "$@"; }
 	for _ in $(seq 100); do api "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
 	{
 		api -d '{"name":"Acme Ltd"}' "http://127.0.0.1:$port/api/accounts" &&
