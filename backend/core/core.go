@@ -55,6 +55,13 @@ type App struct {
 	views *viewLog
 	// reindex wakes the search indexer (searchindex.go).
 	reindex chan struct{}
+	// work is what Start runs; Close stops it and waits, so that nothing
+	// touches the store or the data folder once Close returns.
+	work struct {
+		mu     sync.Mutex
+		cancel context.CancelFunc
+		wg     sync.WaitGroup
+	}
 }
 
 // New builds the core on an open store; secrets go to vault.
@@ -94,11 +101,28 @@ func (a *App) SetLogger(l *slog.Logger) { a.log, a.outbox.Log, a.inbox.Log = l, 
 // watching the inbox, expiring invitations, mailing sign-in codes and
 // filling the search index.
 func (a *App) Start(ctx context.Context) {
-	go a.outbox.Run(ctx)
-	go a.runSignins(ctx)
-	go a.inbox.Run(ctx)
-	go a.runSearchIndex(ctx)
-	go func() {
+	a.work.mu.Lock()
+	defer a.work.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	prev := a.work.cancel
+	a.work.cancel = func() {
+		if prev != nil {
+			prev()
+		}
+		cancel()
+	}
+	run := func(fn func(context.Context)) {
+		a.work.wg.Add(1)
+		go func() {
+			defer a.work.wg.Done()
+			fn(ctx)
+		}()
+	}
+	run(a.outbox.Run)
+	run(a.runSignins)
+	run(a.inbox.Run)
+	run(a.runSearchIndex)
+	run(func(ctx context.Context) {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
@@ -113,7 +137,18 @@ func (a *App) Start(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-	}()
+	})
+}
+
+// stopWork ends what Start runs and waits for it.
+func (a *App) stopWork() {
+	a.work.mu.Lock()
+	cancel := a.work.cancel
+	a.work.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	a.work.wg.Wait()
 }
 
 // MailStatus tells the UI how sending and watching are going.

@@ -54,11 +54,13 @@ func (a *App) SetHolder(mode string) error {
 	return a.lock.SetMode(mode)
 }
 
-// Close stops the running imports, writes what is queued, closes the
-// database and lets go of the data folder. Calling it again does nothing.
+// Close stops the background work and the running imports and waits for
+// them, writes what is queued, closes the database and lets go of the data
+// folder. Calling it again does nothing.
 func (a *App) Close() error {
 	var err error
 	a.closed.Do(func() {
+		a.stopWork()
 		a.imports.stop()
 		err = a.markStopped(context.Background())
 		if cerr := a.store.Close(); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -48,5 +49,25 @@ func TestUncleanStopIsRecorded(t *testing.T) {
 	again := openApp(t, dir)
 	if _, n, _ := again.Audit(bg, core.AuditFilter{Entity: "database", Limit: 10}); n != 1 {
 		t.Errorf("after a clean stop: %d database rows, want still 1", n)
+	}
+}
+
+// Close stops what Start runs before it closes the store, even while the
+// context given to Start is still alive: nothing of the app runs once Close
+// returns (a worker left behind wrote into a removed data folder in CI).
+func TestCloseWaitsForStartedWork(t *testing.T) {
+	app := openApp(t, t.TempDir())
+	app.Start(context.Background())
+	if err := app.Close(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	for _, g := range strings.Split(stacks, "\n\n") {
+		for _, fn := range []string{"(*Worker).Run", "(*Watcher).Run", "(*App).runSignins", "(*App).runSearchIndex", "(*App).Start"} {
+			if strings.Contains(g, fn) {
+				t.Fatalf("after Close, still running:\n%s", g)
+			}
+		}
 	}
 }
