@@ -341,8 +341,11 @@ test('invitations: confirm an unverified reply, possible bounce, delay; trusted 
     assert.equal(await field.inputValue(), 'mx.example.test');
     await page.getByText('Protects your invitations from forged replies').waitFor();
     await page.getByRole('button', { name: 'Test IMAP connection' }).click();
+    // The test's own answer first, so that a failure says what Test IMAP said.
+    const imapResult = page.getByTestId('mail-settings').getByRole('status').filter({ hasText: /INBOX|IMAP|mailbox|connect/i });
+    await imapResult.first().waitFor({ timeout: 30000 });
     const suggestion = page.getByTestId('authserv-id-suggestion');
-    await suggestion.waitFor({ timeout: 20000 });
+    if (!(await suggestion.isVisible())) assert.fail(`no authserv-id suggestion; Test IMAP said: ${await imapResult.first().innerText()}`);
     assert.match(await suggestion.innerText(), /mx\.provider\.test/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'mail-authserv-id.png'), fullPage: true });
     await suggestion.getByRole('button', { name: 'Use it' }).click();
