@@ -64,7 +64,7 @@ func (a *App) Attention(ctx context.Context) (*Attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Awaiting = InvitationSection{n, first(a.decorateInvitations(aw))}
+	out.Awaiting = InvitationSection{n, first(a.decorateInvitations(ctx, aw))}
 	rq, n, err := a.store.AccessRequests(ctx, store.RequestFilter{State: model.RequestPending, Limit: attentionItems})
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (a *App) Attention(ctx context.Context) (*Attention, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Invitations = InvitationSection{len(soon), first(a.decorateInvitations(soon))}
+	out.Invitations = InvitationSection{len(soon), first(a.decorateInvitations(ctx, soon))}
 	if id, err := a.store.OpenReviewID(ctx); err != nil {
 		return nil, err
 	} else if id != 0 {
@@ -106,14 +106,24 @@ func (a *App) Attention(ctx context.Context) (*Attention, error) {
 	return out, nil
 }
 
-// decorateInvitations fills the days left of pending invitations.
-func (a *App) decorateInvitations(invs []*model.Invitation) []*model.Invitation {
-	now := a.now()
+// decorateInvitations fills the days left of pending invitations: calendar
+// days in the owner's time zone, so a fresh 14-day invitation reads 14 and
+// one ending later today reads 0 ("expires today").
+func (a *App) decorateInvitations(ctx context.Context, invs []*model.Invitation) []*model.Invitation {
+	loc := a.zone(ctx)
+	today := civilDay(a.now(), loc)
 	for _, inv := range invs {
 		if inv.Pending() && inv.State != model.InvAwaiting {
-			n := max(0, int(inv.ExpiresAt.Sub(now)/day))
+			n := max(0, int(civilDay(inv.ExpiresAt, loc).Sub(today)/day))
 			inv.ExpiresInDays = &n
 		}
 	}
 	return invs
+}
+
+// civilDay is t's date in loc, as midnight UTC: days between two of them are
+// whole, whatever daylight saving does in loc.
+func civilDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

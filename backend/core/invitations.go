@@ -315,7 +315,7 @@ func (a *App) Invitations(ctx context.Context, f InvitationFilter) ([]*model.Inv
 	}
 	f.Limit, f.Offset = page(f.Limit, f.Offset)
 	out, n, err := a.store.Invitations(ctx, f)
-	return a.decorateInvitations(out), n, err
+	return a.decorateInvitations(ctx, out), n, err
 }
 
 // Invitation loads one invitation.
@@ -325,7 +325,7 @@ func (a *App) Invitation(ctx context.Context, id int64) (*model.Invitation, erro
 		return nil, notFound("invitation", id)
 	}
 	if err == nil {
-		a.decorateInvitations([]*model.Invitation{inv})
+		a.decorateInvitations(ctx, []*model.Invitation{inv})
 	}
 	return inv, err
 }

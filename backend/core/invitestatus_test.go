@@ -72,3 +72,36 @@ func TestInvitationEndsShowInTheContactsStatus(t *testing.T) {
 		}
 	}
 }
+
+// Days left are calendar days in the owner's time zone: a fresh 14-day
+// invitation reads 14 (not 13 for the seconds already gone), one ending
+// later today reads 0, one ending just after midnight reads 1.
+func TestInvitationDaysLeftAreCalendarDays(t *testing.T) {
+	r := newInvRig(t, true, true)
+	if _, err := r.app.PutOwnerTimeZone(invCtx, core.TimeZone{TimeZone: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	inv := r.invite("Ivy", "Invitee", "ivy@client.test")
+	left := func() int {
+		t.Helper()
+		cur := r.invitation(inv.ID)
+		if cur.ExpiresInDays == nil {
+			t.Fatalf("no days left on %+v", cur)
+		}
+		return *cur.ExpiresInDays
+	}
+	r.now = r.now.Add(time.Minute)
+	if n := left(); n != 14 {
+		t.Errorf("a minute after sending: %d days left, want 14", n)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	end := inv.ExpiresAt.In(ny) // 05:00 there (09:00 UTC)
+	r.now = end.Add(-4 * time.Hour) // 01:00 the same day there, 05:00 UTC
+	if n := left(); n != 0 {
+		t.Errorf("four hours before, the same day in New York: %d, want 0", n)
+	}
+	r.now = end.Add(-6 * time.Hour) // 23:00 the evening before there, 03:00 UTC the same UTC day
+	if n := left(); n != 1 {
+		t.Errorf("the evening before in New York: %d, want 1", n)
+	}
+}

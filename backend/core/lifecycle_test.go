@@ -240,9 +240,12 @@ func TestAttention(t *testing.T) {
 	if err != nil || att.Ending.Count != 1 || att.Invitations.Count != 0 || att.Total != 1 {
 		t.Fatalf("attention: %+v, %v", att, err)
 	}
-	r.now = inv.ExpiresAt.Add(-36 * time.Hour)
+	if _, err := r.app.PutOwnerTimeZone(invCtx, core.TimeZone{TimeZone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	r.now = inv.ExpiresAt.Add(-36 * time.Hour) // 21:00 two days before the 09:00 it ends
 	att, _ = r.app.Attention(invCtx)
-	if att.Invitations.Count != 1 || *att.Invitations.Items[0].ExpiresInDays != 1 || att.Ending.Count != 0 {
+	if att.Invitations.Count != 1 || *att.Invitations.Items[0].ExpiresInDays != 2 || att.Ending.Count != 0 {
 		t.Fatalf("attention later: %+v", att)
 	}
 	r.process(invReply{from: inv.Email, to: "owner+" + inv.Token + "@example.test", inReplyTo: inv.MessageID, body: "yes"}.bytes())

@@ -197,7 +197,7 @@ func TestInvitationReminderOnceAndAnswerable(t *testing.T) {
 	}
 	r.flush(1)
 	cur := r.invitation(inv.ID)
-	if cur.RemindedAt == nil || cur.ExpiresInDays == nil || *cur.ExpiresInDays != 1 {
+	if cur.RemindedAt == nil || cur.ExpiresInDays == nil || *cur.ExpiresInDays != 2 {
 		t.Fatalf("reminded invitation: %+v", cur)
 	}
 	last := r.smtp.Messages()[1]

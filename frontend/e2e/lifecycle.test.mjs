@@ -190,7 +190,7 @@ for (const size of SIZES) {
       const ending = page.getByTestId('ending-row').filter({ hasText: 'Dana' });
       assert.match(await ending.getByTestId('extend-by-term').innerText(), /^Extend by [45] days$/);
       const jo = page.getByTestId('attention-expiring').getByTestId('attention-invitation').filter({ hasText: 'jo@example.test' });
-      assert.match(await jo.innerText(), /Expires in 1 day[\s\S]*Reminder sent/);
+      assert.match(await jo.innerText(), /Expires in 2 days[\s\S]*Reminder sent/);
       assert.match(await page.getByTestId('last-review').innerText(), /Last access review: never/);
       await step(page, size, 'attention');
 
