@@ -82,8 +82,9 @@ func (a *App) OpenReview(ctx context.Context) (*model.AccessReview, error) {
 	}
 	r := &model.AccessReview{OpenedAt: now, PeriodDays: period}
 	since := now.Add(-time.Duration(period) * day)
+	loc := a.zone(ctx)
 	for _, c := range cs {
-		it := model.ReviewItem{ContactID: c.ID, AccountID: c.AccountID, Name: c.Name(), Email: c.Email, Access: accessWords(c), Flags: []string{}}
+		it := model.ReviewItem{ContactID: c.ID, AccountID: c.AccountID, Name: c.Name(), Email: c.Email, Access: accessWords(c, loc), Flags: []string{}}
 		if t, ok := act.Signins[c.ID]; ok {
 			it.LastSignin = &t
 		}
@@ -117,8 +118,9 @@ func (a *App) OpenReview(ctx context.Context) (*model.AccessReview, error) {
 
 func after(t *time.Time, since time.Time) bool { return t != nil && !t.Before(since) }
 
-// accessWords says what a grant gives, for a review snapshot.
-func accessWords(c *model.Contact) string {
+// accessWords says what a grant gives, for a review snapshot; a grant's end
+// reads as its last day in the owner's zone, as the owner entered it.
+func accessWords(c *model.Contact, loc *time.Location) string {
 	w := []string{presetLabel(c.Grant.Preset)}
 	if c.Grant.Preset == "custom" {
 		w[0] += " (" + strings.Join(c.Grant.Permissions, ", ") + ")"
@@ -136,7 +138,7 @@ func accessWords(c *model.Contact) string {
 		w = append(w, "admin: "+strings.Join(c.Admin.Areas, ", "))
 	}
 	if c.Grant.ExpiresAt != nil {
-		w = append(w, "ends "+c.Grant.ExpiresAt.Format("2006-01-02"))
+		w = append(w, "last day "+orDefault(lastDay(*c.Grant.ExpiresAt, loc), c.Grant.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST")))
 	}
 	return strings.Join(w, "; ")
 }
@@ -229,7 +231,7 @@ func (a *App) applyDecision(ctx context.Context, tx *store.Tx, it model.ReviewIt
 		return notFoundOr(err, "contact", it.ContactID)
 	}
 	if decision == model.ReviewReduce {
-		if accessWords(c) == it.Access {
+		if accessWords(c, zoneOf(ctx, tx.Q)) == it.Access {
 			return conflict("%s's access is as it was when the review opened: change it in the editor first", c.Name())
 		}
 		return nil

@@ -253,3 +253,27 @@ func TestAttention(t *testing.T) {
 		t.Fatalf("awaiting: %+v", att.Awaiting)
 	}
 }
+
+// A review's snapshot gives a grant's end as the last day the owner entered,
+// in their zone, not the instant after it in UTC (it read one day late).
+func TestAccessReviewShowsTheLastDay(t *testing.T) {
+	r := newInvRig(t, true, true)
+	if _, err := r.app.PutOwnerTimeZone(invCtx, core.TimeZone{TimeZone: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.app.CreateContact(invCtx, core.ContactInput{AccountID: r.acc.ID, FirstName: "Dee", LastName: "Dated",
+		Email: "dee@client.test", Preset: "billing", ExpiresAt: &core.Expiry{Day: "2027-06-30"}}); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(91 * 24 * time.Hour)
+	if err := r.app.OpenDueReview(invCtx); err != nil {
+		t.Fatal(err)
+	}
+	rv, err := r.app.AccessReviews(invCtx)
+	if err != nil || rv.Open == nil || len(rv.Open.Items) != 1 {
+		t.Fatalf("reviews: %+v, %v", rv, err)
+	}
+	if got := rv.Open.Items[0].Access; !strings.HasSuffix(got, "; last day 2027-06-30") {
+		t.Errorf("a grant through 2027-06-30 in New York reads %q in a review", got)
+	}
+}
