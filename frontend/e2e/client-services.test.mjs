@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SIZES } from './harness.mjs';
-import { addContact, startClientArea, toastSaying } from './client.mjs';
+import { addContact, navLabels, startClientArea, toastSaying } from './client.mjs';
 
 let ca;
 const fx = {};
@@ -35,6 +35,8 @@ before(async () => {
   await addContact(api, fx.account.id, 'Tom', 'Tech', 'tom@bakery.test', { preset: 'technical' });
   fx.ada = await ca.signIn('ada@bakery.test');
   fx.tom = await ca.signIn('tom@bakery.test');
+  fx.liz = await addContact(api, fx.account.id, 'Liz', 'Later', 'liz@bakery.test', { preset: 'technical' });
+  fx.lizState = await ca.signIn('liz@bakery.test');
 });
 
 after(() => ca?.close());
@@ -154,6 +156,19 @@ for (const size of SIZES) {
       await ca.open(page, 'services/99999', 'portal-service');
       await page.getByRole('heading', { name: 'Not found' }).waitFor();
       await ca.open(page, `services/${domain.id}`, 'service-history');
+    }),
+  );
+
+  // Was: the sections stayed as they were at sign-in until a reload.
+  test(`services: the sections follow a grant the owner changes while the page is open at ${size.name}`, { timeout: 60000 }, () =>
+    ca.inPage(size, fx.lizState, 'grant-changed', async (page) => {
+      await ca.api('PATCH', `/api/contacts/${fx.liz.id}`, { preset: 'technical' });
+      await ca.open(page, 'services', 'portal-services-table');
+      assert.ok((await navLabels(page)).includes('Services'), 'Services missing at first');
+      await ca.api('PATCH', `/api/contacts/${fx.liz.id}`, { preset: 'billing' });
+      await page.evaluate(() => (location.hash = '#/requests'));
+      await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="portal-nav"] a')].some((a) => a.textContent.trim() === 'Services'));
+      assert.ok((await navLabels(page)).includes('Invoices'), 'Invoices missing after the change to Billing');
     }),
   );
 }
