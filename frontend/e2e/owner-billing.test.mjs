@@ -61,6 +61,7 @@ for (const size of SIZES) {
       await open(page, env, `#/accounts/${acc.id}`, 'services-table');
       let dialog = await openInvoice(page, invoices.a.number, 'Review payment of');
       assert.match(await dialog.getByTestId('reported-payment').innerText(), /Sam .* reports paying by bank transfer .* “Bank ref 42”/);
+      assert.ok(!(await dialog.getByTestId('reported-payment').innerText()).includes(today), 'the day paid reads as a date, not ISO');
       await shot(page, 'owner-invoice-reported', size);
       await dialog.getByRole('button', { name: 'Confirm payment' }).click();
       assert.match(await page.getByTestId('confirm-dialog').innerText(), /sent a receipt/);
