@@ -138,7 +138,7 @@ func accessWords(c *model.Contact, loc *time.Location) string {
 		w = append(w, "admin: "+strings.Join(c.Admin.Areas, ", "))
 	}
 	if c.Grant.ExpiresAt != nil {
-		w = append(w, "last day "+orDefault(lastDay(*c.Grant.ExpiresAt, loc), c.Grant.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST")))
+		w = append(w, endWords(*c.Grant.ExpiresAt, loc))
 	}
 	return strings.Join(w, "; ")
 }

@@ -62,6 +62,9 @@ func TestPleaseExtendReplyBecomesARequest(t *testing.T) {
 	if len(rs) != 1 || rs[0].Kind != model.RequestExtend || rs[0].Source != "mail" || rs[0].ContactID != c.ID {
 		t.Fatalf("requests: %+v", rs)
 	}
+	if want := "Extend access (ends " + c.Grant.ExpiresAt.In(time.Local).Format("2 January 2006 15:04 MST") + ")"; rs[0].Label != want {
+		t.Errorf("label %q, want %q", rs[0].Label, want)
+	}
 	if got := r.contact(c.ID); !got.Grant.ExpiresAt.Equal(*c.Grant.ExpiresAt) {
 		t.Fatalf("a reply extended the grant by itself: %v", got.Grant.ExpiresAt)
 	}
@@ -273,7 +276,7 @@ func TestAccessReviewShowsTheLastDay(t *testing.T) {
 	if err != nil || rv.Open == nil || len(rv.Open.Items) != 1 {
 		t.Fatalf("reviews: %+v, %v", rv, err)
 	}
-	if got := rv.Open.Items[0].Access; !strings.HasSuffix(got, "; last day 2027-06-30") {
+	if got := rv.Open.Items[0].Access; !strings.HasSuffix(got, "; last day 30 June 2027") {
 		t.Errorf("a grant through 2027-06-30 in New York reads %q in a review", got)
 	}
 }

@@ -117,7 +117,7 @@ func (a *App) checkRequest(ctx context.Context, c *model.Contact, g *access.Gran
 		if c.Grant.ExpiresAt == nil {
 			return nil, conflict("your access does not end: there is nothing to extend")
 		}
-		r.item, r.label = "", "Extend access (ends "+c.Grant.ExpiresAt.Format("2 January 2006")+")"
+		r.item, r.label = "", "Extend access ("+endWords(*c.Grant.ExpiresAt, a.zone(ctx))+")"
 	default:
 		return nil, invalid("kind", "kind must be permission, service, admin_area, admin_all, billing_account or extend")
 	}

@@ -155,3 +155,13 @@ func dayEnd(day string, loc *time.Location) (time.Time, error) {
 
 // lastDay is access.LastDay: the last day a grant ending at t lasts through.
 func lastDay(t time.Time, loc *time.Location) string { return access.LastDay(t, loc) }
+
+// endWords says when a grant ending at t ends, as the owner entered it:
+// "last day 6 December 2026", or "ends 6 June 2026 09:00 UTC" when it ends
+// within a day.
+func endWords(t time.Time, loc *time.Location) string {
+	if d, err := time.Parse("2006-01-02", lastDay(t, loc)); err == nil {
+		return "last day " + d.Format("2 January 2006")
+	}
+	return "ends " + t.In(loc).Format("2 January 2006 15:04 MST")
+}
