@@ -1,46 +1,58 @@
 import type { Contact } from './types';
 
 // Dates and times in the owner's time zone (setTimeZone, from Settings),
-// else the browser's.
+// else the browser's. Each formatter is made on its first use: an ICU date
+// formatter costs the web view memory, and most pages need one or two.
 let zone: string | undefined;
-let dateFmt = formats(undefined).date;
-let dateTimeFmt = formats(undefined).dateTime;
-let timeFmt = formats(undefined).time;
-let partsFmt = formats(undefined).parts;
-/** calendar days (yyyy-mm-dd) are shown as they are, in no zone */
-const dayFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+type Kind = 'date' | 'dateTime' | 'time' | 'parts' | 'day';
+const made = new Map<Kind, Intl.DateTimeFormat>();
+const day = { year: 'numeric', month: 'short', day: 'numeric' } as const;
 
-function formats(timeZone: string | undefined) {
-  const day = { year: 'numeric', month: 'short', day: 'numeric' } as const;
-  return {
-    date: new Intl.DateTimeFormat(undefined, { ...day, timeZone }),
-    dateTime: new Intl.DateTimeFormat(undefined, { ...day, hour: '2-digit', minute: '2-digit', timeZone }),
-    time: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone }),
-    parts: new Intl.DateTimeFormat('en-CA', {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-      timeZone,
-    }),
-  };
+function fmt(kind: Kind): Intl.DateTimeFormat {
+  let f = made.get(kind);
+  if (!f) {
+    const timeZone = zone;
+    switch (kind) {
+      case 'date':
+        f = new Intl.DateTimeFormat(undefined, { ...day, timeZone });
+        break;
+      case 'dateTime':
+        f = new Intl.DateTimeFormat(undefined, { ...day, hour: '2-digit', minute: '2-digit', timeZone });
+        break;
+      case 'time':
+        f = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone });
+        break;
+      case 'parts':
+        f = new Intl.DateTimeFormat('en-CA', {
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+          hourCycle: 'h23',
+          timeZone,
+        });
+        break;
+      case 'day': // calendar days (yyyy-mm-dd) are shown as they are, in no zone
+        f = new Intl.DateTimeFormat(undefined, { ...day, timeZone: 'UTC' });
+        break;
+    }
+    made.set(kind, f);
+  }
+  return f;
 }
 
 /** Shows dates and times in an IANA zone from now on ("" or an unknown
  * name: the browser's). */
 export function setTimeZone(name: string): void {
-  let f;
   try {
-    f = formats(name || undefined);
+    if (name) new Intl.DateTimeFormat(undefined, { timeZone: name }); // an unknown zone throws
   } catch {
-    f = formats(undefined);
     name = '';
   }
   zone = name || undefined;
-  ({ date: dateFmt, dateTime: dateTimeFmt, time: timeFmt, parts: partsFmt } = f);
+  for (const k of made.keys()) if (k !== 'day') made.delete(k);
 }
 
 /** The zone dates are shown in; undefined: the browser's. */
@@ -57,20 +69,20 @@ function parse(value: string | null | undefined): Date | null {
 /** Date in the owner's zone, e.g. "31 Jan 2026". */
 export function formatDate(value: string | null | undefined): string {
   const d = parse(value);
-  return d ? dateFmt.format(d) : '';
+  return d ? fmt('date').format(d) : '';
 }
 
 /** Date and time in the owner's zone. */
 export function formatDateTime(value: string | null | undefined): string {
   const d = parse(value);
-  return d ? dateTimeFmt.format(d) : '';
+  return d ? fmt('dateTime').format(d) : '';
 }
 
 /** Time of day, e.g. "14:05"; with the date when it is not today. */
 export function formatTime(value: string | null | undefined): string {
   const d = parse(value);
   if (!d) return '';
-  return dayOf(d) === dayOf(new Date()) ? timeFmt.format(d) : dateTimeFmt.format(d);
+  return dayOf(d) === dayOf(new Date()) ? fmt('time').format(d) : fmt('dateTime').format(d);
 }
 
 function pad(n: number): string {
@@ -80,7 +92,7 @@ function pad(n: number): string {
 /** The calendar day (yyyy-mm-dd) and time of an instant in the owner's zone. */
 function partsOf(d: Date): { day: string; midnight: boolean } {
   const p: Record<string, string> = {};
-  for (const x of partsFmt.formatToParts(d)) p[x.type] = x.value;
+  for (const x of fmt('parts').formatToParts(d)) p[x.type] = x.value;
   return { day: `${p.year}-${p.month}-${p.day}`, midnight: p.hour === '00' && p.minute === '00' && p.second === '00' };
 }
 
@@ -113,7 +125,7 @@ export function lastValidDay(expiresAt: string | null | undefined): string {
 export function formatDay(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   if (!m) return day;
-  return dayFmt.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12)));
+  return fmt('day').format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12)));
 }
 
 /** Today in the owner's zone. */
