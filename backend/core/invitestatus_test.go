@@ -95,7 +95,7 @@ func TestInvitationDaysLeftAreCalendarDays(t *testing.T) {
 		t.Errorf("a minute after sending: %d days left, want 14", n)
 	}
 	ny, _ := time.LoadLocation("America/New_York")
-	end := inv.ExpiresAt.In(ny) // 05:00 there (09:00 UTC)
+	end := inv.ExpiresAt.In(ny)     // 05:00 there (09:00 UTC)
 	r.now = end.Add(-4 * time.Hour) // 01:00 the same day there, 05:00 UTC
 	if n := left(); n != 0 {
 		t.Errorf("four hours before, the same day in New York: %d, want 0", n)
