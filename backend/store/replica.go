@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -59,4 +60,26 @@ func newID(table string) string {
 	t := ident(table)
 	return `(coalesce((SELECT id FROM ` + t + ` WHERE id > (SELECT id_lo FROM change_state) AND id < (SELECT id_hi FROM change_state)
 		ORDER BY id DESC LIMIT 1), (SELECT id_lo FROM change_state)) + 1)`
+}
+
+// ApplyTx is Tx without foreign key checks, for writing another device's
+// changes: they arrive one row at a time in the order that device made
+// them, which its own checks kept consistent at each commit (a cascade
+// there arrives as its own deletes), so a reference may lead for a moment.
+func (s *Store) ApplyTx(ctx context.Context, fn func(tx *Tx) error) error {
+	conn, err := s.w.Conn(ctx) // the one writer connection, held until done
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// Back on before the connection serves anyone else, even after a failure.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	return s.run(ctx, sqlTx, fn)
 }

@@ -192,6 +192,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	return s.run(ctx, sqlTx, fn)
+}
+
+// run is Tx's body once the transaction has begun.
+func (s *Store) run(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
+	var err error
 	tx := &Tx{Q: Q{sqlTx}}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()

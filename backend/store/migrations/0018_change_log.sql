@@ -16,6 +16,7 @@ CREATE TABLE change_log (
 	key    TEXT    NOT NULL,
 	op     TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
 	fields TEXT,                        -- JSON: the whole row when new, else the changed columns
+	base   TEXT,                        -- JSON: Event.Base
 	prev   TEXT    NOT NULL DEFAULT '', -- hex sha256 of the predecessor's canonical bytes
 	hash   TEXT    NOT NULL DEFAULT '', -- hex sha256 of this event's canonical bytes
 	sig    BLOB
@@ -63,6 +64,17 @@ CREATE TABLE change_rejected (
 	reason TEXT    NOT NULL,
 	at     INTEGER NOT NULL
 );
+
+-- On the hub: contacts, grants and grant_services rows as the owner's
+-- verified events (and the hub's own reductions) left them. Access is
+-- computed only for rows equal to these: a row edited behind the log's
+-- back grants nothing.
+CREATE TABLE change_verified (
+	entity TEXT NOT NULL,
+	key    TEXT NOT NULL,
+	fields TEXT NOT NULL, -- JSON: the whole row
+	PRIMARY KEY (entity, key)
+) WITHOUT ROWID;
 
 -- A field both sides changed since they last synced: the newer clock won.
 CREATE TABLE change_conflicts (
