@@ -1,0 +1,231 @@
+package changelog
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"grantbook/backend/model"
+	"grantbook/backend/store"
+)
+
+func TestSealNumbersChainsAndSignsInTheSameTransaction(t *testing.T) {
+	ctx := context.Background()
+	d := newDevice(t, Owner)
+	_, _, c := d.seedOwner()
+	evs, err := d.log.Since(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// account, service, contact, grant, grant_services; the audit row is not replicated.
+	var got []string
+	for i, e := range evs {
+		got = append(got, e.Entity)
+		if e.Seq != uint64(i+1) || e.Origin != d.log.Origin() || e.Epoch != d.log.Epoch() {
+			t.Fatalf("event %d numbered %d/%s/%d", i, e.Seq, e.Origin, e.Epoch)
+		}
+		if !ed25519.Verify(d.log.PublicKey(), e.canonical(), e.Sig) {
+			t.Fatalf("event %d: bad signature", i)
+		}
+		if i == 0 && e.Prev != "" || i > 0 && e.Prev != evs[i-1].Hash() {
+			t.Fatalf("event %d: prev %q", i, e.Prev)
+		}
+		if i > 0 && e.HLC <= evs[i-1].HLC {
+			t.Fatalf("event %d: clock %d not after %d", i, e.HLC, evs[i-1].HLC)
+		}
+	}
+	if strings.Join(got, " ") != "accounts services contacts grants grant_services" {
+		t.Fatalf("events: %v", got)
+	}
+
+	// A failed transaction logs nothing; an update logs the changed field only.
+	boom := errors.New("boom")
+	err = d.s.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET phone = '+33 1'`); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	d.exec(`UPDATE contacts SET phone = phone WHERE id = ?`, c.ID) // changes nothing
+	d.exec(`UPDATE contacts SET phone = '+33 6 12' WHERE id = ?`, c.ID)
+	evs, _ = d.log.Since(ctx, 5, 0)
+	if len(evs) != 1 || evs[0].Entity != "contacts" || string(evs[0].Fields) != `{"phone":"+33 6 12"}` {
+		t.Fatalf("after the update: %+v", evs)
+	}
+	var pending int
+	d.s.QueryRow(ctx, `SELECT count(*) FROM change_log WHERE seq IS NULL`).Scan(&pending)
+	if pending != 0 {
+		t.Fatalf("%d unsigned rows left", pending)
+	}
+	select {
+	case <-d.log.Notify():
+	default:
+		t.Fatal("no notification after a commit that logged")
+	}
+}
+
+func TestNeverReplicated(t *testing.T) {
+	ctx := context.Background()
+	d := newDevice(t, Owner)
+	_, _, c := d.seedOwner()
+	before, _ := d.log.Since(ctx, 0, 0)
+	d.tx(func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.PutSetting(ctx, "mail.smtp.password", "secret"); err != nil {
+			return err
+		}
+		if err := tx.PutSetting(ctx, "owner.passphrase", "x"); err != nil {
+			return err
+		}
+		if err := tx.InsertSigninCode(ctx, c.ID, []byte("n"), []byte("h"), now, now.Add(600e9)); err != nil {
+			return err
+		}
+		return tx.InsertSession(ctx, &model.Session{ContactID: c.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3600e9)}, []byte("tok"), []int64{c.ID})
+	})
+	after, _ := d.log.Since(ctx, 0, 0)
+	if len(after) != len(before) {
+		t.Fatalf("secrets, codes or sessions were logged: %+v", after[len(before):])
+	}
+	d.tx(func(ctx context.Context, tx *store.Tx) error { return tx.PutSetting(ctx, "client_area", `{"on":true}`) })
+	after, _ = d.log.Since(ctx, 0, 0)
+	if len(after) != len(before)+1 || after[len(after)-1].Entity != "settings" {
+		t.Fatal("the client area's setting was not logged")
+	}
+}
+
+func TestKeyFileAndEpochs(t *testing.T) {
+	ctx := context.Background()
+	d := newDevice(t, Owner)
+	fi, err := os.Stat(filepath.Join(d.dir, KeyFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", fi, err)
+	}
+	again, err := Open(ctx, d.s, Owner, d.dir)
+	if err != nil || again.Origin() != d.log.Origin() || again.Epoch() != d.log.Epoch() {
+		t.Fatalf("reopened: %v %s %d", err, again.Origin(), again.Epoch())
+	}
+	// The same store under a new key (the key lost): a new origin and epoch.
+	other, err := Open(ctx, d.s, Owner, t.TempDir())
+	if err != nil || other.Origin() == d.log.Origin() || other.Epoch() == d.log.Epoch() {
+		t.Fatalf("new key: %v", err)
+	}
+	if _, err := Open(ctx, d.s, Hub, d.dir); err == nil {
+		t.Fatal("an owner's store opened as a hub's")
+	}
+	os.Chmod(filepath.Join(d.dir, KeyFile), 0o644)
+	if _, err := Open(ctx, d.s, Owner, d.dir); err == nil {
+		t.Fatal("a key readable by others was used")
+	}
+}
+
+func TestApplyIsIdempotentAndInOrder(t *testing.T) {
+	ctx := context.Background()
+	owner, hub := newDevice(t, Owner), newDevice(t, Hub)
+	pair(t, owner, hub)
+	owner.seedOwner()
+	evs, _ := owner.log.Since(ctx, 0, 0)
+	if _, err := hub.log.Apply(ctx, evs[1]); !errors.Is(err, ErrGap) {
+		t.Fatalf("event 2 before 1: %v", err)
+	}
+	for _, e := range evs {
+		if ok, err := hub.log.Apply(ctx, e); !ok || err != nil {
+			t.Fatalf("apply %d: %v %v", e.Seq, ok, err)
+		}
+	}
+	want := hub.digests()
+	for _, e := range evs { // again: replays change nothing
+		if ok, err := hub.log.Apply(ctx, e); ok || err != nil {
+			t.Fatalf("replay %d: %v %v", e.Seq, ok, err)
+		}
+	}
+	if hw, _ := hub.log.Applied(ctx, owner.log.Origin(), owner.log.Epoch()); hw != uint64(len(evs)) {
+		t.Fatalf("high-water mark %d", hw)
+	}
+	if got := hub.digests(); !equal(got, want) || !equal(got, owner.digests()) {
+		t.Fatal("replays changed the hub, or the hub differs from the owner")
+	}
+	// Applied rows are not logged again on the hub.
+	if own, _ := hub.log.Since(ctx, 0, 0); len(own) != 0 {
+		t.Fatalf("the hub logged %d applied rows as its own", len(own))
+	}
+	if d1, _ := owner.log.Digest(ctx); d1 != mustDigest(t, hub) {
+		t.Fatal("grant digests differ")
+	}
+}
+
+func TestForgedEventsAreRejectedAndRecorded(t *testing.T) {
+	ctx := context.Background()
+	owner, hub := newDevice(t, Owner), newDevice(t, Hub)
+	pair(t, owner, hub)
+	owner.seedOwner()
+	evs, _ := owner.log.Since(ctx, 0, 0)
+	stranger := newDevice(t, Owner)
+	stranger.seedOwner()
+	foreign, _ := stranger.log.Since(ctx, 0, 0)
+
+	tampered := evs[0]
+	tampered.Fields = json.RawMessage(strings.Replace(string(tampered.Fields), "Boulangerie", "Forged", 1))
+	resigned := evs[0] // signed by a key that is not the pinned one
+	resigned.Sig = ed25519.Sign(stranger.log.key, resigned.canonical())
+	for name, e := range map[string]Event{"tampered": tampered, "wrong key": resigned, "unknown origin": foreign[0]} {
+		if ok, err := hub.log.Apply(ctx, e); ok || !isRejected(err) {
+			t.Fatalf("%s: %v %v", name, ok, err)
+		}
+	}
+	if n := hub.rejectedCount(); n != 3 {
+		t.Fatalf("%d rejections recorded", n)
+	}
+	if hw, _ := hub.log.Applied(ctx, owner.log.Origin(), owner.log.Epoch()); hw != 0 {
+		t.Fatal("a forged event moved the high-water mark")
+	}
+	// The genuine events still apply after the forgeries.
+	if rej := ship(t, owner, hub); len(rej) != 0 {
+		t.Fatal(rej)
+	}
+	// A validly signed event off the chain (reordered prev) is refused.
+	owner.exec(`UPDATE accounts SET phone = '1'`)
+	owner.exec(`UPDATE accounts SET phone = '2'`)
+	next, _ := owner.log.Since(ctx, uint64(len(evs)), 0)
+	bad := next[1]
+	bad.Seq = next[0].Seq
+	bad.Sig = ed25519.Sign(owner.log.key, bad.canonical())
+	if _, err := hub.log.Apply(ctx, bad); !isRejected(err) {
+		t.Fatalf("off-chain event: %v", err)
+	}
+	rs, _ := hub.log.Rejected(ctx, 10)
+	if len(rs) != 4 || rs[0].Reason != "predecessor hash does not match" || rs[3].Reason != "bad signature" {
+		t.Fatalf("rejections: %+v", rs)
+	}
+}
+
+func isRejected(err error) bool {
+	var r *Rejected
+	return errors.As(err, &r)
+}
+
+func equal(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func mustDigest(t *testing.T, d *device) string {
+	s, err := d.log.Digest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
