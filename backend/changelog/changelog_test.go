@@ -130,7 +130,14 @@ func TestApplyIsIdempotentAndInOrder(t *testing.T) {
 	owner, hub := newDevice(t, Owner), newDevice(t, Hub)
 	pair(t, owner, hub)
 	owner.seedOwner()
+	snap, err := owner.log.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	evs, _ := owner.log.Since(ctx, 0, 0)
+	if len(evs) != len(snap) || len(snap) < 10 { // the seed, the site and its areas
+		t.Fatalf("snapshot of %d events, %d in the log", len(snap), len(evs))
+	}
 	if _, err := hub.log.Apply(ctx, evs[1]); !errors.Is(err, ErrGap) {
 		t.Fatalf("event 2 before 1: %v", err)
 	}

@@ -33,7 +33,7 @@ func hubMay(e Event, old row) string {
 		if old == nil {
 			return fmt.Sprintf("the hub may not create %s", e.Entity)
 		}
-		for k := range f {
+		for _, k := range sortedKeys(f) {
 			if !slices.Contains(t.hubFields, k) && !same(f[k], old[k]) {
 				return fmt.Sprintf("%s.%s is written by the owner only", e.Entity, k)
 			}
@@ -44,7 +44,11 @@ func hubMay(e Event, old row) string {
 		return ""
 	case grantRows:
 		if e.Op == Delete {
-			return "" // ending a grant, or a service leaving it, only reduces access
+			if e.Entity == "grants" {
+				// Every contact has a grant row; the owner's lists need it.
+				return "the hub may not delete a grant (it may suspend the contact)"
+			}
+			return "" // a service leaving the grant only reduces access
 		}
 		if old == nil {
 			return fmt.Sprintf("the hub may not give access (new %s %s)", e.Entity, e.Key)
@@ -88,8 +92,8 @@ func contactStatus(f, old row) string {
 
 // narrower says how grant fields f widen the grant old, or "".
 func narrower(f, old row) string {
-	for k, v := range f {
-		o := old[k]
+	for _, k := range sortedKeys(f) {
+		v, o := f[k], old[k]
 		if same(v, o) {
 			continue
 		}
