@@ -89,7 +89,7 @@ func (d *device) exec(q string, args ...any) {
 	})
 }
 
-var now = time.Unix(1_790_000_000, 0).UTC()
+var now = time.Now().Truncate(time.Second).UTC()
 
 // seedOwner adds an account with a service and a contact with a grant.
 func (d *device) seedOwner() (acct *model.Account, svc *model.Service, c *model.Contact) {
