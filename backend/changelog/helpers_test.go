@@ -13,13 +13,15 @@ import (
 
 // device is one store with its change log: two of them are two devices.
 type device struct {
-	t   *testing.T
+	t   testing.TB
 	s   *store.Store
 	log *Log
 	dir string
 }
 
-func newDevice(t *testing.T, role Role) *device {
+func newDevice(t *testing.T, role Role) *device { return newDeviceTB(t, role) }
+
+func newDeviceTB(t testing.TB, role Role) *device {
 	t.Helper()
 	dir := t.TempDir()
 	s, err := store.Open(context.Background(), filepath.Join(dir, "grantbook.db"))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -55,27 +56,18 @@ func hubMay(e Event, old row) string {
 		}
 		return narrower(f, old)
 	case contactAction:
-		if e.Op == Delete || old == nil {
-			if id, ok := old["id"].(json.Number); e.Op == Delete && ok {
-				if n, _ := id.Int64(); n >= HubIDBase {
-					return ""
-				}
-			}
-			if e.Op == Delete {
-				return fmt.Sprintf("the hub may delete only its own %s", e.Entity)
-			}
-			if n, _ := f["id"].(json.Number); n == "" || !hubID(n) {
-				return fmt.Sprintf("a new %s from the hub must take an id from %d up", e.Entity, HubIDBase)
-			}
+		// Rows the hub made carry ids of its range (store.newID); others are the owner's.
+		n, _ := strconv.ParseInt(e.Key, 10, 64)
+		hubs := n >= HubIDBase && n < 2*HubIDBase
+		if e.Op == Delete && !hubs {
+			return fmt.Sprintf("the hub may delete only its own %s", e.Entity)
+		}
+		if e.Op == Upsert && old == nil && !hubs {
+			return fmt.Sprintf("a new %s from the hub must take an id from %d up", e.Entity, HubIDBase)
 		}
 		return ""
 	}
 	return "unknown table class"
-}
-
-func hubID(n json.Number) bool {
-	v, err := n.Int64()
-	return err == nil && v >= HubIDBase && v < 2*HubIDBase
 }
 
 // contactStatus allows the hub a suspension, never a reinstatement.
