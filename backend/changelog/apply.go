@@ -180,9 +180,16 @@ func (l *Log) reject(ctx context.Context, e Event, reason string) error {
 // keepRejected bounds the record: a peer sending garbage must not fill the disk.
 const keepRejected = 1000
 
+// maxRecorded bounds a recorded event: beyond it, its fields are left out.
+const maxRecorded = 16 << 10
+
 func record(ctx context.Context, tx *store.Tx, e Event, reason string) error {
 	b, err := json.Marshal(e)
-	if err != nil {
+	if len(b) > maxRecorded { // kept for the owner to read, not to fill the disk
+		e.Fields, e.Base, e.Key = nil, nil, ""
+		b, err = json.Marshal(e)
+	}
+	if err != nil || len(b) > maxRecorded {
 		b = []byte(`{}`)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO change_rejected (event, reason, at) VALUES (?, ?, ?)`, string(b), reason, time.Now().Unix()); err != nil {

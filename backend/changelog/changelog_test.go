@@ -116,6 +116,17 @@ func TestKeyFileAndEpochs(t *testing.T) {
 	if err != nil || other.Origin() == d.log.Origin() || other.Epoch() == d.log.Epoch() {
 		t.Fatalf("new key: %v", err)
 	}
+	// A change made while no log is open is sealed by the next Open.
+	d.seedOwner()
+	d.log.Close()
+	d.exec(`UPDATE accounts SET phone = '+33 2'`)
+	reopened, err := Open(ctx, d.s, Owner, d.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := reopened.Since(ctx, 0, 0); len(evs) != 1 || evs[0].Entity != "accounts" || evs[0].Seq != 1 {
+		t.Fatalf("after reopening: %+v", evs)
+	}
 	if _, err := Open(ctx, d.s, Hub, d.dir); err == nil {
 		t.Fatal("an owner's store opened as a hub's")
 	}
@@ -127,8 +138,7 @@ func TestKeyFileAndEpochs(t *testing.T) {
 
 func TestApplyIsIdempotentAndInOrder(t *testing.T) {
 	ctx := context.Background()
-	owner, hub := newDevice(t, Owner), newDevice(t, Hub)
-	pair(t, owner, hub)
+	owner, hub := paired(t)
 	owner.seedOwner()
 	snap, err := owner.log.Snapshot(ctx)
 	if err != nil {
@@ -169,8 +179,7 @@ func TestApplyIsIdempotentAndInOrder(t *testing.T) {
 
 func TestForgedEventsAreRejectedAndRecorded(t *testing.T) {
 	ctx := context.Background()
-	owner, hub := newDevice(t, Owner), newDevice(t, Hub)
-	pair(t, owner, hub)
+	owner, hub := paired(t)
 	owner.seedOwner()
 	evs, _ := owner.log.Since(ctx, 0, 0)
 	stranger := newDevice(t, Owner)

@@ -88,11 +88,7 @@ func TestExchangeInAnyOrderConverges(t *testing.T) {
 func exchange(t *testing.T, r *rand.Rand) {
 	ctx := context.Background()
 	owner, hub, acct, svc, c := synced(t)
-	var req model.SupportRequest
-	owner.tx(func(ctx context.Context, tx *store.Tx) error {
-		req = model.SupportRequest{AccountID: acct.ID, Subject: "DNS", Body: "help", Status: "open", OpenedBy: "owner", CreatedAt: now, UpdatedAt: now}
-		return tx.InsertSupportRequest(ctx, &req)
-	})
+	req := owner.supportRequest(acct.ID)
 	ship(t, owner, hub)
 	up := &mirror{from: owner, to: hub, seen: map[uint64]bool{}}   // owner → hub
 	down := &mirror{from: hub, to: owner, seen: map[uint64]bool{}} // hub → owner

@@ -134,3 +134,19 @@ func (d *device) rejectedCount() int {
 	}
 	return n
 }
+
+// supportRequest opens a request on the account, as the owner.
+func (d *device) supportRequest(accountID int64) *model.SupportRequest {
+	d.t.Helper()
+	req := &model.SupportRequest{AccountID: accountID, Subject: "DNS", Body: "help", Status: "open", OpenedBy: "owner", CreatedAt: now, UpdatedAt: now}
+	d.tx(func(ctx context.Context, tx *store.Tx) error { return tx.InsertSupportRequest(ctx, req) })
+	return req
+}
+
+// paired is an owner's desktop and a hub that trust each other's keys.
+func paired(t *testing.T) (owner, hub *device) {
+	t.Helper()
+	owner, hub = newDevice(t, Owner), newDevice(t, Hub)
+	pair(t, owner, hub)
+	return owner, hub
+}

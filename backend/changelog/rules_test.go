@@ -12,8 +12,7 @@ import (
 // synced is an owner and a hub paired, with the owner's seed applied on the hub.
 func synced(t *testing.T) (owner, hub *device, acct *model.Account, svc *model.Service, c *model.Contact) {
 	t.Helper()
-	owner, hub = newDevice(t, Owner), newDevice(t, Hub)
-	pair(t, owner, hub)
+	owner, hub = paired(t)
 	acct, svc, c = owner.seedOwner()
 	// Pairing: the owner's snapshot opens a new epoch holding every row
 	// (the site the migrations made on each side among them).
@@ -138,11 +137,7 @@ func fmtInt(n int64) string {
 func TestIDsOfTheTwoSidesNeverMeet(t *testing.T) {
 	ctx := context.Background()
 	owner, hub, acct, _, c := synced(t)
-	var req model.SupportRequest
-	owner.tx(func(ctx context.Context, tx *store.Tx) error {
-		req = model.SupportRequest{AccountID: acct.ID, Subject: "DNS", Body: "help", Status: "open", OpenedBy: "owner", CreatedAt: now, UpdatedAt: now}
-		return tx.InsertSupportRequest(ctx, &req)
-	})
+	req := owner.supportRequest(acct.ID)
 	ship(t, owner, hub)
 	reply := func(d *device, fromOwner bool) int64 {
 		r := &model.SupportReply{RequestID: req.ID, ContactID: c.ID, FromOwner: fromOwner, AuthorName: "x", Body: "y", CreatedAt: now}
