@@ -246,3 +246,38 @@ func mustDigest(t *testing.T, d *device) string {
 	}
 	return s
 }
+
+// A migration that adds a column to a replicated table must recreate its
+// triggers, or the column would never reach the other side.
+func TestTriggersLogEveryColumnOfEveryReplicatedTable(t *testing.T) {
+	ctx := context.Background()
+	d := newDevice(t, Owner)
+	rows, err := d.s.Query(ctx, `SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\_log\_insert' ESCAPE '\'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := map[string]string{}
+	for rows.Next() {
+		var tbl, sql string
+		rows.Scan(&tbl, &sql)
+		logged[tbl] = sql
+	}
+	rows.Close()
+	if len(logged) != len(tables) || len(order) != len(tables) {
+		t.Fatalf("%d tables logged, %d replicated, %d in order", len(logged), len(tables), len(order))
+	}
+	for name := range tables {
+		cols, err := d.s.Query(ctx, `SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0`, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cols.Next() {
+			var c string
+			cols.Scan(&c)
+			if !strings.Contains(logged[name], "'"+c+"', NEW."+c) {
+				t.Errorf("%s.%s is not logged", name, c)
+			}
+		}
+		cols.Close()
+	}
+}
