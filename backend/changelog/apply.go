@@ -343,21 +343,37 @@ func constraint(err error) (string, error) {
 // write of the same field, and records a conflict where this device had
 // changed the field without having seen the other's value.
 func (l *Log) lastWriter(ctx context.Context, tx *store.Tx, e Event, f, old row) (row, error) {
+	type clock struct {
+		hlc    uint64
+		origin string
+	}
+	local := map[string]clock{}
+	rows, err := tx.Query(ctx, `SELECT field, hlc, origin FROM change_fields WHERE entity = ? AND key = ?`, e.Entity, e.Key)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k string
+		var c clock
+		if err := rows.Scan(&k, &c.hlc, &c.origin); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		local[k] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	won := row{}
 	for _, k := range sortedKeys(f) {
-		var hlc uint64
-		var origin string
-		err := tx.QueryRow(ctx, `SELECT hlc, origin FROM change_fields WHERE entity = ? AND key = ? AND field = ?`,
-			e.Entity, e.Key, k).Scan(&hlc, &origin)
-		if errors.Is(err, sql.ErrNoRows) {
+		c, ok := local[k]
+		if !ok {
 			won[k] = f[k]
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
-		remoteWins := e.HLC > hlc || (e.HLC == hlc && e.Origin > origin)
-		if origin == l.origin && e.Base[k] != hlc && !same(f[k], old[k]) {
+		remoteWins := e.HLC > c.hlc || (e.HLC == c.hlc && e.Origin > c.origin)
+		if c.origin == l.origin && e.Base[k] != c.hlc && !same(f[k], old[k]) {
 			winner := l.origin
 			if remoteWins {
 				winner = e.Origin

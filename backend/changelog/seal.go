@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 
 	"grantbook/backend/store"
 )
@@ -183,21 +182,13 @@ func stampFields(ctx context.Context, tx *store.Tx, e Event) error {
 		_, err := tx.Exec(ctx, `DELETE FROM change_fields WHERE entity = ? AND key = ?`, e.Entity, e.Key)
 		return err
 	}
-	var f map[string]json.RawMessage
-	if err := json.Unmarshal(e.Fields, &f); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(f))
-	for k := range f {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if _, err := tx.Exec(ctx, `INSERT INTO change_fields (entity, key, field, hlc, origin) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (entity, key, field) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin`,
-			e.Entity, e.Key, k, e.HLC, e.Origin); err != nil {
-			return fmt.Errorf("changelog: field clocks: %w", err)
-		}
+	// One statement for all the fields ("WHERE true": SQLite's upsert after a SELECT needs it).
+	_, err := tx.Exec(ctx, `INSERT INTO change_fields (entity, key, field, hlc, origin)
+		SELECT ?, ?, j.key, ?, ? FROM json_each(?) j WHERE true
+		ON CONFLICT (entity, key, field) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin`,
+		e.Entity, e.Key, e.HLC, e.Origin, string(e.Fields))
+	if err != nil {
+		return fmt.Errorf("changelog: field clocks: %w", err)
 	}
 	return nil
 }
