@@ -29,73 +29,17 @@ func (l *Log) Apply(ctx context.Context, e Event) (bool, error) {
 	if e.Origin == l.origin {
 		return false, nil // an echo of this device's own event
 	}
-	if reason := malformed(e); reason != "" {
-		return false, l.reject(ctx, e, reason)
-	}
-	p, ok := l.peer(e.Origin)
-	if !ok {
-		return false, l.reject(ctx, e, "unknown origin "+e.Origin)
-	}
-	if !ed25519.Verify(p.pub, e.canonical(), e.Sig) {
-		return false, l.reject(ctx, e, "bad signature")
+	p, refused := l.vet(e)
+	if refused != nil {
+		if err := l.s.Tx(ctx, func(tx *store.Tx) error { return record(ctx, tx, e, refused.Reason) }); err != nil {
+			return false, err
+		}
+		return false, refused
 	}
 	var applied bool
-	var refused *Rejected
 	err := l.s.ApplyTx(ctx, func(tx *store.Tx) error {
-		applied, refused = false, nil
-		seq, hash, err := mark(ctx, tx, e.Origin, e.Epoch)
-		if err != nil {
-			return err
-		}
-		switch {
-		case e.Seq <= seq:
-			return nil // replay
-		case e.Seq > seq+1:
-			return ErrGap
-		case e.Prev != hash:
-			// Signed but not the successor of what was applied: a forked
-			// chain. Refused without moving on.
-			refused = &Rejected{Reason: "predecessor hash does not match"}
-			return record(ctx, tx, e, refused.Reason)
-		}
-		reason := ""
-		if l.clock.tooFarAhead(e.HLC) {
-			reason = "clock more than an hour ahead"
-		}
-		t := tables[e.Entity]
-		var old row
-		if reason == "" {
-			if old, err = readRow(ctx, tx, e.Entity, t, e.Key); err != nil {
-				return err
-			}
-			if p.role == Hub {
-				reason = hubMay(e, old)
-			}
-		}
-		if reason == "" {
-			if reason, err = l.write(ctx, tx, t, e, old); err != nil {
-				return err
-			}
-		}
-		if reason != "" {
-			refused = &Rejected{Reason: reason}
-			if err := record(ctx, tx, e, reason); err != nil {
-				return err
-			}
-		} else {
-			if err := insertEvent(ctx, tx, e); err != nil {
-				return err
-			}
-			if l.role == Hub && p.role == Owner && verifiedTables[e.Entity] {
-				if err := foldVerified(ctx, tx, e, nil); err != nil {
-					return err
-				}
-			}
-			applied = true
-		}
-		l.clock.Observe(e.HLC)
-		_, err = tx.Exec(ctx, `INSERT INTO change_applied (origin, epoch, seq, hash) VALUES (?, ?, ?, ?)
-			ON CONFLICT (origin, epoch) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, e.Origin, e.Epoch, e.Seq, e.Hash())
+		var err error
+		applied, refused, err = l.applyIn(ctx, tx, p, e)
 		return err
 	})
 	if err != nil {
@@ -105,6 +49,129 @@ func (l *Log) Apply(ctx context.Context, e Event) (bool, error) {
 		return false, refused
 	}
 	return applied, nil
+}
+
+// ApplyAll applies a run of events in order in one transaction, as Apply
+// would one by one (a catch-up after an outage costs one commit, not one
+// per event). It returns how many it consumed — applied, replayed or
+// refused (refusals are recorded, see Rejected) — and, when it stopped
+// early, why: ErrGap or an error for evs[n], which was not consumed.
+func (l *Log) ApplyAll(ctx context.Context, evs []Event) (n int, err error) {
+	var stop error
+	err = l.s.ApplyTx(ctx, func(tx *store.Tx) error {
+		n, stop = 0, nil
+		for _, e := range evs {
+			if e.Origin != l.origin {
+				p, refused := l.vet(e)
+				if refused != nil {
+					if err := record(ctx, tx, e, refused.Reason); err != nil {
+						return err
+					}
+				} else if err := l.savepoint(ctx, tx, func() error {
+					_, _, err := l.applyIn(ctx, tx, p, e)
+					return err
+				}); err != nil {
+					stop = err
+					return nil // commit what came before
+				}
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, stop
+}
+
+// savepoint runs fn so that its writes are undone if it fails, and only theirs.
+func (l *Log) savepoint(ctx context.Context, tx *store.Tx, fn func() error) error {
+	if _, err := tx.Exec(ctx, `SAVEPOINT apply_event`); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		tx.Exec(ctx, `ROLLBACK TO apply_event`)
+		tx.Exec(ctx, `RELEASE apply_event`)
+		return err
+	}
+	_, err := tx.Exec(ctx, `RELEASE apply_event`)
+	return err
+}
+
+// vet checks what needs no database: the event's form, its origin, its
+// signature. It returns the origin's pinned peer, or why e is refused.
+func (l *Log) vet(e Event) (peer, *Rejected) {
+	if reason := malformed(e); reason != "" {
+		return peer{}, &Rejected{Reason: reason}
+	}
+	p, ok := l.peer(e.Origin)
+	if !ok {
+		return peer{}, &Rejected{Reason: "unknown origin " + e.Origin}
+	}
+	if !ed25519.Verify(p.pub, e.canonical(), e.Sig) {
+		return peer{}, &Rejected{Reason: "bad signature"}
+	}
+	return p, nil
+}
+
+// applyIn applies a vetted event inside tx: its place in the origin's
+// chain, the rules, the write, the high-water mark.
+func (l *Log) applyIn(ctx context.Context, tx *store.Tx, p peer, e Event) (applied bool, refused *Rejected, err error) {
+	seq, hash, err := mark(ctx, tx, e.Origin, e.Epoch)
+	if err != nil {
+		return false, nil, err
+	}
+	switch {
+	case e.Seq <= seq:
+		return false, nil, nil // replay
+	case e.Seq > seq+1:
+		return false, nil, ErrGap
+	case e.Prev != hash:
+		// Signed but not the successor of what was applied: a forked
+		// chain. Refused without moving on.
+		refused = &Rejected{Reason: "predecessor hash does not match"}
+		return false, refused, record(ctx, tx, e, refused.Reason)
+	}
+	reason := ""
+	if l.clock.tooFarAhead(e.HLC) {
+		reason = "clock more than an hour ahead"
+	}
+	t := tables[e.Entity]
+	var old row
+	if reason == "" {
+		if old, err = readRow(ctx, tx, e.Entity, t, e.Key); err != nil {
+			return false, nil, err
+		}
+		if p.role == Hub {
+			reason = hubMay(e, old)
+		}
+	}
+	if reason == "" {
+		if reason, err = l.write(ctx, tx, t, e, old); err != nil {
+			return false, nil, err
+		}
+	}
+	if reason != "" {
+		refused = &Rejected{Reason: reason}
+		if err := record(ctx, tx, e, reason); err != nil {
+			return false, nil, err
+		}
+	} else {
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return false, nil, err
+		}
+		if l.role == Hub && p.role == Owner && verifiedTables[e.Entity] {
+			if err := foldVerified(ctx, tx, e, nil); err != nil {
+				return false, nil, err
+			}
+		}
+		applied = true
+	}
+	l.clock.Observe(e.HLC)
+	_, err = tx.Exec(ctx, `INSERT INTO change_applied (origin, epoch, seq, hash) VALUES (?, ?, ?, ?)
+		ON CONFLICT (origin, epoch) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, e.Origin, e.Epoch, e.Seq, e.Hash())
+	return applied, refused, err
 }
 
 // malformed says what makes e unusable whatever its origin, or "".
@@ -166,15 +233,6 @@ func mark(ctx context.Context, tx *store.Tx, origin string, epoch int64) (uint64
 		return 0, "", nil
 	}
 	return seq, hash, err
-}
-
-// reject records e as refused, in its own transaction, and returns the error.
-func (l *Log) reject(ctx context.Context, e Event, reason string) error {
-	err := l.s.Tx(ctx, func(tx *store.Tx) error { return record(ctx, tx, e, reason) })
-	if err != nil {
-		return err
-	}
-	return &Rejected{Reason: reason}
 }
 
 // keepRejected bounds the record: a peer sending garbage must not fill the disk.

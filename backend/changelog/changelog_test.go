@@ -281,3 +281,34 @@ func TestTriggersLogEveryColumnOfEveryReplicatedTable(t *testing.T) {
 		cols.Close()
 	}
 }
+
+func TestApplyAllCatchesUpInOneGo(t *testing.T) {
+	ctx := context.Background()
+	owner, hub := paired(t)
+	owner.seedOwner()
+	if _, err := owner.log.Snapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		owner.exec(`UPDATE accounts SET phone = ?`, itoa(int64(i)))
+	}
+	evs, _ := owner.log.Since(ctx, 0, 0)
+	forged := evs[3]
+	forged.Fields = json.RawMessage(`{"name":"forged"}`)
+	half := len(evs) / 2
+	// A duplicate, a forgery, then a gap: all before the gap is taken.
+	run := append(append([]Event{}, evs[:half]...), evs[2], forged, evs[half+1])
+	n, err := hub.log.ApplyAll(ctx, run)
+	if !errors.Is(err, ErrGap) || n != len(run)-1 {
+		t.Fatalf("ApplyAll: %d, %v", n, err)
+	}
+	if hw, _ := hub.log.Applied(ctx, owner.log.Origin(), owner.log.Epoch()); hw != uint64(half) {
+		t.Fatalf("high-water mark %d, want %d", hw, half)
+	}
+	if n, err := hub.log.ApplyAll(ctx, evs[half:]); err != nil || n != len(evs)-half {
+		t.Fatalf("the rest: %d, %v", n, err)
+	}
+	if diff := differ(owner, hub); diff != "" || hub.rejectedCount() != 1 {
+		t.Fatalf("differ: %q, %d rejections", diff, hub.rejectedCount())
+	}
+}
