@@ -183,3 +183,25 @@ func differ(a, b *device) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// The hub applies with foreign keys off: a cascade on the owner's side
+// must arrive as its own events, and a revocation must reach the hub.
+func TestCascadesArriveAsTheirOwnEvents(t *testing.T) {
+	ctx := context.Background()
+	owner, hub, _, _, c := synced(t)
+	owner.tx(func(ctx context.Context, tx *store.Tx) error { return tx.DeleteContact(ctx, c.ID) })
+	if rej := ship(t, owner, hub); len(rej) != 0 {
+		t.Fatal(rej)
+	}
+	var n int
+	hub.s.QueryRow(ctx, `SELECT (SELECT count(*) FROM grants) + (SELECT count(*) FROM grant_services) + (SELECT count(*) FROM contacts)`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d access rows left on the hub after the owner removed the contact", n)
+	}
+	if diff := differ(owner, hub); diff != "" {
+		t.Fatal("differ: " + diff)
+	}
+	if r, err := newApp(hub, true).Check(ctx, c.ID, "invoices.view", 0); err == nil && r.Allowed {
+		t.Fatal("a removed contact is still allowed on the hub")
+	}
+}
