@@ -208,11 +208,15 @@ func malformed(e Event) string {
 		if len(f) == 0 {
 			return "an upsert without fields"
 		}
+		has := 0
 		for _, c := range t.pk {
-			if v, ok := f[c]; ok {
-				if k, ok := keyOf(table{pk: []string{c}}, row{c: v}); !ok || (len(t.pk) == 1 && k != e.Key) {
-					return "fields do not match the key"
-				}
+			if _, ok := f[c]; ok {
+				has++
+			}
+		}
+		if has > 0 {
+			if k, ok := keyOf(t, f); !ok || k != e.Key {
+				return "fields do not match the key"
 			}
 		}
 	default:

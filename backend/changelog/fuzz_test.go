@@ -42,3 +42,28 @@ func FuzzApply(f *testing.F) {
 		}
 	})
 }
+
+func TestMalformed(t *testing.T) {
+	ok := Event{Origin: "0123456789abcdef0123456789abcdef", Epoch: 1, Seq: 1, Entity: "grant_services", Key: "[1,2]", Op: Upsert,
+		Fields: []byte(`{"contact_id":1,"service_id":2}`), Sig: make([]byte, ed25519.SignatureSize)}
+	if r := malformed(ok); r != "" {
+		t.Fatalf("a well-formed event: %s", r)
+	}
+	for name, edit := range map[string]func(*Event){
+		"key and fields differ": func(e *Event) { e.Fields = []byte(`{"contact_id":1,"service_id":3}`) },
+		"half a key":            func(e *Event) { e.Fields = []byte(`{"contact_id":9}`) },
+		"not replicated":        func(e *Event) { e.Entity = "sessions" },
+		"nested value":          func(e *Event) { e.Fields = []byte(`{"contact_id":{"a":1}}`) },
+		"delete with fields":    func(e *Event) { e.Op = Delete },
+		"bad key":               func(e *Event) { e.Key = "1" },
+		"prev on seq 1":         func(e *Event) { e.Prev = "ab" },
+		"no signature":          func(e *Event) { e.Sig = nil },
+		"id with spaces":        func(e *Event) { e.Entity, e.Key, e.Fields = "accounts", " 1", nil; e.Op = Delete },
+	} {
+		e := ok
+		edit(&e)
+		if malformed(e) == "" {
+			t.Errorf("%s: taken as well-formed", name)
+		}
+	}
+}
