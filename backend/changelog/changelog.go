@@ -205,18 +205,11 @@ func loadKey(dir string) (ed25519.PrivateKey, error) {
 	if fi, err := os.Stat(file); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("changelog: key %s is readable by others (mode %v): chmod 600 it", file, fi.Mode().Perm())
 	}
-	seed, err := hex.DecodeString(string(trimSpace(b)))
+	seed, err := hex.DecodeString(string(bytes.TrimSpace(b)))
 	if err != nil || len(seed) != ed25519.SeedSize {
 		return nil, fmt.Errorf("changelog: key %s is not a device key", file)
 	}
 	return ed25519.NewKeyFromSeed(seed), nil
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 func (l *Log) Origin() string               { return l.origin }
