@@ -391,3 +391,36 @@ func Unmarshal(b []byte) (Event, error) {
 	}
 	return e, nil
 }
+
+// Conflict is a field both devices changed without having seen the
+// other's value; Winner's value was kept (the later clock).
+type Conflict struct {
+	Entity, Key, Field string
+	Local, Remote      string
+	Winner             string // origin
+	At                 time.Time
+}
+
+// Conflicts lists the newest conflicts, for the owner to see.
+func (l *Log) Conflicts(ctx context.Context, limit int) ([]Conflict, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := l.s.Query(ctx, `SELECT entity, key, field, coalesce(local, ''), coalesce(remote, ''), winner, at
+		FROM change_conflicts ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changelog: conflicts: %w", err)
+	}
+	defer rows.Close()
+	var out []Conflict
+	for rows.Next() {
+		var c Conflict
+		var at int64
+		if err := rows.Scan(&c.Entity, &c.Key, &c.Field, &c.Local, &c.Remote, &c.Winner, &at); err != nil {
+			return nil, fmt.Errorf("changelog: conflicts: %w", err)
+		}
+		c.At = time.Unix(at, 0).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

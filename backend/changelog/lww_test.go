@@ -65,10 +65,12 @@ func TestTwoWritersLastWriterWinsAndConflictsAreRecorded(t *testing.T) {
 			if conflicts(t, owner) != 1 || conflicts(t, hub) != 1 {
 				t.Fatalf("conflicts: owner %d, hub %d", conflicts(t, owner), conflicts(t, hub))
 			}
-			var field, winner string
-			owner.s.QueryRow(context.Background(), `SELECT field, winner FROM change_conflicts`).Scan(&field, &winner)
-			if field != "phone" || (winner == owner.log.Origin()) != (p == "owner 3") {
-				t.Fatalf("conflict recorded: %s won by %s, value %q", field, winner, p)
+			cs, err := owner.log.Conflicts(context.Background(), 10)
+			if err != nil || len(cs) != 1 {
+				t.Fatal(cs, err)
+			}
+			if cs[0].Field != "phone" || cs[0].Local != "owner 3" || cs[0].Remote != "hub 3" || (cs[0].Winner == owner.log.Origin()) != (p == "owner 3") {
+				t.Fatalf("conflict recorded: %+v, value kept %q", cs[0], p)
 			}
 			if a, _ := hub.s.Account(context.Background(), acct.ID); a.Address != "owner street" {
 				t.Fatal("a field only one side changed was lost")
