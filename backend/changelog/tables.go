@@ -54,8 +54,11 @@ var order = []string{"settings", "products", "sites", "site_areas", "accounts", 
 	"access_requests", "cancellations", "service_changes"}
 
 // verifiedTables are those whose rows the hub's access check compares
-// with the verified state.
-var verifiedTables = map[string]bool{"contacts": true, "grants": true, "grant_services": true}
+// with the verified state: a contact's rows and grant, the services a
+// grant of all services covers, and the admin site's areas (their paths
+// are what an admin grant opens).
+var verifiedTables = map[string]bool{"contacts": true, "grants": true, "grant_services": true,
+	"services": true, "sites": true, "site_areas": true}
 
 // row is a row's fields as JSON values (numbers as json.Number).
 type row map[string]any

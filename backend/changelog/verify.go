@@ -122,6 +122,51 @@ func (l *Log) Verify(ctx context.Context, contactID int64) error {
 				return fmt.Errorf("%w: grant_services %d/%d", ErrUnverified, contactID, sid)
 			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// The account's services (a grant of all of them covers a new one)
+		// and every admin site and area.
+		svcs, err := tx.Query(ctx, `SELECT s.* FROM services s JOIN contacts c ON c.account_id = s.account_id WHERE c.id = ?`, contactID)
+		if err != nil {
+			return err
+		}
+		if err := allVerified(ctx, tx, "services", svcs); err != nil {
+			return err
+		}
+		for _, entity := range []string{"sites", "site_areas"} {
+			rs, err := tx.Query(ctx, `SELECT * FROM `+entity)
+			if err != nil {
+				return err
+			}
+			if err := allVerified(ctx, tx, entity, rs); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
+}
+
+// allVerified checks that every row of rows is its verified row, whole.
+func allVerified(ctx context.Context, q querier, entity string, rows *sql.Rows) error {
+	live, err := scanRows(rows)
+	if err != nil {
+		return err
+	}
+	for _, r := range live {
+		key, _ := keyOf(tables[entity], r)
+		want, err := verifiedRow(ctx, q, entity, key)
+		if err != nil {
+			return err
+		}
+		if want == nil {
+			return fmt.Errorf("%w: %s %s", ErrUnverified, entity, key)
+		}
+		for c, v := range r {
+			if !same(v, want[c]) {
+				return fmt.Errorf("%w: %s %s.%s", ErrUnverified, entity, key, c)
+			}
+		}
+	}
+	return nil
 }

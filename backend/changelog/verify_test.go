@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"grantbook/backend/core"
@@ -80,4 +81,32 @@ func newApp(d *device, guarded bool) *core.App {
 		app.SetAccessGuard(d.log.Verify)
 	}
 	return app
+}
+
+// What else a grant reaches must be verified too: a service added to the
+// account (a grant of all services would cover it) or an admin area whose
+// paths were widened.
+func TestHubVerifiesWhatAGrantReaches(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ name, sql string }{
+		{"a service added on the hub", `INSERT INTO services (id, account_id, name, kind, status, created_at, settings) VALUES (1099511627999, $a, 'x', 'domain', 'active', 0, '{}')`},
+		{"an admin area widened", `UPDATE site_areas SET prefixes = '/admin' WHERE name = 'orders'`},
+		{"a site's address changed", `UPDATE sites SET base_url = 'https://evil.example' WHERE id = 1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, hub, acct, svc, c := synced(t)
+			// The hub's own allowed edit (a contact changing a service's settings) stays verified.
+			hub.exec(`UPDATE services SET settings = '{"auto_renew":true}' WHERE id = ?`, svc.ID)
+			if err := hub.log.Verify(ctx, c.ID); err != nil {
+				t.Fatalf("before: %v", err)
+			}
+			hub.exec(strings.ReplaceAll(tc.sql, "$a", itoa(acct.ID)))
+			if err := hub.log.Verify(ctx, c.ID); !errors.Is(err, ErrUnverified) {
+				t.Fatalf("after: %v", err)
+			}
+			if r, _ := newApp(hub, true).Check(ctx, c.ID, "invoices.view", svc.ID); r.Allowed {
+				t.Fatal("allowed on a tampered hub")
+			}
+		})
+	}
 }
