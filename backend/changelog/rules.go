@@ -39,8 +39,13 @@ func hubMay(e Event, old row) string {
 				return fmt.Sprintf("%s.%s is written by the owner only", e.Entity, k)
 			}
 		}
-		if e.Entity == "contacts" {
+		switch e.Entity {
+		case "contacts":
 			return contactStatus(f, old)
+		case "invoices":
+			return statusMove(e.Entity, f, old, map[string]string{"unpaid": "reported"})
+		case "quotes":
+			return statusMove(e.Entity, f, old, map[string]string{"open": "accepted declined"})
 		}
 		return ""
 	case grantRows:
@@ -78,6 +83,19 @@ func contactStatus(f, old row) string {
 	}
 	if s != "suspended" {
 		return fmt.Sprintf("the hub may suspend a contact, not make it %v", s)
+	}
+	return ""
+}
+
+// statusMove allows the hub only the status changes a contact makes
+// (from → the space-separated statuses it may go to).
+func statusMove(entity string, f, old row, moves map[string]string) string {
+	s, ok := f["status"]
+	if !ok || same(s, old["status"]) {
+		return ""
+	}
+	if !slices.Contains(strings.Fields(moves[str(old["status"])]), str(s)) {
+		return fmt.Sprintf("the hub may not make %s %v %v", entity, old["status"], s)
 	}
 	return ""
 }

@@ -27,14 +27,15 @@ type table struct {
 
 // tables are the replicated tables; migration 18's triggers log exactly these.
 var tables = map[string]table{
-	"accounts":         {pk: []string{"id"}, class: profile, hubFields: []string{"email", "phone", "address"}},
-	"contacts":         {pk: []string{"id"}, class: profile, hubFields: []string{"first_name", "last_name", "phone", "company", "search_key", "updated_at", "status", "suspended_by"}},
-	"services":         {pk: []string{"id"}, class: profile, hubFields: []string{"settings"}},
-	"grants":           {pk: []string{"contact_id"}, class: grantRows},
-	"grant_services":   {pk: []string{"contact_id", "service_id"}, class: grantRows},
-	"settings":         {pk: []string{"key"}, class: ownerOnly},
-	"invoices":         {pk: []string{"id"}, class: ownerOnly},
-	"quotes":           {pk: []string{"id"}, class: ownerOnly},
+	"accounts":       {pk: []string{"id"}, class: profile, hubFields: []string{"email", "phone", "address"}},
+	"contacts":       {pk: []string{"id"}, class: profile, hubFields: []string{"first_name", "last_name", "phone", "company", "search_key", "updated_at", "status", "suspended_by"}},
+	"services":       {pk: []string{"id"}, class: profile, hubFields: []string{"settings"}},
+	"grants":         {pk: []string{"contact_id"}, class: grantRows},
+	"grant_services": {pk: []string{"contact_id", "service_id"}, class: grantRows},
+	"settings":       {pk: []string{"key"}, class: ownerOnly},
+	// A contact reports paying an invoice, accepts or declines a quote (checked in rules.go).
+	"invoices":         {pk: []string{"id"}, class: profile, hubFields: []string{"status"}},
+	"quotes":           {pk: []string{"id"}, class: profile, hubFields: []string{"status", "decided_at", "decided_by", "decision_note"}},
 	"products":         {pk: []string{"id"}, class: ownerOnly},
 	"sites":            {pk: []string{"id"}, class: ownerOnly},
 	"site_areas":       {pk: []string{"name"}, class: ownerOnly},
