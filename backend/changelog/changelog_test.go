@@ -175,6 +175,21 @@ func TestApplyIsIdempotentAndInOrder(t *testing.T) {
 	if d1, _ := owner.log.Digest(ctx); d1 != mustDigest(t, hub) {
 		t.Fatal("grant digests differ")
 	}
+	// Apply writes with foreign keys off; the store's own writes after it,
+	// even after a failed Apply, have them on again.
+	owner.exec(`UPDATE accounts SET phone = '1'`)
+	owner.exec(`UPDATE accounts SET phone = '2'`)
+	more, _ := owner.log.Since(ctx, uint64(len(evs)), 0)
+	if _, err := hub.log.Apply(ctx, more[1]); !errors.Is(err, ErrGap) { // fails inside the apply transaction
+		t.Fatal(err)
+	}
+	err = hub.s.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO grant_services (contact_id, service_id) VALUES (999, 999)`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Fatalf("a dangling reference after Apply: %v", err)
+	}
 }
 
 func TestForgedEventsAreRejectedAndRecorded(t *testing.T) {
