@@ -1,12 +1,13 @@
 package changelog
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 
 	"grantbook/backend/store"
 )
@@ -21,18 +22,11 @@ type pending struct {
 // it turns the rows the triggers wrote into numbered, clocked, chained and
 // signed events, one per changed row.
 func (l *Log) seal(ctx context.Context, tx *store.Tx) (bool, error) {
-	ps, err := readPending(ctx, tx)
+	ps, err := takePending(ctx, tx)
 	if err != nil || len(ps) == 0 {
 		return false, err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM change_log WHERE seq IS NULL`); err != nil {
-		return false, fmt.Errorf("changelog: seal: %w", err)
-	}
-	var epoch int64
-	if err := tx.QueryRow(ctx, `SELECT epoch FROM change_state`).Scan(&epoch); err != nil {
-		return false, fmt.Errorf("changelog: seal: %w", err)
-	}
-	seq, prev, err := l.head(ctx, tx, epoch)
+	epoch, seq, prev, err := l.head(ctx, tx)
 	if err != nil {
 		return false, err
 	}
@@ -75,27 +69,42 @@ func (l *Log) seal(ctx context.Context, tx *store.Tx) (bool, error) {
 	return wrote, nil
 }
 
-func readPending(ctx context.Context, tx *store.Tx) ([]*pending, error) {
-	rows, err := tx.Query(ctx, `SELECT entity, key, op, fields FROM change_log WHERE seq IS NULL ORDER BY id`)
+// takePending reads and removes the unsigned rows, merged per table row
+// in the order each row first changed.
+func takePending(ctx context.Context, tx *store.Tx) ([]*pending, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM change_log WHERE seq IS NULL RETURNING id, entity, key, op, fields`)
 	if err != nil {
 		return nil, fmt.Errorf("changelog: seal: %w", err)
 	}
-	defer rows.Close()
-	var out []*pending
-	at := map[[2]string]*pending{}
+	type raw struct {
+		id              int64
+		entity, key, op string
+		fields          sql.NullString
+	}
+	var all []raw
 	for rows.Next() {
-		var entity, key, op string
-		var fields sql.NullString
-		if err := rows.Scan(&entity, &key, &op, &fields); err != nil {
+		var r raw
+		if err := rows.Scan(&r.id, &r.entity, &r.key, &r.op, &r.fields); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("changelog: seal: %w", err)
 		}
-		p := at[[2]string{entity, key}]
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("changelog: seal: %w", err)
+	}
+	slices.SortFunc(all, func(a, b raw) int { return cmp.Compare(a.id, b.id) }) // RETURNING's order is SQLite's choice
+	var out []*pending
+	at := map[[2]string]*pending{}
+	for _, r := range all {
+		p := at[[2]string{r.entity, r.key}]
 		if p == nil {
-			p = &pending{entity: entity, key: key, op: op, fields: map[string]json.RawMessage{}}
-			at[[2]string{entity, key}] = p
+			p = &pending{entity: r.entity, key: r.key, op: r.op, fields: map[string]json.RawMessage{}}
+			at[[2]string{r.entity, r.key}] = p
 			out = append(out, p)
 		}
-		if op == Delete {
+		if r.op == Delete {
 			p.op, p.fields = Delete, map[string]json.RawMessage{}
 			continue
 		}
@@ -103,31 +112,27 @@ func readPending(ctx context.Context, tx *store.Tx) ([]*pending, error) {
 			p.op = Upsert
 		}
 		var f map[string]json.RawMessage
-		if fields.Valid {
-			if err := json.Unmarshal([]byte(fields.String), &f); err != nil {
-				return nil, fmt.Errorf("changelog: seal %s %s: %w", entity, key, err)
+		if r.fields.Valid {
+			if err := json.Unmarshal([]byte(r.fields.String), &f); err != nil {
+				return nil, fmt.Errorf("changelog: seal %s %s: %w", r.entity, r.key, err)
 			}
 		}
 		for k, v := range f {
 			p.fields[k] = v
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-// head is this device's last event in its epoch: its number and hash.
-func (l *Log) head(ctx context.Context, tx *store.Tx, epoch int64) (uint64, string, error) {
-	var seq uint64
-	var hash string
-	err := tx.QueryRow(ctx, `SELECT seq, hash FROM change_log WHERE origin = ? AND epoch = ? AND seq IS NOT NULL
-		ORDER BY seq DESC LIMIT 1`, l.origin, epoch).Scan(&seq, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
-	}
+// head is this device's epoch and its last event there: number and hash.
+func (l *Log) head(ctx context.Context, tx *store.Tx) (epoch int64, seq uint64, hash string, err error) {
+	err = tx.QueryRow(ctx, `SELECT s.epoch, coalesce(h.seq, 0), coalesce(h.hash, '') FROM change_state s
+		LEFT JOIN (SELECT seq, hash FROM change_log WHERE origin = ? AND epoch = (SELECT epoch FROM change_state) AND seq IS NOT NULL
+			ORDER BY seq DESC LIMIT 1) h`, l.origin).Scan(&epoch, &seq, &hash)
 	if err != nil {
-		return 0, "", fmt.Errorf("changelog: head: %w", err)
+		return 0, 0, "", fmt.Errorf("changelog: head: %w", err)
 	}
-	return seq, hash, nil
+	return epoch, seq, hash, nil
 }
 
 // bases are the clocks of the other devices' writes that p's fields replace.
