@@ -96,7 +96,7 @@ func (a *App) grantOf(ctx context.Context, contactID int64) (access.Grant, error
 		if err != nil {
 			return access.Grant{}, err
 		}
-		return compile(c)
+		return a.compile(ctx, c)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return g, notFound("contact", contactID)
@@ -106,8 +106,8 @@ func (a *App) grantOf(ctx context.Context, contactID int64) (access.Grant, error
 
 // compile is access.Compile with the strings a million cached grants
 // would otherwise each hold a copy of shared.
-func compile(c *model.Contact) (access.Grant, error) {
-	g, err := access.Compile(c)
+func (a *App) compile(ctx context.Context, c *model.Contact) (access.Grant, error) {
+	g, err := a.grantFor(ctx, c)
 	if err != nil {
 		return g, fmt.Errorf("grant of contact %d: %w", c.ID, err)
 	}
@@ -213,7 +213,7 @@ func (a *App) sessionByID(ctx context.Context, id int64) (*liveSession, error) {
 			if store.EmailKey(c.Email) != s.EmailKey {
 				continue
 			}
-			g, err := compile(c)
+			g, err := a.compile(ctx, c)
 			if err != nil {
 				return nil, err
 			}

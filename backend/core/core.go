@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"grantbook/backend/datalock"
@@ -62,6 +63,8 @@ type App struct {
 		cancel context.CancelFunc
 		wg     sync.WaitGroup
 	}
+	// guard vets access rows before a grant is compiled (accessguard.go).
+	guard atomic.Pointer[AccessGuard]
 }
 
 // New builds the core on an open store; secrets go to vault.

@@ -59,7 +59,7 @@ func (a *App) reminderReply(ctx context.Context, tx *store.Tx, ev *model.MailEve
 		ev.Reason += "; no request: the contact is " + c.Status
 		return true, nil
 	}
-	g, err := compiled(c)
+	g, err := a.compiled(ctx, c)
 	if err != nil {
 		return true, err
 	}

@@ -37,7 +37,7 @@ func (a *App) PortalContacts(ctx context.Context, p *Principal) ([]ManagedContac
 	}
 	out := make([]ManagedContact, 0, len(cs))
 	for _, c := range cs {
-		g, err := access.Compile(c)
+		g, err := a.grantFor(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +93,7 @@ func (a *App) evaluateManage(ctx context.Context, tx *store.Tx, p *Principal, be
 		return access.Decision{}, err
 	}
 	if before != nil {
-		g, err := access.Compile(before)
+		g, err := a.grantFor(ctx, before)
 		if err != nil {
 			return access.Decision{}, err
 		}
@@ -107,7 +107,7 @@ func (a *App) evaluateManage(ctx context.Context, tx *store.Tx, p *Principal, be
 		}
 	}
 	if after != nil {
-		g, err := access.Compile(after)
+		g, err := a.grantFor(ctx, after)
 		if err != nil {
 			return access.Decision{}, err
 		}

@@ -164,7 +164,7 @@ func (a *App) allowedTo(ctx context.Context, tx *store.Tx, accountID int64, perm
 	var out []mailTo
 	now := a.now().Unix()
 	for _, c := range cs {
-		g, err := access.Compile(c)
+		g, err := a.grantFor(ctx, c)
 		if err == nil && access.Evaluate(&g, perm, svc, now).Allowed {
 			out = append(out, contactTo(c))
 		}

@@ -111,7 +111,7 @@ func (a *App) OIDCUser(ctx context.Context, subject, clientID string, sessionID 
 	if err != nil {
 		return nil, err
 	}
-	g, err := access.Compile(c)
+	g, err := a.grantFor(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -251,7 +251,7 @@ func (a *App) ExpireAccessRequests(ctx context.Context) error {
 }
 
 // compiled is c's grant for a request check.
-func compiled(c *model.Contact) (*access.Grant, error) {
-	g, err := access.Compile(c)
+func (a *App) compiled(ctx context.Context, c *model.Contact) (*access.Grant, error) {
+	g, err := a.grantFor(ctx, c)
 	return &g, err
 }

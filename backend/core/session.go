@@ -147,7 +147,7 @@ func (a *App) ChooseAccount(ctx context.Context, p *Principal, contactID int64) 
 		if c.ID != contactID {
 			continue
 		}
-		g, err := access.Compile(c)
+		g, err := a.grantFor(ctx, c)
 		if err != nil {
 			return nil, err
 		}

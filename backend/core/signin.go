@@ -86,7 +86,7 @@ func (a *App) signinContacts(ctx context.Context, email string) ([]*model.Contac
 	}
 	var out []*model.Contact
 	for _, c := range cs {
-		g, err := access.Compile(c)
+		g, err := a.grantFor(ctx, c)
 		if err != nil {
 			return nil, err
 		}

@@ -205,7 +205,7 @@ func (a *App) siteAdmin(ctx context.Context, p *Principal, s *model.Site, now ti
 	var last access.Decision
 	var held error
 	for _, c := range p.Choices {
-		g, err := access.Compile(c)
+		g, err := a.grantFor(ctx, c)
 		if err != nil {
 			return nil, last, err
 		}

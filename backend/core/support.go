@@ -220,7 +220,7 @@ func (a *App) participants(ctx context.Context, tx *store.Tx, sr *model.SupportR
 		if err != nil {
 			return nil, err
 		}
-		g, err := access.Compile(c)
+		g, err := a.grantFor(ctx, c)
 		if err == nil && seeSupport(&g, serviceRef(sr.AccountID, sr.ServiceID), a.now().Unix()).Allowed {
 			out = append(out, contactTo(c))
 		}

@@ -53,8 +53,8 @@ func scanReport(sc scanner) (*model.PaymentReport, error) {
 // InsertPaymentReport stores a report; ErrDuplicate when the invoice has
 // one waiting already.
 func (tx *Tx) InsertPaymentReport(ctx context.Context, r *model.PaymentReport) (err error) {
-	r.ID, err = tx.insert(ctx, "payment report", `INSERT INTO payment_reports (invoice_id, contact_id, contact_name, method,
-		paid_on, reference, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	r.ID, err = tx.insert(ctx, "payment report", `INSERT INTO payment_reports (id, invoice_id, contact_id, contact_name, method,
+		paid_on, reference, state, created_at) VALUES (`+newID("payment_reports")+`, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.InvoiceID, nullID(r.ContactID), r.ContactName, r.Method, r.PaidOn, r.Reference, r.State, r.CreatedAt.Unix())
 	return err
 }

@@ -69,9 +69,9 @@ func scanOrder(sc scanner) (*model.Order, error) {
 
 // InsertOrder stores an order and sets its ID.
 func (tx *Tx) InsertOrder(ctx context.Context, o *model.Order) (err error) {
-	o.ID, err = tx.insert(ctx, "order", `INSERT INTO orders (account_id, contact_id, contact_name, product_id, product_name, kind,
+	o.ID, err = tx.insert(ctx, "order", `INSERT INTO orders (id, account_id, contact_id, contact_name, product_id, product_name, kind,
 		price_cents, currency, billing_cycle, upgrade, label, note, state, service_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (`+newID("orders")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.AccountID, nullID(o.ContactID), o.ContactName, nullID(o.ProductID), o.ProductName, o.Kind, o.PriceCents, o.Currency,
 		o.BillingCycle, o.Upgrade, o.Label, o.Note, o.State, nullID(o.ServiceID), o.CreatedAt.Unix())
 	return err

@@ -107,8 +107,8 @@ func (q Q) Quotes(ctx context.Context, accountID int64) ([]*model.Quote, error) 
 
 // InsertSupportRequest stores a support request and sets its ID.
 func (tx *Tx) InsertSupportRequest(ctx context.Context, s *model.SupportRequest) error {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO support_requests (account_id, service_id, subject, body, status, opened_by,
-		opened_by_contact_id, opened_by_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO support_requests (id, account_id, service_id, subject, body, status, opened_by,
+		opened_by_contact_id, opened_by_name, created_at, updated_at) VALUES (`+newID("support_requests")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.AccountID, nullID(s.ServiceID), s.Subject, s.Body, s.Status, s.OpenedBy, nullID(s.OpenedByContactID), s.OpenedByName,
 		s.CreatedAt.Unix(), s.CreatedAt.Unix())
 	if err != nil {

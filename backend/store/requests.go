@@ -33,8 +33,8 @@ func scanRequest(sc scanner) (*model.AccessRequest, error) {
 // InsertAccessRequest stores a request; an open one for the same thing is
 // ErrDuplicate.
 func (tx *Tx) InsertAccessRequest(ctx context.Context, r *model.AccessRequest) (err error) {
-	r.ID, err = tx.insert(ctx, "access request", `INSERT INTO access_requests (account_id, contact_id, kind, item, adds, label,
-		denial, note, source, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	r.ID, err = tx.insert(ctx, "access request", `INSERT INTO access_requests (id, account_id, contact_id, kind, item, adds, label,
+		denial, note, source, state, created_at, expires_at) VALUES (`+newID("access_requests")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.AccountID, r.ContactID, r.Kind, r.Item, strings.Join(r.Adds, " "), r.Label, r.Denial, r.Note, r.Source, r.State,
 		r.CreatedAt.Unix(), r.ExpiresAt.Unix())
 	return err

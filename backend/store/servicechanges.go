@@ -11,8 +11,8 @@ import (
 
 // InsertServiceChange stores one change of a setting and sets its ID.
 func (tx *Tx) InsertServiceChange(ctx context.Context, c *model.ServiceChange) (err error) {
-	c.ID, err = tx.insert(ctx, "service change", `INSERT INTO service_changes (service_id, field, before, after, actor, actor_name,
-		contact_id, created_at, reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	c.ID, err = tx.insert(ctx, "service change", `INSERT INTO service_changes (id, service_id, field, before, after, actor, actor_name,
+		contact_id, created_at, reverts) VALUES (`+newID("service_changes")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ServiceID, c.Field, string(c.Before), string(c.After), c.Actor, c.ActorName, nullID(c.ContactID), c.CreatedAt.Unix(), nullID(c.Reverts))
 	return err
 }
@@ -70,8 +70,8 @@ func scanCancellation(sc scanner) (*model.Cancellation, error) {
 // InsertCancellation stores a request; ErrDuplicate when the service has
 // one waiting already.
 func (tx *Tx) InsertCancellation(ctx context.Context, c *model.Cancellation) (err error) {
-	c.ID, err = tx.insert(ctx, "cancellation", `INSERT INTO cancellations (service_id, contact_id, contact_name, timing, reason, state,
-		created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ServiceID, nullID(c.ContactID), c.ContactName, c.Timing, c.Reason, c.State, c.CreatedAt.Unix())
+	c.ID, err = tx.insert(ctx, "cancellation", `INSERT INTO cancellations (id, service_id, contact_id, contact_name, timing, reason, state,
+		created_at) VALUES (`+newID("cancellations")+`, ?, ?, ?, ?, ?, ?, ?)`, c.ServiceID, nullID(c.ContactID), c.ContactName, c.Timing, c.Reason, c.State, c.CreatedAt.Unix())
 	return err
 }
 

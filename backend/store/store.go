@@ -49,6 +49,7 @@ type Store struct {
 	file string
 
 	watch watchers // told about each transaction's changes (changes.go)
+	hook  hooks    // the change log's step before commit (replica.go)
 
 	maint struct { // DB's pool, opened on first use
 		once sync.Once
@@ -191,10 +192,24 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	return s.run(ctx, sqlTx, fn)
+}
+
+// run is Tx's body once the transaction has begun.
+func (s *Store) run(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
+	var err error
 	tx := &Tx{Q: Q{sqlTx}}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
+	}
+	h := s.commitHook()
+	wrote := false
+	if h != nil {
+		if wrote, err = h.Before(ctx, tx); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	var changed Changes
 	if s.tracking() {
@@ -205,6 +220,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if wrote && h.After != nil {
+		h.After()
 	}
 	s.tell(changed)
 	return nil

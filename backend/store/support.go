@@ -21,8 +21,8 @@ func (tx *Tx) SetSupportStatus(ctx context.Context, id int64, status string, now
 
 // InsertSupportReply stores a reply and sets its ID.
 func (tx *Tx) InsertSupportReply(ctx context.Context, r *model.SupportReply) (err error) {
-	r.ID, err = tx.insert(ctx, "support reply", `INSERT INTO support_replies (request_id, contact_id, from_owner, author_name, body,
-		created_at) VALUES (?, ?, ?, ?, ?, ?)`, r.RequestID, nullID(r.ContactID), r.FromOwner, r.AuthorName, r.Body, r.CreatedAt.Unix())
+	r.ID, err = tx.insert(ctx, "support reply", `INSERT INTO support_replies (id, request_id, contact_id, from_owner, author_name, body,
+		created_at) VALUES (`+newID("support_replies")+`, ?, ?, ?, ?, ?, ?)`, r.RequestID, nullID(r.ContactID), r.FromOwner, r.AuthorName, r.Body, r.CreatedAt.Unix())
 	return err
 }
 
