@@ -1,29 +1,67 @@
-// One confirmed action at a time (a delete, a revert, mark paid): busy
-// while it runs, its failure kept for the confirmation dialog to show, a
-// toast when it is done.
+// One action at a time (a delete, a revert, a sign-out, a report): busy
+// while it runs, its failure kept for the dialog or the line that shows
+// it, a toast when it is done.
 import { ApiError, errorMessage } from './api';
+import type { Form } from './form.svelte';
 import { toast } from '../stores/toasts.svelte';
 
 export class Action {
   busy = $state(false);
   error = $state('');
 
-  /** Runs fn; on success toasts done and returns true. A 409 means the
-   * thing changed meanwhile: stale reloads what the page shows behind the
-   * dialog, which keeps the reason. */
-  async run(fn: () => Promise<unknown>, done: string, stale?: () => void): Promise<boolean> {
+  #form: Form | undefined;
+
+  /** form: a failure the server names a field for shows under that field
+   * of it (and leaves error empty) instead. */
+  constructor(form?: Form) {
+    this.#form = form;
+  }
+
+  /** Runs fn; on success toasts done (when given) and returns true. A 409
+   * means the thing changed meanwhile: stale reloads what the page shows
+   * behind the dialog, which keeps the reason. */
+  async run(fn: () => Promise<unknown>, done = '', stale?: () => void): Promise<boolean> {
     this.busy = true;
     this.error = '';
     try {
       await fn();
-      toast(done);
+      if (done) toast(done);
       return true;
     } catch (e) {
-      this.error = errorMessage(e);
+      if (this.#form && e instanceof ApiError && e.field) this.#form.fail(e);
+      else this.error = errorMessage(e);
       if (e instanceof ApiError && e.status === 409) stale?.();
       return false;
     } finally {
       this.busy = false;
+    }
+  }
+
+  reset(): void {
+    this.error = '';
+  }
+}
+
+/** Actions on the rows of a list (Resend, Keep, Sign out): which row is
+ * busy; a failure is toasted, or, for a step a dialog confirmed, kept in
+ * error for that dialog. */
+export class RowAction<K> {
+  on: K | null = $state(null);
+  error = $state('');
+
+  async run(key: K, fn: () => Promise<unknown>, done = '', confirmed = false): Promise<boolean> {
+    this.on = key;
+    this.error = '';
+    try {
+      await fn();
+      if (done) toast(done);
+      return true;
+    } catch (e) {
+      if (confirmed) this.error = errorMessage(e);
+      else toast(errorMessage(e), 'error', 6000);
+      return false;
+    } finally {
+      this.on = null;
     }
   }
 
