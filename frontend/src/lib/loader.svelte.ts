@@ -2,7 +2,7 @@
 // whenever the reactive values the fetch reads change (an account, a
 // filter, a page). Answers that arrive after a newer request are dropped.
 import { untrack } from 'svelte';
-import { errorMessage } from './api';
+import { ApiError, errorMessage } from './api';
 
 export class Loader<T> {
   data: T = $state() as T;
@@ -11,6 +11,8 @@ export class Loader<T> {
   /** an answer (or an error) has arrived at least once */
   loaded = $state(false);
   error = $state('');
+  /** the last answer was a 404: the record is gone (or not this user's) */
+  missing = $state(false);
 
   #fetch: () => Promise<T> | null;
   #describe: (e: unknown) => string;
@@ -42,9 +44,13 @@ export class Loader<T> {
       if (my === this.#seq) {
         this.data = v;
         this.error = '';
+        this.missing = false;
       }
     } catch (e) {
-      if (my === this.#seq) this.error = this.#describe(e);
+      if (my === this.#seq) {
+        this.error = this.#describe(e);
+        this.missing = e instanceof ApiError && e.status === 404;
+      }
     } finally {
       if (my === this.#seq) {
         this.loading = false;

@@ -30,15 +30,6 @@ export function portalError(what: string): (e: unknown) => string {
   return (e) => (refused(e) ? `Your access does not include ${what}: ${reasonText(e.message)}` : errorMessage(e));
 }
 
-/** The describe of a record's loader: a 404 also calls missing (the
- * record is gone, or in another account). */
-export function detailError(what: string, missing: () => void): (e: unknown) => string {
-  return (e) => {
-    if (e instanceof ApiError && e.status === 404) missing();
-    return portalError(what)(e);
-  };
-}
-
 /** Rethrows a write's error for a form, a refusal in the evaluation's
  * words ("You cannot grant invoices.pay: …", "Grant is Billing; …"). */
 export function actionError(e: unknown): never {
