@@ -19,8 +19,9 @@ export class Action {
 
   /** Runs fn; on success toasts done (when given) and returns true. A 409
    * means the thing changed meanwhile: stale reloads what the page shows
-   * behind the dialog, which keeps the reason. */
-  async run(fn: () => Promise<unknown>, done = '', stale?: () => void): Promise<boolean> {
+   * behind the dialog, which keeps the reason. A failure is kept in error,
+   * or with failure 'toast' shown as a toast (no dialog to show it). */
+  async run(fn: () => Promise<unknown>, done = '', stale?: () => void, failure: 'keep' | 'toast' = 'keep'): Promise<boolean> {
     this.busy = true;
     this.error = '';
     try {
@@ -28,7 +29,8 @@ export class Action {
       if (done) toast(done);
       return true;
     } catch (e) {
-      if (this.#form && e instanceof ApiError && e.field) this.#form.fail(e);
+      if (failure === 'toast') toast(errorMessage(e), 'error', 6000);
+      else if (this.#form && e instanceof ApiError && e.field) this.#form.fail(e);
       else this.error = errorMessage(e);
       if (e instanceof ApiError && e.status === 409) stale?.();
       return false;
@@ -47,25 +49,20 @@ export class Action {
  * error for that dialog. */
 export class RowAction<K> {
   on: K | null = $state(null);
-  error = $state('');
+  #act = new Action();
+
+  get error(): string {
+    return this.#act.error;
+  }
 
   async run(key: K, fn: () => Promise<unknown>, done = '', confirmed = false): Promise<boolean> {
     this.on = key;
-    this.error = '';
-    try {
-      await fn();
-      if (done) toast(done);
-      return true;
-    } catch (e) {
-      if (confirmed) this.error = errorMessage(e);
-      else toast(errorMessage(e), 'error', 6000);
-      return false;
-    } finally {
-      this.on = null;
-    }
+    const ok = await this.#act.run(fn, done, undefined, confirmed ? 'keep' : 'toast');
+    this.on = null;
+    return ok;
   }
 
   reset(): void {
-    this.error = '';
+    this.#act.reset();
   }
 }
