@@ -1,0 +1,209 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"grantbook/backend/core"
+	"grantbook/backend/hub"
+	"grantbook/backend/hub/hubtest"
+	"grantbook/backend/web"
+)
+
+const ownerToken = "hub-owner-token-0123456789abcdefghijklmnop"
+
+// side is one Grantbook process: its core on a real SQLite store, its
+// API, and its side of sync.
+type side struct {
+	t    *testing.T
+	app  *core.App
+	api  *web.API
+	hub  *hub.HubSide
+	desk *hub.DesktopSide
+}
+
+func openSide(t *testing.T) *side {
+	t.Helper()
+	app, err := core.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	return &side{t: t, app: app, api: web.NewAPI(app, nil)}
+}
+
+// hubAndDesktop starts a hub (serve's server on loopback, behind a TCP
+// proxy the test cuts) and a desktop, both syncing, not yet paired.
+func hubAndDesktop(t *testing.T) (h, d *side, hubURL string, proxy *hubtest.CutProxy) {
+	t.Helper()
+	h, d = openSide(t), openSide(t)
+	var err error
+	if h.hub, err = h.api.StartHubSync(); err != nil {
+		t.Fatal(err)
+	}
+	if d.desk, err = d.api.StartDesktopSync(); err != nil {
+		t.Fatal(err)
+	}
+	assets := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>Grantbook</title>")}}
+	srv := httptest.NewServer(web.NewServer(h.api, assets, ownerToken))
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	proxy = hubtest.NewCutProxy(t, u.Host)
+	return h, d, srv.URL, proxy
+}
+
+func pair(t *testing.T, h, d *side, proxy *hubtest.CutProxy) {
+	t.Helper()
+	ctx := context.Background()
+	code, _ := h.hub.Codes.New()
+	if err := d.desk.Connect(ctx, "http://"+proxy.Addr(), code); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check asks the hub's owner API whether the contact may act (GET /api/check).
+func check(t *testing.T, hubURL string, contactID int64, perm string) (bool, int) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", hubURL+"/api/check?contact_id="+strconv.FormatInt(contactID, 10)+"&permission="+perm, nil)
+	req.Header.Set("Authorization", "Bearer "+ownerToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var out struct {
+		Allowed bool `json:"allowed"`
+	}
+	json.Unmarshal(b, &out)
+	return out.Allowed, res.StatusCode
+}
+
+func (s *side) digests() map[string]string {
+	s.t.Helper()
+	l := s.log()
+	m, err := l.TableDigests(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return m
+}
+
+func (s *side) supportSubjects(accountID int64) []string {
+	s.t.Helper()
+	rs, err := s.app.SupportRequests(context.Background(), accountID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Subject)
+	}
+	return out
+}
+
+func TestDesktopAndHubSyncThroughCutLink(t *testing.T) {
+	ctx := context.Background()
+	h, d, hubURL, proxy := hubAndDesktop(t)
+	acc, err := d.app.CreateAccount(ctx, "Acme Ltd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.app.CreateContact(ctx, core.ContactInput{AccountID: acc.ID, FirstName: "Ada", LastName: "Lovelace",
+		Email: "ada@example.com", Preset: "full"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair(t, h, d, proxy)
+
+	// The snapshot (made at pairing) reaches the hub: the contact can act there.
+	hubtest.WaitFor(t, 15*time.Second, "the contact on the hub", func() bool {
+		ok, _ := check(t, hubURL, c.ID, "support.open")
+		return ok
+	})
+	// A change on the desktop after pairing appears on the hub.
+	acc2, err := d.app.CreateAccount(ctx, "Beta GmbH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.WaitFor(t, 10*time.Second, "the new account on the hub", func() bool {
+		a, err := h.app.Account(ctx, acc2.ID)
+		return err == nil && a.Name == "Beta GmbH"
+	})
+	// A support request made on the hub appears on the desktop.
+	if _, err := h.app.CreateSupport(ctx, acc.ID, core.SupportInput{Subject: "Printer on fire"}); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.WaitFor(t, 10*time.Second, "the hub's support request on the desktop", func() bool {
+		return len(d.supportSubjects(acc.ID)) == 1
+	})
+
+	// Cut the link while both sides write; restore: both catch up, once each.
+	proxy.Cut()
+	hubtest.WaitFor(t, 10*time.Second, "the desktop offline", func() bool {
+		st, _ := d.desk.Status(ctx), error(nil)
+		return st.State == "offline" && st.OfflineSince != nil
+	})
+	for i := range 20 {
+		if _, err := d.app.CreateAccount(ctx, "Offline "+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.app.CreateSupport(ctx, acc.ID, core.SupportInput{Subject: "While cut " + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(d.supportSubjects(acc.ID)); got != 1 {
+		t.Fatalf("the desktop has %d support requests while cut, want 1", got)
+	}
+	proxy.Restore()
+	hubtest.WaitFor(t, 30*time.Second, "both sides caught up", func() bool {
+		st, _ := d.desk.Status(ctx), error(nil)
+		return st.State == "connected" && maps.Equal(d.digests(), h.digests())
+	})
+	if got := d.supportSubjects(acc.ID); len(got) != 21 {
+		t.Fatalf("the desktop has %d support requests, want 21 (none lost, none twice): %v", len(got), got)
+	}
+	hubAccounts, err := h.app.Accounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hubAccounts) != 22 {
+		t.Fatalf("the hub has %d accounts, want 22", len(hubAccounts))
+	}
+	if st, _ := d.desk.Status(ctx), error(nil); len(st.Rejected) != 0 || st.LastSync == nil {
+		t.Errorf("desktop status after catch-up = %+v, want no rejections and a last sync", st)
+	}
+	if hs, _ := h.hub.Status(ctx), error(nil); len(hs.Peers) != 1 || len(hs.Peers[0].Rejected) != 0 {
+		t.Errorf("hub status after catch-up = %+v, want one peer, no rejections", hs)
+	}
+
+	// A revocation on the desktop stops the contact on the hub within 2 s.
+	suspended := "suspended"
+	start := time.Now()
+	if _, err := d.app.UpdateContact(ctx, c.ID, core.ContactPatch{Status: &suspended}); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.WaitFor(t, 2*time.Second, "the revocation on the hub", func() bool {
+		ok, _ := check(t, hubURL, c.ID, "support.open")
+		return !ok
+	})
+	t.Logf("revocation reached the hub in %s", time.Since(start))
+}
+
+func (s *side) log() interface {
+	TableDigests(context.Context) (map[string]string, error)
+} {
+	if s.hub != nil {
+		return s.hub.Log
+	}
+	return s.desk.Log
+}

@@ -1,0 +1,60 @@
+package hub
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"grantbook/backend/hub/hubtest"
+)
+
+// hubHTTP is the hub's HTTP server as far as sync goes: /sync/ws/ passed to
+// the nats WebSocket listener; next handles the rest.
+func hubHTTP(t *testing.T, n *Node, next http.Handler) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.Handle(WSPath, n.WSHandler())
+	if next != nil {
+		mux.Handle("/", next)
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// pairNodes starts a hub and a desktop whose leaf dials the hub through a
+// cuttable proxy in front of the hub's HTTP server.
+func pairNodes(t *testing.T, deskOrigin string) (hub, desk *Node, proxy *hubtest.CutProxy) {
+	t.Helper()
+	hub, err := StartHub(HubConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	secret := randomSecret()
+	hub.AllowLeaf(deskOrigin, HashSecret(secret))
+	srv := hubHTTP(t, hub, nil)
+	u, _ := url.Parse(srv.URL)
+	proxy = hubtest.NewCutProxy(t, u.Host)
+	base := &url.URL{Scheme: "http", Host: proxy.Addr()}
+	desk, err = StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: deskOrigin, Remote: RemoteURL(base, deskOrigin, secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(desk.Close)
+	waitFor(t, 10*time.Second, "leaf connected", func() bool { return hub.LeafConnected() && desk.LeafConnected() })
+	return hub, desk, proxy
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	hubtest.WaitFor(t, d, what, cond)
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,91 @@
+package hub
+
+import (
+	"context"
+	"time"
+)
+
+// States of a Status.
+const (
+	StateUnpaired   = "unpaired"
+	StateConnected  = "connected"
+	StateCatchingUp = "catching_up"
+	StateOffline    = "offline"
+)
+
+// States lists them (the frontend's types name them).
+var States = []string{StateUnpaired, StateConnected, StateCatchingUp, StateOffline}
+
+// Status is what the window's sync line shows.
+type Status struct {
+	State        string         `json:"state"`   // one of States
+	Pending      uint64         `json:"pending"` // changes not yet on both sides (as far as this side can tell)
+	OfflineSince *time.Time     `json:"offline_since,omitempty"`
+	LastSync     *time.Time     `json:"last_sync,omitempty"` // last moment both sides were seen in step
+	Rejected     []RejectedNote `json:"rejected"`
+	Error        string         `json:"error,omitempty"`
+}
+
+// Status looks at both streams: what the mirror here has not applied yet,
+// and (when the link is up) what the peer's mirror of the own stream lacks.
+func (l *Link) Status(ctx context.Context) Status {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	up := l.Node.LeafConnected()
+	var pending uint64
+	if st, err := l.Node.JS.Stream(ctx, StreamName(l.Peer.Origin, l.Peer.Epoch)); err == nil {
+		if info, err := st.Info(ctx); err == nil {
+			// The store's high-water mark, not this process's count: it
+			// survives restarts and counts refused events as done.
+			applied, err := l.Sink.Applied(ctx, l.Peer.Origin, l.Peer.Epoch)
+			if err != nil {
+				applied = 0
+			}
+			if info.State.LastSeq > applied {
+				pending += info.State.LastSeq - applied
+			}
+			if info.Mirror != nil {
+				pending += info.Mirror.Lag
+			}
+		}
+	}
+	outKnown := false
+	if up {
+		if own, err := l.Node.JS.Stream(ctx, StreamName(l.Origin, l.Epoch)); err == nil {
+			if oi, err := own.Info(ctx); err == nil {
+				if rjs, err := l.Node.Remote(l.Peer.Domain); err == nil {
+					if rs, err := rjs.Stream(ctx, StreamName(l.Origin, l.Epoch)); err == nil {
+						if ri, err := rs.Info(ctx); err == nil {
+							outKnown = true
+							if oi.State.LastSeq > ri.State.LastSeq {
+								pending += oi.State.LastSeq - ri.State.LastSeq
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := Status{Pending: pending, Rejected: append([]RejectedNote{}, l.rejected...), Error: l.runErr}
+	switch {
+	case !up:
+		s.State = StateOffline
+		if l.offlineSince.IsZero() {
+			l.offlineSince = time.Now() // seen down before the watcher's next look
+		}
+		t := l.offlineSince
+		s.OfflineSince = &t
+	case pending > 0 || !outKnown:
+		s.State = StateCatchingUp
+	default:
+		s.State = StateConnected
+		l.lastSync = time.Now()
+	}
+	if !l.lastSync.IsZero() {
+		t := l.lastSync
+		s.LastSync = &t
+	}
+	return s
+}
