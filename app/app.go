@@ -38,6 +38,7 @@ type App struct {
 	ctx     context.Context
 	core    *core.App
 	window  *web.Window
+	api     *web.API
 	publish *publish.Publisher
 	log     *slog.Logger
 }
@@ -50,7 +51,8 @@ func New(c *core.App, assets fs.FS) *App {
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	a.window = web.NewWindow(web.NewAPI(c, a.log), assets, origin)
+	a.api = web.NewAPI(c, a.log)
+	a.window = web.NewWindow(a.api, assets, origin)
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		a.window.Log = a.log
 	}
@@ -109,6 +111,11 @@ func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.core.Start(ctx)
 	a.publish.Start(ctx)
+	// Sync with a hub runs only once paired; an error leaves the window usable
+	// and Settings shows it (GET /api/sync answers that sync is off).
+	if _, err := a.api.StartDesktopSync(); err != nil {
+		a.log.Warn("sync with a hub", "err", err)
+	}
 	if os.Getenv("GRANTBOOK_DEBUG") != "" {
 		go a.watchText(ctx)
 	}

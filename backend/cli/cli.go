@@ -37,7 +37,9 @@ Usage:
                                         serve the app and its JSON API to a browser
   grantbook serve --domain NAME [--acme-email ADDR] [--data-dir DIR]
                                         the same on NAME over HTTPS (ports 443 and 80),
-                                        with a certificate from Let's Encrypt
+                                        with a certificate from Let's Encrypt, and the
+                                        hub the desktop app pairs with (--hub without
+                                        --domain, e.g. behind a TLS proxy)
   grantbook version                     print the version
 
 The data directory defaults to the user's config directory; GRANTBOOK_DATA_DIR
@@ -136,6 +138,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	newToken := fl.Bool("new-token", false, "replace the stored access token: links with the old one stop working")
 	importLimit := fl.Int64("import-limit", core.DefaultImportLimit>>20, "the largest CSV file a contact import takes, in MiB")
 	domains := addDomainFlags(fl)
+	hubOn := fl.Bool("hub", false, "be the always-on hub the desktop app pairs with (always so with --domain)")
 	var opts []web.Option
 	var named, proxied bool
 	fl.Func("host", "a name browsers reach this server by, besides localhost (repeatable)", func(v string) error {
@@ -210,8 +213,9 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serve: OpenID Connect: %w", err)
 	}
 	opts = append(opts, web.WithOpenID(provider))
+	api := web.NewAPI(app, log)
 	srv := &http.Server{
-		Handler:           web.NewServerWithToken(web.NewAPI(app, log), assets, token, opts...),
+		Handler:           web.NewServerWithToken(api, assets, token, opts...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -220,7 +224,7 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if domains.on() {
-		return serveDomains(ctx, app, srv, domains, token, log, stdout)
+		return serveDomains(ctx, app, api, srv, domains, token, log, stdout)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -234,6 +238,12 @@ func runServe(args []string, assets fs.FS, stdout, stderr io.Writer) error {
 		scheme = "https"
 	}
 	printURLs(stdout, scheme+"://"+ln.Addr().String(), token, app)
+	if *hubOn {
+		if err := startHub(api, scheme+"://"+ln.Addr().String(), stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 
 	app.Start(ctx)
 	errc := make(chan error, 1)

@@ -121,7 +121,7 @@ func (l *domainList) Set(v string) error {
 
 // serveDomains serves srv over HTTPS with certificates from the CA, and
 // HTTP for the CA's challenges and redirects, until ctx ends.
-func serveDomains(ctx context.Context, app *core.App, srv *http.Server, d *domainFlags,
+func serveDomains(ctx context.Context, app *core.App, api *web.API, srv *http.Server, d *domainFlags,
 	token *web.OwnerToken, log *slog.Logger, stdout io.Writer) error {
 	cfg, err := d.config()
 	if err != nil {
@@ -150,6 +150,10 @@ func serveDomains(ctx context.Context, app *core.App, srv *http.Server, d *domai
 	printURLs(stdout, mgr.URL(mgr.Domains()[0]), token, app)
 	fmt.Fprintf(stdout, "Certificates for %s come from %s and are kept in %s\n",
 		strings.Join(mgr.Domains(), ", "), d.ca, mgr.Dir())
+	if err := startHub(api, mgr.URL(mgr.Domains()[0]), stdout); err != nil {
+		// The client area matters more than sync: serve it, say why sync is off.
+		log.Error("the desktop app cannot pair with this server", "err", err)
+	}
 
 	app.Start(ctx)
 	errc := make(chan error, 2)

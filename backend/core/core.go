@@ -56,6 +56,8 @@ type App struct {
 	views *viewLog
 	// reindex wakes the search indexer (searchindex.go).
 	reindex chan struct{}
+	// syncs is the pairing with a hub (sync.go).
+	syncs syncState
 	// work is what Start runs; Close stops it and waits, so that nothing
 	// touches the store or the data folder once Close returns.
 	work struct {

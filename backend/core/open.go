@@ -62,6 +62,7 @@ func (a *App) Close() error {
 	a.closed.Do(func() {
 		a.stopWork()
 		a.imports.stop()
+		a.stopSync()
 		err = a.markStopped(context.Background())
 		if cerr := a.store.Close(); err == nil {
 			err = cerr

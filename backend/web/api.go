@@ -29,6 +29,9 @@ type API struct {
 	// owner is serve's token (nil in the desktop window, which needs none).
 	owner *OwnerToken
 
+	// sync is the pairing with a hub (syncops.go).
+	sync *syncs
+
 	signinLimit *limiter // code requests per client address
 	verifyLimit *limiter // code guesses per client address
 }
@@ -38,7 +41,7 @@ func NewAPI(app *core.App, log *slog.Logger) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &API{app: app, mux: http.NewServeMux(), log: log,
+	a := &API{app: app, mux: http.NewServeMux(), log: log, sync: &syncs{app: app},
 		signinLimit: newLimiter(5, time.Minute), verifyLimit: newLimiter(10, time.Minute)}
 	for _, r := range a.routes() {
 		h := r.Handler
@@ -99,7 +102,7 @@ type Route struct {
 
 func (a *API) routes() []Route {
 	return slices.Concat(a.coreRoutes(), a.csvRoutes(), a.tokenRoutes(), a.portalActionRoutes(), a.ownerClientRoutes(), a.siteRoutes(),
-		a.lifecycleRoutes(), a.factorRoutes())
+		a.lifecycleRoutes(), a.factorRoutes(), a.syncRoutes())
 }
 
 func (a *API) coreRoutes() []Route {

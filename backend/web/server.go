@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/hub"
 	"grantbook/backend/openid"
 )
 
@@ -121,6 +122,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withClient(r, s.proxies.resolve(r))
+	if strings.HasPrefix(r.URL.Path, hub.WSPath) && !s.contactsOnly {
+		s.syncSocket(w, r)
+		return
+	}
 	if r.URL.Path == "/auth/signin" {
 		s.siteSignin(w, r)
 		return

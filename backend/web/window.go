@@ -40,14 +40,16 @@ func NewWindow(api *API, assets fs.FS, origin string) *Window {
 	for _, r := range w.lockRoutes() {
 		w.own.HandleFunc(r.Pattern, r.Handler)
 	}
-	for _, r := range w.publishRoutes() {
+	for _, r := range append(w.publishRoutes(), w.syncRoutes()...) {
 		w.desk.HandleFunc(r.Pattern, r.Handler)
 	}
 	return w
 }
 
 // Routes are the endpoints only the window has.
-func (win *Window) Routes() []Route { return append(win.lockRoutes(), win.publishRoutes()...) }
+func (win *Window) Routes() []Route {
+	return append(append(win.lockRoutes(), win.publishRoutes()...), win.syncRoutes()...)
+}
 
 func (win *Window) lockRoutes() []Route {
 	return []Route{

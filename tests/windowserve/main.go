@@ -54,11 +54,16 @@ func main() {
 	}
 	origin := "http://" + ln.Addr().String() // the page's origin here, wails://wails in the window
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	win := web.NewWindow(web.NewAPI(app, logger), frontend.Assets(), origin)
+	api := web.NewAPI(app, logger)
+	win := web.NewWindow(api, frontend.Assets(), origin)
 	// "Let contacts sign in", as the window has it.
 	win.Publish = publish.New(app, web.NewContactsServer(app, frontend.Assets(), logger), publish.Options{Log: logger})
 	win.Publish.Start(ctx)
 	defer win.Publish.Close()
+	// "Connect to your hub", as the window has it.
+	if _, err := api.StartDesktopSync(); err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("windowserve:", origin)
 	log.Fatal(http.Serve(ln, win))
 }

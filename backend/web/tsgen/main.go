@@ -26,6 +26,7 @@ import (
 
 	"grantbook/backend/address"
 	"grantbook/backend/core"
+	"grantbook/backend/hub"
 	"grantbook/backend/mail"
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
@@ -46,6 +47,8 @@ var replies = []any{
 	// The owner's side of the client area and of the sites.
 	core.ServiceRecord{}, core.InvoiceDetail{}, core.SupportThread{}, core.PaymentMethods{}, core.NoticeSettings{},
 	model.Product{}, model.Order{}, model.Notice{}, servicekind.Kind{}, core.SitesView{}, core.NewOIDCClient{},
+	// Sync with a hub (issue 18).
+	hub.DesktopStatus{}, hub.HubStatus{}, hub.PairingCode{},
 }
 
 // requests are the bodies the API decodes; all their fields may be left out.
@@ -58,6 +61,7 @@ var requests = []any{
 	core.ServicePatch{}, core.InvoicePatch{}, core.QuotePatch{}, core.SupportPatch{},
 	core.ProductInput{}, core.AcceptInput{}, core.ConfirmInput{}, core.ReasonInput{}, core.ReplyInput{},
 	core.SiteInput{}, core.OIDCClientInput{}, core.BulkInput{}, core.TemplatePreview{},
+	hub.ConnectInput{},
 }
 
 // names renames types whose Go name says too little in the frontend.
@@ -84,6 +88,11 @@ var names = map[reflect.Type]string{
 	reflect.TypeFor[servicekind.Action]():   "ServiceAction",
 	reflect.TypeFor[core.FieldView]():       "ServiceFieldView",
 	reflect.TypeFor[core.Catalog]():         "Catalog",
+	reflect.TypeFor[hub.DesktopStatus]():    "DesktopSync",
+	reflect.TypeFor[hub.HubStatus]():        "HubSync",
+	reflect.TypeFor[hub.PeerStatus]():       "SyncPeer",
+	reflect.TypeFor[hub.Status]():           "SyncStatus",
+	reflect.TypeFor[hub.RejectedNote]():     "SyncRejected",
 }
 
 // enums are string fields whose values are a fixed set, named by Go values.
@@ -102,6 +111,7 @@ var enums = map[string][]string{
 	"PublishStatus.network":     {"", string(address.Loopback), string(address.LAN), string(address.Public)},
 	"PublishStatus.certificate": {"", core.CertAutomatic, core.CertFiles},
 	"SelfCheck.step":            {"", "dns", "connect", "tls", "answer"},
+	"SyncStatus.state":          hub.States,
 	"Product.billing_cycle":     model.BillingCycles,
 	"Order.state":               {model.OrderPending, model.OrderAccepted, model.OrderDeclined, model.OrderWithdrawn},
 	"Cancellation.state":        {model.CancelRequested, model.CancelConfirmed, model.CancelDeclined, model.CancelWithdrawn},
