@@ -5,3 +5,4 @@
 export type * from './api-types/part1';
 export type * from './api-types/part2';
 export type * from './api-types/part3';
+export type * from './api-types/part4';

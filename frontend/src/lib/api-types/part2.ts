@@ -2,7 +2,7 @@
 // Do not edit: change the Go types and run go generate.
 
 import type { AccessReview, Invoice, Service, SupportRequest } from './part1';
-import type { AdminInput, Cancellation, ContactSection, InvitationSection, NoticeRecipient, OIDCClient, Passkey, PaymentReport, RequestSection, ReviewDue, ServiceAction, ServiceChange, ServiceField, Site, SiteArea, SupportReply } from './part3';
+import type { AdminInput, Cancellation, ContactSection, InvitationSection, NoticeRecipient, OIDCClient, Passkey, PaymentReport, RequestSection, ReviewDue, ServiceAction, ServiceChange, ServiceField, Site, SiteArea, SupportReply, SyncPeer, SyncStatus } from './part3';
 
 export interface Reviews { // core.Reviews
   open: AccessReview | null;
@@ -157,6 +157,22 @@ export interface SitesView { // core.SitesView
 
 export interface NewOIDCClient extends OIDCClient { // core.NewOIDCClient
   client_secret: string;
+}
+
+export interface DesktopSync extends SyncStatus { // hub.DesktopStatus
+  paired: boolean;
+  hub?: string;
+}
+
+export interface HubSync { // hub.HubStatus
+  code?: string;
+  code_expires?: string | null;
+  peers: SyncPeer[] | null;
+}
+
+export interface PairingCode { // hub.PairingCode
+  code: string;
+  expires: string;
 }
 
 export interface ContactInput { // core.ContactInput
@@ -336,16 +352,4 @@ export interface ProductInput { // core.ProductInput
 export interface AcceptInput { // core.AcceptInput
   invoice_number?: string;
   due_at?: string | null;
-}
-
-export interface ConfirmInput { // core.ConfirmInput
-  effective_at?: string | null;
-}
-
-export interface ReasonInput { // core.ReasonInput
-  reason?: string;
-}
-
-export interface ReplyInput { // core.ReplyInput
-  body?: string;
 }

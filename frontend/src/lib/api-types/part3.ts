@@ -2,6 +2,19 @@
 // Do not edit: change the Go types and run go generate.
 
 import type { AccessRequest, AdminArea, Contact, Invitation, InvitationTemplate, PermissionInfo, Preset } from './part1';
+import type { SyncRejected } from './part4';
+
+export interface ConfirmInput { // core.ConfirmInput
+  effective_at?: string | null;
+}
+
+export interface ReasonInput { // core.ReasonInput
+  reason?: string;
+}
+
+export interface ReplyInput { // core.ReplyInput
+  body?: string;
+}
 
 export interface SiteInput { // core.SiteInput
   name?: string;
@@ -31,6 +44,11 @@ export interface BulkInput { // core.BulkInput
 export interface TemplatePreview extends InvitationTemplate { // core.TemplatePreview
   account_id?: number;
   note?: boolean;
+}
+
+export interface ConnectInput { // hub.ConnectInput
+  address?: string;
+  code?: string;
 }
 
 export interface Grant { // model.Grant
@@ -284,6 +302,21 @@ export interface OIDCClient { // model.OIDCClient
   redirect_uris: string[] | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface SyncStatus { // hub.Status
+  state: "unpaired" | "connected" | "catching_up" | "offline";
+  pending: number;
+  offline_since?: string | null;
+  last_sync?: string | null;
+  rejected: SyncRejected[] | null;
+  error?: string;
+}
+
+export interface SyncPeer extends SyncStatus { // hub.PeerStatus
+  origin: string;
+  epoch: number;
+  paired_at: string;
 }
 
 export interface AdminInput { // core.AdminInput

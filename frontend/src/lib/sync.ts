@@ -1,0 +1,31 @@
+// The sync line's words (issue 18): what the window and the hub's owner
+// page say about a pairing, from GET /api/sync or GET /api/sync/hub.
+import type { SyncStatus } from './api-types';
+import { formatDateTime, formatTime } from './format';
+
+export const syncColour: Record<SyncStatus['state'], string> = {
+  connected: 'green',
+  catching_up: 'blue',
+  offline: 'orange',
+  unpaired: 'grey',
+};
+
+/** One short line: connected / catching up (n changes) / offline since …
+ * (onHub: said of a paired computer on the hub's page). */
+export function syncLine(s: SyncStatus, onHub = false): string {
+  switch (s.state) {
+    case 'connected':
+      return onHub ? 'Connected' : 'Connected to your hub';
+    case 'catching_up':
+      return s.pending ? `Catching up (${s.pending} ${s.pending === 1 ? 'change' : 'changes'})` : 'Catching up';
+    case 'offline':
+      return s.offline_since ? `Offline since ${formatTime(s.offline_since)}` : 'Offline';
+    default:
+      return 'Not connected to a hub';
+  }
+}
+
+/** When both sides were last seen in step. */
+export function lastSync(s: SyncStatus): string {
+  return s.last_sync ? `Last sync ${formatDateTime(s.last_sync)}` : 'Not yet in sync';
+}
