@@ -176,6 +176,16 @@ var routeAuth = map[string]web.Auth{
 	"GET /api/publish":                                     web.Desktop,
 	"PUT /api/publish":                                     web.Desktop,
 	"POST /api/publish/check":                              web.Desktop,
+	// Sync with a hub: the desktop's pairing calls carry their own
+	// credential (the code, then the leaf secret), checked by the hub.
+	"POST /api/sync/pair":                 web.Public,
+	"POST /api/sync/unpair":               web.Public,
+	"GET /api/sync/hub":                   web.Owner,
+	"POST /api/sync/hub/code":             web.Owner,
+	"DELETE /api/sync/hub/peers/{origin}": web.Owner,
+	"GET /api/sync":                       web.Desktop,
+	"POST /api/sync/connect":              web.Desktop,
+	"POST /api/sync/disconnect":           web.Desktop,
 }
 
 type env struct {

@@ -29,3 +29,12 @@ export function syncLine(s: SyncStatus, onHub = false): string {
 export function lastSync(s: SyncStatus): string {
   return s.last_sync ? `Last sync ${formatDateTime(s.last_sync)}` : 'Not yet in sync';
 }
+
+/** Reloads a sync status every 5 s while the calling component lives: the
+ * state changes on its own (the link drops, the other side writes). */
+export function pollSync(status: () => { reload: () => Promise<void> }): void {
+  $effect(() => {
+    const timer = setInterval(() => status().reload(), 5000);
+    return () => clearInterval(timer);
+  });
+}
