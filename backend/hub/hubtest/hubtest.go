@@ -21,15 +21,27 @@ type CutProxy struct {
 }
 
 func NewCutProxy(t testing.TB, target string) *CutProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := StartCutProxy(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &CutProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.Cut() })
+	t.Cleanup(p.Close)
 	return p
 }
+
+// StartCutProxy is NewCutProxy outside a test (bench/sync); Close stops it.
+func StartCutProxy(target string) (*CutProxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &CutProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	go p.serve()
+	return p, nil
+}
+
+// Close stops listening and drops every connection.
+func (p *CutProxy) Close() { p.ln.Close(); p.Cut() }
 
 func (p *CutProxy) Addr() string { return p.ln.Addr().String() }
 
