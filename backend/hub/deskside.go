@@ -205,19 +205,28 @@ func (d *DesktopSide) Disconnect(ctx context.Context) error {
 type DesktopStatus struct {
 	Paired bool   `json:"paired"`
 	Hub    string `json:"hub,omitempty"`
+	// DigestDiffers: in step, yet the hub's grants digest is not this
+	// computer's: the hub's access rows differ from the owner's.
+	DigestDiffers bool `json:"digest_differs,omitempty"`
 	Status
 }
 
 // Status says whether the window is paired and how sync goes.
 func (d *DesktopSide) Status(ctx context.Context) DesktopStatus {
 	d.mu.Lock()
-	p, link, log := d.pairing, d.link, d.Log
+	p, link, log, node := d.pairing, d.link, d.Log, d.node
 	d.mu.Unlock()
 	if p == nil {
 		return DesktopStatus{Status: Status{State: StateUnpaired, Rejected: []RejectedNote{}}}
 	}
 	st := DesktopStatus{Paired: true, Hub: p.Hub, Status: link.Status(ctx)}
 	st.Rejected = Rejections(ctx, log, p.HubOrigin)
+	if st.State == StateConnected {
+		st.DigestDiffers = digestDiffers(ctx, node, log, p.HubOrigin)
+		if st.DigestDiffers {
+			st.Error = "the hub's access (grants and contacts) differs from this computer's, though both are in step: the hub's database was changed behind Grantbook's back"
+		}
+	}
 	if e := log.Epoch(); e != p.Epoch {
 		// A restored or copied store writes under a new epoch the hub does not mirror.
 		st.Error = "this computer's changes start a new series the hub does not know: disconnect and connect again"
@@ -274,4 +283,17 @@ func (d *DesktopSide) Wait() {
 	if done != nil {
 		<-done
 	}
+}
+
+// digestDiffers asks the hub for its grants digest across the leaf and
+// compares it with this computer's; no answer is no verdict.
+func digestDiffers(ctx context.Context, node *Node, log *changelog.Log, hubOrigin string) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	m, err := node.NC.RequestWithContext(ctx, digestSubject(hubOrigin), nil)
+	if err != nil {
+		return false
+	}
+	own, err := log.Digest(ctx)
+	return err == nil && string(m.Data) != own
 }

@@ -16,6 +16,7 @@ import (
 	"grantbook/backend/core"
 	"grantbook/backend/hub"
 	"grantbook/backend/hub/hubtest"
+	"grantbook/backend/store"
 	"grantbook/backend/web"
 )
 
@@ -179,7 +180,7 @@ func TestDesktopAndHubSyncThroughCutLink(t *testing.T) {
 	if len(hubAccounts) != 22 {
 		t.Fatalf("the hub has %d accounts, want 22", len(hubAccounts))
 	}
-	if st, _ := d.desk.Status(ctx), error(nil); len(st.Rejected) != 0 || st.LastSync == nil {
+	if st, _ := d.desk.Status(ctx), error(nil); len(st.Rejected) != 0 || st.LastSync == nil || st.DigestDiffers {
 		t.Errorf("desktop status after catch-up = %+v, want no rejections and a last sync", st)
 	}
 	if hs, _ := h.hub.Status(ctx), error(nil); len(hs.Peers) != 1 || len(hs.Peers[0].Rejected) != 0 {
@@ -197,6 +198,20 @@ func TestDesktopAndHubSyncThroughCutLink(t *testing.T) {
 		return !ok
 	})
 	t.Logf("revocation reached the hub in %s", time.Since(start))
+
+	// A grant widened in the hub's database behind Grantbook's back: the
+	// desktop refuses the hub's event and shows that the digests differ.
+	err = h.app.Store().Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE grants SET admin_all = 1 WHERE contact_id = ?`, c.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubtest.WaitFor(t, 15*time.Second, "the desktop to see the hub's digest differ", func() bool {
+		st := d.desk.Status(ctx)
+		return st.DigestDiffers && len(st.Rejected) > 0
+	})
 }
 
 func (s *side) log() interface {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"grantbook/backend/changelog"
 )
 
@@ -87,6 +89,18 @@ func OpenHub(ctx context.Context, dataDir string, log *changelog.Log) (*HubSide,
 	for _, r := range recs {
 		h.startPeer(r)
 	}
+	// The desktop compares the hub's grants digest with its own (status).
+	sub, err := node.NC.Subscribe(digestSubject(log.Origin()), func(m *nats.Msg) {
+		d, err := log.Digest(ctx)
+		if err == nil {
+			_ = m.Respond([]byte(d))
+		}
+	})
+	if err != nil {
+		node.Close()
+		return nil, err
+	}
+	_ = sub
 	h.closed = make(chan struct{})
 	context.AfterFunc(ctx, func() {
 		for _, p := range h.snapshotPeers() {
@@ -163,6 +177,8 @@ func (h *HubSide) Authenticate(origin, secret string) bool {
 	p := h.peers[origin]
 	return p != nil && secret != "" && HashSecret(secret) == p.rec.SecretHash
 }
+
+func digestSubject(hubOrigin string) string { return "gb.digest." + hubOrigin }
 
 // ErrNotPaired: no such pairing.
 var ErrNotPaired = errors.New("not paired")

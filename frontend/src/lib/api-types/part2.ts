@@ -162,6 +162,7 @@ export interface NewOIDCClient extends OIDCClient { // core.NewOIDCClient
 export interface DesktopSync extends SyncStatus { // hub.DesktopStatus
   paired: boolean;
   hub?: string;
+  digest_differs?: boolean;
 }
 
 export interface HubSync { // hub.HubStatus
@@ -347,9 +348,4 @@ export interface ProductInput { // core.ProductInput
   currency?: string | null;
   billing_cycle?: string | null;
   active?: boolean | null;
-}
-
-export interface AcceptInput { // core.AcceptInput
-  invoice_number?: string;
-  due_at?: string | null;
 }

@@ -2,7 +2,12 @@
 // Do not edit: change the Go types and run go generate.
 
 import type { AccessRequest, AdminArea, Contact, Invitation, InvitationTemplate, PermissionInfo, Preset } from './part1';
-import type { SyncRejected } from './part4';
+import type { BankTransfer, SyncRejected } from './part4';
+
+export interface AcceptInput { // core.AcceptInput
+  invoice_number?: string;
+  due_at?: string | null;
+}
 
 export interface ConfirmInput { // core.ConfirmInput
   effective_at?: string | null;
@@ -343,9 +348,4 @@ export interface Server { // mail.Server
   username: string;
   password?: string;
   password_set: boolean;
-}
-
-export interface BankTransfer { // core.BankTransfer
-  details: string;
-  reference: string;
 }
