@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -53,10 +54,11 @@ type HubSide struct {
 	Codes Codes
 	dir   string
 
-	ctx    context.Context
-	closed chan struct{}
-	mu     sync.Mutex
-	peers  map[string]*hubPeer
+	ctx      context.Context
+	closed   chan struct{}
+	relayErr atomic.Value // string: why the hub's own stream is not being written
+	mu       sync.Mutex
+	peers    map[string]*hubPeer
 }
 
 type hubPeer struct {
@@ -85,7 +87,9 @@ func OpenHub(ctx context.Context, dataDir string, log *changelog.Log) (*HubSide,
 		return nil, err
 	}
 	h := &HubSide{Node: node, Log: log, dir: dir, ctx: ctx, peers: map[string]*hubPeer{}}
-	go (&Relay{JS: node.JS, Origin: log.Origin(), Epoch: log.Epoch(), Source: LogSource{log}}).runRetrying(ctx)
+	relay := &Relay{JS: node.JS, Origin: log.Origin(), Epoch: log.Epoch(), Source: LogSource{log},
+		Published: func(uint64) { h.relayErr.Store("") }}
+	go relay.runRetrying(ctx, func(err error) { h.relayErr.Store("sending: " + err.Error()) })
 	for _, r := range recs {
 		h.startPeer(r)
 	}
@@ -204,6 +208,7 @@ type HubStatus struct {
 	Code        string       `json:"code,omitempty"` // the pairing code in force
 	CodeExpires *time.Time   `json:"code_expires,omitempty"`
 	Peers       []PeerStatus `json:"peers"`
+	Error       string       `json:"error,omitempty"` // the hub's own changes are not going out
 }
 
 // Status lists the paired desktops.
@@ -212,6 +217,7 @@ func (h *HubSide) Status(ctx context.Context) HubStatus {
 	if code, exp, ok := h.Codes.Current(); ok {
 		s.Code, s.CodeExpires = code, &exp
 	}
+	s.Error, _ = h.relayErr.Load().(string)
 	peers := h.snapshotPeers()
 	s.Peers = []PeerStatus{}
 	for _, p := range peers {

@@ -100,10 +100,12 @@ func (r *Relay) publish(ctx context.Context, e Outgoing, last uint64) error {
 }
 
 // runRetrying runs the relay again after a pause whenever it stops with an
-// error, until ctx ends.
-func (r *Relay) runRetrying(ctx context.Context) {
+// error, until ctx ends; failed, when set, is told each error.
+func (r *Relay) runRetrying(ctx context.Context, failed func(error)) {
 	for ctx.Err() == nil {
-		_ = r.Run(ctx)
+		if err := r.Run(ctx); err != nil && ctx.Err() == nil && failed != nil {
+			failed(err)
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(2 * time.Second):

@@ -169,6 +169,7 @@ export interface HubSync { // hub.HubStatus
   code?: string;
   code_expires?: string | null;
   peers: SyncPeer[] | null;
+  error?: string;
 }
 
 export interface PairingCode { // hub.PairingCode
