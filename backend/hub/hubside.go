@@ -297,3 +297,7 @@ func (h *HubSide) snapshotPeers() []*hubPeer {
 	}
 	return peers
 }
+
+// Paired reports whether a desktop is paired with this hub: the owner's
+// records are then the desktop's to change.
+func (h *HubSide) Paired() bool { return len(h.snapshotPeers()) > 0 }

@@ -141,7 +141,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.static.ServeHTTP(w, r)
 		return
 	}
-	if _, pattern := s.api.mux.Handler(r); !s.public[pattern] && !s.ownerOnly(w, r) {
+	_, pattern := s.api.mux.Handler(r)
+	if !s.public[pattern] && (!s.ownerOnly(w, r) || s.hubRefuses(w, r, pattern)) {
 		return
 	}
 	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))

@@ -1,0 +1,79 @@
+package hub_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"grantbook/backend/core"
+	"grantbook/backend/hub/hubtest"
+)
+
+// ownerCall sends an owner request to the hub; it returns the status and body.
+func ownerCall(t *testing.T, hubURL, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, hubURL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+ownerToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// Once paired, the hub's owner API leaves the owner's records to the
+// desktop (a contact made on the hub showed as active there, granted
+// nothing and was refused by the desktop), but still takes an emergency
+// suspension, which reaches the desktop.
+func TestPairedHubLeavesOwnerChangesToTheDesktop(t *testing.T) {
+	ctx := context.Background()
+	h, d, hubURL, proxy := hubAndDesktop(t)
+	acc, err := d.app.CreateAccount(ctx, "Acme Ltd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.app.CreateContact(ctx, core.ContactInput{AccountID: acc.ID, FirstName: "Ada", LastName: "Lovelace",
+		Email: "ada@example.com", Preset: "full"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before pairing, the hub is an ordinary server.
+	if st, body := ownerCall(t, hubURL, "POST", "/api/accounts", `{"name":"Before pairing"}`); st != http.StatusCreated && st != http.StatusOK {
+		t.Fatalf("unpaired hub: %d %s", st, body)
+	}
+	pair(t, h, d, proxy)
+	hubtest.WaitFor(t, 15*time.Second, "the contact on the hub", func() bool {
+		ok, _ := check(t, hubURL, c.ID, "support.open")
+		return ok
+	})
+	id := strconv.FormatInt(c.ID, 10)
+	for _, w := range []struct{ method, path, body string }{
+		{"POST", "/api/contacts", `{"account_id":` + strconv.FormatInt(acc.ID, 10) + `,"first_name":"Eve","last_name":"Hub","email":"eve@example.com","preset":"full"}`},
+		{"PATCH", "/api/contacts/" + id, `{"preset":"billing"}`},
+		{"PATCH", "/api/contacts/" + id, `{"status":"suspended","preset":"full"}`},
+		{"POST", "/api/accounts", `{"name":"Hub Ltd"}`},
+		{"POST", "/api/invitations", `{"account_id":1,"first_name":"I","last_name":"V","email":"iv@example.com","preset":"full"}`},
+	} {
+		st, body := ownerCall(t, hubURL, w.method, w.path, w.body)
+		if st != http.StatusConflict || !strings.Contains(body, "make this change there") {
+			t.Errorf("%s %s on a paired hub: %d %s", w.method, w.path, st, body)
+		}
+	}
+	if st, body := ownerCall(t, hubURL, "PATCH", "/api/contacts/"+id, `{"status":"suspended"}`); st != http.StatusOK {
+		t.Fatalf("suspending on the hub: %d %s", st, body)
+	}
+	if ok, _ := check(t, hubURL, c.ID, "support.open"); ok {
+		t.Fatal("suspended on the hub, still allowed there")
+	}
+	hubtest.WaitFor(t, 10*time.Second, "the suspension on the desktop", func() bool {
+		got, err := d.app.Contact(ctx, c.ID)
+		return err == nil && got.Status == "suspended"
+	})
+}
