@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 )
 
 // suspendTriggers drops the schema's triggers (all, or those of the named
@@ -91,7 +92,8 @@ func (s *Store) IndexSearch(ctx context.Context, n int) (more bool, err error) {
 			return err
 		}
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO contacts_search (rowid, search_key)
-			SELECT id, search_key FROM contacts WHERE id > ? AND id <= ?`, upto, last); err != nil {
+			SELECT search_group << `+strconv.Itoa(rankIDBits)+` | id, search_key FROM contacts
+			WHERE id > ? AND id <= ? AND id <= ? AND search_group IS NOT NULL`, upto, last, rankMaxID); err != nil {
 			return fmt.Errorf("index search: %w", err)
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE search_state SET indexed_upto = ?`, last); err != nil {
@@ -101,5 +103,6 @@ func (s *Store) IndexSearch(ctx context.Context, n int) (more bool, err error) {
 		more = left > 0
 		return err
 	})
+	s.terms.forget() // the trigrams' counts grew
 	return more, err
 }

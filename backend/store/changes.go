@@ -9,18 +9,19 @@ import (
 // Changes is what committed transactions changed, as far as the caches in
 // memory care (migration 12): the ids of contacts whose grant may differ,
 // of services, sites and sessions; the accounts that gained or lost
-// contacts (Accounts), and whose invoices or services changed. All means
+// contacts (Accounts), and whose invoices or services changed; whether
+// any setting or any second factor changed (migration 19). All means
 // anything may have changed (a restore).
 type Changes struct {
 	All                                    bool
 	Contacts, Services, Sessions, Accounts []int64
 	InvoiceLists, ServiceLists             []int64 // account ids
-	Sites                                  bool
+	Sites, Settings, Factors               bool
 }
 
 // Empty reports whether c changes nothing.
 func (c Changes) Empty() bool {
-	return !c.All && !c.Sites && len(c.Contacts)+len(c.Services)+len(c.Sessions)+len(c.Accounts)+
+	return !c.All && !c.Sites && !c.Settings && !c.Factors && len(c.Contacts)+len(c.Services)+len(c.Sessions)+len(c.Accounts)+
 		len(c.InvoiceLists)+len(c.ServiceLists) == 0
 }
 
@@ -45,6 +46,9 @@ func (s *Store) OnChange(fn func(Changes)) {
 func (s *Store) tell(c Changes) {
 	if c.Empty() {
 		return
+	}
+	if c.All || len(c.Accounts) > 0 {
+		s.terms.forget() // contacts came or went
 	}
 	s.watch.mu.Lock()
 	fns := s.watch.fns
@@ -98,6 +102,10 @@ func (tx *Tx) drain(ctx context.Context) (Changes, error) {
 			*l = append(*l, id)
 		} else if kind == "site" {
 			c.Sites = true
+		} else if kind == "settings" {
+			c.Settings = true
+		} else if kind == "factors" {
+			c.Factors = true
 		} else {
 			c.All = true
 		}

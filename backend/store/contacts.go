@@ -56,10 +56,10 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // second contact with the same email in the account gives ErrDuplicate.
 func (tx *Tx) InsertContact(ctx context.Context, c *model.Contact) error {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO contacts (account_id, account_type, first_name, last_name,
-		email, email_key, phone, company, role, status, created_at, updated_at, search_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		email, email_key, phone, company, role, status, created_at, updated_at, search_key, search_group)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone,
-		c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c))
+		c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c))
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -75,10 +75,10 @@ func (tx *Tx) InsertContact(ctx context.Context, c *model.Contact) error {
 // UpdateContact writes every field of c and replaces its grant.
 func (tx *Tx) UpdateContact(ctx context.Context, c *model.Contact) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE contacts SET account_type = ?, first_name = ?, last_name = ?,
-		email = ?, email_key = ?, phone = ?, company = ?, role = ?, status = ?, updated_at = ?, search_key = ?
-		WHERE id = ?`,
+		email = ?, email_key = ?, phone = ?, company = ?, role = ?, status = ?, updated_at = ?, search_key = ?,
+		search_group = ? WHERE id = ?`,
 		c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone, c.Company, c.Role,
-		c.Status, c.UpdatedAt.Unix(), SearchKey(c), c.ID)
+		c.Status, c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c), c.ID)
 	if isUnique(err) {
 		return ErrDuplicate
 	}

@@ -130,14 +130,14 @@ const bulkImport = 1000
 // largeImport is the size past which an import's page cache is kept small.
 const largeImport = 200_000
 
-// importBatch is how many contacts one statement inserts: 12 parameters a
+// importBatch is how many contacts one statement inserts: 15 parameters a
 // contact stays far below SQLite's limit of 32766.
 const importBatch = 64
 
 const (
 	importContactSQL = `INSERT INTO contacts (id, account_id, account_type, first_name, last_name,
-		email, email_key, phone, company, role, status, created_at, updated_at, search_key) VALUES `
-	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		email, email_key, phone, company, role, status, created_at, updated_at, search_key, search_group) VALUES `
+	importContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	importGrantSQL   = `INSERT INTO grants (contact_id, preset, permissions, all_services, expires_at, admin_all, admin_areas, term_days, billing_scope) VALUES `
 	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	importServiceSQL = `INSERT INTO grant_services (contact_id, service_id) VALUES `
@@ -259,12 +259,12 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 		return nil
 	}
 	defer func() { im.batch, im.services = im.batch[:0], 0 }()
-	contacts := make([]any, 0, 13*n)
+	contacts := make([]any, 0, 15*n)
 	grants := make([]any, 0, 8*n)
 	services := make([]any, 0, 2*im.services)
 	for _, c := range im.batch {
 		contacts = append(contacts, c.ID, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
-			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c))
+			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c))
 		var expires any
 		if c.Grant.ExpiresAt != nil {
 			expires = c.Grant.ExpiresAt.Unix()

@@ -2,30 +2,37 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"sync"
 )
 
-// Searching (migration 12). A query of three characters or more finds its
-// candidates in the trigram index (all of its trigrams, in any order: a
-// MATCH that reads only the index), which the LIKE on search_key that a
-// scan would use then checks exactly on the row read anyway; the rows above search_state's mark, which a bulk import left
-// for the background indexer, are read directly. A query that matches
-// densely from the start of the list is served by walking the list order
-// instead, which stops after one page.
+// Searching (migrations 12 and 19). A query of three characters or more
+// finds its candidates in the trigram index (all of its trigrams, in any
+// order: a MATCH that reads only the index), which the LIKE on search_key
+// that a scan would use then checks exactly on the row read anyway. The
+// index yields them by search rank, nearly in list order (searchorder.go):
+// a page reads candidates until it has enough and its last search group is
+// complete, and sorts only those. The rows the index lacks (above
+// search_state's mark, which a bulk import left for the background
+// indexer, or without a group) are read directly. A filtered listing (an
+// account, a status) is first walked in its own order for a while: its
+// matches may be few among the index's.
 const (
 	// SearchCountCap is how many matches a search counts at most; past
 	// it the total says "more than" (ContactCount.Capped).
 	SearchCountCap = 1000
 )
 
-// SearchWindow is how many entries of the list, in order, a search reads
-// for its page before it asks the trigram index (a variable for tests).
+// SearchWindow is how many entries of a filtered list, in order, a search
+// reads for its page before it asks the trigram index (a variable for tests).
 var SearchWindow = 20000
 
 // search is a query prepared for both ways of answering it.
 type search struct {
 	like  string
-	match string // the FTS5 query of its trigrams ("": shorter than one)
+	terms []string // its trigrams, quoted for FTS5 (none: shorter than one)
+	match string   // the FTS5 query of the selective ones (termsOf)
 }
 
 // maxTrigrams is how many of a long query's trigrams the index is asked
@@ -38,17 +45,17 @@ func newSearch(query string) (search, bool) {
 	if s == "" {
 		return search{}, false
 	}
-	return search{like: "%" + escapeLike(s) + "%", match: trigramMatch(s)}, true
+	return search{like: "%" + escapeLike(s) + "%", terms: trigrams(s)}, true
 }
 
-// trigramMatch is an FTS5 query for rows holding every (or, for a long s,
-// maxTrigrams spread) trigram of s, each a quoted string ("" doubled):
-// a superset of the rows that contain s.
-func trigramMatch(s string) string {
+// trigrams are every (or, for a long s, maxTrigrams spread) trigram of s,
+// each a quoted string ("" doubled): the rows holding them all are a
+// superset of the rows that contain s.
+func trigrams(s string) []string {
 	r := []rune(s)
 	n := len(r) - 2
 	if n < 1 {
-		return ""
+		return nil
 	}
 	var terms []string
 	seen := map[string]bool{}
@@ -63,7 +70,77 @@ func trigramMatch(s string) string {
 			terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
 		}
 	}
-	return strings.Join(terms, " AND ")
+	return terms
+}
+
+// withMatch sets s.match: its rare trigrams (in at most commonTerm rows)
+// when it has some, else all of them. The index walks every entry of each
+// trigram it is asked for, and a rare one narrows enough: "user4242@"
+// asks for "424", "242" and "42@", not for "use" and "ser", which are in
+// every row. (The LIKE checks the rest: which trigrams are asked changes
+// the time, never the answer.)
+func (q Q) withMatch(ctx context.Context, s search) (search, error) {
+	if len(s.terms) == 0 {
+		return s, nil
+	}
+	var rare []string
+	for _, t := range s.terms {
+		n, err := q.termRows(ctx, t)
+		if err != nil {
+			return s, err
+		}
+		if n <= commonTerm {
+			rare = append(rare, t)
+		}
+	}
+	if len(rare) == 0 {
+		rare = s.terms
+	}
+	s.match = strings.Join(rare, " AND ")
+	return s, nil
+}
+
+// commonTerm is the number of rows past which a trigram is common.
+const commonTerm = 1000
+
+// termCounts are how many rows hold each trigram (up to commonTerm+1),
+// counted once and forgotten when contacts change (Store.tell).
+type termCounts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (q Q) termRows(ctx context.Context, term string) (int, error) {
+	tc := q.terms
+	if tc == nil {
+		return 0, nil // (a transaction's own Q) every trigram counts as rare
+	}
+	tc.mu.Lock()
+	n, ok := tc.n[term]
+	tc.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? LIMIT ?)`,
+		term, commonTerm+1).Scan(&n)
+	if err != nil {
+		return 0, err
+	}
+	tc.mu.Lock()
+	if len(tc.n) >= 1<<16 {
+		clear(tc.n)
+	}
+	tc.n[term] = n
+	tc.mu.Unlock()
+	return n, nil
+}
+
+func (tc *termCounts) forget() {
+	if tc != nil {
+		tc.mu.Lock()
+		clear(tc.n)
+		tc.mu.Unlock()
+	}
 }
 
 // indexedUpto is the id up to which contacts are in the trigram index.
@@ -79,34 +156,51 @@ func filterOnly(f ContactFilter) ContactFilter {
 	return f
 }
 
-// searchFrom is the FROM of the indexed candidates: the index first.
-// (FTS5 takes MATCH on the table's own name, not an alias.)
+// searchFrom is the FROM of the indexed candidates: the index first, each
+// rank's contact by its id. (FTS5 takes MATCH on the table's own name, not
+// an alias.)
 func searchFrom(from string) string {
 	from = strings.TrimPrefix(from, ` FROM contacts c`)
-	return ` FROM contacts_search CROSS JOIN contacts c ON c.id = contacts_search.rowid` + from
+	return ` FROM contacts_search CROSS JOIN contacts c ON c.id = (contacts_search.rowid & ` + strconv.Itoa(rankMaxID) + `)` + from
 }
 
-// indexedCond is the WHERE of the indexed candidates.
-const indexedCond = `contacts_search MATCH ? AND c.search_key LIKE ? ESCAPE '\'`
+// indexedCond is the WHERE of the indexed candidates; unindexedCond that
+// of the rows the index lacks (its arguments: unindexedAbove twice), looked
+// up by id: there are none but after a bulk import or a restore.
+const (
+	indexedCond   = `contacts_search MATCH ? AND c.search_key LIKE ? ESCAPE '\'`
+	unindexedCond = `c.id IN (SELECT id FROM contacts WHERE id > ? UNION ALL
+		SELECT id FROM contacts WHERE search_group IS NULL AND id <= ?) AND c.search_key LIKE ? ESCAPE '\'`
+)
+
+// unindexedAbove is the id above which no contact is in the index.
+func (q Q) unindexedAbove(ctx context.Context) (int64, error) {
+	upto, err := q.indexedUpto(ctx)
+	return min(upto, rankMaxID), err
+}
 
 // countSearch counts up to SearchCountCap+1 matches of f.
 func (q Q) countSearch(ctx context.Context, f ContactFilter, s search) (int, error) {
 	from, cond, args := contactWhere(filterOnly(f), true)
 	limit := SearchCountCap + 1
+	s, err := q.withMatch(ctx, s)
+	if err != nil {
+		return 0, err
+	}
 	if s.match == "" {
 		var n int
 		err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+andWhere(cond, `c.search_key LIKE ? ESCAPE '\'`)+` LIMIT ?)`,
 			append(args, s.like, limit)...).Scan(&n)
 		return n, err
 	}
-	upto, err := q.indexedUpto(ctx)
+	above, err := q.unindexedAbove(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var n int
 	err = q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+searchFrom(from)+andWhere(cond, indexedCond)+
-		` UNION ALL SELECT 1`+from+andWhere(cond, `c.id > ? AND c.search_key LIKE ? ESCAPE '\'`)+` LIMIT ?)`,
-		append(append(append(append([]any{}, args...), s.match, s.like), args...), upto, s.like, limit)...).Scan(&n)
+		` UNION ALL SELECT 1`+from+andWhere(cond, unindexedCond)+` LIMIT ?)`,
+		append(append(append(append([]any{}, args...), s.match, s.like), args...), above, above, s.like, limit)...).Scan(&n)
 	return n, err
 }
 
@@ -118,37 +212,131 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 	if f.After != nil {
 		after, aargs = afterCond, []any{f.After.Last, f.After.First, f.After.ID}
 	}
-	if s.match == "" {
-		c := andWhere(cond, `c.search_key LIKE ? ESCAPE '\'`)
-		if after != "" {
-			c = andWhere(c, after)
-		}
-		a := append(append(append([]any{}, args...), s.like), aargs...)
-		return collectIDs(q, ctx, `SELECT c.id`+from+c+listOrder+` LIMIT ? OFFSET ?`, append(a, f.Limit+1, f.Offset)...)
+	s, err := q.withMatch(ctx, s)
+	if err != nil {
+		return nil, err
 	}
-	if f.Offset == 0 {
-		wc := cond
+	withAfter := func(c string) string {
 		if after != "" {
-			wc = andWhere(cond, after)
+			return andWhere(c, after)
 		}
-		ids, err := q.walkWindow(ctx, from, wc, append(append([]any{}, args...), aargs...), s, f.Limit+1)
+		return c
+	}
+	if s.match == "" {
+		a := append(append(append([]any{}, args...), s.like), aargs...)
+		return collectIDs(q, ctx, `SELECT c.id`+from+withAfter(andWhere(cond, `c.search_key LIKE ? ESCAPE '\'`))+listOrder+` LIMIT ? OFFSET ?`,
+			append(a, f.Limit+1, f.Offset)...)
+	}
+	if f.Offset == 0 && cond != "" {
+		ids, err := q.walkWindow(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, f.Limit+1)
 		if err != nil || len(ids) == f.Limit+1 {
 			return ids, err
 		}
 	}
-	upto, err := q.indexedUpto(ctx)
+	above, err := q.unindexedAbove(ctx)
 	if err != nil {
 		return nil, err
 	}
-	indexed, tail := andWhere(cond, indexedCond), andWhere(cond, `c.id > ? AND c.search_key LIKE ? ESCAPE '\'`)
-	if after != "" {
-		indexed, tail = andWhere(indexed, after), andWhere(tail, after)
+	// The first want candidates by rank from the cursor's group on, then
+	// the rest of the last one's group: every match that can sort before
+	// the page's end (a later group sorts after it). A group dense with
+	// matches (a common last name) is walked in list order instead.
+	want := f.Offset + f.Limit + 1
+	var start int64
+	if f.After != nil {
+		start = searchGroup(f.After.Last, f.After.First) << rankIDBits
 	}
 	a := append(append(append([]any{}, args...), s.match, s.like), aargs...)
-	a = append(append(append(append(a, args...), upto, s.like), aargs...), f.Limit+1, f.Offset)
-	const cols = `SELECT c.id, c.last_name, c.first_name`
-	return collectIDs(q, ctx, `SELECT id FROM (`+cols+searchFrom(from)+indexed+` UNION ALL `+cols+from+tail+`)
-		ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ? OFFSET ?`, a...)
+	indexed := `SELECT contacts_search.rowid, c.id` + searchFrom(from) + withAfter(andWhere(cond, indexedCond))
+	ids, first, last, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid >= ? ORDER BY contacts_search.rowid LIMIT ?`,
+		append(a, start, want)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == want {
+		more, _, _, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid LIMIT ?`,
+			append(a, last, last|rankMaxID, SearchGroupRead)...)
+		if err != nil {
+			return nil, err
+		}
+		if len(more) == SearchGroupRead {
+			walked, err := q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want)
+			if err != nil {
+				return nil, err
+			}
+			if len(walked) == want {
+				ids, more = walked, nil
+			} else if more, _, _, err = collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
+				append(a, last, last|rankMaxID)...); err != nil {
+				return nil, err
+			}
+		}
+		ids = append(ids, more...)
+	}
+	tail, err := collectIDs(q, ctx, `SELECT c.id`+from+withAfter(andWhere(cond, unindexedCond))+listOrder+` LIMIT ?`,
+		append(append(append(append([]any{}, args...), above, above, s.like), aargs...), want)...)
+	if err != nil {
+		return nil, err
+	}
+	if ids = append(ids, tail...); len(ids) == 0 {
+		return nil, nil
+	}
+	return collectIDs(q, ctx, `SELECT c.id FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?))`+listOrder+` LIMIT ? OFFSET ?`,
+		idList(ids), f.Limit+1, f.Offset)
+}
+
+// SearchGroupRead is how many more matches of its last group a page reads
+// from the index before it walks the list there instead (a variable for
+// tests).
+var SearchGroupRead = 200
+
+// walkFrom reads the list in order from the first name group g can hold
+// (no match after the cursor sorts before it), streaming whether each
+// entry matches, and returns the first want matches; fewer when they are
+// not among the first walkRows×want entries.
+func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want int) ([]int64, error) {
+	last, first := groupFloor(g)
+	cond = andWhere(cond, `(c.last_name, c.first_name, c.id) >= (? COLLATE NOCASE, ? COLLATE NOCASE, 0)`)
+	rows, err := q.q.QueryContext(ctx, `SELECT c.id, c.search_key LIKE ? ESCAPE '\'`+from+cond+listOrder,
+		append(append([]any{s.like}, args...), last, first)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for n := 0; n < walkRows*want && len(ids) < want && rows.Next(); n++ {
+		var id int64
+		var match bool
+		if err := rows.Scan(&id, &match); err != nil {
+			return nil, err
+		}
+		if match {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
+}
+
+// walkRows bounds walkFrom: entries read a match wanted.
+const walkRows = 20
+
+// collectRanked reads (rank, id) rows: the ids, the first rank and the last.
+func collectRanked(q Q, ctx context.Context, query string, args ...any) (ids []int64, first, last int64, err error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&last, &id); err != nil {
+			return nil, 0, 0, err
+		}
+		if ids = append(ids, id); len(ids) == 1 {
+			first = last
+		}
+	}
+	return ids, first, last, rows.Err()
 }
 
 // walkWindow reads the next SearchWindow entries of the listing in order

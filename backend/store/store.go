@@ -24,12 +24,17 @@ import (
 var migrations embed.FS
 
 // driverName is SQLite with unicode_lower(): SQLite's lower() folds ASCII
-// only, so a search for "élodie" would never find "Élodie".
+// only, so a search for "élodie" would never find "Élodie"; and with
+// search_group(last, first) (searchorder.go), which migration 19 fills the
+// contacts' search_group with.
 const driverName = "sqlite3_grantbook"
 
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		return c.RegisterFunc("unicode_lower", strings.ToLower, true)
+		if err := c.RegisterFunc("unicode_lower", strings.ToLower, true); err != nil {
+			return err
+		}
+		return c.RegisterFunc("search_group", searchGroup, true)
 	}})
 }
 
@@ -118,7 +123,7 @@ func open(ctx context.Context, file string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
-	return &Store{Q: Q{db}, db: db, w: w, file: file}, nil
+	return &Store{Q: Q{q: db, terms: &termCounts{n: map[string]int{}}}, db: db, w: w, file: file}, nil
 }
 
 // checkBuild connects and makes sure this build's SQLite has FTS5, which
@@ -198,7 +203,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 // run is Tx's body once the transaction has begun.
 func (s *Store) run(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	var err error
-	tx := &Tx{Q: Q{sqlTx}}
+	tx := &Tx{Q: Q{q: sqlTx, terms: s.terms}}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -238,7 +243,10 @@ type querier interface {
 }
 
 // Q runs queries on the database or inside a transaction.
-type Q struct{ q querier }
+type Q struct {
+	q     querier
+	terms *termCounts // the store's, for choosing trigrams (search.go)
+}
 
 // Migrate applies the numbered migrations not yet recorded, each in its own
 // transaction; versions only ever move forward.

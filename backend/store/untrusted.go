@@ -52,7 +52,7 @@ func OpenUntrusted(ctx context.Context, file string) (*Untrusted, error) {
 		db.Close()
 		return nil, fmt.Errorf("open untrusted: %w", err)
 	}
-	return &Untrusted{Q: Q{db}, db: db}, nil
+	return &Untrusted{Q: Q{q: db}, db: db}, nil
 }
 
 // Close closes the file.

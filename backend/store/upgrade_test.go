@@ -212,8 +212,8 @@ func upgradeAndCompare(t *testing.T, file string) {
 		// cache_changes notes writes for the caches (migration 12): the
 		// seed's raw writes and the migrations' own fill it, and the next
 		// transaction empties it.
-		if len(b.rows) == 0 || table == "cache_changes" {
-			continue
+		if len(b.rows) == 0 || table == "cache_changes" || (strings.HasPrefix(table, "contacts_search") || table == "search_state") && oldVersion < 19 {
+			continue // (0019) the search index is rebuilt from the contacts, checked below by a search
 		}
 		for _, ch := range intended {
 			if ch.table == table && oldVersion < ch.version {
@@ -265,6 +265,17 @@ func TestUpgradeFromEarlierSchemas(t *testing.T) {
 		t.Run(fmt.Sprintf("from_%d_of_%d", k, len(steps)), func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "grantbook.db")
 			buildOldDB(t, file, k)
+			if k >= 4 { // the search keys that Grantbook writes with each contact (the seed's SQL leaves them out)
+				db, err := sql.Open("sqlite3_grantbook", "file:"+file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = db.Exec(`UPDATE contacts SET search_key = unicode_lower(first_name || ' ' || last_name || char(31) || email || char(31) || company)`)
+				db.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			upgradeAndCompare(t, file)
 
 			// The seeded rows read back through the store as the app sees them.
@@ -289,6 +300,21 @@ func TestUpgradeFromEarlierSchemas(t *testing.T) {
 			elodie, err := s.ContactByEmail(ctx, "élodie@EXEMPLE.fr", 2)
 			if err != nil || elodie.ID != 3 {
 				t.Errorf("case-folded look-up after upgrade: %+v, %v", elodie, err)
+			}
+			// Searches find her before the background indexer has run and after.
+			for more, indexed := true, false; ; indexed = true {
+				cs, _, err := s.ContactsPage(ctx, store.ContactFilter{Query: "LODIE@exemple", Limit: 10})
+				if err != nil || len(cs) != 1 || cs[0].ID != 3 {
+					t.Errorf("search after upgrade (indexed %v): %d contacts, %v", indexed, len(cs), err)
+				}
+				if indexed {
+					break
+				}
+				for more {
+					if more, err = s.IndexSearch(ctx, 1000); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 		})
 	}
