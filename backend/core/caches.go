@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"grantbook/backend/access"
 	"grantbook/backend/cache"
@@ -38,6 +39,11 @@ type caches struct {
 	serviceLists *cache.Map[int64, []*model.Service]
 	// counts of contact listings, by filter (contactlist.go)
 	counts *cache.Map[string, store.ContactCount]
+	// settings every check or client-area request reads, and how many
+	// second factors a person (email key) has
+	zone      *cache.Map[struct{}, *time.Location]
+	lifecycle *cache.Map[struct{}, LifecycleSettings]
+	factors   *cache.Map[string, int]
 }
 
 func newCaches() caches {
@@ -48,7 +54,10 @@ func newCaches() caches {
 		tokens:       cache.New[string, int64](sessionCacheSize),
 		invoiceLists: cache.New[int64, []*model.Invoice](listCacheSize),
 		serviceLists: cache.New[int64, []*model.Service](listCacheSize),
-		counts:       cache.New[string, store.ContactCount](countCacheSize)}
+		counts:       cache.New[string, store.ContactCount](countCacheSize),
+		zone:         cache.New[struct{}, *time.Location](1),
+		lifecycle:    cache.New[struct{}, LifecycleSettings](1),
+		factors:      cache.New[string, int](sessionCacheSize)}
 }
 
 // forget drops what a committed transaction changed.
@@ -62,7 +71,17 @@ func (c *caches) forget(ch store.Changes) {
 		c.invoiceLists.Clear()
 		c.serviceLists.Clear()
 		c.counts.Clear()
+		c.zone.Clear()
+		c.lifecycle.Clear()
+		c.factors.Clear()
 		return
+	}
+	if ch.Settings {
+		c.zone.Clear()
+		c.lifecycle.Clear()
+	}
+	if ch.Factors {
+		c.factors.Clear()
 	}
 	if len(ch.Contacts) > 0 || len(ch.Accounts) > 0 {
 		c.counts.Clear() // any contact's status, grant or name may move it between filters

@@ -25,18 +25,20 @@ const (
 // and a high-privilege grant whose owner requires one needs it set up.
 // Every check of a session asks here: the portal (Authenticate), forward
 // authentication and the OpenID Connect login (siteAdmin, VerifySite).
-func (a *App) factorHold(ctx context.Context, q store.Q, c *model.Contact, s *model.Session) (string, error) {
+func (a *App) factorHold(ctx context.Context, c *model.Contact, s *model.Session) (string, error) {
 	if s == nil || s.Factor != "" {
 		return "", nil
 	}
-	n, err := q.CountFactors(ctx, s.EmailKey)
+	// Both in memory until a factor or a setting changes: this runs on
+	// every client-area request.
+	n, err := a.cached.factors.Get(s.EmailKey, func() (int, error) { return a.store.CountFactors(ctx, s.EmailKey) })
 	if err != nil {
 		return "", err
 	}
 	if n > 0 {
 		return FactorVerify, nil
 	}
-	st, err := a.lifecycle(ctx, q)
+	st, err := a.lifecycleNow(ctx)
 	if err != nil {
 		return "", err
 	}

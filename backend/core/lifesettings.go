@@ -44,8 +44,17 @@ func DefaultLifecycle() LifecycleSettings {
 }
 
 // Lifecycle returns the settings; fields never saved keep their defaults.
+// They are kept in memory until a setting changes (factorHold reads them on
+// every client-area request).
 func (a *App) Lifecycle(ctx context.Context) (LifecycleSettings, error) {
-	return a.lifecycle(ctx, a.store.Q)
+	st, err := a.lifecycleNow(ctx)
+	st.ReminderDays = slices.Clone(st.ReminderDays) // the caller's own
+	return st, err
+}
+
+// lifecycleNow is Lifecycle shared: callers must not change ReminderDays.
+func (a *App) lifecycleNow(ctx context.Context) (LifecycleSettings, error) {
+	return a.cached.lifecycle.Get(struct{}{}, func() (LifecycleSettings, error) { return a.lifecycle(ctx, a.store.Q) })
 }
 
 func (a *App) lifecycle(ctx context.Context, q store.Q) (LifecycleSettings, error) {

@@ -149,7 +149,7 @@ func (a *App) oidcSessionHold(ctx context.Context, c *model.Contact, sessionID i
 	if err != nil {
 		return err
 	}
-	hold, err := a.factorHold(ctx, a.store.Q, c, s)
+	hold, err := a.factorHold(ctx, c, s)
 	if err != nil {
 		return err
 	}

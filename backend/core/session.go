@@ -79,7 +79,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		s.ContactID = 0
 	}
 	if p.Contact != nil {
-		if p.Factor, err = a.factorHold(ctx, a.store.Q, p.Contact, p.Session); err != nil {
+		if p.Factor, err = a.factorHold(ctx, p.Contact, p.Session); err != nil {
 			return nil, err
 		}
 	}
@@ -162,7 +162,7 @@ func (a *App) ChooseAccount(ctx context.Context, p *Principal, contactID int64) 
 			return nil, err
 		}
 		p.Contact, p.Grant, p.Session.ContactID = c, g, c.ID
-		if p.Factor, err = a.factorHold(ctx, a.store.Q, c, p.Session); err != nil || p.Factor != "" {
+		if p.Factor, err = a.factorHold(ctx, c, p.Session); err != nil || p.Factor != "" {
 			if err == nil {
 				err = p.FactorError()
 			}

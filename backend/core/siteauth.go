@@ -82,7 +82,7 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 		g := &ls.grants[i]
 		dec := access.EvaluateAdmin(g, s, area, now.Unix())
 		if dec.Allowed {
-			if hold, err := a.factorHold(ctx, a.store.Q, c, &ls.s); err != nil {
+			if hold, err := a.factorHold(ctx, c, &ls.s); err != nil {
 				return nil, err
 			} else if hold != "" {
 				d.Reason = "denied: " + factorError(hold).Message
@@ -212,7 +212,7 @@ func (a *App) siteAdmin(ctx context.Context, p *Principal, s *model.Site, now ti
 		probe := *s
 		probe.Unlisted = model.UnlistedAnyAdmin
 		if last = access.EvaluateAdmin(&g, &probe, -1, now.Unix()); last.Allowed {
-			hold, err := a.factorHold(ctx, a.store.Q, c, p.Session)
+			hold, err := a.factorHold(ctx, c, p.Session)
 			if err != nil {
 				return nil, last, err
 			}

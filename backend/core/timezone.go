@@ -78,19 +78,35 @@ func (a *App) PutOwnerTimeZone(ctx context.Context, in TimeZone) (TimeZone, erro
 	return a.OwnerTimeZone(ctx)
 }
 
-// zone is the owner's time zone (this computer's when unset or unreadable).
-func (a *App) zone(ctx context.Context) *time.Location { return zoneOf(ctx, a.store.Q) }
+// zone is the owner's time zone (this computer's when unset or unreadable),
+// kept in memory until a setting changes: every check words its dates in it.
+func (a *App) zone(ctx context.Context) *time.Location {
+	loc, err := a.cached.zone.Get(struct{}{}, func() (*time.Location, error) { return readZone(ctx, a.store.Q) })
+	if err != nil {
+		return time.Local
+	}
+	return loc
+}
 
 func zoneOf(ctx context.Context, q store.Q) *time.Location {
+	loc, _ := readZone(ctx, q)
+	return loc
+}
+
+// readZone is the zone, or this computer's and the error reading it.
+func readZone(ctx context.Context, q store.Q) (*time.Location, error) {
 	raw, err := clientAreaFields(ctx, q)
+	if err != nil {
+		return time.Local, err
+	}
 	var name string
-	if err == nil && raw["time_zone"] != nil {
+	if raw["time_zone"] != nil {
 		_ = json.Unmarshal(raw["time_zone"], &name)
 	}
 	if loc, err := loadZone(name); err == nil {
-		return loc
+		return loc, nil
 	}
-	return time.Local
+	return time.Local, nil
 }
 
 func (a *App) clientAreaFields(ctx context.Context) (map[string]json.RawMessage, error) {
