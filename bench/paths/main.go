@@ -9,7 +9,7 @@
 //
 // Usage, from the module root:
 //
-//	go run ./bench/paths [-sizes 100000,1000000] [-only check,portal,search,list,import]
+//	go run ./bench/paths [-sizes 100000,1000000] [-only check,portal,search,list,import|seed] [-any-seed]
 //	                     [-duration 10s] [-rounds 3] [-conns 32] [-threads 2] [-cache DIR]
 //	go run ./bench/paths -smoke    # a tiny store, one second a case: checks the program runs
 package main
@@ -26,7 +26,7 @@ import (
 
 var (
 	sizesFlag = flag.String("sizes", "100000", "store sizes (contacts), comma-separated")
-	only      = flag.String("only", "", "comma-separated parts: check, portal, search, list, import (default: all)")
+	only      = flag.String("only", "", "comma-separated parts: check, portal, search, list, import (default: all); seed: only make the seed")
 	duration  = flag.Duration("duration", 10*time.Second, "length of one wrk run")
 	rounds    = flag.Int("rounds", 3, "runs of each server per case, interleaved (the median is reported)")
 	conns     = flag.Int("conns", 32, "wrk connections")
@@ -35,6 +35,7 @@ var (
 	binFlag   = flag.String("bin", "", "the grantbook binary (default: go build into the work folder)")
 	keep      = flag.Bool("keep", false, "keep the work folder")
 	smoke     = flag.Bool("smoke", false, "tiny store, one second a case, one round: checks that the program works")
+	anySeed   = flag.Bool("any-seed", false, "without a seed of this schema, use the newest of another (older migrations: the product applies the rest when it opens it)")
 
 	baselineDB   = flag.String("baseline-db", "", "(internal) serve the baseline on this database")
 	baselineAddr = flag.String("baseline-addr", "", "(internal) the baseline's address")
@@ -99,6 +100,11 @@ func runSize(bin, work string, n int) bool {
 		fail(err)
 	}
 	ok := true
+	if want("seed") { // only make the seed, for a later run
+		if _, err := seeded(*cacheDir, n); err != nil {
+			fail(err)
+		}
+	}
 	if want("check") || want("portal") || want("search") || want("list") {
 		ok = servedParts(bin, dir, n)
 	}

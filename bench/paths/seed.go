@@ -54,6 +54,13 @@ func seeded(cache string, n int) (seed, error) {
 	if _, err := os.Stat(s.tokens()); err == nil {
 		return s, nil
 	}
+	if *anySeed {
+		if dir := newestSeed(cache, n); dir != "" {
+			fmt.Printf("using %s, made with other migrations: the product applies its own on start\n", dir)
+			s.dir = dir
+			return s, nil
+		}
+	}
 	tmp := s.dir + ".part"
 	os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
@@ -69,6 +76,20 @@ func seeded(cache string, n int) (seed, error) {
 	}
 	fmt.Printf("seeded in %s\n", time.Since(start).Round(time.Second))
 	return s, nil
+}
+
+// newestSeed is the newest complete seed of n contacts of this seed
+// version, whatever its schema ("": none).
+func newestSeed(cache string, n int) string {
+	dirs, _ := filepath.Glob(filepath.Join(cache, fmt.Sprintf("n%d-v%d-*", n, seedVersion), "tokens.txt"))
+	var best string
+	var at time.Time
+	for _, f := range dirs {
+		if st, err := os.Stat(f); err == nil && st.ModTime().After(at) {
+			best, at = filepath.Dir(f), st.ModTime()
+		}
+	}
+	return best
 }
 
 // schemaKey names the migrations' text: a seed fits one schema.
@@ -287,9 +308,9 @@ func (w *writer) contact(id, account int64, services int) *model.Contact {
 
 func (w *writer) insertContact(c *model.Contact) error {
 	if err := w.exec(`INSERT INTO contacts (id, account_id, account_type, first_name, last_name, email, email_key,
-		phone, company, role, status, created_at, updated_at, search_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		phone, company, role, status, created_at, updated_at, search_key, search_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, store.EmailKey(c.Email), c.Phone,
-		c.Company, c.Role, c.Status, w.now, w.now, store.SearchKey(c)); err != nil {
+		c.Company, c.Role, c.Status, w.now, w.now, store.SearchKey(c), store.SearchGroup(c)); err != nil {
 		return err
 	}
 	var exp any
