@@ -288,7 +288,7 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 // SearchGroupRead is how many more matches of its last group a page reads
 // from the index before it walks the list there instead (a variable for
 // tests).
-var SearchGroupRead = 200
+var SearchGroupRead = 64
 
 // walkFrom reads the list in order from the first name group g can hold
 // (no match after the cursor sorts before it), streaming whether each
@@ -318,7 +318,7 @@ func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search
 }
 
 // walkRows bounds walkFrom: entries read a match wanted.
-const walkRows = 20
+const walkRows = 8
 
 // collectRanked reads (rank, id) rows: the ids, the first rank and the last.
 func collectRanked(q Q, ctx context.Context, query string, args ...any) (ids []int64, first, last int64, err error) {
