@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,18 +75,18 @@ func trigrams(s string) []string {
 }
 
 // withMatch sets s.match: its rare trigrams (in at most commonTerm rows)
-// when it has some, else all of them. The index walks every entry of each
-// trigram it is asked for, and a rare one narrows enough: "user4242@"
-// asks for "424", "242" and "42@", not for "use" and "ser", which are in
-// every row. (The LIKE checks the rest: which trigrams are asked changes
-// the time, never the answer.)
+// when it has some, else the three least common below manyTerm, else all
+// of them. The index walks every entry of each trigram it is asked for,
+// and a rare one narrows enough: "user4242@" asks for "424", "242" and
+// "42@", not for "use" and "ser", which are in every row. (The LIKE checks
+// the rest: which trigrams are asked changes the time, never the answer.)
 func (q Q) withMatch(ctx context.Context, s search) (search, error) {
 	if len(s.terms) == 0 {
 		return s, nil
 	}
 	var rare []string
 	for _, t := range s.terms {
-		n, err := q.termRows(ctx, t)
+		n, err := q.termRows(ctx, t, commonTerm)
 		if err != nil {
 			return s, err
 		}
@@ -94,35 +95,57 @@ func (q Q) withMatch(ctx context.Context, s search) (search, error) {
 		}
 	}
 	if len(rare) == 0 {
+		counts := map[string]int{}
+		for _, t := range s.terms {
+			n, err := q.termRows(ctx, t, manyTerm)
+			if err != nil {
+				return s, err
+			}
+			if n <= manyTerm {
+				rare, counts[t] = append(rare, t), n
+			}
+		}
+		slices.SortStableFunc(rare, func(a, b string) int { return counts[a] - counts[b] })
+		rare = rare[:min(len(rare), 3)]
+	}
+	if len(rare) == 0 {
 		rare = s.terms
 	}
 	s.match = strings.Join(rare, " AND ")
 	return s, nil
 }
 
-// commonTerm is the number of rows past which a trigram is common.
-const commonTerm = 1000
+// A trigram in more than commonTerm rows is common; one in more than
+// manyTerm is in too many to be worth asking for when others are fewer.
+const (
+	commonTerm = 1000
+	manyTerm   = 50000
+)
 
-// termCounts are how many rows hold each trigram (up to commonTerm+1),
-// counted once and forgotten when contacts change (Store.tell).
+// termCounts are how many rows hold each trigram, counted up to a cap
+// once and forgotten when contacts change (Store.tell).
 type termCounts struct {
 	mu sync.Mutex
-	n  map[string]int
+	n  map[string]termCount
 }
 
-func (q Q) termRows(ctx context.Context, term string) (int, error) {
+type termCount struct{ n, cap int }
+
+// termRows is how many rows hold term, or cap+1 when more do.
+func (q Q) termRows(ctx context.Context, term string, cap int) (int, error) {
 	tc := q.terms
 	if tc == nil {
 		return 0, nil // (a transaction's own Q) every trigram counts as rare
 	}
 	tc.mu.Lock()
-	n, ok := tc.n[term]
+	c, ok := tc.n[term]
 	tc.mu.Unlock()
-	if ok {
-		return n, nil
+	if ok && (c.n <= c.cap || c.cap >= cap) {
+		return min(c.n, cap+1), nil
 	}
+	var n int
 	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? LIMIT ?)`,
-		term, commonTerm+1).Scan(&n)
+		term, cap+1).Scan(&n)
 	if err != nil {
 		return 0, err
 	}
@@ -130,7 +153,7 @@ func (q Q) termRows(ctx context.Context, term string) (int, error) {
 	if len(tc.n) >= 1<<16 {
 		clear(tc.n)
 	}
-	tc.n[term] = n
+	tc.n[term] = termCount{n, cap}
 	tc.mu.Unlock()
 	return n, nil
 }

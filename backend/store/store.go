@@ -123,7 +123,7 @@ func open(ctx context.Context, file string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
-	return &Store{Q: Q{q: db, terms: &termCounts{n: map[string]int{}}}, db: db, w: w, file: file}, nil
+	return &Store{Q: Q{q: db, terms: &termCounts{n: map[string]termCount{}}}, db: db, w: w, file: file}, nil
 }
 
 // checkBuild connects and makes sure this build's SQLite has FTS5, which
