@@ -341,7 +341,7 @@ func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search
 }
 
 // walkRows bounds walkFrom: entries read a match wanted.
-const walkRows = 8
+const walkRows = 32
 
 // collectRanked reads (rank, id) rows: the ids, the first rank and the last.
 func collectRanked(q Q, ctx context.Context, query string, args ...any) (ids []int64, first, last int64, err error) {
