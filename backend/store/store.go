@@ -36,8 +36,9 @@ const driverName = "sqlite3_grantbook"
 // in the process's RSS while mapped and dropped under memory pressure.
 const readerDriver = "sqlite3_grantbook_read"
 
-// readerMmap is how much of the file the readers map.
-const readerMmap = 1 << 30
+// readerMmap is how much of the file the readers map: none on Windows,
+// where a mapped file cannot be shrunk by another connection.
+var readerMmap = map[bool]int{true: 0, false: 1 << 30}[runtime.GOOS == "windows"]
 
 func init() {
 	functions := func(c *sqlite3.SQLiteConn) error {
