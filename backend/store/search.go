@@ -276,6 +276,7 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 	if err != nil {
 		return nil, err
 	}
+	walked := false // ids are the list's own, in its order
 	if len(ids) == want {
 		more, _, _, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid LIMIT ?`,
 			append(a, last, last|rankMaxID, SearchGroupRead)...)
@@ -283,12 +284,12 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 			return nil, err
 		}
 		if len(more) == SearchGroupRead {
-			walked, err := q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want)
+			w, err := q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want)
 			if err != nil {
 				return nil, err
 			}
-			if len(walked) == want {
-				ids, more = walked, nil
+			if len(w) == want {
+				ids, more, walked = w, nil, true
 			} else if more, _, _, err = collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
 				append(a, last, last|rankMaxID)...); err != nil {
 				return nil, err
@@ -300,6 +301,9 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 		append(append(append(append([]any{}, args...), above, above, s.like), aargs...), want)...)
 	if err != nil {
 		return nil, err
+	}
+	if walked && len(tail) == 0 {
+		return ids[f.Offset:], nil
 	}
 	if ids = append(ids, tail...); len(ids) == 0 {
 		return nil, nil
