@@ -28,7 +28,7 @@ type table struct {
 // tables are the replicated tables; migration 18's triggers log exactly these.
 var tables = map[string]table{
 	"accounts":       {pk: []string{"id"}, class: profile, hubFields: []string{"email", "phone", "address"}},
-	"contacts":       {pk: []string{"id"}, class: profile, hubFields: []string{"first_name", "last_name", "phone", "company", "search_key", "updated_at", "status", "suspended_by"}},
+	"contacts":       {pk: []string{"id"}, class: profile, hubFields: []string{"first_name", "last_name", "phone", "company", "search_key", "search_group", "updated_at", "status", "suspended_by"}},
 	"services":       {pk: []string{"id"}, class: profile, hubFields: []string{"settings"}},
 	"grants":         {pk: []string{"contact_id"}, class: grantRows},
 	"grant_services": {pk: []string{"contact_id", "service_id"}, class: grantRows},

@@ -12,11 +12,23 @@ DROP TRIGGER contacts_search_delete;
 DROP TABLE contacts_search;
 
 ALTER TABLE contacts ADD COLUMN search_group INTEGER;
--- Without noting every contact for the caches (which start empty).
+-- Without noting every contact for the caches (which start empty), nor
+-- logging it as a change (each side computes it from the names); the
+-- change log's triggers (migration 18) then log the column with the others.
 DROP TRIGGER contacts_cache_update;
+DROP TRIGGER contacts_log_insert;
+DROP TRIGGER contacts_log_update;
 UPDATE contacts SET search_group = search_group(last_name, first_name);
 CREATE TRIGGER contacts_cache_update AFTER UPDATE ON contacts BEGIN
 	INSERT INTO cache_changes VALUES ('contact', OLD.id), ('contact', NEW.id), ('account', OLD.account_id), ('account', NEW.account_id);
+END;
+CREATE TRIGGER contacts_log_insert AFTER INSERT ON contacts WHEN (SELECT capture AND NOT applying FROM change_state) BEGIN
+	INSERT INTO change_log (entity, key, op, fields) VALUES ('contacts', CAST(NEW.id AS TEXT), 'upsert', json_object('id', NEW.id, 'account_id', NEW.account_id, 'account_type', NEW.account_type, 'first_name', NEW.first_name, 'last_name', NEW.last_name, 'email', NEW.email, 'email_key', NEW.email_key, 'phone', NEW.phone, 'company', NEW.company, 'role', NEW.role, 'status', NEW.status, 'created_at', NEW.created_at, 'updated_at', NEW.updated_at, 'search_key', NEW.search_key, 'search_group', NEW.search_group, 'suspended_by', NEW.suspended_by));
+END;
+CREATE TRIGGER contacts_log_update AFTER UPDATE ON contacts WHEN (SELECT capture AND NOT applying FROM change_state) BEGIN
+	INSERT INTO change_log (entity, key, op) SELECT 'contacts', CAST(OLD.id AS TEXT), 'delete' WHERE CAST(OLD.id AS TEXT) IS NOT CAST(NEW.id AS TEXT);
+	INSERT INTO change_log (entity, key, op, fields) VALUES ('contacts', CAST(NEW.id AS TEXT), 'upsert',
+		CASE WHEN CAST(OLD.id AS TEXT) IS CAST(NEW.id AS TEXT) THEN (SELECT json_group_object(k, v) FROM (SELECT 'id' AS k, NEW.id AS v WHERE OLD.id IS NOT NEW.id UNION ALL SELECT 'account_id' AS k, NEW.account_id AS v WHERE OLD.account_id IS NOT NEW.account_id UNION ALL SELECT 'account_type' AS k, NEW.account_type AS v WHERE OLD.account_type IS NOT NEW.account_type UNION ALL SELECT 'first_name' AS k, NEW.first_name AS v WHERE OLD.first_name IS NOT NEW.first_name UNION ALL SELECT 'last_name' AS k, NEW.last_name AS v WHERE OLD.last_name IS NOT NEW.last_name UNION ALL SELECT 'email' AS k, NEW.email AS v WHERE OLD.email IS NOT NEW.email UNION ALL SELECT 'email_key' AS k, NEW.email_key AS v WHERE OLD.email_key IS NOT NEW.email_key UNION ALL SELECT 'phone' AS k, NEW.phone AS v WHERE OLD.phone IS NOT NEW.phone UNION ALL SELECT 'company' AS k, NEW.company AS v WHERE OLD.company IS NOT NEW.company UNION ALL SELECT 'role' AS k, NEW.role AS v WHERE OLD.role IS NOT NEW.role UNION ALL SELECT 'status' AS k, NEW.status AS v WHERE OLD.status IS NOT NEW.status UNION ALL SELECT 'created_at' AS k, NEW.created_at AS v WHERE OLD.created_at IS NOT NEW.created_at UNION ALL SELECT 'updated_at' AS k, NEW.updated_at AS v WHERE OLD.updated_at IS NOT NEW.updated_at UNION ALL SELECT 'search_key' AS k, NEW.search_key AS v WHERE OLD.search_key IS NOT NEW.search_key UNION ALL SELECT 'search_group' AS k, NEW.search_group AS v WHERE OLD.search_group IS NOT NEW.search_group UNION ALL SELECT 'suspended_by' AS k, NEW.suspended_by AS v WHERE OLD.suspended_by IS NOT NEW.suspended_by)) ELSE json_object('id', NEW.id, 'account_id', NEW.account_id, 'account_type', NEW.account_type, 'first_name', NEW.first_name, 'last_name', NEW.last_name, 'email', NEW.email, 'email_key', NEW.email_key, 'phone', NEW.phone, 'company', NEW.company, 'role', NEW.role, 'status', NEW.status, 'created_at', NEW.created_at, 'updated_at', NEW.updated_at, 'search_key', NEW.search_key, 'search_group', NEW.search_group, 'suspended_by', NEW.suspended_by) END);
 END;
 CREATE INDEX contacts_unranked ON contacts(id) WHERE search_group IS NULL;
 
