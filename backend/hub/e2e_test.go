@@ -16,6 +16,7 @@ import (
 	"grantbook/backend/core"
 	"grantbook/backend/hub"
 	"grantbook/backend/hub/hubtest"
+	"grantbook/backend/model"
 	"grantbook/backend/store"
 	"grantbook/backend/web"
 )
@@ -89,6 +90,22 @@ func check(t *testing.T, hubURL string, contactID int64, perm string) (bool, int
 	return out.Allowed, res.StatusCode
 }
 
+// withAda adds an account and a contact with Full access on this side.
+func (s *side) withAda() (*model.Account, *model.Contact) {
+	s.t.Helper()
+	ctx := context.Background()
+	acc, err := s.app.CreateAccount(ctx, "Acme Ltd")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	c, err := s.app.CreateContact(ctx, core.ContactInput{AccountID: acc.ID, FirstName: "Ada", LastName: "Lovelace",
+		Email: "ada@example.com", Preset: "full"})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return acc, c
+}
+
 func (s *side) digests() map[string]string {
 	s.t.Helper()
 	l := s.log()
@@ -115,15 +132,7 @@ func (s *side) supportSubjects(accountID int64) []string {
 func TestDesktopAndHubSyncThroughCutLink(t *testing.T) {
 	ctx := context.Background()
 	h, d, hubURL, proxy := hubAndDesktop(t)
-	acc, err := d.app.CreateAccount(ctx, "Acme Ltd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := d.app.CreateContact(ctx, core.ContactInput{AccountID: acc.ID, FirstName: "Ada", LastName: "Lovelace",
-		Email: "ada@example.com", Preset: "full"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc, c := d.withAda()
 	pair(t, h, d, proxy)
 
 	// The snapshot (made at pairing) reaches the hub: the contact can act there.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"grantbook/backend/core"
 	"grantbook/backend/hub/hubtest"
 )
 
@@ -35,15 +34,7 @@ func ownerCall(t *testing.T, hubURL, method, path, body string) (int, string) {
 func TestPairedHubLeavesOwnerChangesToTheDesktop(t *testing.T) {
 	ctx := context.Background()
 	h, d, hubURL, proxy := hubAndDesktop(t)
-	acc, err := d.app.CreateAccount(ctx, "Acme Ltd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := d.app.CreateContact(ctx, core.ContactInput{AccountID: acc.ID, FirstName: "Ada", LastName: "Lovelace",
-		Email: "ada@example.com", Preset: "full"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc, c := d.withAda()
 	// Before pairing, the hub is an ordinary server.
 	if st, body := ownerCall(t, hubURL, "POST", "/api/accounts", `{"name":"Before pairing"}`); st != http.StatusCreated && st != http.StatusOK {
 		t.Fatalf("unpaired hub: %d %s", st, body)
