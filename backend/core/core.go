@@ -58,6 +58,8 @@ type App struct {
 	reindex chan struct{}
 	// syncs is the pairing with a hub (sync.go).
 	syncs syncState
+	// elsewhere says whether the owner's jobs run on another device.
+	elsewhere atomic.Pointer[func() bool]
 	// work is what Start runs; Close stops it and waits, so that nothing
 	// touches the store or the data folder once Close returns.
 	work struct {
@@ -131,11 +133,7 @@ func (a *App) Start(ctx context.Context) {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
-			if err := a.ExpireInvitations(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("expiring invitations", "err", err)
-			}
-			a.clientAreaJobs(ctx)
-			a.lifecycleJobs(ctx)
+			a.RunOwnerJobs(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -144,6 +142,28 @@ func (a *App) Start(ctx context.Context) {
 		}
 	})
 }
+
+// RunOwnerJobs runs, once, what Start runs every minute on the owner's
+// behalf: expiring invitations, overdue and ending-access reminders,
+// cancelling services at the end of their term, access requests and
+// reviews. A paired hub leaves them to the owner's desktop, whose records
+// they change and whose mail they send (SetOwnerJobsElsewhere).
+func (a *App) RunOwnerJobs(ctx context.Context) {
+	if f := a.elsewhere.Load(); f != nil && (*f)() {
+		return
+	}
+	if err := a.ExpireInvitations(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("expiring invitations", "err", err)
+	}
+	a.clientAreaJobs(ctx)
+	a.lifecycleJobs(ctx)
+}
+
+// SetOwnerJobsElsewhere tells the core that, while elsewhere() holds, the
+// owner's jobs run on another device (a hub paired with the desktop): run
+// here too, they would mail contacts twice and change records only the
+// owner's device may change.
+func (a *App) SetOwnerJobsElsewhere(elsewhere func() bool) { a.elsewhere.Store(&elsewhere) }
 
 // stopWork ends what Start runs and waits for it.
 func (a *App) stopWork() {

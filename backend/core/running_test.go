@@ -7,8 +7,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"grantbook/backend/core"
+	"grantbook/backend/model"
 	"grantbook/backend/proctest"
 )
 
@@ -69,5 +71,25 @@ func TestCloseWaitsForStartedWork(t *testing.T) {
 				t.Fatalf("after Close, still running:\n%s", g)
 			}
 		}
+	}
+}
+
+// A paired hub leaves the owner's timed jobs to the desktop: run there
+// too, they would mail contacts twice and change the owner's records.
+func TestOwnerJobsRunWhereTheOwnerIs(t *testing.T) {
+	r := newInvRig(t, true, true)
+	inv := r.invite("Ivy", "Invitee", "ivy@client.test")
+	r.flush(1)
+	r.advance(15 * 24 * time.Hour)
+	elsewhere := true
+	r.app.SetOwnerJobsElsewhere(func() bool { return elsewhere })
+	r.app.RunOwnerJobs(invCtx)
+	if got := r.invitation(inv.ID); got.State == model.InvExpired {
+		t.Fatalf("jobs ran while they belong elsewhere: %+v", got)
+	}
+	elsewhere = false
+	r.app.RunOwnerJobs(invCtx)
+	if got := r.invitation(inv.ID); got.State != model.InvExpired {
+		t.Fatalf("jobs did not run here: %+v", got)
 	}
 }

@@ -68,3 +68,31 @@ func suspendsOnly(r *http.Request) bool {
 	var status string
 	return json.Unmarshal(in["status"], &status) == nil && strings.TrimSpace(status) == "suspended"
 }
+
+// hubPortalWrites are what a contact with contacts.manage may not do on a
+// paired hub: add, invite, change or remove the people of the account,
+// which makes or widens grants only the owner's desktop may. Suspending
+// one stays (it only reduces access).
+var hubPortalWrites = map[string]bool{
+	"POST /api/portal/contacts":        true,
+	"POST /api/portal/invitations":     true,
+	"PATCH /api/portal/contacts/{id}":  true,
+	"DELETE /api/portal/contacts/{id}": true,
+}
+
+// hubRefusesPortal answers 409 to those on a paired hub.
+func (s *Server) hubRefusesPortal(w http.ResponseWriter, r *http.Request, pattern string) bool {
+	if !hubPortalWrites[pattern] {
+		return false
+	}
+	h, err := s.api.sync.hubSide()
+	if err != nil || !h.Paired() {
+		return false
+	}
+	if pattern == "PATCH /api/portal/contacts/{id}" && suspendsOnly(r) {
+		return false
+	}
+	writeError(w, http.StatusConflict, &core.Error{Code: core.CodeConflict,
+		Message: "the people of this account are managed by its owner from their computer: ask them to add or change access (you can still suspend someone here)"})
+	return true
+}

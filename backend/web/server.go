@@ -145,6 +145,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.public[pattern] && (!s.ownerOnly(w, r) || s.hubRefuses(w, r, pattern)) {
 		return
 	}
+	if s.public[pattern] && s.hubRefusesPortal(w, r, pattern) {
+		return
+	}
 	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
 }
 

@@ -157,6 +157,7 @@ func (a *API) StartHubSync() (*hub.HubSide, error) {
 		return nil, err
 	}
 	a.app.SetAccessGuard(h.Log.Verify)
+	a.app.SetOwnerJobsElsewhere(h.Paired)
 	a.app.OnClose(func() { cancel(); h.Wait(); h.Log.Close() })
 	a.SetHubSync(h)
 	return h, nil
