@@ -84,6 +84,9 @@ test('the window pairs with a hub and both tell how sync goes', { timeout: 24000
     await withOwnerPage(browser, hub, `e2e-sync-hub-${size.name}`, '#/settings', async (page) => {
       const card = page.getByTestId('hub-pairing');
       await card.getByTestId('hub-peer').getByText('Connected', { exact: true }).waitFor({ timeout: 15000 });
+      // Paired: every page says where the owner's changes are made.
+      await page.reload();
+      assert.match(await page.getByTestId('hub-banner').innerText(), /takes your changes from Grantbook on your computer/);
       await card.scrollIntoViewIfNeeded();
       await look(page, `hub ${size.name}`, `e2e-sync-hub-${size.name}.png`);
     }, { viewport: { width: size.width, height: size.height } });

@@ -1,5 +1,6 @@
 // The sync line's words (issue 18): what the window and the hub's owner
 // page say about a pairing, from GET /api/sync or GET /api/sync/hub.
+import { ApiError } from './api';
 import type { SyncStatus } from './api-types';
 import { formatDateTime, formatTime } from './format';
 
@@ -37,4 +38,11 @@ export function pollSync(status: () => { reload: () => Promise<void> }): void {
     const timer = setInterval(() => status().reload(), 5000);
     return () => clearInterval(timer);
   });
+}
+
+/** A sync GET's refusal where sync does not run (409, or 404 on an older
+ * server) reads as no status; other errors stay errors. */
+export function syncOff(e: unknown): null {
+  if (e instanceof ApiError && (e.status === 409 || e.status === 404)) return null;
+  throw e;
 }
