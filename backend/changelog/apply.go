@@ -50,35 +50,41 @@ func (l *Log) Apply(ctx context.Context, e Event) (bool, error) {
 // ApplyAll applies a run of events in order in one transaction, as Apply
 // would one by one (a catch-up after an outage costs one commit, not one
 // per event). It returns how many it consumed — applied, replayed or
-// refused (refusals are recorded, see Rejected) — and, when it stopped
-// early, why: ErrGap or an error for evs[n], which was not consumed.
-func (l *Log) ApplyAll(ctx context.Context, evs []Event) (n int, err error) {
+// refused (refusals are recorded, see Rejected; refused[i] is evs[i]'s, nil
+// when it was not refused) — and, when it stopped early, why: ErrGap or an
+// error for evs[n], which was not consumed. On an error of the transaction
+// itself nothing was consumed (0).
+func (l *Log) ApplyAll(ctx context.Context, evs []Event) (n int, refused []*Rejected, err error) {
 	var stop error
 	err = l.s.ApplyTx(ctx, func(tx *store.Tx) error {
-		n, stop = 0, nil
+		n, stop, refused = 0, nil, make([]*Rejected, 0, len(evs))
 		for _, e := range evs {
+			var why *Rejected
 			if e.Origin != l.origin {
-				p, refused := l.vet(e)
-				if refused != nil {
-					if err := record(ctx, tx, e, refused.Reason); err != nil {
+				p, vetoed := l.vet(e)
+				if vetoed != nil {
+					if err := record(ctx, tx, e, vetoed.Reason); err != nil {
 						return err
 					}
+					why = vetoed
 				} else if err := l.savepoint(ctx, tx, func() error {
-					_, _, err := l.applyIn(ctx, tx, p, e)
+					var err error
+					_, why, err = l.applyIn(ctx, tx, p, e)
 					return err
 				}); err != nil {
 					stop = err
 					return nil // commit what came before
 				}
 			}
+			refused = append(refused, why)
 			n++
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return n, stop
+	return n, refused, stop
 }
 
 // savepoint runs fn so that its writes are undone if it fails, and only theirs.

@@ -313,14 +313,19 @@ func TestApplyAllCatchesUpInOneGo(t *testing.T) {
 	half := len(evs) / 2
 	// A duplicate, a forgery, then a gap: all before the gap is taken.
 	run := append(append([]Event{}, evs[:half]...), evs[2], forged, evs[half+1])
-	n, err := hub.log.ApplyAll(ctx, run)
-	if !errors.Is(err, ErrGap) || n != len(run)-1 {
+	n, refused, err := hub.log.ApplyAll(ctx, run)
+	if !errors.Is(err, ErrGap) || n != len(run)-1 || len(refused) != n {
 		t.Fatalf("ApplyAll: %d, %v", n, err)
+	}
+	for i, r := range refused {
+		if (r != nil) != (i == len(run)-2) {
+			t.Fatalf("refused[%d] = %v: only the forgery at %d is refused", i, r, len(run)-2)
+		}
 	}
 	if hw, _ := hub.log.Applied(ctx, owner.log.Origin(), owner.log.Epoch()); hw != uint64(half) {
 		t.Fatalf("high-water mark %d, want %d", hw, half)
 	}
-	if n, err := hub.log.ApplyAll(ctx, evs[half:]); err != nil || n != len(evs)-half {
+	if n, _, err := hub.log.ApplyAll(ctx, evs[half:]); err != nil || n != len(evs)-half {
 		t.Fatalf("the rest: %d, %v", n, err)
 	}
 	if diff := differ(owner, hub); diff != "" || hub.rejectedCount() != 1 {

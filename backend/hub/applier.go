@@ -22,15 +22,21 @@ func (r *Rejected) Error() string { return "rejected: " + r.Reason }
 
 // Sink is the receiving side of the change log.
 type Sink interface {
-	Apply(ctx context.Context, data []byte) error
+	// ApplyAll applies a run of events in order, in one transaction where
+	// it can. It returns how many it consumed (applied, replayed, or
+	// refused and recorded: refused[i] says why, nil otherwise) and, when
+	// it stopped early, why data[n] was not consumed (ErrGap or another
+	// error); data[n:] are left for a retry.
+	ApplyAll(ctx context.Context, data [][]byte) (n int, refused []*Rejected, err error)
 	Applied(ctx context.Context, origin string, epoch int64) (uint64, error)
 }
 
 // Applier reads the mirror of the other side's stream with a durable
-// consumer and applies each event, acknowledging it only after Apply has
-// committed. The store's high-water mark, not the consumer, is the truth:
-// the consumer is (re)positioned from it at start and after a gap, and
-// Apply is idempotent, so a redelivery applies nothing twice.
+// consumer and applies what it has ready (up to maxBatch events) with one
+// ApplyAll, acknowledging each event only after that has committed. The
+// store's high-water mark, not the consumer, is the truth: the consumer is
+// (re)positioned from it at start and after a gap, and applying is
+// idempotent, so a redelivery applies nothing twice.
 type Applier struct {
 	JS     jetstream.JetStream
 	Origin string // the other side
@@ -45,6 +51,13 @@ type Applier struct {
 }
 
 const consumerName = "apply"
+
+// A batch is what the consumer has ready, up to maxBatch events, gathered
+// for at most gatherWait after the first so a lone change is not held up.
+const (
+	maxBatch   = 256
+	gatherWait = time.Millisecond
+)
 
 // Run applies until ctx ends; a failed session is retried after a pause.
 // A gap restarts at once, unless the high-water mark has not moved since
@@ -118,33 +131,46 @@ func (a *Applier) session(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
 	defer it.Stop()
+	batch := make([]jetstream.Msg, 0, maxBatch)
+	data := make([][]byte, 0, maxBatch)
 	for {
 		msg, err := it.Next()
 		if err != nil {
 			return err
 		}
-		seq, _ := strconv.ParseUint(msg.Headers().Get(seqHeader), 10, 64)
-		err = a.Sink.Apply(ctx, msg.Data())
-		var rej *Rejected
-		switch {
-		case err == nil:
-			if a.OnApplied != nil {
+		batch, data = append(batch[:0], msg), append(data[:0], msg.Data())
+		for len(batch) < maxBatch {
+			// An error here (most often the wait ran out) ends the batch; a
+			// lasting one comes back from the Next above.
+			m, err := it.Next(jetstream.NextMaxWait(gatherWait))
+			if err != nil {
+				break
+			}
+			batch, data = append(batch, m), append(data, m.Data())
+		}
+		n, refused, err := a.Sink.ApplyAll(ctx, data)
+		for i, m := range batch[:n] {
+			seq, _ := strconv.ParseUint(m.Headers().Get(seqHeader), 10, 64)
+			if refused[i] != nil {
+				if a.OnRejected != nil {
+					a.OnRejected(seq, refused[i].Reason)
+				}
+			} else if a.OnApplied != nil {
 				a.OnApplied(seq)
 			}
-		case errors.As(err, &rej):
-			if a.OnRejected != nil {
-				a.OnRejected(seq, rej.Reason)
-			}
-		case errors.Is(err, ErrGap):
-			_ = msg.Nak()
-			return err
-		default:
-			_ = msg.Nak()
-			return fmt.Errorf("hub applier: apply %d: %w", seq, err)
+			// A lost ack only means a redelivery, which ApplyAll ignores.
+			_ = m.Ack()
 		}
-		if err := msg.Ack(); err != nil && ctx.Err() == nil {
-			// A lost ack only means a redelivery, which Apply ignores.
+		if err == nil {
 			continue
 		}
+		for _, m := range batch[n:] {
+			_ = m.Nak()
+		}
+		if errors.Is(err, ErrGap) || n >= len(batch) {
+			return err
+		}
+		seq, _ := strconv.ParseUint(batch[n].Headers().Get(seqHeader), 10, 64)
+		return fmt.Errorf("hub applier: apply %d: %w", seq, err)
 	}
 }

@@ -31,21 +31,44 @@ func (s LogSource) Notify() <-chan struct{} { return s.Log.Notify() }
 // LogSink applies the peer's events to a change log.
 type LogSink struct{ Log *changelog.Log }
 
-func (s LogSink) Apply(ctx context.Context, data []byte) error {
-	e, err := changelog.Unmarshal(data)
-	if err != nil {
-		// Garbage on the wire can never become valid: acknowledge and show it.
-		return &Rejected{Reason: "unreadable event: " + err.Error()}
+func (s LogSink) ApplyAll(ctx context.Context, data [][]byte) (int, []*Rejected, error) {
+	refused := make([]*Rejected, 0, len(data))
+	for len(data) > 0 {
+		// The readable run up to the first unreadable event goes in one
+		// transaction; garbage on the wire can never become valid: it is
+		// refused (acknowledged and shown) without a transaction.
+		var evs []changelog.Event
+		for _, b := range data {
+			e, err := changelog.Unmarshal(b)
+			if err != nil {
+				break
+			}
+			evs = append(evs, e)
+		}
+		if len(evs) > 0 {
+			_, why, err := s.Log.ApplyAll(ctx, evs)
+			for _, r := range why {
+				if r != nil {
+					refused = append(refused, &Rejected{Reason: r.Reason})
+				} else {
+					refused = append(refused, nil)
+				}
+			}
+			if errors.Is(err, changelog.ErrGap) {
+				err = ErrGap
+			}
+			if err != nil {
+				return len(refused), refused, err
+			}
+		}
+		data = data[len(evs):]
+		if len(data) > 0 {
+			_, err := changelog.Unmarshal(data[0])
+			refused = append(refused, &Rejected{Reason: "unreadable event: " + err.Error()})
+			data = data[1:]
+		}
 	}
-	_, err = s.Log.Apply(ctx, e)
-	var rej *changelog.Rejected
-	switch {
-	case errors.Is(err, changelog.ErrGap):
-		return ErrGap
-	case errors.As(err, &rej):
-		return &Rejected{Reason: rej.Reason}
-	}
-	return err
+	return len(refused), refused, nil
 }
 
 // Rejections are the log's recorded refusals of origin's events, newest

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ type memLog struct {
 	mu     sync.Mutex
 	own    [][]byte
 	got    []string
+	txs    int // calls that applied something: one transaction each in the real log
 	notify chan struct{}
 }
 
@@ -46,9 +48,24 @@ func (m *memLog) Since(_ context.Context, seq uint64, limit int) ([]Outgoing, er
 
 func (m *memLog) Notify() <-chan struct{} { return m.notify }
 
-func (m *memLog) Apply(_ context.Context, data []byte) error {
+// ApplyAll applies data in order as one "transaction".
+func (m *memLog) ApplyAll(_ context.Context, data [][]byte) (int, []*Rejected, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.txs++
+	refused := []*Rejected{}
+	for _, b := range data {
+		err := m.apply(b)
+		var rej *Rejected
+		if err != nil && !errors.As(err, &rej) {
+			return len(refused), refused, err
+		}
+		refused = append(refused, rej)
+	}
+	return len(refused), refused, nil
+}
+
+func (m *memLog) apply(data []byte) error {
 	var n int
 	var rest string
 	if _, err := fmt.Sscanf(string(data), "%d:%s", &n, &rest); err != nil {
@@ -68,6 +85,12 @@ func (m *memLog) Applied(context.Context, string, int64) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return uint64(len(m.got)), nil
+}
+
+func (m *memLog) transactions() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.txs
 }
 
 func (m *memLog) received() []string {
@@ -92,6 +115,7 @@ func TestTransportBothWaysThroughCutLink(t *testing.T) {
 		return len(hlog.received()) == 1 && len(dlog.received()) == 1
 	})
 
+	hubTxs := hlog.transactions()
 	proxy.Cut()
 	waitFor(t, 10*time.Second, "link down", func() bool { return !hub.LeafConnected() && !desk.LeafConnected() })
 	for i := range 50 {
@@ -105,6 +129,11 @@ func TestTransportBothWaysThroughCutLink(t *testing.T) {
 	waitFor(t, 30*time.Second, "caught up", func() bool {
 		return len(hlog.received()) == 51 && len(dlog.received()) == 51
 	})
+	// The 50 changes made offline reach the mirror together: the applier
+	// takes them in batches, not one transaction each.
+	if n := hlog.transactions() - hubTxs; n >= 50 {
+		t.Errorf("the hub applied 50 offline changes in %d transactions, want fewer", n)
+	}
 	for i, got := range hlog.received()[1:] {
 		if want := "d" + strconv.Itoa(i); got != want {
 			t.Fatalf("hub got %q at %d, want %q", got, i, want)

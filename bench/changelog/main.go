@@ -117,7 +117,7 @@ func main() {
 	}
 	start = time.Now()
 	for i := 0; i < len(all); i += 500 {
-		if _, err := hub2.ApplyAll(ctx, all[i:min(i+500, len(all))]); err != nil {
+		if _, _, err := hub2.ApplyAll(ctx, all[i:min(i+500, len(all))]); err != nil {
 			log.Fatal(err)
 		}
 	}
