@@ -41,15 +41,18 @@ func (s *Server) hubRefuses(w http.ResponseWriter, r *http.Request, pattern stri
 	if r.Method == http.MethodGet || r.Method == http.MethodHead || hubWrites[pattern] {
 		return false
 	}
+	return s.pairedRefuses(w, r, pattern == "PATCH /api/contacts/{id}",
+		"this hub takes the owner's changes from your desktop app: make this change there (here you can suspend a contact, end sessions, answer support and set up mail)")
+}
+
+// pairedRefuses answers 409 with msg when a desktop is paired with this
+// hub, unless suspending is allowed and r's body only suspends.
+func (s *Server) pairedRefuses(w http.ResponseWriter, r *http.Request, suspendOK bool, msg string) bool {
 	h, err := s.api.sync.hubSide()
-	if err != nil || !h.Paired() {
+	if err != nil || !h.Paired() || suspendOK && suspendsOnly(r) {
 		return false
 	}
-	if pattern == "PATCH /api/contacts/{id}" && suspendsOnly(r) {
-		return false
-	}
-	writeError(w, http.StatusConflict, &core.Error{Code: core.CodeConflict,
-		Message: "this hub takes the owner's changes from your desktop app: make this change there (here you can suspend a contact, end sessions, answer support and set up mail)"})
+	writeError(w, http.StatusConflict, &core.Error{Code: core.CodeConflict, Message: msg})
 	return true
 }
 
@@ -82,17 +85,6 @@ var hubPortalWrites = map[string]bool{
 
 // hubRefusesPortal answers 409 to those on a paired hub.
 func (s *Server) hubRefusesPortal(w http.ResponseWriter, r *http.Request, pattern string) bool {
-	if !hubPortalWrites[pattern] {
-		return false
-	}
-	h, err := s.api.sync.hubSide()
-	if err != nil || !h.Paired() {
-		return false
-	}
-	if pattern == "PATCH /api/portal/contacts/{id}" && suspendsOnly(r) {
-		return false
-	}
-	writeError(w, http.StatusConflict, &core.Error{Code: core.CodeConflict,
-		Message: "the people of this account are managed by its owner from their computer: ask them to add or change access (you can still suspend someone here)"})
-	return true
+	return hubPortalWrites[pattern] && s.pairedRefuses(w, r, pattern == "PATCH /api/portal/contacts/{id}",
+		"the people of this account are managed by its owner from their computer: ask them to add or change access (you can still suspend someone here)")
 }
