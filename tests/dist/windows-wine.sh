@@ -44,7 +44,19 @@ until_ok() {
 	shift
 	until "$@"; do [ $SECONDS -lt $end ] || return 1; sleep 0.1; done
 }
-winenv() { wine cmd /c echo "%$1%" | tr -d '\r'; } # a Windows environment variable
+# winenv NAME: a Windows environment variable, checked to be a path. A wine
+# start can fail on a loaded machine ("ShellExecuteEx failed: Internal
+# error" in place of the value, once in CI), so it is asked up to 5 times.
+winenv() {
+	local v i
+	for i in 1 2 3 4 5; do
+		v=$(wine cmd /c echo "%$1%" 2>/dev/null | tr -d '\r') || true
+		[[ $v =~ ^[A-Z]:\\[^$'\n']*$ ]] && { printf '%s\n' "$v"; return 0; }
+		echo "windows-wine: %$1% try $i gave: $v" >&2
+		sleep 1
+	done
+	return 1
+}
 unix() { winepath -u "$1" 2>/dev/null; }            # C:\... -> its file in the prefix
 reg_value() { wine reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p"; }
 
@@ -73,13 +85,15 @@ grep -q 'webview2bootstrapper\\\\MicrosoftEdgeWebview2Setup.exe' "$out/wine-inst
 	fail "the installer did not start the WebView2 bootstrapper: $(cat "$out/wine-install.log")"
 say "it started the WebView2 bootstrapper, which cannot run under this Wine (a 32-bit program; no WebView2 for Wine); the install went on"
 
-pf=$(winenv ProgramFiles)
+pf=$(winenv ProgramFiles) || fail "no %ProgramFiles%"
+programdata=$(winenv ProgramData) || fail "no %ProgramData%"
+public=$(winenv PUBLIC) || fail "no %PUBLIC%"
 inst="$pf\\Grantbook"
 [ "$inst" = 'C:\Program Files\Grantbook' ] || fail "ProgramFiles is $pf"
 cmp -s "$(unix "$inst\\grantbook.exe")" "$exe" || fail "$inst\\grantbook.exe is not $exe"
 [ -f "$(unix "$inst\\uninstall.exe")" ] || fail "no $inst\\uninstall.exe"
 lnk_target() { strings -a "$1"; strings -a -el "$1"; }
-for lnk in "$(winenv ProgramData)\\Microsoft\\Windows\\Start Menu\\Programs\\Grantbook.lnk" "$(winenv PUBLIC)\\Desktop\\Grantbook.lnk"; do
+for lnk in "$programdata\\Microsoft\\Windows\\Start Menu\\Programs\\Grantbook.lnk" "$public\\Desktop\\Grantbook.lnk"; do
 	[ -f "$(unix "$lnk")" ] || fail "no shortcut $lnk"
 	targets=$(lnk_target "$(unix "$lnk")") # (captured: grep -q would cut the pipe)
 	grep -qiF "$inst\\grantbook.exe" <<<"$targets" || fail "$lnk does not start $inst\\grantbook.exe"
@@ -191,7 +205,7 @@ say "(and with a wrong password stored, Dovecot refuses it: $(cut -c1-100 <<<"$l
 crash
 
 # ---- the default data folder --------------------------------------------------
-appdata=$(winenv APPDATA)
+appdata=$(winenv APPDATA) || fail "no %APPDATA%"
 serve
 [[ $(api GET /api/health) == *'"status":"ok"'* ]] || fail "health without --data-dir"
 [ -f "$(unix "$appdata\\Grantbook")/grantbook.db" ] || fail "without --data-dir there is no $appdata\\Grantbook\\grantbook.db"
@@ -213,7 +227,7 @@ wine "$inst\\uninstall.exe" /S >"$out/wine-uninstall.log" 2>&1 || fail "uninstal
 # The uninstaller runs a copy of itself from %TEMP% and returns at once.
 timeout 120 wineserver -w || fail "the uninstaller did not finish in 120 s"
 [ ! -e "$(unix "$inst")" ] || fail "$inst is left: $(ls -la "$(unix "$inst")")"
-for lnk in "$(winenv ProgramData)\\Microsoft\\Windows\\Start Menu\\Programs\\Grantbook.lnk" "$(winenv PUBLIC)\\Desktop\\Grantbook.lnk"; do
+for lnk in "$programdata\\Microsoft\\Windows\\Start Menu\\Programs\\Grantbook.lnk" "$public\\Desktop\\Grantbook.lnk"; do
 	[ ! -e "$(unix "$lnk")" ] || fail "$lnk is left"
 done
 ! wine reg query "$key" >/dev/null 2>&1 || fail "$key is left"
