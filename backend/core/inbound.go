@@ -122,6 +122,9 @@ func (a *App) Process(ctx context.Context, mailbox string, uidValidity, uid uint
 	if err != nil {
 		return err
 	}
+	if out.accepted != "" {
+		a.wake() // the welcome mail the acceptance queued goes now, not at the outbox's next tick
+	}
 	if out.changed || res.Verdict != classify.Ignore {
 		a.emit(Event{Kind: "invitations:changed", Accepted: out.accepted})
 	}
