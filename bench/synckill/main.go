@@ -40,7 +40,7 @@ func main() {
 	hubURL := flag.String("hub", "", "child desk: the hub's address")
 	code := flag.String("code", "", "child desk: pairing code (first start only)")
 	gen := flag.Int("gen", 1, "child: start number (markers stay unique across restarts)")
-	rate := flag.Int("rate", 40, "changes per second each side writes")
+	rate := flag.Int("rate", 200, "changes per second each side writes (200 keeps the appliers some events behind: the kill lands mid-stream)")
 	kills := flag.Int("kills", 4, "kill -9 rounds (the full run: 20)")
 	seed := flag.Uint64("seed", 1, "seed for the side killed and the moment")
 	minWait := flag.Duration("min", 150*time.Millisecond, "shortest wait before a kill")
