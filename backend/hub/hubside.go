@@ -192,6 +192,9 @@ func (h *HubSide) stopPeer(ctx context.Context, p *hubPeer) {
 	p.cancel()
 	<-p.done
 	_ = DeleteStream(ctx, h.Node.JS, p.rec.Origin, p.rec.Epoch)
+	// The feed of its mirror of the hub's stream: a later pairing starts a
+	// new mirror, which must not resume from this one's position.
+	_ = h.Node.JS.DeleteConsumer(ctx, StreamName(h.Log.Origin(), h.Log.Epoch()), feedName(DesktopDomain(p.rec.Origin)))
 	delete(h.peers, p.rec.Origin)
 }
 

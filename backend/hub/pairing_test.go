@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"grantbook/backend/core"
 	"grantbook/backend/hub"
 	"grantbook/backend/hub/hubtest"
 )
@@ -75,6 +76,15 @@ func TestPairingRefusedWithAWrongCodeAndAfterUnpairing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(d.app.DataDir(), "sync", "pairing.json")); !os.IsNotExist(err) {
 		t.Fatalf("pairing.json after disconnecting: %v", err)
 	}
+	// Nothing feeds the gone desktop's mirror any more: a new pairing's
+	// mirror starts afresh.
+	own, err := h.hub.Node.JS.Stream(ctx, hub.StreamName(h.hub.Log.Origin(), h.hub.Log.Epoch()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := own.Info(ctx); err != nil || info.State.Consumers != 0 {
+		t.Fatalf("the hub's stream after unpairing: %d consumers (%v), want none", info.State.Consumers, err)
+	}
 
 	// Pairing again starts a new epoch, and its snapshot reaches the hub.
 	pair(t, h, d, proxy)
@@ -88,5 +98,12 @@ func TestPairingRefusedWithAWrongCodeAndAfterUnpairing(t *testing.T) {
 	hubtest.WaitFor(t, 10*time.Second, "the account on the hub", func() bool {
 		_, err := h.app.Account(ctx, acc.ID)
 		return err == nil
+	})
+	// And the hub's changes reach the desktop again.
+	if _, err := h.app.CreateSupport(ctx, acc.ID, core.SupportInput{Subject: "After re-pairing"}); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.WaitFor(t, 10*time.Second, "the hub's support request on the desktop", func() bool {
+		return len(d.supportSubjects(acc.ID)) == 1
 	})
 }
