@@ -132,6 +132,7 @@ func (r *run) main(kills int, minWait, maxWait time.Duration) (bool, error) {
 	}
 
 	var converge, sinceKill []time.Duration
+	perSide := map[string][]time.Duration{}
 	var inFlight []int
 	killed := map[string]int{}
 	for round := range kills {
@@ -168,6 +169,7 @@ func (r *run) main(kills int, minWait, maxWait time.Duration) (bool, error) {
 			return false, fmt.Errorf("round %d (%s killed, %d events in flight): %w", round+1, role, flight, err)
 		}
 		converge = append(converge, time.Since(tStart))
+		perSide[role] = append(perSide[role], converge[len(converge)-1])
 		sinceKill = append(sinceKill, time.Since(tKill))
 		inFlight = append(inFlight, flight)
 		fmt.Printf("round %2d: kill -9 %-4s with %3d events in flight; in step %s after the restart\n",
@@ -206,6 +208,11 @@ func (r *run) main(kills int, minWait, maxWait time.Duration) (bool, error) {
 		fmt.Printf("in step after the restart: median %s, max %s (after the kill: median %s, max %s); events in flight at the kill: median %d, max %d\n",
 			pct(converge, 50), pct(converge, 100), pct(sinceKill, 50), pct(sinceKill, 100),
 			pctInt(inFlight, 50), pctInt(inFlight, 100))
+		for _, role := range []string{"hub", "desk"} {
+			if ds := perSide[role]; len(ds) > 0 {
+				fmt.Printf("  %s killed: in step after its restart median %s, max %s\n", role, pct(ds, 50), pct(ds, 100))
+			}
+		}
 	}
 	problems := r.rec.check(hf, df)
 	for _, p := range problems {
