@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -57,9 +58,45 @@ func (a *leafAuth) Check(c server.ClientAuthentication) bool {
 			a.conns[o.Username] = map[uint64]bool{}
 		}
 		a.conns[o.Username][c.GetID()] = true
+		c.RegisterUser(&server.User{Username: o.Username, Permissions: leafPermissions(o.Username)})
 		return true
 	}
 	return false
+}
+
+// leafPermissions is what a paired desktop's leaf connection may do in
+// the hub's account, and no more: whoever holds the credential controls
+// every client on the far side, and must not be able to write onto the
+// hub's own stream (its relay's expected sequence would fail for ever) or
+// use the hub's JetStream API beyond what its mirror and status line ask.
+//
+// On a leaf connection the hub accepted, nats checks what the leaf sends
+// into the hub against the publish permission, the interest it registers
+// (what the hub forwards to it) against the subscribe permission, and what
+// the hub delivers to it against the publish permission too; replies to
+// the hub's requests (JetStream API answers, flow control) go under the
+// response permission.
+func leafPermissions(origin string) *server.Permissions {
+	domain := DesktopDomain(origin)
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{
+			"gb.feed." + HubDomain + "." + origin + ".>", // its stream, to the hub's mirror of it
+			"gb.digest.*", // the grants digest the window compares
+			// Its mirror of the hub's stream resets the durable consumer feeding it.
+			"$JS." + HubDomain + ".API.CONSUMER.RESET.*." + feedName(domain),
+			// The status line: how far the hub's mirror of its stream is.
+			"$JS." + HubDomain + ".API.STREAM.INFO.*",
+			// Deliveries to it, which nats checks against this list as well.
+			"gb.feed." + domain + ".>", "$JS." + domain + ".API.>", "_INBOX.>", "$JSC.R.>", "$JS.FC.>",
+		}},
+		Subscribe: &server.SubjectPermission{Allow: []string{
+			"gb.feed." + domain + ".>", // the hub's stream, to its mirror
+			"$JS." + domain + ".API.>", // the hub's mirror and status asking its JetStream
+			"_INBOX.>", "$JSC.R.>",     // answers to its requests
+			"$JS.FC.>", // flow control of its feed
+		}},
+		Response: &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
+	}
 }
 
 // set lets user connect with the secret whose hash is given.

@@ -1,0 +1,80 @@
+package hub
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Whoever holds a desktop's leaf credential (the paired desktop, or a
+// thief) controls every client on its side of the leaf. It must not be
+// able to write onto the hub's own stream (the relay's expected sequence
+// would fail for ever: a stalled sync) nor use the hub's JetStream API
+// (delete or purge the hub's streams), while sync itself keeps working.
+func TestALeafCredentialCannotStallOrDeleteTheHubsStreams(t *testing.T) {
+	ctx := testCtx(t)
+	const deskO, hubO = "d1", "h1"
+	hub, desk, _ := pairNodes(t, deskO)
+	dlog, hlog := newMemLog(), newMemLog()
+	dl := &Link{Node: desk, Origin: deskO, Epoch: 1, Source: dlog, Sink: dlog, Peer: Peer{hubO, 1, HubDomain}}
+	hl := &Link{Node: hub, Origin: hubO, Epoch: 1, Source: hlog, Sink: hlog, Peer: Peer{deskO, 1, DesktopDomain(deskO)}}
+	go dl.Run(ctx)
+	go hl.Run(ctx)
+	dlog.write("grant")
+	hlog.write("support")
+	waitFor(t, 15*time.Second, "first events across", func() bool {
+		return len(hlog.received()) == 1 && len(dlog.received()) == 1
+	})
+
+	// A client on the desktop's side asks the hub's JetStream API (its
+	// domain; $JS.API without one is the desktop's own).
+	nc := desk.NC
+	for _, subj := range []string{
+		"$JS.hub.API.STREAM.DELETE." + StreamName(hubO, 1),
+		"$JS.hub.API.STREAM.PURGE." + StreamName(hubO, 1),
+		"$JS.hub.API.STREAM.DELETE." + StreamName(deskO, 1), // the hub's mirror of the desktop
+		"$JS.hub.API.CONSUMER.DELETE." + StreamName(deskO, 1) + "." + consumerName,
+		"$JS.hub.API.CONSUMER.CREATE." + StreamName(deskO, 1),
+		"$JS.hub.API.STREAM.CREATE.GB_taken",
+	} {
+		if m, err := nc.Request(subj, nil, 300*time.Millisecond); err == nil {
+			t.Errorf("%s from the leaf answered %s", subj, m.Data)
+		}
+	}
+	for _, name := range []string{StreamName(hubO, 1), StreamName(deskO, 1)} {
+		if _, err := hub.JS.Stream(ctx, name); err != nil {
+			t.Fatalf("the hub's stream %s after the leaf's requests: %v", name, err)
+		}
+	}
+
+	// Events forged onto the hub's own subjects, plainly and as a JetStream
+	// publish: none may land in the hub's stream.
+	m := nats.NewMsg(subject(hubO, 1))
+	m.Data = []byte("2:forged")
+	if err := nc.PublishMsg(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.JS.PublishMsg(ctx, m); err == nil {
+		t.Error("a JetStream publish onto the hub's subjects from the leaf was acknowledged")
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// The hub goes on writing its stream in order, and the desktop gets it.
+	hlog.write("after")
+	waitFor(t, 15*time.Second, "the hub's next event on the desktop", func() bool { return len(dlog.received()) == 2 })
+	if got := dlog.received(); got[1] != "after" {
+		t.Fatalf("the desktop received %q, want the hub's own event", got)
+	}
+	st, err := hub.JS.Stream(ctx, StreamName(hubO, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := st.Info(ctx); err != nil || info.State.Msgs != 2 || info.State.LastSeq != 2 {
+		t.Fatalf("the hub's stream holds %+v (%v), want its own two events", info.State, err)
+	}
+	// And the desktop's changes still reach the hub.
+	dlog.write("later")
+	waitFor(t, 15*time.Second, "the desktop's next event on the hub", func() bool { return len(hlog.received()) == 2 })
+}
