@@ -58,3 +58,22 @@ func testCtx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// runLinks runs both sides' links over memLogs (desktop d1 epoch 1, hub h1
+// epoch 1) and waits until a first event went each way.
+func runLinks(t *testing.T, hub, desk *Node) (dlog, hlog *memLog, dl, hl *Link) {
+	t.Helper()
+	ctx := testCtx(t)
+	const deskO, hubO = "d1", "h1"
+	dlog, hlog = newMemLog(), newMemLog()
+	dl = &Link{Node: desk, Origin: deskO, Epoch: 1, Source: dlog, Sink: dlog, Peer: Peer{hubO, 1, HubDomain}}
+	hl = &Link{Node: hub, Origin: hubO, Epoch: 1, Source: hlog, Sink: hlog, Peer: Peer{deskO, 1, DesktopDomain(deskO)}}
+	go dl.Run(ctx)
+	go hl.Run(ctx)
+	dlog.write("grant")
+	hlog.write("support")
+	waitFor(t, 15*time.Second, "first events across", func() bool {
+		return len(hlog.received()) == 1 && len(dlog.received()) == 1
+	})
+	return dlog, hlog, dl, hl
+}

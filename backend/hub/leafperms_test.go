@@ -16,16 +16,7 @@ func TestALeafCredentialCannotStallOrDeleteTheHubsStreams(t *testing.T) {
 	ctx := testCtx(t)
 	const deskO, hubO = "d1", "h1"
 	hub, desk, _ := pairNodes(t, deskO)
-	dlog, hlog := newMemLog(), newMemLog()
-	dl := &Link{Node: desk, Origin: deskO, Epoch: 1, Source: dlog, Sink: dlog, Peer: Peer{hubO, 1, HubDomain}}
-	hl := &Link{Node: hub, Origin: hubO, Epoch: 1, Source: hlog, Sink: hlog, Peer: Peer{deskO, 1, DesktopDomain(deskO)}}
-	go dl.Run(ctx)
-	go hl.Run(ctx)
-	dlog.write("grant")
-	hlog.write("support")
-	waitFor(t, 15*time.Second, "first events across", func() bool {
-		return len(hlog.received()) == 1 && len(dlog.received()) == 1
-	})
+	dlog, hlog, _, _ := runLinks(t, hub, desk) // runLinks: desktop d1, hub h1
 
 	// A client on the desktop's side asks the hub's JetStream API (its
 	// domain; $JS.API without one is the desktop's own).

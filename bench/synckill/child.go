@@ -147,20 +147,19 @@ func (c *child) commands(ctx context.Context) error {
 			}
 			c.mu.Unlock()
 			c.out.printf("ok %s", cmd)
-		case "status":
-			s, err := c.status(ctx)
+		case "status", "final":
+			var v any
+			var err error
+			if cmd == "status" {
+				v, err = c.status(ctx)
+			} else {
+				v, err = c.final(ctx)
+			}
 			if err != nil {
 				return err
 			}
-			b, _ := json.Marshal(s)
-			c.out.printf("s %s", b)
-		case "final":
-			f, err := c.final(ctx)
-			if err != nil {
-				return err
-			}
-			b, _ := json.Marshal(f)
-			c.out.printf("f %s", b)
+			b, _ := json.Marshal(v)
+			c.out.printf("%c %s", cmd[0], b)
 		case "quit":
 			c.mu.Lock()
 			c.running = false
