@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A hub that restarts (a crash, an update) while its desktop keeps running:
@@ -81,4 +82,36 @@ func TestMirrorResumesPromptlyAfterTheHubRestarts(t *testing.T) {
 	// request answered once the leaf is back from one left to time out.
 	waitFor(t, 15*time.Second, "the five written while the hub was down, on the hub", mirrored(hub, 10))
 	t.Logf("the hub's mirror caught up %s after the restart", time.Since(start).Round(time.Millisecond))
+}
+
+// A mirror made before the feeds (nats' plain mirror) cannot be updated
+// into a fed one: EnsureMirror makes it again and it fills from the origin.
+func TestAPlainMirrorFromBeforeTheFeedsIsReplaced(t *testing.T) {
+	ctx := testCtx(t)
+	const origin, epoch = "d1", 3
+	hub, desk, _ := pairNodes(t, origin)
+	if err := EnsureFeed(ctx, desk.JS, origin, epoch, HubDomain); err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(subject(origin, epoch))
+	m.Data = []byte("1")
+	if _, err := desk.JS.PublishMsg(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	name := StreamName(origin, epoch)
+	if _, err := hub.JS.CreateStream(ctx, jetstream.StreamConfig{Name: name, Storage: jetstream.FileStorage,
+		Mirror: &jetstream.StreamSource{Name: name, External: &jetstream.ExternalStream{APIPrefix: APIPrefix(DesktopDomain(origin))}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := EnsureMirror(ctx, hub.JS, origin, epoch, HubDomain, DesktopDomain(origin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := st.CachedInfo().Config.Mirror.Consumer; c == nil || c.Name != feedName(HubDomain) {
+		t.Fatalf("the mirror after EnsureMirror: %+v, want fed by %s", st.CachedInfo().Config.Mirror, feedName(HubDomain))
+	}
+	waitFor(t, 15*time.Second, "the event in the new mirror", func() bool {
+		info, err := st.Info(ctx)
+		return err == nil && info.State.LastSeq == 1
+	})
 }

@@ -77,7 +77,7 @@ func EnsureFeed(ctx context.Context, js jetstream.JetStream, origin string, epoc
 // It can be created while the link is down: it fills once the link is up.
 func EnsureMirror(ctx context.Context, js jetstream.JetStream, origin string, epoch int64, localDomain, remoteDomain string) (jetstream.Stream, error) {
 	name := StreamName(origin, epoch)
-	return js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        name,
 		Description: "grantbook mirror of " + origin,
 		Storage:     jetstream.FileStorage,
@@ -89,7 +89,22 @@ func EnsureMirror(ctx context.Context, js jetstream.JetStream, origin string, ep
 			Consumer: &jetstream.StreamConsumerSource{Name: feedName(localDomain),
 				DeliverSubject: feedSubject(origin, epoch, localDomain)},
 		},
-	})
+	}
+	st, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err == nil {
+		return st, nil
+	}
+	// A plain mirror made before the feeds cannot be changed into a fed
+	// one: make it again, filled afresh from the origin (the applier goes
+	// on from the store's high-water mark, so nothing is applied twice).
+	old, ierr := js.Stream(ctx, name)
+	if ierr != nil || old.CachedInfo().Config.Mirror == nil || old.CachedInfo().Config.Mirror.Consumer != nil {
+		return nil, err
+	}
+	if err := js.DeleteStream(ctx, name); err != nil {
+		return nil, err
+	}
+	return js.CreateStream(ctx, cfg)
 }
 
 // DeleteStream removes a stream (own or mirror) at unpairing; a missing one
