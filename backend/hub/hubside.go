@@ -148,6 +148,11 @@ func (h *HubSide) Pair(ctx context.Context, req PairRequest) (PairResponse, erro
 	if old := h.peers[req.Origin]; old != nil {
 		h.stopPeer(ctx, old)
 	}
+	// The feed of the desktop's mirror of the hub's stream, before the
+	// desktop starts: its first reset must find it (the link makes it too).
+	if err := EnsureFeed(ctx, h.Node.JS, h.Log.Origin(), h.Log.Epoch(), DesktopDomain(req.Origin)); err != nil {
+		return PairResponse{}, fmt.Errorf("the hub's stream: %w", err)
+	}
 	if err := h.savePeers(rec, ""); err != nil {
 		return PairResponse{}, err
 	}
