@@ -24,11 +24,12 @@ func HashSecret(secret string) string {
 // start-up, leaf connections by their pairing credential. Anything else
 // (a plain WebSocket client, say) is refused.
 type leafAuth struct {
-	internal string
-	mu       sync.Mutex
-	creds    LeafCreds
-	conns    map[string]map[uint64]bool // user -> leaf connection ids
-	refused  int                        // leaf connections refused
+	internal  string
+	hubStream string // the hub's own stream, for the leafs' permissions
+	mu        sync.Mutex
+	creds     LeafCreds
+	conns     map[string]map[uint64]bool // user -> leaf connection ids
+	refused   int                        // leaf connections refused
 }
 
 func newLeafAuth(creds LeafCreds) (*leafAuth, error) {
@@ -58,7 +59,7 @@ func (a *leafAuth) Check(c server.ClientAuthentication) bool {
 			a.conns[o.Username] = map[uint64]bool{}
 		}
 		a.conns[o.Username][c.GetID()] = true
-		c.RegisterUser(&server.User{Username: o.Username, Permissions: leafPermissions(o.Username)})
+		c.RegisterUser(&server.User{Username: o.Username, Permissions: leafPermissions(o.Username, a.hubStream)})
 		return true
 	}
 	return false
@@ -69,6 +70,7 @@ func (a *leafAuth) Check(c server.ClientAuthentication) bool {
 // every client on the far side, and must not be able to write onto the
 // hub's own stream (its relay's expected sequence would fail for ever) or
 // use the hub's JetStream API beyond what its mirror and status line ask.
+// hubStream is the hub's own stream, which the desktop mirrors.
 //
 // On a leaf connection the hub accepted, nats checks what the leaf sends
 // into the hub against the publish permission, the interest it registers
@@ -76,26 +78,25 @@ func (a *leafAuth) Check(c server.ClientAuthentication) bool {
 // the hub delivers to it against the publish permission too; replies to
 // the hub's requests (JetStream API answers, flow control) go under the
 // response permission.
-func leafPermissions(origin string) *server.Permissions {
+func leafPermissions(origin, hubStream string) *server.Permissions {
 	domain := DesktopDomain(origin)
+	toLeaf := []string{
+		"$JS.M.>",                  // mirror deliveries: the hub's stream to its mirror, its stream to the hub's
+		"$JS." + domain + ".API.>", // the hub's mirror and status asking its JetStream
+		"_INBOX.>", "$JSC.R.>",     // answers to its requests
+		"$JS.FC.>", // flow control of the consumer feeding the hub's mirror
+	}
+	pub := append([]string{
+		"gb.digest.*", // the grants digest the window compares
+		// Its mirror of the hub's stream makes its consumer there.
+		"$JS." + HubDomain + ".API.CONSUMER.CREATE." + hubStream,
+		// The status line: how far the hub's mirror of its stream is.
+		"$JS." + HubDomain + ".API.STREAM.INFO.*",
+	}, toLeaf...) // deliveries to it, which nats checks against this list as well
 	return &server.Permissions{
-		Publish: &server.SubjectPermission{Allow: []string{
-			"gb.feed." + HubDomain + "." + origin + ".>", // its stream, to the hub's mirror of it
-			"gb.digest.*", // the grants digest the window compares
-			// Its mirror of the hub's stream resets the durable consumer feeding it.
-			"$JS." + HubDomain + ".API.CONSUMER.RESET.*." + feedName(domain),
-			// The status line: how far the hub's mirror of its stream is.
-			"$JS." + HubDomain + ".API.STREAM.INFO.*",
-			// Deliveries to it, which nats checks against this list as well.
-			"gb.feed." + domain + ".>", "$JS." + domain + ".API.>", "_INBOX.>", "$JSC.R.>", "$JS.FC.>",
-		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{
-			"gb.feed." + domain + ".>", // the hub's stream, to its mirror
-			"$JS." + domain + ".API.>", // the hub's mirror and status asking its JetStream
-			"_INBOX.>", "$JSC.R.>",     // answers to its requests
-			"$JS.FC.>", // flow control of its feed
-		}},
-		Response: &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
+		Publish:   &server.SubjectPermission{Allow: pub},
+		Subscribe: &server.SubjectPermission{Allow: toLeaf},
+		Response:  &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
 	}
 }
 

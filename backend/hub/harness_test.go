@@ -28,7 +28,7 @@ func hubHTTP(t *testing.T, n *Node, next http.Handler) *httptest.Server {
 // cuttable proxy in front of the hub's HTTP server.
 func pairNodes(t *testing.T, deskOrigin string) (hub, desk *Node, proxy *hubtest.CutProxy) {
 	t.Helper()
-	hub, err := StartHub(HubConfig{Dir: t.TempDir()})
+	hub, err := StartHub(HubConfig{Dir: t.TempDir(), Stream: StreamName("h1", 1)}) // runLinks' hub
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func OpenHub(ctx context.Context, dataDir string, log *changelog.Log) (*HubSide,
 	for _, r := range recs {
 		creds[r.Origin] = r.SecretHash
 	}
-	node, err := StartHub(HubConfig{Dir: filepath.Join(dir, "nats"), Creds: creds})
+	node, err := StartHub(HubConfig{Dir: filepath.Join(dir, "nats"), Creds: creds, Stream: StreamName(log.Origin(), log.Epoch())})
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +148,6 @@ func (h *HubSide) Pair(ctx context.Context, req PairRequest) (PairResponse, erro
 	if old := h.peers[req.Origin]; old != nil {
 		h.stopPeer(ctx, old)
 	}
-	// The feed of the desktop's mirror of the hub's stream, before the
-	// desktop starts: its first reset must find it (the link makes it too).
-	if err := EnsureFeed(ctx, h.Node.JS, h.Log.Origin(), h.Log.Epoch(), DesktopDomain(req.Origin)); err != nil {
-		return PairResponse{}, fmt.Errorf("the hub's stream: %w", err)
-	}
 	if err := h.savePeers(rec, ""); err != nil {
 		return PairResponse{}, err
 	}
@@ -197,9 +192,6 @@ func (h *HubSide) stopPeer(ctx context.Context, p *hubPeer) {
 	p.cancel()
 	<-p.done
 	_ = DeleteStream(ctx, h.Node.JS, p.rec.Origin, p.rec.Epoch)
-	// The feed of its mirror of the hub's stream: a later pairing starts a
-	// new mirror, which must not resume from this one's position.
-	_ = h.Node.JS.DeleteConsumer(ctx, StreamName(h.Log.Origin(), h.Log.Epoch()), feedName(DesktopDomain(p.rec.Origin)))
 	delete(h.peers, p.rec.Origin)
 }
 

@@ -44,18 +44,7 @@ type RejectedNote struct {
 // until ctx ends.
 func (l *Link) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(4)
-	go func() {
-		defer wg.Done()
-		// The feed of the peer's mirror of the own stream: once there, done.
-		l.retry(ctx, func() error {
-			if err := EnsureFeed(ctx, l.Node.JS, l.Origin, l.Epoch, l.Peer.Domain); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			return nil
-		})
-	}()
+	wg.Add(3)
 	go func() { defer wg.Done(); l.watchLink(ctx) }()
 	go func() {
 		defer wg.Done()
@@ -71,7 +60,7 @@ func (l *Link) Run(ctx context.Context) {
 	go func() {
 		defer wg.Done()
 		l.retry(ctx, func() error {
-			if _, err := EnsureMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Node.Domain, l.Peer.Domain); err != nil {
+			if _, err := EnsureMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Peer.Domain); err != nil {
 				return err
 			}
 			a := &Applier{JS: l.Node.JS, Origin: l.Peer.Origin, Epoch: l.Peer.Epoch, Sink: l.Sink,

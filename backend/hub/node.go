@@ -41,12 +41,15 @@ type Node struct {
 	JS     jetstream.JetStream
 	Domain string
 	auth   *leafAuth // hub only
+
+	stopHolding context.CancelFunc // lostRequests
 }
 
 // HubConfig starts the hub side.
 type HubConfig struct {
-	Dir   string    // <data-dir>/nats
-	Creds LeafCreds // who may connect as a leaf
+	Dir    string    // <data-dir>/nats
+	Creds  LeafCreds // who may connect as a leaf
+	Stream string    // the hub's own stream (StreamName), which leafs may mirror
 }
 
 // DesktopConfig starts the desktop side.
@@ -80,6 +83,7 @@ func StartHub(cfg HubConfig) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	auth.hubStream = cfg.Stream
 	opts.CustomClientAuthentication = auth
 	// The websocket listener only accepts leaf connections when a leaf port is
 	// configured; it stays on loopback and goes through the same check.
@@ -137,7 +141,16 @@ func start(opts *server.Options, auth *leafAuth) (*Node, error) {
 		s.Shutdown()
 		return nil, err
 	}
-	return &Node{Server: s, NC: nc, JS: js, Domain: opts.JetStreamDomain}, nil
+	n := &Node{Server: s, NC: nc, JS: js, Domain: opts.JetStreamDomain}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopHolding = cancel
+	if err := n.holdLostRequests(ctx, auth.internal); err != nil {
+		cancel()
+		nc.Close()
+		s.Shutdown()
+		return nil, err
+	}
+	return n, nil
 }
 
 // WebsocketAddr is the loopback host:port of the hub's WebSocket listener.
@@ -160,6 +173,7 @@ func (n *Node) LeafConnected() bool { return n.Server.NumLeafNodes() > 0 }
 // Close stops the client and the server and waits for the server to finish
 // writing its stores.
 func (n *Node) Close() {
+	n.stopHolding()
 	n.NC.Close()
 	n.Server.Shutdown()
 	n.Server.WaitForShutdown()

@@ -76,15 +76,6 @@ func TestPairingRefusedWithAWrongCodeAndAfterUnpairing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(d.app.DataDir(), "sync", "pairing.json")); !os.IsNotExist(err) {
 		t.Fatalf("pairing.json after disconnecting: %v", err)
 	}
-	// Nothing feeds the gone desktop's mirror any more: a new pairing's
-	// mirror starts afresh.
-	own, err := h.hub.Node.JS.Stream(ctx, hub.StreamName(h.hub.Log.Origin(), h.hub.Log.Epoch()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info, err := own.Info(ctx); err != nil || info.State.Consumers != 0 {
-		t.Fatalf("the hub's stream after unpairing: %d consumers (%v), want none", info.State.Consumers, err)
-	}
 
 	// Pairing again starts a new epoch, and its snapshot reaches the hub.
 	pair(t, h, d, proxy)
