@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,6 +34,23 @@ func TestALeafCredentialCannotStallOrDeleteTheHubsStreams(t *testing.T) {
 			t.Errorf("%s from the leaf answered %s", subj, m.Data)
 		}
 	}
+	// The one consumer it may make on the hub's stream (its mirror's), with
+	// a deliver subject that would hand the hub's own JetStream a request:
+	// the hub's events delivered as delete and purge requests.
+	for _, deliver := range []string{
+		"$JS.API.STREAM.DELETE." + StreamName(hubO, 1),
+		"$JS.hub.API.STREAM.DELETE." + StreamName(hubO, 1),
+		"$JS.API.STREAM.PURGE." + StreamName(hubO, 1),
+		"$JS.API.STREAM.DELETE." + StreamName(deskO, 1),
+		subject(hubO, 1),
+	} {
+		req := fmt.Sprintf(`{"stream_name":%q,"config":{"deliver_subject":%q,"ack_policy":"none","deliver_policy":"all"}}`,
+			StreamName(hubO, 1), deliver)
+		m, err := nc.Request("$JS.hub.API.CONSUMER.CREATE."+StreamName(hubO, 1), []byte(req), time.Second)
+		t.Logf("a consumer delivering to %s: %v %.120s", deliver, err, msgData(m))
+	}
+	hlog.write("delivered")
+	waitFor(t, 15*time.Second, "the hub's event on the desktop", func() bool { return len(dlog.received()) == 2 })
 	for _, name := range []string{StreamName(hubO, 1), StreamName(deskO, 1)} {
 		if _, err := hub.JS.Stream(ctx, name); err != nil {
 			t.Fatalf("the hub's stream %s after the leaf's requests: %v", name, err)
@@ -54,18 +72,25 @@ func TestALeafCredentialCannotStallOrDeleteTheHubsStreams(t *testing.T) {
 	}
 	// The hub goes on writing its stream in order, and the desktop gets it.
 	hlog.write("after")
-	waitFor(t, 15*time.Second, "the hub's next event on the desktop", func() bool { return len(dlog.received()) == 2 })
-	if got := dlog.received(); got[1] != "after" {
+	waitFor(t, 15*time.Second, "the hub's next event on the desktop", func() bool { return len(dlog.received()) == 3 })
+	if got := dlog.received(); got[2] != "after" {
 		t.Fatalf("the desktop received %q, want the hub's own event", got)
 	}
 	st, err := hub.JS.Stream(ctx, StreamName(hubO, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info, err := st.Info(ctx); err != nil || info.State.Msgs != 2 || info.State.LastSeq != 2 {
-		t.Fatalf("the hub's stream holds %+v (%v), want its own two events", info.State, err)
+	if info, err := st.Info(ctx); err != nil || info.State.Msgs != 3 || info.State.LastSeq != 3 {
+		t.Fatalf("the hub's stream holds %+v (%v), want its own three events", info.State, err)
 	}
 	// And the desktop's changes still reach the hub.
 	dlog.write("later")
 	waitFor(t, 15*time.Second, "the desktop's next event on the hub", func() bool { return len(hlog.received()) == 2 })
+}
+
+func msgData(m *nats.Msg) string {
+	if m == nil {
+		return ""
+	}
+	return string(m.Data)
 }
