@@ -83,3 +83,64 @@ func TestMirrorResumesPromptlyAfterTheHubRestarts(t *testing.T) {
 	waitFor(t, 15*time.Second, "the five written while the hub was down, on the hub", mirrored(hub, 10))
 	t.Logf("the hub's mirror caught up %s after the restart", time.Since(start).Round(time.Millisecond))
 }
+
+// The other way round: the desktop (the origin) restarts; the consumer
+// feeding the hub's mirror went with it, and nats' mirror notices only by
+// the silence of its heartbeats, checked every 10 s (10-20 s). The leaf
+// coming back makes the hub's mirror ask again at once.
+func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
+	ctx := testCtx(t)
+	origin, secret := "0123456789abcdef0123456789abcdef", randomSecret()
+	hub, err := StartHub(HubConfig{Dir: t.TempDir(), Creds: LeafCreds{origin: HashSecret(secret)}, Stream: StreamName("h1", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	srv := hubHTTP(t, hub, nil)
+	u, _ := url.Parse(srv.URL)
+	deskDir := t.TempDir()
+	startDesk := func() *Node {
+		n, err := StartDesktop(DesktopConfig{Dir: deskDir, Origin: origin, Remote: RemoteURL(u, origin, secret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	desk := startDesk()
+	const epoch = 9
+	if _, err := EnsureOwnStream(ctx, desk.JS, origin, epoch); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(n *Node, from, to int) {
+		for i := from; i <= to; i++ {
+			m := nats.NewMsg(subject(origin, epoch))
+			m.Data = []byte(fmt.Sprint(i))
+			if _, err := n.JS.PublishMsg(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mirrored := func(want uint64) func() bool {
+		return func() bool {
+			st, err := hub.JS.Stream(ctx, StreamName(origin, epoch))
+			if err != nil {
+				return false
+			}
+			info, err := st.Info(ctx)
+			return err == nil && info.State.LastSeq == want
+		}
+	}
+	publish(desk, 1, 5)
+	if _, err := EnsureMirror(ctx, hub.JS, origin, epoch, DesktopDomain(origin)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "the first five on the hub", mirrored(5))
+	desk.Close()
+	desk = startDesk()
+	t.Cleanup(desk.Close)
+	start := time.Now()
+	publish(desk, 6, 10)
+	// nats' own check finds the dead consumer 10-20 s after the restart.
+	waitFor(t, 8*time.Second, "the five written after the desktop's restart, on the hub", mirrored(10))
+	t.Logf("the hub's mirror caught up %s after the desktop's restart", time.Since(start).Round(time.Millisecond))
+}
