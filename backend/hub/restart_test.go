@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -47,25 +48,8 @@ func TestMirrorResumesPromptlyAfterTheHubRestarts(t *testing.T) {
 	if _, err := EnsureOwnStream(ctx, desk.JS, origin, epoch); err != nil {
 		t.Fatal(err)
 	}
-	publish := func(from, to int) {
-		for i := from; i <= to; i++ {
-			m := nats.NewMsg(subject(origin, epoch))
-			m.Data = []byte(fmt.Sprint(i))
-			if _, err := desk.JS.PublishMsg(ctx, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	mirrored := func(n *Node, want uint64) func() bool {
-		return func() bool {
-			st, err := n.JS.Stream(ctx, StreamName(origin, epoch))
-			if err != nil {
-				return false
-			}
-			info, err := st.Info(ctx)
-			return err == nil && info.State.LastSeq == want
-		}
-	}
+	publish := func(from, to int) { publishRange(t, desk, origin, epoch, from, to) }
+	mirrored := func(n *Node, want uint64) func() bool { return mirrorHas(n, origin, epoch, want) }
 	publish(1, 5)
 	if _, err := EnsureMirror(ctx, hub.JS, origin, epoch, DesktopDomain(origin)); err != nil {
 		t.Fatal(err)
@@ -111,25 +95,8 @@ func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
 	if _, err := EnsureOwnStream(ctx, desk.JS, origin, epoch); err != nil {
 		t.Fatal(err)
 	}
-	publish := func(n *Node, from, to int) {
-		for i := from; i <= to; i++ {
-			m := nats.NewMsg(subject(origin, epoch))
-			m.Data = []byte(fmt.Sprint(i))
-			if _, err := n.JS.PublishMsg(ctx, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	mirrored := func(want uint64) func() bool {
-		return func() bool {
-			st, err := hub.JS.Stream(ctx, StreamName(origin, epoch))
-			if err != nil {
-				return false
-			}
-			info, err := st.Info(ctx)
-			return err == nil && info.State.LastSeq == want
-		}
-	}
+	publish := func(n *Node, from, to int) { publishRange(t, n, origin, epoch, from, to) }
+	mirrored := func(want uint64) func() bool { return mirrorHas(hub, origin, epoch, want) }
 	publish(desk, 1, 5)
 	if _, err := EnsureMirror(ctx, hub.JS, origin, epoch, DesktopDomain(origin)); err != nil {
 		t.Fatal(err)
@@ -143,4 +110,29 @@ func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
 	// nats' own check finds the dead consumer 10-20 s after the restart.
 	waitFor(t, 8*time.Second, "the five written after the desktop's restart, on the hub", mirrored(10))
 	t.Logf("the hub's mirror caught up %s after the desktop's restart", time.Since(start).Round(time.Millisecond))
+}
+
+// publishRange publishes events from..to onto origin's stream on n.
+func publishRange(t *testing.T, n *Node, origin string, epoch int64, from, to int) {
+	t.Helper()
+	for i := from; i <= to; i++ {
+		m := nats.NewMsg(subject(origin, epoch))
+		m.Data = []byte(fmt.Sprint(i))
+		if _, err := n.JS.PublishMsg(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// mirrorHas reports whether n's copy of origin's stream ends at want.
+func mirrorHas(n *Node, origin string, epoch int64, want uint64) func() bool {
+	return func() bool {
+		ctx := context.Background()
+		st, err := n.JS.Stream(ctx, StreamName(origin, epoch))
+		if err != nil {
+			return false
+		}
+		info, err := st.Info(ctx)
+		return err == nil && info.State.LastSeq == want
+	}
 }
