@@ -8,9 +8,7 @@ import (
 
 // skew sets a device's wall clock off by d.
 func (d *device) skew(by time.Duration) {
-	d.log.clock.mu.Lock()
-	d.log.clock.now = func() time.Time { return time.Now().Add(by) }
-	d.log.clock.mu.Unlock()
+	d.log.SetWallClock(func() time.Time { return time.Now().Add(by) })
 }
 
 func conflicts(t *testing.T, d *device) int {
