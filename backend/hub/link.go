@@ -24,6 +24,7 @@ type Link struct {
 	Peer   Peer
 
 	mu           sync.Mutex
+	kicks        int // stalled mirrors recreated (watchMirror)
 	published    uint64
 	applied      uint64
 	lastSync     time.Time
@@ -44,8 +45,9 @@ type RejectedNote struct {
 // until ctx ends.
 func (l *Link) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); l.watchLink(ctx) }()
+	go func() { defer wg.Done(); l.watchMirror(ctx) }()
 	go func() {
 		defer wg.Done()
 		if l.Source == nil {
@@ -129,4 +131,93 @@ func (l *Link) watchLink(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// A mirror that has not grown for stallAfter while the leaf is up and the
+// peer's stream is ahead of it has stalled: it is made again, at most once
+// per kickEvery.
+const (
+	stallAfter = 2 * time.Second
+	kickEvery  = 5 * time.Second
+)
+
+// watchMirror makes the mirror of the peer's stream again when it stalls.
+// nats-server sets a mirror's consumer up again by itself after a cut, but
+// when the cut lost that set-up's request (a mirror started while the link
+// was down, or a cut during a set-up after an earlier cut) it waits 30 s
+// for the answer, then backs off, even with the leaf back: bench/syncfault
+// saw both sides stuck 30 s and more after a few short cuts
+// (TestMirrorRecoversFromCutsDuringItsSetUp). The store's high-water mark
+// is the truth, so a new mirror loses nothing: it fills from the peer's
+// stream again and the applier goes on from the mark.
+func (l *Link) watchMirror(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var lastKick, grew time.Time
+	var seen uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mine, theirs, ok := l.mirrorSeqs(ctx)
+		switch {
+		case !ok || mine != seen || theirs <= mine:
+			seen, grew = mine, time.Now()
+			continue
+		case time.Since(grew) < stallAfter || time.Since(lastKick) < kickEvery:
+			continue
+		}
+		lastKick = time.Now()
+		if err := DeleteStream(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch); err != nil {
+			continue
+		}
+		_, err := EnsureMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Peer.Domain)
+		l.mu.Lock()
+		l.kicks++
+		if err != nil {
+			l.runErr = "receiving: " + err.Error()
+		}
+		l.mu.Unlock()
+	}
+}
+
+// mirrorSeqs: the last sequence of the mirror here and of the peer's
+// stream; ok only while the leaf is up and both answered.
+func (l *Link) mirrorSeqs(ctx context.Context) (mine, theirs uint64, ok bool) {
+	if !l.Node.LeafConnected() {
+		return 0, 0, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	name := StreamName(l.Peer.Origin, l.Peer.Epoch)
+	st, err := l.Node.JS.Stream(ctx, name)
+	if err != nil {
+		return 0, 0, false
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, 0, false
+	}
+	rjs, err := l.Node.Remote(l.Peer.Domain)
+	if err != nil {
+		return 0, 0, false
+	}
+	rs, err := rjs.Stream(ctx, name)
+	if err != nil {
+		return 0, 0, false
+	}
+	ri, err := rs.Info(ctx)
+	if err != nil {
+		return 0, 0, false
+	}
+	return info.State.LastSeq, ri.State.LastSeq, true
+}
+
+// Kicks is how many times a stalled mirror was made again.
+func (l *Link) Kicks() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.kicks
 }

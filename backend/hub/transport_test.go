@@ -156,3 +156,35 @@ func TestWebSocketClientsOtherThanLeafsAreRefused(t *testing.T) {
 		t.Fatalf("a WebSocket client connecting to the hub's nats: %v, want an authorization violation", err)
 	}
 }
+
+// A mirror that starts while the link is down (the window opened on a
+// train, a restart during a cut) sends its consumer set-up into the void;
+// nats-server then waits 30 s for the answer and backs off, whether or not
+// the leaf is back. watchMirror sets it up again once the leaf is up.
+func TestMirrorRecoversFromCutsDuringItsSetUp(t *testing.T) {
+	ctx := testCtx(t)
+	const deskO, hubO = "d1", "h1"
+	hub, desk, proxy := pairNodes(t, deskO)
+	proxy.Cut()
+	waitFor(t, 10*time.Second, "link down", func() bool { return !hub.LeafConnected() && !desk.LeafConnected() })
+	dlog, hlog := newMemLog(), newMemLog()
+	dl := &Link{Node: desk, Origin: deskO, Epoch: 1, Source: dlog, Sink: dlog, Peer: Peer{hubO, 1, HubDomain}}
+	hl := &Link{Node: hub, Origin: hubO, Epoch: 1, Source: hlog, Sink: hlog, Peer: Peer{deskO, 1, DesktopDomain(deskO)}}
+	go dl.Run(ctx)
+	go hl.Run(ctx)
+	for i := range 20 {
+		dlog.write("d" + strconv.Itoa(i))
+		hlog.write("h" + strconv.Itoa(i))
+	}
+	waitFor(t, 10*time.Second, "both mirrors made", func() bool {
+		_, e1 := desk.JS.Stream(ctx, StreamName(hubO, 1))
+		_, e2 := hub.JS.Stream(ctx, StreamName(deskO, 1))
+		return e1 == nil && e2 == nil
+	})
+	proxy.Restore()
+	// Well inside nats-server's 30 s wait for the lost answer.
+	waitFor(t, 15*time.Second, "both sides caught up", func() bool {
+		return len(hlog.received()) == 20 && len(dlog.received()) == 20
+	})
+	t.Logf("mirrors set up again %d (desktop) and %d (hub) times", dl.Kicks(), hl.Kicks())
+}
