@@ -275,6 +275,14 @@ func (d *DesktopSide) post(ctx context.Context, u, bearer string, v, out any) er
 	return nil
 }
 
+// Node is the desktop's nats node while paired (nil otherwise): for tests
+// and benchmarks that look at its streams.
+func (d *DesktopSide) Node() *Node {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.node
+}
+
 // Wait returns once the link has stopped (after OpenDesktop's ctx ended).
 func (d *DesktopSide) Wait() {
 	d.mu.Lock()
