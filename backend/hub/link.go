@@ -149,7 +149,8 @@ const (
 // saw both sides stuck 30 s and more after a few short cuts
 // (TestMirrorRecoversFromCutsDuringItsSetUp). The store's high-water mark
 // is the truth, so a new mirror loses nothing: it fills from the peer's
-// stream again and the applier goes on from the mark.
+// stream from the first event past the mark, under the same numbers, and
+// the applier goes on from the mark.
 func (l *Link) watchMirror(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -173,7 +174,12 @@ func (l *Link) watchMirror(ctx context.Context) {
 		if err := DeleteStream(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch); err != nil {
 			continue
 		}
-		_, err := EnsureMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Peer.Domain)
+		// From the first event not applied here: the history before it
+		// need not travel again.
+		hw, err := l.Sink.Applied(ctx, l.Peer.Origin, l.Peer.Epoch)
+		if err == nil {
+			_, err = createMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Peer.Domain, hw+1)
+		}
 		l.mu.Lock()
 		l.kicks++
 		if err != nil {

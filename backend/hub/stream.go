@@ -37,17 +37,28 @@ func EnsureOwnStream(ctx context.Context, js jetstream.JetStream, origin string,
 // EnsureMirror creates, on this side, the mirror of the other side's stream,
 // which lives in JetStream domain remoteDomain across the leaf connection.
 // It can be created while the link is down: it fills once the link is up.
+// An existing mirror is left as it is.
 func EnsureMirror(ctx context.Context, js jetstream.JetStream, origin string, epoch int64, remoteDomain string) (jetstream.Stream, error) {
+	if st, err := js.Stream(ctx, StreamName(origin, epoch)); err == nil {
+		return st, nil
+	}
+	return createMirror(ctx, js, origin, epoch, remoteDomain, 0)
+}
+
+// createMirror makes the mirror starting at the peer's event start (0: the
+// first); it keeps the peer's sequence numbers.
+func createMirror(ctx context.Context, js jetstream.JetStream, origin string, epoch int64, remoteDomain string, start uint64) (jetstream.Stream, error) {
 	name := StreamName(origin, epoch)
-	return js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	return js.CreateStream(ctx, jetstream.StreamConfig{
 		Name:        name,
 		Description: "grantbook mirror of " + origin,
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Replicas:    1,
 		Mirror: &jetstream.StreamSource{
-			Name:     name,
-			External: &jetstream.ExternalStream{APIPrefix: APIPrefix(remoteDomain)},
+			Name:        name,
+			OptStartSeq: start,
+			External:    &jetstream.ExternalStream{APIPrefix: APIPrefix(remoteDomain)},
 		},
 	})
 }
