@@ -144,8 +144,9 @@ func (r *rig) outage(n, gets int, ada *contact) {
 		catch.Round(time.Millisecond), float64(events)/catch.Seconds(), leafUp.Round(time.Millisecond),
 		applying.Round(time.Millisecond), float64(events)/applying.Seconds())
 	ratio := float64(pct(busy, 99)) / float64(pct(idle, 99))
-	fmt.Printf("  GET %s: idle p99 %s (median %s, %d requests); during catch-up p99 %s (median %s, %d requests); ratio %.2f×\n",
-		path, pct(idle, 99), pct(idle, 50), len(idle), pct(busy, 99), pct(busy, 50), len(busy), ratio)
+	fmt.Printf("  GET %s (%d invoices listed): idle p99 %s (median %s, %d requests); during catch-up p99 %s (median %s, %d requests); ratio %.2f×\n",
+		path, count(ctx, r.hub, `SELECT count(*) FROM invoices WHERE account_id = ?`, r.acme.ID),
+		pct(idle, 99), pct(idle, 50), len(idle), pct(busy, 99), pct(busy, 50), len(busy), ratio)
 	target(ratio <= 2, "client-area p99 during catch-up within 2× idle")
 	_, err = r.converge("outage")
 	r.check(err == nil, "in step after the outage: %s%s", r.marks(), errText(err))
