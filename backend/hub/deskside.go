@@ -222,7 +222,13 @@ func (d *DesktopSide) Status(ctx context.Context) DesktopStatus {
 	st := DesktopStatus{Paired: true, Hub: p.Hub, Status: link.Status(ctx)}
 	st.Rejected = Rejections(ctx, log, p.HubOrigin)
 	if st.State == StateConnected {
-		st.DigestDiffers = digestDiffers(ctx, node, log, p.HubOrigin)
+		// The hub's mirror may hold events its applier has not written yet:
+		// until it has, it is catching up, and its digest says nothing.
+		var behind uint64
+		st.DigestDiffers, behind = digestDiffers(ctx, node, log, p)
+		if behind > 0 {
+			st.State, st.Pending = StateCatchingUp, st.Pending+behind
+		}
 		if st.DigestDiffers {
 			st.Error = "the hub's access (grants and contacts) differs from this computer's, though both are in step: the hub's database was changed behind Grantbook's back"
 		}
@@ -293,15 +299,45 @@ func (d *DesktopSide) Wait() {
 	}
 }
 
-// digestDiffers asks the hub for its grants digest across the leaf and
-// compares it with this computer's; no answer is no verdict.
-func digestDiffers(ctx context.Context, node *Node, log *changelog.Log, hubOrigin string) bool {
+// digestDiffers asks the hub across the leaf for its grants digest and how
+// far it has applied this computer's events: behind is how many it has not
+// applied yet (then no verdict); no answer is no verdict.
+func digestDiffers(ctx context.Context, node *Node, log *changelog.Log, p *Pairing) (differs bool, behind uint64) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	m, err := node.NC.RequestWithContext(ctx, digestSubject(hubOrigin), nil)
+	q, _ := json.Marshal(digestQuery{Origin: log.Origin(), Epoch: p.Epoch})
+	m, err := node.NC.RequestWithContext(ctx, digestSubject(p.HubOrigin), q)
 	if err != nil {
-		return false
+		return false, 0
 	}
-	own, err := log.Digest(ctx)
-	return err == nil && string(m.Data) != own
+	var a digestAnswer
+	if json.Unmarshal(m.Data, &a) != nil {
+		return false, 0
+	}
+	own, err := log.Since(ctx, a.Applied, 1)
+	if err != nil {
+		return false, 0
+	}
+	if len(own) > 0 {
+		last, err := ownLast(ctx, node, log.Origin(), p.Epoch)
+		if err != nil || last <= a.Applied {
+			return false, 1
+		}
+		return false, last - a.Applied
+	}
+	d, err := log.Digest(ctx)
+	return err == nil && a.Digest != d, 0
+}
+
+// ownLast is the last sequence in this side's own stream.
+func ownLast(ctx context.Context, node *Node, origin string, epoch int64) (uint64, error) {
+	st, err := node.JS.Stream(ctx, StreamName(origin, epoch))
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.LastSeq, nil
 }

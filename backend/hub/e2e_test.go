@@ -231,3 +231,56 @@ func (s *side) log() interface {
 	}
 	return s.desk.Log
 }
+
+// The hub's mirror can hold the desktop's events before the hub's applier
+// has written them (a catch-up, a busy store). Until it has, the window
+// says catching up, not connected, and does not call the hub's older
+// grants a change behind Grantbook's back.
+func TestDesktopStatusWaitsForTheHubToApply(t *testing.T) {
+	ctx := context.Background()
+	h, d, _, proxy := hubAndDesktop(t)
+	_, c := d.withAda()
+	pair(t, h, d, proxy)
+	hubtest.WaitFor(t, 15*time.Second, "in step", func() bool {
+		st := d.desk.Status(ctx)
+		return st.State == hub.StateConnected && !st.DigestDiffers && maps.Equal(d.digests(), h.digests())
+	})
+
+	// The hub's store busy: its applier cannot commit.
+	entered, release := make(chan struct{}), make(chan struct{})
+	go h.app.Store().Tx(ctx, func(*store.Tx) error { close(entered); <-release; return nil })
+	<-entered
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	technical := "technical"
+	if _, err := d.app.UpdateContact(ctx, c.ID, core.ContactPatch{Preset: &technical}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := d.desk.Log.Since(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1].Seq
+	hubtest.WaitFor(t, 15*time.Second, "the change in the hub's mirror", func() bool {
+		st, err := h.hub.Node.JS.Stream(ctx, hub.StreamName(d.desk.Log.Origin(), d.desk.Log.Epoch()))
+		if err != nil {
+			return false
+		}
+		info, err := st.Info(ctx)
+		return err == nil && info.State.LastSeq >= last
+	})
+	if st := d.desk.Status(ctx); st.State != hub.StateCatchingUp || st.Pending == 0 || st.DigestDiffers {
+		t.Fatalf("status while the hub has not applied the change = %s, pending %d, digest differs %v (%q); want catching up, pending, no verdict",
+			st.State, st.Pending, st.DigestDiffers, st.Error)
+	}
+	close(release)
+	released = true
+	hubtest.WaitFor(t, 15*time.Second, "connected, the same grants", func() bool {
+		st := d.desk.Status(ctx)
+		return st.State == hub.StateConnected && !st.DigestDiffers
+	})
+}

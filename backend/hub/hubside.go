@@ -93,12 +93,23 @@ func OpenHub(ctx context.Context, dataDir string, log *changelog.Log) (*HubSide,
 	for _, r := range recs {
 		h.startPeer(r)
 	}
-	// The desktop compares the hub's grants digest with its own (status).
+	// The desktop compares the hub's grants digest with its own (status),
+	// once the hub has applied all it sent.
 	sub, err := node.NC.Subscribe(digestSubject(log.Origin()), func(m *nats.Msg) {
-		d, err := log.Digest(ctx)
-		if err == nil {
-			_ = m.Respond([]byte(d))
+		var q digestQuery
+		if json.Unmarshal(m.Data, &q) != nil {
+			return
 		}
+		a := digestAnswer{}
+		var err error
+		if a.Digest, err = log.Digest(ctx); err != nil {
+			return
+		}
+		if a.Applied, err = log.Applied(ctx, q.Origin, q.Epoch); err != nil {
+			return
+		}
+		b, _ := json.Marshal(a)
+		_ = m.Respond(b)
 	})
 	if err != nil {
 		node.Close()
@@ -183,6 +194,18 @@ func (h *HubSide) Authenticate(origin, secret string) bool {
 }
 
 func digestSubject(hubOrigin string) string { return "gb.digest." + hubOrigin }
+
+// digestQuery asks the hub for its grants digest and for how far it has
+// applied the asking desktop's events.
+type digestQuery struct {
+	Origin string `json:"origin"`
+	Epoch  int64  `json:"epoch"`
+}
+
+type digestAnswer struct {
+	Digest  string `json:"digest"`
+	Applied uint64 `json:"applied"`
+}
 
 // ErrNotPaired: no such pairing.
 var ErrNotPaired = errors.New("not paired")
