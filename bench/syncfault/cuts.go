@@ -187,29 +187,8 @@ func (r *rig) cutsWhileBothWrite(label string, seed uint64, cuts int, upMax, dow
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var dn, hn int
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		for ; ; dn++ {
-			select {
-			case <-stop:
-				return
-			default:
-				dw.step(dn)
-			}
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for ; ; hn++ {
-			select {
-			case <-stop:
-				return
-			default:
-				hw.step(hn)
-			}
-		}
-	}()
+	loop(&wg, stop, &dn, dw.step)
+	loop(&wg, stop, &hn, hw.step)
 
 	// The fault schedule (sleeps here are the schedule, not waiting for a
 	// result): each cut comes a random time after the leaf is back up.
@@ -260,6 +239,23 @@ func (r *rig) cutsWhileBothWrite(label string, seed uint64, cuts int, upMax, dow
 		reasons = nil
 	}
 	r.check(rej1d == rej0d && rej1h == rej0h, "no rejections of genuine traffic (desktop %d, hub %d new)%s", rej1d-rej0d, rej1h-rej0h, first(reasons))
+}
+
+// loop runs step(0), step(1)… in a goroutine until stop is closed; n
+// counts the steps.
+func loop(wg *sync.WaitGroup, stop <-chan struct{}, n *int, step func(int)) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ; ; *n++ {
+			select {
+			case <-stop:
+				return
+			default:
+				step(*n)
+			}
+		}
+	}()
 }
 
 func errText(err error) string {

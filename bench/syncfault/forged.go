@@ -111,21 +111,11 @@ func (r *rig) forged(k int, seed uint64, ada *contact) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var deskWrites int
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for ; ; deskWrites++ {
-			select {
-			case <-stop:
-				return
-			default:
-				if _, err := r.desk.CreateAccount(ctx, "During injection "+strconv.Itoa(deskWrites)); err != nil {
-					r.fail(err)
-					return
-				}
-			}
+	loop(&wg, stop, &deskWrites, func(i int) {
+		if _, err := r.desk.CreateAccount(ctx, "During injection "+strconv.Itoa(i)); err != nil {
+			r.fail(err)
 		}
-	}()
+	})
 
 	rng := mrand.New(mrand.NewPCG(seed, 5))
 	var calls, gaps, rounds, replays, genuineRefused int

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -34,6 +35,7 @@ type rig struct {
 	srv    *httptest.Server
 	proxy  *hubtest.CutProxy
 	settle time.Duration
+	mu     sync.Mutex // fails, counted from the writers' goroutines too
 	fails  int
 
 	// What the desktop made before pairing: the account the hub's
@@ -277,7 +279,9 @@ func count(ctx context.Context, app *core.App, q string, args ...any) int {
 func (r *rig) check(ok bool, format string, args ...any) {
 	v := "PASS"
 	if !ok {
+		r.mu.Lock()
 		v, r.fails = "FAIL", r.fails+1
+		r.mu.Unlock()
 	}
 	fmt.Printf("  %s %s\n", v, fmt.Sprintf(format, args...))
 }
