@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -399,6 +400,17 @@ type Conflict struct {
 	Local, Remote      string
 	Winner             string // origin
 	At                 time.Time
+	What               string // the record in words ("account Acme Ltd"), for the owner
+}
+
+// conflictLabels name a conflicting record by what the owner knows it by.
+var conflictLabels = map[string]struct{ noun, expr string }{
+	"accounts":         {"account", "name"},
+	"contacts":         {"contact", "first_name || ' ' || last_name"},
+	"services":         {"service", "name"},
+	"invoices":         {"invoice", "number"},
+	"quotes":           {"quote", "number"},
+	"support_requests": {"support request", "subject"},
 }
 
 // Conflicts lists the newest conflicts, for the owner to see.
@@ -422,5 +434,27 @@ func (l *Log) Conflicts(ctx context.Context, limit int) ([]Conflict, error) {
 		c.At = time.Unix(at, 0).UTC()
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		out[i].What = l.conflictLabel(ctx, out[i].Entity, out[i].Key)
+	}
+	return out, nil
+}
+
+// conflictLabel is "account Acme Ltd", or the table and key when the row
+// is gone or has no name.
+func (l *Log) conflictLabel(ctx context.Context, entity, key string) string {
+	lb, ok := conflictLabels[entity]
+	if !ok {
+		return strings.ReplaceAll(entity, "_", " ") + " " + key
+	}
+	var name string
+	// lb.expr comes from the map above, never from the event.
+	if err := l.s.QueryRow(ctx, `SELECT `+lb.expr+` FROM `+entity+` WHERE id = ?`, key).Scan(&name); err != nil || strings.TrimSpace(name) == "" {
+		return lb.noun + " " + key
+	}
+	return lb.noun + " " + name
 }

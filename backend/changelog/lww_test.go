@@ -67,7 +67,8 @@ func TestTwoWritersLastWriterWinsAndConflictsAreRecorded(t *testing.T) {
 			if err != nil || len(cs) != 1 {
 				t.Fatal(cs, err)
 			}
-			if cs[0].Field != "phone" || cs[0].Local != "owner 3" || cs[0].Remote != "hub 3" || (cs[0].Winner == owner.log.Origin()) != (p == "owner 3") {
+			if cs[0].Field != "phone" || cs[0].Local != "owner 3" || cs[0].Remote != "hub 3" || (cs[0].Winner == owner.log.Origin()) != (p == "owner 3") ||
+				cs[0].What != "account "+acct.Name {
 				t.Fatalf("conflict recorded: %+v, value kept %q", cs[0], p)
 			}
 			if a, _ := hub.s.Account(context.Background(), acct.ID); a.Address != "owner street" {

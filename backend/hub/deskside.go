@@ -208,6 +208,8 @@ type DesktopStatus struct {
 	// DigestDiffers: in step, yet the hub's grants digest is not this
 	// computer's: the hub's access rows differ from the owner's.
 	DigestDiffers bool `json:"digest_differs,omitempty"`
+	// Conflicts: fields both this computer and the hub changed at once.
+	Conflicts []ConflictNote `json:"conflicts"`
 	Status
 }
 
@@ -217,10 +219,11 @@ func (d *DesktopSide) Status(ctx context.Context) DesktopStatus {
 	p, link, log, node := d.pairing, d.link, d.Log, d.node
 	d.mu.Unlock()
 	if p == nil {
-		return DesktopStatus{Status: Status{State: StateUnpaired, Rejected: []RejectedNote{}}}
+		return DesktopStatus{Conflicts: []ConflictNote{}, Status: Status{State: StateUnpaired, Rejected: []RejectedNote{}}}
 	}
 	st := DesktopStatus{Paired: true, Hub: p.Hub, Status: link.Status(ctx)}
 	st.Rejected = Rejections(ctx, log, p.HubOrigin)
+	st.Conflicts = Conflicts(ctx, log, p.HubOrigin)
 	if st.State == StateConnected {
 		// The hub's mirror may hold events its applier has not written yet:
 		// until it has, it is catching up, and its digest says nothing.

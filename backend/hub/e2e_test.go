@@ -284,3 +284,41 @@ func TestDesktopStatusWaitsForTheHubToApply(t *testing.T) {
 		return st.State == hub.StateConnected && !st.DigestDiffers
 	})
 }
+
+// A field the owner and the hub change while the link is cut is kept the
+// same on both sides, and the window lists it with both values.
+func TestWindowShowsFieldsChangedOnBothSides(t *testing.T) {
+	ctx := context.Background()
+	h, d, _, proxy := hubAndDesktop(t)
+	acc, _ := d.withAda()
+	pair(t, h, d, proxy)
+	hubtest.WaitFor(t, 15*time.Second, "the account on the hub", func() bool {
+		_, err := h.app.Account(ctx, acc.ID)
+		return err == nil
+	})
+	proxy.Cut()
+	hubtest.WaitFor(t, 10*time.Second, "the window offline", func() bool { return d.desk.Status(ctx).State == hub.StateOffline })
+	hubPhone, deskPhone := "+44 1 hub", "+44 2 desk"
+	if _, err := h.app.UpdateAccount(ctx, acc.ID, core.AccountPatch{Phone: &hubPhone}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.app.UpdateAccount(ctx, acc.ID, core.AccountPatch{Phone: &deskPhone}); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Restore()
+	var st hub.DesktopStatus
+	hubtest.WaitFor(t, 15*time.Second, "the conflict in the window's status", func() bool {
+		st = d.desk.Status(ctx)
+		return len(st.Conflicts) > 0
+	})
+	c := st.Conflicts[0]
+	if c.What != "account Acme Ltd" || c.Field != "phone" || c.Here != deskPhone || c.Other != hubPhone {
+		t.Fatalf("conflict %+v", c)
+	}
+	kept := map[string]string{"here": deskPhone, "other": hubPhone}[c.Kept]
+	hubtest.WaitFor(t, 15*time.Second, "both sides with the kept value", func() bool {
+		a, err1 := d.app.Account(ctx, acc.ID)
+		b, err2 := h.app.Account(ctx, acc.ID)
+		return err1 == nil && err2 == nil && a.Phone == kept && b.Phone == kept
+	})
+}

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"time"
 
 	"grantbook/backend/changelog"
 )
@@ -89,4 +90,32 @@ func Rejections(ctx context.Context, l *changelog.Log, origin string) []Rejected
 
 func (s LogSink) Applied(ctx context.Context, origin string, epoch int64) (uint64, error) {
 	return s.Log.Applied(ctx, origin, epoch)
+}
+
+// ConflictNote is a field this computer and the hub changed at once, each
+// without having seen the other's value: the later clock's value was kept.
+type ConflictNote struct {
+	What  string    `json:"what"` // the record in words: "account Acme Ltd"
+	Field string    `json:"field"`
+	Here  string    `json:"here"` // this side's value
+	Other string    `json:"other"`
+	Kept  string    `json:"kept"` // "here" or "other"
+	At    time.Time `json:"at"`
+}
+
+// Conflicts are the newest 20 conflicts with origin, for the status.
+func Conflicts(ctx context.Context, l *changelog.Log, origin string) []ConflictNote {
+	out := []ConflictNote{}
+	cs, err := l.Conflicts(ctx, 20)
+	if err != nil {
+		return out
+	}
+	for _, c := range cs {
+		n := ConflictNote{What: c.What, Field: c.Field, Here: c.Local, Other: c.Remote, Kept: "here", At: c.At}
+		if c.Winner == origin {
+			n.Kept = "other"
+		}
+		out = append(out, n)
+	}
+	return out
 }

@@ -66,6 +66,22 @@ test('the window pairs with a hub and both tell how sync goes', { timeout: 24000
       await card.getByText('Last sync').waitFor();
       await card.scrollIntoViewIfNeeded();
       await shot('window-settings');
+      // How a field changed on both sides reads (what the window's status
+      // carries: backend/hub TestWindowShowsFieldsChangedOnBothSides makes a
+      // real one; here the answer gets one added, to see it drawn).
+      await page.route('**/api/sync', async (route) => {
+        const res = await route.fetch();
+        const body = await res.json();
+        body.conflicts = [{ what: 'account Acme Ltd', field: 'phone', here: '+44 20 7946 0000', other: '+44 20 7946 0999', kept: 'other', at: new Date().toISOString() }];
+        await route.fulfill({ response: res, json: body });
+      });
+      await page.reload();
+      const conflicts = page.getByTestId('connect-hub').getByTestId('sync-conflicts');
+      await conflicts.waitFor({ timeout: 10000 });
+      assert.match(await conflicts.innerText(), /account Acme Ltd, phone: here “\+44 20 7946 0000”, on the hub “\+44 20 7946 0999”; the hub’s kept/);
+      await conflicts.scrollIntoViewIfNeeded();
+      await look(page, `window conflicts ${size.name}`, `e2e-sync-conflicts-${size.name}.png`);
+      await page.unroute('**/api/sync');
       assert.deepEqual(errors, [], 'the window page threw errors');
     });
   }

@@ -2,7 +2,7 @@
 // Do not edit: change the Go types and run go generate.
 
 import type { AccessReview, Invoice, Service, SupportRequest } from './part1';
-import type { AdminInput, Cancellation, ContactSection, InvitationSection, NoticeRecipient, OIDCClient, Passkey, PaymentReport, RequestSection, ReviewDue, ServiceAction, ServiceChange, ServiceField, Site, SiteArea, SupportReply, SyncPeer, SyncStatus } from './part3';
+import type { AdminInput, Cancellation, ConflictNote, ContactSection, InvitationSection, NoticeRecipient, OIDCClient, Passkey, PaymentReport, RequestSection, ReviewDue, ServiceAction, ServiceChange, ServiceField, Site, SiteArea, SupportReply, SyncPeer, SyncStatus } from './part3';
 
 export interface Reviews { // core.Reviews
   open: AccessReview | null;
@@ -163,6 +163,7 @@ export interface DesktopSync extends SyncStatus { // hub.DesktopStatus
   paired: boolean;
   hub?: string;
   digest_differs?: boolean;
+  conflicts: ConflictNote[] | null;
 }
 
 export interface HubSync { // hub.HubStatus

@@ -2,7 +2,7 @@
 // Do not edit: change the Go types and run go generate.
 
 import type { AccessRequest, AdminArea, Contact, Invitation, InvitationTemplate, PermissionInfo, Preset } from './part1';
-import type { BankTransfer, SyncRejected } from './part4';
+import type { BankTransfer, Server, SyncRejected } from './part4';
 
 export interface AcceptInput { // core.AcceptInput
   invoice_number?: string;
@@ -318,6 +318,15 @@ export interface SyncStatus { // hub.Status
   error?: string;
 }
 
+export interface ConflictNote { // hub.ConflictNote
+  what: string;
+  field: string;
+  here: string;
+  other: string;
+  kept: string;
+  at: string;
+}
+
 export interface SyncPeer extends SyncStatus { // hub.PeerStatus
   origin: string;
   epoch: number;
@@ -339,13 +348,4 @@ export interface PortalAdminArea { // core.AdminArea
   name: string;
   label: string;
   url: string;
-}
-
-export interface Server { // mail.Server
-  host: string;
-  port: number;
-  security: "tls" | "starttls" | "plain";
-  username: string;
-  password?: string;
-  password_set: boolean;
 }
