@@ -12,6 +12,9 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 )
 
+// constAnswer is what /const sends: a check's answer, the same every time.
+var constAnswer = []byte(`{"allowed":true,"reason":"allowed by the contact's grant: Billing on all services"}` + "\n")
+
 // serveBaseline is the reference a product path is compared with: a
 // minimal net/http + go-sqlite3 server on a copy of the same data, WAL,
 // a pool that keeps its connections (database/sql keeps only 2 idle by
@@ -20,6 +23,8 @@ import (
 //
 //	GET /select?id=N   one prepared primary-key SELECT of a contact
 //	GET /insert?id=N   the same, then one INSERT in its own transaction
+//	GET /const?id=N    a constant answer the size of a check's, no database:
+//	                   the ceiling of any server on this net/http setup
 func serveBaseline(file, addr string) {
 	db, err := sql.Open("sqlite3", "file:"+file+"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate")
 	if err != nil {
@@ -78,6 +83,10 @@ func serveBaseline(file, addr string) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(c)
+	})
+	mux.HandleFunc("GET /const", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(constAnswer)
 	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	ln, err := net.Listen("tcp", addr)

@@ -12,7 +12,7 @@ import (
 type pathCase struct {
 	name      string
 	product   load
-	baselines []string // "select" (one prepared PK SELECT), "insert" (the same + one INSERT in a transaction)
+	baselines []string // "select" (one prepared PK SELECT), "insert" (the same + one INSERT in a transaction), "const" (no database)
 	target    string
 	met       func(p result, b map[string]result) bool
 	sizes     []int // sizes the target applies to (nil: every size)
@@ -41,7 +41,7 @@ func cases(s seed) []pathCase {
 		q = append(q, url.QueryEscape(t))
 	}
 	return []pathCase{
-		{name: "check", baselines: []string{"select"}, sweep: true,
+		{name: "check", baselines: []string{"select", "const"}, sweep: true,
 			product: load{Method: "GET", Path: "/api/check?contact_id={id}&permission={pick}&service_id={svc}",
 				Header: ownerHeader(), Picks: checkPerms, IDs: ids, Services: svcs},
 			target: "req/s ≥ 1.5× the one-SELECT baseline",
