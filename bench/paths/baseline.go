@@ -26,6 +26,15 @@ var constAnswer = []byte(`{"allowed":true,"reason":"allowed by the contact's gra
 //	GET /const?id=N    a constant answer the size of a check's, no database:
 //	                   the ceiling of any server on this net/http setup
 func serveBaseline(file, addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Fatal(http.Serve(ln, baselineMux(file)))
+}
+
+// baselineMux is the baseline's handler on file.
+func baselineMux(file string) http.Handler {
 	db, err := sql.Open("sqlite3", "file:"+file+"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate")
 	if err != nil {
 		log.Fatal(err)
@@ -89,9 +98,5 @@ func serveBaseline(file, addr string) {
 		w.Write(constAnswer)
 	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(http.Serve(ln, mux))
+	return mux
 }

@@ -12,6 +12,8 @@
 //	go run ./bench/paths [-sizes 100000,1000000] [-only check,portal,search,list,import|seed] [-any-seed]
 //	                     [-duration 10s] [-rounds 3] [-conns 32] [-threads 2] [-cache DIR]
 //	go run ./bench/paths -smoke    # a tiny store, one second a case: checks the program runs
+//	go run ./bench/paths -only inproc[,check,portal,search] [-cpuprofile PREFIX]
+//	                               # the handlers alone, in a loop: time and allocations a request
 package main
 
 import (
@@ -26,7 +28,7 @@ import (
 
 var (
 	sizesFlag = flag.String("sizes", "100000", "store sizes (contacts), comma-separated")
-	only      = flag.String("only", "", "comma-separated parts: check, portal, search, list, import (default: all); seed: only make the seed")
+	only      = flag.String("only", "", "comma-separated parts: check, portal, search, list, import (default: all); seed: only make the seed; inproc: the handlers in a loop (with check, portal, search: only those)")
 	duration  = flag.Duration("duration", 10*time.Second, "length of one wrk run")
 	rounds    = flag.Int("rounds", 3, "runs of each server per case, interleaved (the median is reported)")
 	conns     = flag.Int("conns", 32, "wrk connections")
@@ -58,7 +60,7 @@ func main() {
 		defer os.RemoveAll(work)
 	}
 	bin := *binFlag
-	if bin == "" {
+	if bin == "" && !want("inproc") {
 		if bin, err = buildProduct(work); err != nil {
 			fail(err)
 		}
@@ -105,8 +107,18 @@ func runSize(bin, work string, n int) bool {
 			fail(err)
 		}
 	}
-	if want("check") || want("portal") || want("search") || want("list") {
-		ok = servedParts(bin, dir, n)
+	if want("inproc") {
+		s, err := seeded(*cacheDir, n)
+		if err == nil {
+			err = inProcess(s, dir)
+		}
+		if err != nil {
+			fmt.Println("in process:", err)
+			ok = false
+		}
+	}
+	if !want("inproc") && (want("check") || want("portal") || want("search") || want("list")) {
+		ok = servedParts(bin, dir, n) && ok
 	}
 	if want("import") {
 		if err := importPart(bin, dir, n); err != nil {
