@@ -43,17 +43,9 @@ func (a *App) nextReview(ctx context.Context, st LifecycleSettings) (*time.Time,
 		return nil, err
 	}
 	if from == nil {
-		cs, _, err := a.store.Contacts(ctx, store.ContactFilter{Status: model.StatusActive, Now: a.now(), Limit: 1 << 30})
-		if err != nil || len(cs) == 0 {
+		if from, err = a.store.OldestActiveContact(ctx, a.now()); err != nil || from == nil {
 			return nil, err
 		}
-		oldest := cs[0].CreatedAt
-		for _, c := range cs {
-			if c.CreatedAt.Before(oldest) {
-				oldest = c.CreatedAt
-			}
-		}
-		from = &oldest
 	}
 	t := from.Add(time.Duration(st.ReviewEveryDays) * day)
 	return &t, nil

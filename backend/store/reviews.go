@@ -102,6 +102,19 @@ func (q Q) LastReviewOpened(ctx context.Context) (*time.Time, error) {
 	return nullUnix(t), nil
 }
 
+// OldestActiveContact is when the longest-standing active contact (grant
+// not expired at now) was added; nil when there is none. An aggregate: the
+// minute's review job used to load every contact to find it.
+func (q Q) OldestActiveContact(ctx context.Context, now time.Time) (*time.Time, error) {
+	var t sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT min(c.created_at)`+contactFrom+
+		` WHERE c.status = 'active' AND (g.expires_at IS NULL OR g.expires_at > ?)`, now.Unix()).Scan(&t)
+	if err != nil {
+		return nil, fmt.Errorf("oldest active contact: %w", err)
+	}
+	return nullUnix(t), nil
+}
+
 // LastReviewFinished is when the newest finished review was finished.
 func (q Q) LastReviewFinished(ctx context.Context) (*time.Time, error) {
 	var t sql.NullInt64
