@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -21,7 +22,10 @@ import (
 	"grantbook/backend/web"
 )
 
-var cpuProfile = flag.String("cpuprofile", "", "with -only inproc: write a CPU profile of each case to this prefix + case + .pprof")
+var (
+	cpuProfile = flag.String("cpuprofile", "", "with -only inproc: write a CPU profile of each case to this prefix + case + .pprof")
+	memProfile = flag.String("memprofile", "", "with -only inproc: write an allocation profile of each case to this prefix + case + .pprof")
+)
 
 // inProcess times the handlers alone, no network: the product's
 // web.Server.ServeHTTP for the load cases and the baseline's handler, on
@@ -126,6 +130,15 @@ func inProcess(s seed, dir string) error {
 			pprof.StopCPUProfile()
 			prof.Close()
 		}
+		if *memProfile != "" {
+			if err := allocProfile(*memProfile+slug.Replace(p.name)+".pprof", func() {
+				for _, r := range reqs {
+					w.serve(p.h, r)
+				}
+			}); err != nil {
+				return err
+			}
+		}
 		var us []string
 		for _, r := range res {
 			us = append(us, fmt.Sprintf("%.1f", float64(r.NsPerOp())/1000))
@@ -134,6 +147,22 @@ func inProcess(s seed, dir string) error {
 		fmt.Printf("  %-20s %s µs a request (rounds), %d allocations, %d B\n", p.name, strings.Join(us, " / "), last.AllocsPerOp(), last.AllocedBytesPerOp())
 	}
 	return nil
+}
+
+// allocProfile writes the allocations of fn, every one sampled.
+func allocProfile(file string, fn func()) error {
+	runtime.GC()
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	fn()
+	runtime.GC()
+	runtime.MemProfileRate = old
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 var slug = strings.NewReplacer(" ", "-", "(", "", ")", "")
