@@ -168,7 +168,7 @@ func allocProfile(file string, fn func()) error {
 var slug = strings.NewReplacer(" ", "-", "(", "", ")", "")
 
 func newRequest(path string) *http.Request {
-	r, err := http.NewRequest("GET", "http://127.0.0.1"+path, nil)
+	r, err := http.NewRequest("GET", "http://127.0.0.1:8080"+path, nil)
 	if err != nil {
 		fail(err)
 	}
