@@ -25,7 +25,11 @@ const maxBody = 1 << 20
 type API struct {
 	app *core.App
 	mux *http.ServeMux
-	log *slog.Logger
+	// served are the routes as mux serves them (contact and person routes
+	// behind their session): Server routes them itself, behind the owner's
+	// token where they need it, with these very handlers.
+	served []Route
+	log    *slog.Logger
 	// owner is serve's token (nil in the desktop window, which needs none).
 	owner *OwnerToken
 
@@ -44,11 +48,11 @@ func NewAPI(app *core.App, log *slog.Logger) *API {
 	a := &API{app: app, mux: http.NewServeMux(), log: log, sync: &syncs{app: app},
 		signinLimit: newLimiter(5, time.Minute), verifyLimit: newLimiter(10, time.Minute)}
 	for _, r := range a.routes() {
-		h := r.Handler
 		if r.Auth == Contact || r.Auth == Person {
-			h = a.session(h, r.Auth == Contact)
+			r.Handler = a.session(r.Handler, r.Auth == Contact)
 		}
-		a.mux.HandleFunc(r.Pattern, h)
+		a.served = append(a.served, r)
+		a.mux.HandleFunc(r.Pattern, r.Handler)
 	}
 	a.mux.HandleFunc("/api/", a.noRoute)
 	return a

@@ -2,6 +2,7 @@ package web
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,9 @@ type limiter struct {
 
 	mu   sync.Mutex
 	hits map[string]*window
+	// keys is len(hits), read without the lock: with no key at all (no
+	// wrong token yet, the usual case) blocked needs no lock.
+	keys atomic.Int64
 }
 
 type window struct {
@@ -48,6 +52,7 @@ func (l *limiter) allow(key string) bool {
 		w = &window{start: now}
 		l.hits[key] = w
 	}
+	l.keys.Store(int64(len(l.hits)))
 	w.count++
 	if w.count > l.n && l.lockout > 0 {
 		w.locked = now.Add(l.lockout)
@@ -57,6 +62,9 @@ func (l *limiter) allow(key string) bool {
 
 // blocked reports, without counting, how long key stays refused (0: not).
 func (l *limiter) blocked(key string) time.Duration {
+	if l.keys.Load() == 0 {
+		return 0
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := l.hits[key]

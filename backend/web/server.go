@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"math"
 	"net/http"
 	"net/netip"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +34,9 @@ type Server struct {
 	api    *API
 	owner  *OwnerToken
 	public map[string]bool // "METHOD pattern" of routes open without the owner's token
+	// mux routes the API once: each route checks its own access first
+	// (guard), then runs the API's handler.
+	mux    *http.ServeMux
 	static http.Handler
 	// failures counts wrong owner tokens per client address.
 	failures *limiter
@@ -89,20 +94,56 @@ func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken, opts ...Optio
 	for _, o := range opts {
 		o(s)
 	}
-	for _, r := range api.Routes() {
+	s.mux = http.NewServeMux()
+	for _, r := range api.served {
 		if r.Auth != Owner {
 			s.public[r.Pattern] = true
 		}
+		s.mux.HandleFunc(r.Pattern, s.guard(r.Pattern, r.Handler))
 	}
+	s.mux.HandleFunc("/api/", s.guard("/api/", api.noRoute))
 	s.static, s.assets = spa(assets), assets
 	return s
 }
 
+// guard puts the server's checks of a route before its handler: the
+// owner's token (and the hub's refusals) for owner routes, the hub's
+// refusals of the client area's writes for the others.
+func (s *Server) guard(pattern string, h http.HandlerFunc) http.HandlerFunc {
+	if s.public[pattern] {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if !s.hubRefusesPortal(w, r, pattern) {
+				h(w, r)
+			}
+		}
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.ownerOnly(w, r) && !s.hubRefuses(w, r, pattern) {
+			h(w, r)
+		}
+	}
+}
+
+// securityHeaderList is securityHeaderValues in a fixed order, to set
+// without walking a map on every answer.
+var securityHeaderList = func() (l []struct {
+	k string
+	v []string
+}) {
+	for k, v := range securityHeaderValues {
+		l = append(l, struct {
+			k string
+			v []string
+		}{k, v})
+	}
+	return l
+}()
+
 // securityHeaders sets the fixed headers of every answer, pages and API
 // alike.
 func securityHeaders(h http.Header) {
-	for k, v := range securityHeaderValues {
-		h[k] = v
+	for _, kv := range securityHeaderList {
+		h[kv.k] = kv.v
 	}
 }
 
@@ -121,26 +162,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			strconv.Quote(r.Host) + " is not one of them"})
 		return
 	}
-	r = withClient(r, s.proxies.resolve(r))
-	if strings.HasPrefix(r.URL.Path, hub.WSPath) && !s.contactsOnly {
-		s.syncSocket(w, r)
-		return
+	c := s.proxies.resolve(r)
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, hub.WSPath) && !s.contactsOnly:
+		s.syncSocket(w, withClient(r, c))
+	case p == "/auth/signin":
+		s.siteSignin(w, withClient(r, c))
+	case openid.Serves(p):
+		s.openID(w, withClient(r, c))
+	case s.contactsOnly && s.notForContacts(w, r):
+	case !strings.HasPrefix(p, "/api/"):
+		s.static.ServeHTTP(w, withClient(r, c))
+	case r.Method != http.MethodConnect && cleanPath(p) != p:
+		s.redirectChecked(w, withClient(r, c))
+	default:
+		// One context for the client and the actor, one route look-up.
+		ctx := core.WithActor(context.WithValue(r.Context(), clientKey{}, c), "owner (web)")
+		s.mux.ServeHTTP(w, r.WithContext(ctx))
 	}
-	if r.URL.Path == "/auth/signin" {
-		s.siteSignin(w, r)
-		return
-	}
-	if openid.Serves(r.URL.Path) {
-		s.openID(w, r)
-		return
-	}
-	if s.contactsOnly && s.notForContacts(w, r) {
-		return
-	}
-	if !strings.HasPrefix(r.URL.Path, "/api/") {
-		s.static.ServeHTTP(w, r)
-		return
-	}
+}
+
+// redirectChecked answers an API path that is not clean (net/http's
+// redirect to the clean path) after the checks of the route it leads to,
+// as for any other request to that route.
+func (s *Server) redirectChecked(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.api.mux.Handler(r)
 	if !s.public[pattern] && (!s.ownerOnly(w, r) || s.hubRefuses(w, r, pattern)) {
 		return
@@ -148,7 +194,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.public[pattern] && s.hubRefusesPortal(w, r, pattern) {
 		return
 	}
-	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
+	s.api.ServeHTTP(w, r)
+}
+
+// cleanPath is p as net/http's ServeMux cleans it before routing.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // sitePaths are the paths served on a site's host, through its proxy.
