@@ -103,9 +103,9 @@ type Decision struct {
 // service names the decision's service: by name when the caller gave it.
 func (d Decision) service() string {
 	if d.ServiceName != "" {
-		return fmt.Sprintf("service %q", d.ServiceName)
+		return "service " + strconv.Quote(d.ServiceName)
 	}
-	return fmt.Sprintf("service #%d", d.ServiceID)
+	return "service #" + strconv.FormatInt(d.ServiceID, 10)
 }
 
 // expired words the grant's end: "expired 2026-01-31" (UTC), or in the
@@ -273,7 +273,8 @@ func (g *Grant) hasService(id int64) bool {
 }
 
 // Reason is the decision in words, e.g.
-// "denied: grant is Billing; services.cancel not included".
+// "denied: grant is Billing; services.cancel not included" (joined with +,
+// one allocation: every check answers with it).
 func (d Decision) Reason() string {
 	if d.Admin {
 		if r := d.adminReason(); r != "" {
@@ -285,15 +286,15 @@ func (d Decision) Reason() string {
 	case Allowed:
 		switch {
 		case d.ServiceID != 0 && d.Scoped:
-			return fmt.Sprintf("allowed: grant is %s; %s on selected %s", presetLabel(d.Preset), what, d.service())
+			return "allowed: grant is " + presetLabel(d.Preset) + "; " + what + " on selected " + d.service()
 		case d.Scoped:
-			return fmt.Sprintf("allowed: grant is %s; %s on selected services only", presetLabel(d.Preset), what)
+			return "allowed: grant is " + presetLabel(d.Preset) + "; " + what + " on selected services only"
 		case d.AccountWide:
-			return fmt.Sprintf("allowed: grant is %s; %s on the whole account (billing is not limited to the selected services)", presetLabel(d.Preset), what)
+			return "allowed: grant is " + presetLabel(d.Preset) + "; " + what + " on the whole account (billing is not limited to the selected services)"
 		case d.Manage:
-			return fmt.Sprintf("allowed: grant is %s; contacts.manage included, within your own access", presetLabel(d.Preset))
+			return "allowed: grant is " + presetLabel(d.Preset) + "; contacts.manage included, within your own access"
 		}
-		return fmt.Sprintf("allowed: grant is %s; %s included", presetLabel(d.Preset), what)
+		return "allowed: grant is " + presetLabel(d.Preset) + "; " + what + " included"
 	case DeniedNotAccepted:
 		return "denied: invitation not accepted yet"
 	case DeniedSuspended:
@@ -301,16 +302,16 @@ func (d Decision) Reason() string {
 	case DeniedExpired:
 		return "denied: grant " + d.expired()
 	case DeniedNotIncluded:
-		return fmt.Sprintf("denied: grant is %s; %s not included", presetLabel(d.Preset), what)
+		return "denied: grant is " + presetLabel(d.Preset) + "; " + what + " not included"
 	case DeniedOtherAccount:
 		if d.ServiceID == 0 {
 			return "denied: this belongs to another account"
 		}
-		return fmt.Sprintf("denied: %s belongs to another account", d.service())
+		return "denied: " + d.service() + " belongs to another account"
 	case DeniedNotAboutSelected:
-		return fmt.Sprintf("denied: grant covers selected services only; %s here concerns none of them", what)
+		return "denied: grant covers selected services only; " + what + " here concerns none of them"
 	case DeniedServiceNotSelected:
-		return fmt.Sprintf("denied: %s is not among the grant's selected services", d.service())
+		return "denied: " + d.service() + " is not among the grant's selected services"
 	}
 	if r := d.manageReason(); r != "" {
 		return r

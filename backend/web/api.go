@@ -248,7 +248,7 @@ func (a *API) contactAccess(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) check(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query(r.URL.RawQuery)
 	cid, ok := queryInt(w, q.Get("contact_id"), "contact_id")
 	if !ok {
 		return

@@ -131,6 +131,35 @@ func paging(w http.ResponseWriter, q url.Values) (limit, offset int, ok bool) {
 	return int(lim), int(off), ok
 }
 
+// query is a request's raw query read as url.Values reads it, without
+// building the map (a check's four parameters then cost no allocation);
+// a long query is left to url.ParseQuery and its limits.
+type query string
+
+func (q query) Get(key string) string {
+	s := string(q)
+	if len(s) > 2048 {
+		v, _ := url.ParseQuery(s)
+		return v.Get(key)
+	}
+	for s != "" {
+		var kv string
+		kv, s, _ = strings.Cut(s, "&")
+		if kv == "" || strings.Contains(kv, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil || k != key {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err == nil {
+			return v
+		}
+	}
+	return ""
+}
+
 // queryInt parses an optional non-negative integer parameter ("" is 0).
 func queryInt(w http.ResponseWriter, s, name string) (int64, bool) {
 	if s == "" {
