@@ -13,14 +13,24 @@ import (
 // rather than drop a row (about 300 bytes a row).
 const viewLogMax = 100_000
 
+// A batch gathers for up to viewLogEvery after the last one began (or
+// until viewLogBatch rows wait, or someone flushes): a transaction costs
+// about three times its rows (begin, cache drain, commit), and under load
+// back-to-back batches of a few rows spent most of the writer's time there.
+const (
+	viewLogEvery = 50 * time.Millisecond
+	viewLogBatch = 5_000
+)
+
 // viewLog keeps writes off the client area's read path: the audit rows of
 // what contacts looked at (or were refused), and the once-a-minute touch
 // that keeps a session from going idle. Requests queue them; one goroutine
 // writes whatever has queued in one transaction, through the store's one
 // writer, then the next batch. A clean stop (Close) writes everything
 // first; a crash loses what was queued and not yet committed, which is the
-// views of the batch being written and of those arriving meanwhile (a few
-// milliseconds' worth), and Open records in the log that it happened.
+// views of the batch being written and of those arriving meanwhile (at most
+// viewLogEvery plus a commit's worth), and Open records in the log that it
+// happened.
 type viewLog struct {
 	st  *store.Store
 	log func(msg string, args ...any)
@@ -33,10 +43,11 @@ type viewLog struct {
 	written uint64 // of those, committed
 	stop    bool
 	done    chan struct{}
+	hurry   chan struct{} // flush and close cut a batch's gathering short
 }
 
 func newViewLog(st *store.Store, log func(string, ...any)) *viewLog {
-	v := &viewLog{st: st, log: log, touches: map[int64]time.Time{}, done: make(chan struct{})}
+	v := &viewLog{st: st, log: log, touches: map[int64]time.Time{}, done: make(chan struct{}), hurry: make(chan struct{}, 1)}
 	v.cond = sync.NewCond(&v.mu)
 	go v.run()
 	return v
@@ -68,6 +79,7 @@ func (v *viewLog) touch(sessionID int64, at time.Time) {
 // flush waits until everything queued before the call is committed: the
 // audit log, a backup or a restore then include it.
 func (v *viewLog) flush() {
+	v.rush()
 	v.mu.Lock()
 	target := v.queued
 	for v.written < target && !v.stopped() {
@@ -92,17 +104,38 @@ func (v *viewLog) close() {
 	v.stop = true
 	v.cond.Broadcast()
 	v.mu.Unlock()
+	v.rush()
 	<-v.done
+}
+
+// rush ends the gathering of the batch waiting to be written.
+func (v *viewLog) rush() {
+	select {
+	case v.hurry <- struct{}{}:
+	default:
+	}
 }
 
 func (v *viewLog) run() {
 	defer close(v.done)
 	defer v.cond.Broadcast()
+	var last time.Time // when the last batch began
 	for {
 		v.mu.Lock()
 		for len(v.rows) == 0 && len(v.touches) == 0 && !v.stop {
 			v.cond.Wait()
 		}
+		if wait := viewLogEvery - time.Since(last); wait > 0 && !v.stop && len(v.rows) < viewLogBatch {
+			v.mu.Unlock()
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-v.hurry:
+			}
+			t.Stop()
+			v.mu.Lock()
+		}
+		last = time.Now()
 		rows, touches, stop := v.rows, v.touches, v.stop
 		v.rows, v.touches = nil, map[int64]time.Time{}
 		v.cond.Broadcast() // room for requests waiting on viewLogMax

@@ -15,8 +15,10 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"grantbook/backend/core"
 	"grantbook/backend/web"
@@ -30,7 +32,8 @@ var (
 // inProcess times the handlers alone, no network: the product's
 // web.Server.ServeHTTP for the load cases and the baseline's handler, on
 // copies of the same seed, in a loop (testing.Benchmark, one goroutine),
-// requests made in advance. It prints time and allocations a request.
+// requests made in advance. It prints time, the process's CPU time and
+// allocations a request.
 func inProcess(s seed, dir string) error {
 	data, baseDB := filepath.Join(dir, "inproc"), filepath.Join(dir, "inproc-baseline.db")
 	os.RemoveAll(data)
@@ -118,13 +121,18 @@ func inProcess(s seed, dir string) error {
 			pprof.StartCPUProfile(prof)
 		}
 		var res []testing.BenchmarkResult
+		var cpu []string
 		for range max(*rounds, 1) {
+			var perReq time.Duration
 			res = append(res, testing.Benchmark(func(b *testing.B) {
 				b.ReportAllocs()
+				t0 := cpuTime()
 				for i := 0; b.Loop(); i++ {
 					w.serve(p.h, reqs[i%len(reqs)])
 				}
+				perReq = (cpuTime() - t0) / time.Duration(b.N)
 			}))
+			cpu = append(cpu, fmt.Sprintf("%.1f", float64(perReq)/1000))
 		}
 		if prof != nil {
 			pprof.StopCPUProfile()
@@ -144,9 +152,19 @@ func inProcess(s seed, dir string) error {
 			us = append(us, fmt.Sprintf("%.1f", float64(r.NsPerOp())/1000))
 		}
 		last := res[len(res)-1]
-		fmt.Printf("  %-20s %s µs a request (rounds), %d allocations, %d B\n", p.name, strings.Join(us, " / "), last.AllocsPerOp(), last.AllocedBytesPerOp())
+		fmt.Printf("  %-20s %s µs a request (rounds), CPU of the whole process %s µs, %d allocations, %d B\n",
+			p.name, strings.Join(us, " / "), strings.Join(cpu, " / "), last.AllocsPerOp(), last.AllocedBytesPerOp())
 	}
 	return nil
+}
+
+// cpuTime is the CPU time the process has used, every goroutine's (the
+// writer of the client area's views, the garbage collector): a loop's wall
+// time shows only its own goroutine's.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // allocProfile writes the allocations of fn, every one sampled.
