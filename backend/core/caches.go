@@ -35,8 +35,8 @@ type caches struct {
 	sessions *cache.Map[int64, *liveSession] // by session id
 	tokens   *cache.Map[string, int64]       // cookie hash → session id
 	// The client area's lists, by account; callers must not change them.
-	invoiceLists *cache.Map[int64, []*model.Invoice]
-	serviceLists *cache.Map[int64, []*model.Service]
+	invoiceLists *cache.Map[int64, Listing[*model.Invoice]]
+	serviceLists *cache.Map[int64, Listing[*model.Service]]
 	// counts of contact listings, by filter (contactlist.go)
 	counts *cache.Map[string, store.ContactCount]
 	// settings every check or client-area request reads, and how many
@@ -52,8 +52,8 @@ func newCaches() caches {
 		sites:        cache.New[struct{}, []*model.Site](1),
 		sessions:     cache.New[int64, *liveSession](sessionCacheSize),
 		tokens:       cache.New[string, int64](sessionCacheSize),
-		invoiceLists: cache.New[int64, []*model.Invoice](listCacheSize),
-		serviceLists: cache.New[int64, []*model.Service](listCacheSize),
+		invoiceLists: cache.New[int64, Listing[*model.Invoice]](listCacheSize),
+		serviceLists: cache.New[int64, Listing[*model.Service]](listCacheSize),
 		counts:       cache.New[string, store.ContactCount](countCacheSize),
 		zone:         cache.New[struct{}, *time.Location](1),
 		lifecycle:    cache.New[struct{}, LifecycleSettings](1),
@@ -166,13 +166,18 @@ func (a *App) serviceOf(ctx context.Context, id int64) (access.Service, error) {
 }
 
 // accountInvoices and accountServices are an account's lists as the
-// client area reads them. Callers must not change what they return.
-func (a *App) accountInvoices(ctx context.Context, accountID int64) ([]*model.Invoice, error) {
-	return a.cached.invoiceLists.Get(accountID, func() ([]*model.Invoice, error) { return a.store.Invoices(ctx, accountID) })
+// client area reads them, with their JSON. Callers must not change what
+// they return.
+func (a *App) accountInvoices(ctx context.Context, accountID int64) (Listing[*model.Invoice], error) {
+	return a.cached.invoiceLists.Get(accountID, func() (Listing[*model.Invoice], error) {
+		return encoded(a.store.Invoices(ctx, accountID))
+	})
 }
 
-func (a *App) accountServices(ctx context.Context, accountID int64) ([]*model.Service, error) {
-	return a.cached.serviceLists.Get(accountID, func() ([]*model.Service, error) { return a.store.Services(ctx, accountID) })
+func (a *App) accountServices(ctx context.Context, accountID int64) (Listing[*model.Service], error) {
+	return a.cached.serviceLists.Get(accountID, func() (Listing[*model.Service], error) {
+		return encoded(a.store.Services(ctx, accountID))
+	})
 }
 
 // sitesNow lists the owner's sites with their areas. Callers must not

@@ -116,18 +116,18 @@ func forbidden(d access.Decision) *Error {
 }
 
 // PortalServices lists the services the contact may view.
-func (a *App) PortalServices(ctx context.Context, p *Principal) ([]*model.Service, error) {
+func (a *App) PortalServices(ctx context.Context, p *Principal) (Listing[*model.Service], error) {
 	all, err := a.accountServices(ctx, p.Contact.AccountID)
 	if err != nil {
-		return nil, err
+		return Listing[*model.Service]{}, err
 	}
-	out := []*model.Service{}
-	for _, s := range all {
+	out := Listing[*model.Service]{Items: []*model.Service{}}
+	for i, s := range all.Items {
 		if a.decide(p, permission.ServicesView, serviceRef(s.AccountID, s.ID)).Allowed {
-			out = append(out, s)
+			out.add(all, i)
 		}
 	}
-	return out, a.listed(ctx, p, "services", permission.ServicesView, len(out), len(all))
+	return out, a.listed(ctx, p, "services", permission.ServicesView, len(out.Items), len(all.Items))
 }
 
 // listed audits a listing, or refuses it when nothing at all is allowed.
@@ -145,18 +145,18 @@ func (a *App) listed(ctx context.Context, p *Principal, what string, perm permis
 }
 
 // PortalInvoices lists the invoices the contact may view.
-func (a *App) PortalInvoices(ctx context.Context, p *Principal) ([]*model.Invoice, error) {
+func (a *App) PortalInvoices(ctx context.Context, p *Principal) (Listing[*model.Invoice], error) {
 	all, err := a.accountInvoices(ctx, p.Contact.AccountID)
 	if err != nil {
-		return nil, err
+		return Listing[*model.Invoice]{}, err
 	}
-	out := []*model.Invoice{}
-	for _, inv := range all {
+	out := Listing[*model.Invoice]{Items: []*model.Invoice{}}
+	for i, inv := range all.Items {
 		if a.decide(p, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID)).Allowed {
-			out = append(out, inv)
+			out.add(all, i)
 		}
 	}
-	return out, a.listed(ctx, p, "invoices", permission.InvoicesView, len(out), len(all))
+	return out, a.listed(ctx, p, "invoices", permission.InvoicesView, len(out.Items), len(all.Items))
 }
 
 // PortalQuotes lists the account's quotes when the contact may view them.

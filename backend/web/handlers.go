@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"grantbook/backend/core"
@@ -68,8 +69,13 @@ func byIDWith[T, R any](a *API, status int, f func(context.Context, int64, T) (R
 
 // asContact serves f(ctx, the signed-in contact).
 func asContact[R any](a *API, key string, f func(context.Context, *core.Principal) (R, error)) http.HandlerFunc {
+	open, _ := json.Marshal(key) // {"key": as encoding/json writes a map's key
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := f(r.Context(), principal(r))
+		if l, ok := any(v).(jsonAppender); ok && err == nil && key != "" {
+			writeAppended(w, open, l)
+			return
+		}
 		a.reply(w, r, http.StatusOK, wrap(key, v), err)
 	}
 }

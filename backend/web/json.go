@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"grantbook/backend/core"
 )
@@ -67,6 +68,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// jsonAppender is an answer that holds its JSON already (core.Listing).
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
+var answers = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeAppended writes {key: l} as writeJSON would, from l's own JSON
+// and with its length (a large answer is not chunked).
+func writeAppended(w http.ResponseWriter, key []byte, l jsonAppender) {
+	buf := answers.Get().(*[]byte)
+	b := append(append(append((*buf)[:0], '{'), key...), ':')
+	b = append(l.AppendJSON(b), '}', '\n')
+	h := w.Header()
+	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	if cap(b) <= 1<<16 {
+		*buf = b
+		answers.Put(buf)
+	}
 }
 
 func writeError(w http.ResponseWriter, status int, e *core.Error) {

@@ -1,0 +1,47 @@
+package core
+
+import "encoding/json"
+
+// A Listing is a client-area list as it answers: the items, and each
+// one's JSON, made once when the account's list was loaded (cached lists
+// never change), so an answer does not encode its items again: encoding
+// them was most of a client-area GET.
+type Listing[T any] struct {
+	Items []T
+	json  [][]byte
+}
+
+// AppendJSON appends the items as a JSON array, as encoding/json writes
+// them.
+func (l Listing[T]) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i, j := range l.json {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, j...)
+	}
+	return append(b, ']')
+}
+
+// MarshalJSON is AppendJSON for any other encoder.
+func (l Listing[T]) MarshalJSON() ([]byte, error) { return l.AppendJSON(nil), nil }
+
+// add appends the i-th item of all.
+func (l *Listing[T]) add(all Listing[T], i int) {
+	l.Items, l.json = append(l.Items, all.Items[i]), append(l.json, all.json[i])
+}
+
+// encoded is items with their JSON.
+func encoded[T any](items []T, err error) (Listing[T], error) {
+	if err != nil {
+		return Listing[T]{}, err
+	}
+	l := Listing[T]{Items: items, json: make([][]byte, len(items))}
+	for i, it := range items {
+		if l.json[i], err = json.Marshal(it); err != nil {
+			return Listing[T]{}, err
+		}
+	}
+	return l, nil
+}
