@@ -27,15 +27,32 @@ func (l Listing[T]) AppendJSON(b []byte) []byte {
 // MarshalJSON is AppendJSON for any other encoder.
 func (l Listing[T]) MarshalJSON() ([]byte, error) { return l.AppendJSON(nil), nil }
 
-// add appends the i-th item of all.
-func (l *Listing[T]) add(all Listing[T], i int) {
-	l.Items, l.json = append(l.Items, all.Items[i]), append(l.json, all.json[i])
+// filter is the items keep keeps; l itself when it keeps them all (the
+// usual case: nothing is copied).
+func (l Listing[T]) filter(keep func(T) bool) Listing[T] {
+	var out *Listing[T] // made at the first item left out
+	for i, it := range l.Items {
+		switch ok := keep(it); {
+		case !ok && out == nil:
+			out = &Listing[T]{Items: append(make([]T, 0, len(l.Items)), l.Items[:i]...),
+				json: append(make([][]byte, 0, len(l.Items)), l.json[:i]...)}
+		case ok && out != nil:
+			out.Items, out.json = append(out.Items, it), append(out.json, l.json[i])
+		}
+	}
+	if out == nil {
+		return l
+	}
+	return *out
 }
 
 // encoded is items with their JSON.
 func encoded[T any](items []T, err error) (Listing[T], error) {
 	if err != nil {
 		return Listing[T]{}, err
+	}
+	if items == nil {
+		items = []T{}
 	}
 	l := Listing[T]{Items: items, json: make([][]byte, len(items))}
 	for i, it := range items {

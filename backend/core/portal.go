@@ -121,12 +121,9 @@ func (a *App) PortalServices(ctx context.Context, p *Principal) (Listing[*model.
 	if err != nil {
 		return Listing[*model.Service]{}, err
 	}
-	out := Listing[*model.Service]{Items: []*model.Service{}}
-	for i, s := range all.Items {
-		if a.decide(p, permission.ServicesView, serviceRef(s.AccountID, s.ID)).Allowed {
-			out.add(all, i)
-		}
-	}
+	out := all.filter(func(s *model.Service) bool {
+		return a.decide(p, permission.ServicesView, serviceRef(s.AccountID, s.ID)).Allowed
+	})
 	return out, a.listed(ctx, p, "services", permission.ServicesView, len(out.Items), len(all.Items))
 }
 
@@ -150,12 +147,9 @@ func (a *App) PortalInvoices(ctx context.Context, p *Principal) (Listing[*model.
 	if err != nil {
 		return Listing[*model.Invoice]{}, err
 	}
-	out := Listing[*model.Invoice]{Items: []*model.Invoice{}}
-	for i, inv := range all.Items {
-		if a.decide(p, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID)).Allowed {
-			out.add(all, i)
-		}
-	}
+	out := all.filter(func(inv *model.Invoice) bool {
+		return a.decide(p, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID)).Allowed
+	})
 	return out, a.listed(ctx, p, "invoices", permission.InvoicesView, len(out.Items), len(all.Items))
 }
 
