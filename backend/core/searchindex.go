@@ -20,7 +20,7 @@ func (a *App) kickSearchIndex() {
 
 // runSearchIndex adds to the search index the contacts a restore or an
 // upgrade left out (searches read those directly meanwhile), a batch at a
-// time, until ctx ends.
+// time, then merges the index's pieces, a step at a time, until ctx ends.
 func (a *App) runSearchIndex(ctx context.Context) {
 	for {
 		for more := true; more && ctx.Err() == nil; {
@@ -31,6 +31,13 @@ func (a *App) runSearchIndex(ctx context.Context) {
 				}
 				more = false
 				time.AfterFunc(time.Minute, a.kickSearchIndex) // try again later
+			}
+		}
+		// Then merge what the batches (or an import) left in pieces.
+		for more := true; more && ctx.Err() == nil; {
+			var err error
+			if more, err = a.store.MergeSearch(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("search index merge", "err", err)
 			}
 		}
 		select {

@@ -318,30 +318,16 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 var SearchGroupRead = 64
 
 // walkFrom reads the list in order from the first name group g can hold
-// (no match after the cursor sorts before it), streaming whether each
-// entry matches, and returns the first want matches; fewer when they are
-// not among the first walkRows×want entries.
+// (no match after the cursor sorts before it) and returns the first want
+// matches; fewer when they are not among the first walkRows×want entries.
+// SQLite checks the entries (on the covering index): only the matches
+// come back, not every entry walked, one cgo call each.
 func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want int) ([]int64, error) {
 	last, first := groupFloor(g)
 	cond = andWhere(cond, `(c.last_name, c.first_name, c.id) >= (? COLLATE NOCASE, ? COLLATE NOCASE, 0)`)
-	rows, err := q.q.QueryContext(ctx, `SELECT c.id, c.search_key LIKE ? ESCAPE '\'`+from+cond+listOrder,
-		append(append([]any{s.like}, args...), last, first)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for n := 0; n < walkRows*want && len(ids) < want && rows.Next(); n++ {
-		var id int64
-		var match bool
-		if err := rows.Scan(&id, &match); err != nil {
-			return nil, err
-		}
-		if match {
-			ids = append(ids, id)
-		}
-	}
-	return ids, rows.Err()
+	return collectIDs(q, ctx, `SELECT id FROM (SELECT c.id, c.last_name, c.first_name, c.search_key`+from+cond+listOrder+` LIMIT ?)
+		WHERE search_key LIKE ? ESCAPE '\' ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?`,
+		append(append([]any{}, args...), last, first, walkRows*want, s.like, want)...)
 }
 
 // walkRows bounds walkFrom: entries read a match wanted.

@@ -151,6 +151,25 @@ func TestSearchIndexAnswersAsAScan(t *testing.T) {
 	if n := count(t, copied, `SELECT count(*) FROM contacts_search WHERE contacts_search MATCH '"zeb" AND "ebr" AND "bra"'`); n != 8 {
 		t.Errorf("index holds %d zebras, want 8", n)
 	}
+
+	// Merged into one b-tree, a step at a time, it answers the same.
+	segs, err := copied.SearchSegments(ctx)
+	if err != nil || segs < 2 {
+		t.Fatalf("the batches left %d b-trees (%v), want several", segs, err)
+	}
+	steps := 0
+	for more := true; more; steps++ {
+		if more, err = copied.MergeSearch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if steps > 1000 {
+			t.Fatal("merging does not end")
+		}
+	}
+	if segs, err = copied.SearchSegments(ctx); err != nil || segs != 1 {
+		t.Fatalf("after %d merge steps: %d b-trees (%v), want 1", steps, segs, err)
+	}
+	checkSearch(t, copied, "merged")
 }
 
 // A search counts up to SearchCountCap matches and says there are more.
