@@ -320,14 +320,73 @@ var SearchGroupRead = 64
 // walkFrom reads the list in order from the first name group g can hold
 // (no match after the cursor sorts before it) and returns the first want
 // matches; fewer when they are not among the first walkRows×want entries.
-// SQLite checks the entries (on the covering index): only the matches
-// come back, not every entry walked, one cgo call each.
+// SQLite walks the covering index and checks each entry, and stops at the
+// want-th match: only matches cross cgo, and a dense group reads no more
+// than it returns. The walk's rows come in the index's order; that SQL
+// does not promise it without an outer ORDER BY (which would read every
+// entry to sort them) is checked here, and the sorted form answers if it
+// ever fails.
 func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want int) ([]int64, error) {
 	last, first := groupFloor(g)
 	cond = andWhere(cond, `(c.last_name, c.first_name, c.id) >= (? COLLATE NOCASE, ? COLLATE NOCASE, 0)`)
-	return collectIDs(q, ctx, `SELECT id FROM (SELECT c.id, c.last_name, c.first_name, c.search_key`+from+cond+listOrder+` LIMIT ?)
-		WHERE search_key LIKE ? ESCAPE '\' ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?`,
-		append(append([]any{}, args...), last, first, walkRows*want, s.like, want)...)
+	inner := `(SELECT c.id, c.last_name, c.first_name, c.search_key` + from + cond + listOrder + ` LIMIT ?) WHERE search_key LIKE ? ESCAPE '\'`
+	a := append(append([]any{}, args...), last, first, walkRows*want, s.like, want)
+	rows, err := q.q.QueryContext(ctx, `SELECT id, last_name, first_name FROM `+inner+` LIMIT ?`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	var prev SortKey
+	for rows.Next() {
+		var k SortKey
+		if err := rows.Scan(&k.ID, &k.Last, &k.First); err != nil {
+			return nil, err
+		}
+		if len(ids) > 0 && !listBefore(prev, k) {
+			rows.Close()
+			return collectIDs(q, ctx, `SELECT id FROM `+inner+` ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?`, a...)
+		}
+		ids, prev = append(ids, k.ID), k
+	}
+	return ids, rows.Err()
+}
+
+// listBefore tells whether a sorts before b in list order (listOrder:
+// last and first name COLLATE NOCASE, which folds ASCII letters only, then
+// the id).
+func listBefore(a, b SortKey) bool {
+	if c := nocase(a.Last, b.Last); c != 0 {
+		return c < 0
+	}
+	if c := nocase(a.First, b.First); c != 0 {
+		return c < 0
+	}
+	return a.ID < b.ID
+}
+
+// nocase compares as SQLite's NOCASE collation does (sqlite3StrNICmp on
+// the shorter length, then the lengths): its byte loop ends at a NUL of a,
+// and what follows is not compared.
+func nocase(a, b string) int {
+	fold := func(c byte) int {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return int(c)
+	}
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == 0 {
+			if b[i] != 0 {
+				return -fold(b[i])
+			}
+			break
+		}
+		if x, y := fold(a[i]), fold(b[i]); x != y {
+			return x - y
+		}
+	}
+	return len(a) - len(b)
 }
 
 // walkRows bounds walkFrom: entries read a match wanted.
