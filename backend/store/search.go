@@ -270,18 +270,23 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 		start = searchGroup(f.After.Last, f.After.First) << rankIDBits
 	}
 	a := append(append(append([]any{}, args...), s.match, s.like), aargs...)
-	indexed := `SELECT contacts_search.rowid, c.id` + searchFrom(from) + withAfter(andWhere(cond, indexedCond))
-	ids, first, last, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid >= ? ORDER BY contacts_search.rowid LIMIT ?`,
-		append(a, start, want)...)
+	indexed := `SELECT contacts_search.rowid, c.id, c.last_name, c.first_name` + searchFrom(from) + withAfter(andWhere(cond, indexedCond))
+	// One read for both: the first want, and up to SearchGroupRead after
+	// them (those of the last one's group come first: by rank).
+	ranked, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid >= ? ORDER BY contacts_search.rowid LIMIT ?`,
+		append(a, start, want+SearchGroupRead)...)
 	if err != nil {
 		return nil, err
 	}
-	walked := false // ids are the list's own, in its order
-	if len(ids) == want {
-		more, _, _, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid LIMIT ?`,
-			append(a, last, last|rankMaxID, SearchGroupRead)...)
-		if err != nil {
-			return nil, err
+	keys := ranked[:min(len(ranked), want)]
+	walked := false // keys are the list's own, in its order
+	if len(keys) == want {
+		first, last := keys[0].rank, keys[want-1].rank
+		var more []rankedKey
+		for _, k := range ranked[want:] {
+			if k.rank <= last|rankMaxID {
+				more = append(more, k)
+			}
 		}
 		if len(more) == SearchGroupRead {
 			w, err := q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want)
@@ -289,27 +294,49 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 				return nil, err
 			}
 			if len(w) == want {
-				ids, more, walked = w, nil, true
-			} else if more, _, _, err = collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
+				keys, more, walked = w, nil, true
+			} else if more, err = collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
 				append(a, last, last|rankMaxID)...); err != nil {
 				return nil, err
 			}
 		}
-		ids = append(ids, more...)
+		keys = append(keys[:want:want], more...)
 	}
-	tail, err := collectIDs(q, ctx, `SELECT c.id`+from+withAfter(andWhere(cond, unindexedCond))+listOrder+` LIMIT ?`,
+	tail, err := collectRanked(q, ctx, `SELECT 0, c.id, c.last_name, c.first_name`+from+withAfter(andWhere(cond, unindexedCond))+listOrder+` LIMIT ?`,
 		append(append(append(append([]any{}, args...), above, above, s.like), aargs...), want)...)
 	if err != nil {
 		return nil, err
 	}
-	if walked && len(tail) == 0 {
-		return ids[f.Offset:], nil
+	if !walked || len(tail) > 0 {
+		// In list order (listBefore is SQLite's listOrder), once each.
+		keys = append(keys, tail...)
+		slices.SortFunc(keys, func(x, y rankedKey) int {
+			switch {
+			case listBefore(x.SortKey, y.SortKey):
+				return -1
+			case listBefore(y.SortKey, x.SortKey):
+				return 1
+			}
+			return 0
+		})
+		keys = slices.CompactFunc(keys, func(x, y rankedKey) bool { return x.ID == y.ID })
 	}
-	if ids = append(ids, tail...); len(ids) == 0 {
+	if f.Offset >= len(keys) {
 		return nil, nil
 	}
-	return collectIDs(q, ctx, `SELECT c.id FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?))`+listOrder+` LIMIT ? OFFSET ?`,
-		idList(ids), f.Limit+1, f.Offset)
+	keys = keys[f.Offset:min(len(keys), f.Offset+f.Limit+1)]
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return ids, nil
+}
+
+// A rankedKey is a candidate: its rank (0: not from the index) and its
+// place in list order.
+type rankedKey struct {
+	rank int64
+	SortKey
 }
 
 // SearchGroupRead is how many more matches of its last group a page reads
@@ -326,30 +353,19 @@ var SearchGroupRead = 64
 // does not promise it without an outer ORDER BY (which would read every
 // entry to sort them) is checked here, and the sorted form answers if it
 // ever fails.
-func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want int) ([]int64, error) {
+func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want int) ([]rankedKey, error) {
 	last, first := groupFloor(g)
 	cond = andWhere(cond, `(c.last_name, c.first_name, c.id) >= (? COLLATE NOCASE, ? COLLATE NOCASE, 0)`)
 	inner := `(SELECT c.id, c.last_name, c.first_name, c.search_key` + from + cond + listOrder + ` LIMIT ?) WHERE search_key LIKE ? ESCAPE '\'`
 	a := append(append([]any{}, args...), last, first, walkRows*want, s.like, want)
-	rows, err := q.q.QueryContext(ctx, `SELECT id, last_name, first_name FROM `+inner+` LIMIT ?`, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	var prev SortKey
-	for rows.Next() {
-		var k SortKey
-		if err := rows.Scan(&k.ID, &k.Last, &k.First); err != nil {
-			return nil, err
+	keys, err := collectRanked(q, ctx, `SELECT 0, id, last_name, first_name FROM `+inner+` LIMIT ?`, a...)
+	for i := 1; err == nil && i < len(keys); i++ {
+		if !listBefore(keys[i-1].SortKey, keys[i].SortKey) {
+			return collectRanked(q, ctx, `SELECT 0, id, last_name, first_name FROM `+inner+
+				` ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?`, a...)
 		}
-		if len(ids) > 0 && !listBefore(prev, k) {
-			rows.Close()
-			return collectIDs(q, ctx, `SELECT id FROM `+inner+` ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?`, a...)
-		}
-		ids, prev = append(ids, k.ID), k
 	}
-	return ids, rows.Err()
+	return keys, err
 }
 
 // listBefore tells whether a sorts before b in list order (listOrder:
@@ -392,23 +408,22 @@ func nocase(a, b string) int {
 // walkRows bounds walkFrom: entries read a match wanted.
 const walkRows = 32
 
-// collectRanked reads (rank, id) rows: the ids, the first rank and the last.
-func collectRanked(q Q, ctx context.Context, query string, args ...any) (ids []int64, first, last int64, err error) {
+// collectRanked reads (rank, id, last name, first name) rows.
+func collectRanked(q Q, ctx context.Context, query string, args ...any) ([]rankedKey, error) {
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []rankedKey
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&last, &id); err != nil {
-			return nil, 0, 0, err
+		var k rankedKey
+		if err := rows.Scan(&k.rank, &k.ID, &k.Last, &k.First); err != nil {
+			return nil, err
 		}
-		if ids = append(ids, id); len(ids) == 1 {
-			first = last
-		}
+		out = append(out, k)
 	}
-	return ids, first, last, rows.Err()
+	return out, rows.Err()
 }
 
 // walkWindow reads the next SearchWindow entries of the listing in order
