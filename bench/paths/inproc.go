@@ -55,6 +55,9 @@ func inProcess(s seed, dir string) error {
 	}
 	defer app.Close()
 	app.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	app.Start(ctx) // the background work serve runs (the view writer, the search indexer)
 	api := web.NewAPI(app, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	prod := web.NewServer(api, fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, ownerToken)
 	base := baselineMux(baseDB)
