@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,13 +123,31 @@ func TestBulkSignOutReachesEverySession(t *testing.T) {
 }
 
 // The client area's lists of invoices and services are read from memory
-// too: the owner's changes are in the contact's next page.
+// too: the owner's changes are in the contact's next page. They are written
+// from JSON made when the list was cached: byte for byte what encoding/json
+// writes for the owner's list of the same records, with characters it
+// escapes too.
 func TestClientAreaListsFollowChanges(t *testing.T) {
 	e := newEnv(t)
 	d := e.seedPortal()
 	e.addContact(d, "lists@example.com", map[string]any{"preset": "full"})
 	p := e.signIn("lists@example.com")
 	acc := "/api/accounts/" + ftoa(d.acc)
+	sameAsOwners := func(what string) {
+		t.Helper()
+		got, want := p.get("/api/portal/"+what), e.ok(200, "GET", acc+"/"+what, nil)
+		if got.status != 200 || !bytes.Equal(got.body, want.body) {
+			t.Fatalf("portal %s: %d\n%s\nthe owner's:\n%s", what, got.status, got.body, want.body)
+		}
+		if cl := got.header.Get("Content-Length"); cl != strconv.Itoa(len(got.body)) {
+			t.Errorf("portal %s: Content-Length %q for %d bytes", what, cl, len(got.body))
+		}
+	}
+	sameAsOwners("invoices")
+	e.ok(200, "PATCH", "/api/invoices/"+ftoa(d.invSvc2), map[string]any{"number": `INV <2> & "x" é`})
+	e.ok(200, "PATCH", "/api/services/"+ftoa(d.svc1), map[string]any{"name": "<b>acme</b>.com"})
+	sameAsOwners("invoices")
+	sameAsOwners("services")
 	if got := listNames(t, p.get("/api/portal/invoices"), "invoices", "number"); len(got) != 3 {
 		t.Fatalf("invoices %v", got)
 	}
@@ -142,6 +162,8 @@ func TestClientAreaListsFollowChanges(t *testing.T) {
 	if got := listNames(t, p.get("/api/portal/services"), "services", "name"); len(got) != 3 {
 		t.Errorf("after a new service: %v", got)
 	}
+	sameAsOwners("invoices")
+	sameAsOwners("services")
 }
 
 // An expiry passing, an extension and a suspension reach the next check

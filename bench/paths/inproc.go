@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,11 +21,6 @@ import (
 
 	"grantbook/backend/core"
 	"grantbook/backend/web"
-)
-
-var (
-	cpuProfile = flag.String("cpuprofile", "", "with -only inproc: write a CPU profile of each case to this prefix + case + .pprof")
-	memProfile = flag.String("memprofile", "", "with -only inproc: write an allocation profile of each case to this prefix + case + .pprof")
 )
 
 // inProcess times the handlers alone, no network: the product's

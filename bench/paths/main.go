@@ -39,6 +39,9 @@ var (
 	smoke     = flag.Bool("smoke", false, "tiny store, one second a case, one round: checks that the program works")
 	anySeed   = flag.Bool("any-seed", false, "without a seed of this schema, use the newest of another (older migrations: the product applies the rest when it opens it)")
 
+	cpuProfile = flag.String("cpuprofile", "", "with -only inproc: write a CPU profile of each case to this prefix + case + .pprof")
+	memProfile = flag.String("memprofile", "", "with -only inproc: write an allocation profile of each case to this prefix + case + .pprof")
+
 	baselineDB   = flag.String("baseline-db", "", "(internal) serve the baseline on this database")
 	baselineAddr = flag.String("baseline-addr", "", "(internal) the baseline's address")
 )
