@@ -194,7 +194,7 @@ func (s *Server) redirectChecked(w http.ResponseWriter, r *http.Request) {
 	if s.public[pattern] && s.hubRefusesPortal(w, r, pattern) {
 		return
 	}
-	s.api.ServeHTTP(w, r)
+	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
 }
 
 // cleanPath is p as net/http's ServeMux cleans it before routing.
