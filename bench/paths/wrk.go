@@ -42,15 +42,18 @@ const script = `
 local cfg = {}
 local tokens, picks = {}, {}
 local hdr = {}
-local threads = 0
+local made = 0
 
+-- setup runs in wrk's main Lua state and each thread has its own: a
+-- thread learns its number here and the number of threads from args.
 function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
+  made = made + 1
+  thread:set("tid", made)
 end
 
 function init(args)
   cfg.method, cfg.path, cfg.ids, cfg.svcs = args[1], args[2], tonumber(args[3]), tonumber(args[4])
+  threads = tonumber(args[9])
   cfg.body = args[5] ~= "" and args[5] or nil
   for l in io.lines(args[6]) do
     local k, v = l:match("^([^:]+): (.*)$")
@@ -114,7 +117,7 @@ func (l load) run(work, base string, threads, conns int, d time.Duration) (resul
 	}
 	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%ds", int(d.Seconds())),
 		"--timeout", "10s", "-s", lua, base, "--", l.Method, l.Path, strconv.Itoa(max(l.IDs, 1)), strconv.Itoa(max(l.Services, 1)),
-		l.Body, hdrFile, l.Tokens, picksFile}
+		l.Body, hdrFile, l.Tokens, picksFile, strconv.Itoa(threads)}
 	before := loadavg()
 	out, err := exec.Command("wrk", args...).CombinedOutput()
 	if err != nil {
