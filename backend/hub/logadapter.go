@@ -103,7 +103,8 @@ type ConflictNote struct {
 	At    time.Time `json:"at"`
 }
 
-// Conflicts are the newest 20 conflicts with origin, for the status.
+// Conflicts are the newest 20 conflicts, for the status; origin is the
+// peer's, to say whose value was kept.
 func Conflicts(ctx context.Context, l *changelog.Log, origin string) []ConflictNote {
 	out := []ConflictNote{}
 	cs, err := l.Conflicts(ctx, 20)

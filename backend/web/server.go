@@ -50,14 +50,17 @@ type Server struct {
 	oidcLimit *limiter
 }
 
-// securityHeaderValues go on every answer. Keys are in canonical form and
+// securityHeaderList goes on every answer. Keys are in canonical form and
 // the values shared: set as they are, they cost no work per request (a
 // later Add would copy, as the slices are full).
-var securityHeaderValues = map[string][]string{
-	"X-Content-Type-Options":  {"nosniff"},
-	"X-Frame-Options":         {"DENY"},
-	"Referrer-Policy":         {"no-referrer"},
-	"Content-Security-Policy": {"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+var securityHeaderList = []struct {
+	k string
+	v []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Content-Security-Policy", []string{"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}},
 }
 
 // Option configures a Server.
@@ -124,21 +127,6 @@ func (s *Server) guard(pattern string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// securityHeaderList is securityHeaderValues in a fixed order, to set
-// without walking a map on every answer.
-var securityHeaderList = func() (l []struct {
-	k string
-	v []string
-}) {
-	for k, v := range securityHeaderValues {
-		l = append(l, struct {
-			k string
-			v []string
-		}{k, v})
-	}
-	return l
-}()
-
 // securityHeaders sets the fixed headers of every answer, pages and API
 // alike.
 func securityHeaders(h http.Header) {
@@ -188,13 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // as for any other request to that route.
 func (s *Server) redirectChecked(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.api.mux.Handler(r)
-	if !s.public[pattern] && (!s.ownerOnly(w, r) || s.hubRefuses(w, r, pattern)) {
-		return
-	}
-	if s.public[pattern] && s.hubRefusesPortal(w, r, pattern) {
-		return
-	}
-	s.api.ServeHTTP(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
+	s.guard(pattern, s.api.ServeHTTP)(w, r.WithContext(core.WithActor(r.Context(), "owner (web)")))
 }
 
 // cleanPath is p as net/http's ServeMux cleans it before routing.
