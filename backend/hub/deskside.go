@@ -322,7 +322,7 @@ func digestDiffers(ctx context.Context, node *Node, log *changelog.Log, p *Pairi
 		return false, 0
 	}
 	if len(own) > 0 {
-		last, err := ownLast(ctx, node, log.Origin(), p.Epoch)
+		last, err := streamLast(ctx, node.JS, StreamName(log.Origin(), p.Epoch))
 		if err != nil || last <= a.Applied {
 			return false, 1
 		}
@@ -330,17 +330,4 @@ func digestDiffers(ctx context.Context, node *Node, log *changelog.Log, p *Pairi
 	}
 	d, err := log.Digest(ctx)
 	return err == nil && a.Digest != d, 0
-}
-
-// ownLast is the last sequence in this side's own stream.
-func ownLast(ctx context.Context, node *Node, origin string, epoch int64) (uint64, error) {
-	st, err := node.JS.Stream(ctx, StreamName(origin, epoch))
-	if err != nil {
-		return 0, err
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return info.State.LastSeq, nil
 }

@@ -198,27 +198,13 @@ func (l *Link) mirrorSeqs(ctx context.Context) (mine, theirs uint64, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	name := StreamName(l.Peer.Origin, l.Peer.Epoch)
-	st, err := l.Node.JS.Stream(ctx, name)
-	if err != nil {
-		return 0, 0, false
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return 0, 0, false
-	}
 	rjs, err := l.Node.Remote(l.Peer.Domain)
 	if err != nil {
 		return 0, 0, false
 	}
-	rs, err := rjs.Stream(ctx, name)
-	if err != nil {
-		return 0, 0, false
-	}
-	ri, err := rs.Info(ctx)
-	if err != nil {
-		return 0, 0, false
-	}
-	return info.State.LastSeq, ri.State.LastSeq, true
+	mine, err1 := streamLast(ctx, l.Node.JS, name)
+	theirs, err2 := streamLast(ctx, rjs, name)
+	return mine, theirs, err1 == nil && err2 == nil
 }
 
 // Kicks is how many times a stalled mirror was made again.

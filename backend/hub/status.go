@@ -51,18 +51,12 @@ func (l *Link) Status(ctx context.Context) Status {
 	}
 	outKnown := false
 	if up {
-		if own, err := l.Node.JS.Stream(ctx, StreamName(l.Origin, l.Epoch)); err == nil {
-			if oi, err := own.Info(ctx); err == nil {
-				if rjs, err := l.Node.Remote(l.Peer.Domain); err == nil {
-					if rs, err := rjs.Stream(ctx, StreamName(l.Origin, l.Epoch)); err == nil {
-						if ri, err := rs.Info(ctx); err == nil {
-							outKnown = true
-							if oi.State.LastSeq > ri.State.LastSeq {
-								pending += oi.State.LastSeq - ri.State.LastSeq
-							}
-						}
-					}
-				}
+		own := StreamName(l.Origin, l.Epoch)
+		if rjs, err := l.Node.Remote(l.Peer.Domain); err == nil {
+			mine, err1 := streamLast(ctx, l.Node.JS, own)
+			theirs, err2 := streamLast(ctx, rjs, own)
+			if outKnown = err1 == nil && err2 == nil; outKnown && mine > theirs {
+				pending += mine - theirs
 			}
 		}
 	}

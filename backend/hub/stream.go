@@ -72,3 +72,17 @@ func DeleteStream(ctx context.Context, js jetstream.JetStream, origin string, ep
 	}
 	return err
 }
+
+// streamLast is the last sequence of the stream name in js (this side's, or
+// the other side's across the leaf).
+func streamLast(ctx context.Context, js jetstream.JetStream, name string) (uint64, error) {
+	st, err := js.Stream(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.LastSeq, nil
+}
