@@ -2,8 +2,11 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Peer is the other side of a pairing.
@@ -24,7 +27,8 @@ type Link struct {
 	Peer   Peer
 
 	mu           sync.Mutex
-	kicks        int // stalled mirrors recreated (watchMirror)
+	kicks        int // stalled mirrors made again (watchMirror)
+	resets       int // mirrors made again for a new leaf connection (watchMirror)
 	published    uint64
 	applied      uint64
 	lastSync     time.Time
@@ -135,26 +139,45 @@ func (l *Link) watchLink(ctx context.Context) {
 
 // A mirror that has not grown for stallAfter while the leaf is up and the
 // peer's stream is ahead of it has stalled: it is made again, at most once
-// per kickEvery.
+// per kickEvery. The leaf connections are looked at every leafPoll.
 const (
 	stallAfter = 2 * time.Second
 	kickEvery  = 5 * time.Second
+	leafPoll   = 100 * time.Millisecond
 )
 
-// watchMirror makes the mirror of the peer's stream again when it stalls.
-// nats-server sets a mirror's consumer up again by itself after a cut, but
-// when the cut lost that set-up's request (a mirror started while the link
-// was down, or a cut during a set-up after an earlier cut) it waits 30 s
-// for the answer, then backs off, even with the leaf back: bench/syncfault
-// saw both sides stuck 30 s and more after a few short cuts
-// (TestMirrorRecoversFromCutsDuringItsSetUp). The store's high-water mark
-// is the truth, so a new mirror loses nothing: it fills from the peer's
-// stream from the first event past the mark, under the same numbers, and
-// the applier goes on from the mark.
+// watchMirror makes the mirror of the peer's stream again — deletes it and
+// creates it through the JetStream API, from the first event past the
+// store's high-water mark — when the peer's leaf connects anew and when the
+// mirror stalls. The store's mark is the truth, so a new mirror loses
+// nothing: it fills from the peer's stream under the same numbers, and the
+// applier goes on from the mark.
+//
+// A new connection: a mirror asks the other side's JetStream for its
+// consumer with one request, waits 30 s for the answer, then backs off
+// (10 s, 20 s… up to 2 minutes). nats sends that request for every mirror
+// it recovers at start, before the leaf is up, and the hub made the mirror
+// at pairing before the desktop had dialled: the request is lost, and the
+// other side's changes stalled ~40 s after each hub kill -9
+// (bench/synckill). And when the other side restarted, the consumer
+// feeding the mirror here (nats keeps it in memory) went with it, which
+// nats' mirror notices only by its heartbeats' silence, checked every
+// 10 s: 10–20 s later. Either way the mirror is made again once the
+// other side's JetStream answers across the new connection, so its first
+// request reaches it (a mirror that missed nothing just gets a new
+// consumer; a short cut costs fetching again what was not applied yet).
+//
+// A stall: nats-server sets a mirror's consumer up again by itself after a
+// cut, but when the cut lost that set-up's request (a cut during a set-up
+// after an earlier cut) it waits 30 s for the answer, then backs off, even
+// with the leaf back: bench/syncfault saw both sides stuck 30 s and more
+// after a few short cuts (TestMirrorRecoversFromCutsDuringItsSetUp).
 func (l *Link) watchMirror(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(leafPoll)
 	defer t.Stop()
-	var lastKick, grew time.Time
+	var leafs map[uint64]bool // nil at first: every connection up is new to this link
+	fresh := false            // a new connection the mirror was not made again for yet
+	var lastKick, grew, looked time.Time
 	var seen uint64
 	for {
 		select {
@@ -162,6 +185,23 @@ func (l *Link) watchMirror(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		now := l.Node.leafConns(l.Peer.Domain)
+		for id := range now {
+			fresh = fresh || !leafs[id]
+		}
+		leafs = now
+		if fresh && len(now) > 0 {
+			if l.peerAnswers(ctx) {
+				fresh = false
+				l.remakeMirror(ctx, &l.resets)
+				seen, grew = 0, time.Now()
+			}
+			continue
+		}
+		if time.Since(looked) < time.Second {
+			continue
+		}
+		looked = time.Now()
 		mine, theirs, ok := l.mirrorSeqs(ctx)
 		switch {
 		case !ok || mine != seen || theirs <= mine:
@@ -171,21 +211,39 @@ func (l *Link) watchMirror(ctx context.Context) {
 			continue
 		}
 		lastKick = time.Now()
-		if err := DeleteStream(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch); err != nil {
-			continue
-		}
-		// From the first event not applied here: the history before it
-		// need not travel again.
-		hw, err := l.Sink.Applied(ctx, l.Peer.Origin, l.Peer.Epoch)
-		if err == nil {
+		l.remakeMirror(ctx, &l.kicks)
+	}
+}
+
+// peerAnswers reports whether the peer's JetStream answers across the leaf
+// (its stream there need not exist yet).
+func (l *Link) peerAnswers(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	rjs, err := l.Node.Remote(l.Peer.Domain)
+	if err != nil {
+		return false
+	}
+	_, err = rjs.Stream(ctx, StreamName(l.Peer.Origin, l.Peer.Epoch))
+	return err == nil || errors.Is(err, jetstream.ErrStreamNotFound)
+}
+
+// remakeMirror deletes the mirror and creates it again from the first
+// event not applied here (the history before it need not travel again),
+// counting it in *count.
+func (l *Link) remakeMirror(ctx context.Context, count *int) {
+	err := DeleteStream(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch)
+	if err == nil {
+		var hw uint64
+		if hw, err = l.Sink.Applied(ctx, l.Peer.Origin, l.Peer.Epoch); err == nil {
 			_, err = createMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Peer.Domain, hw+1)
 		}
-		l.mu.Lock()
-		l.kicks++
-		if err != nil {
-			l.runErr = "receiving: " + err.Error()
-		}
-		l.mu.Unlock()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	*count++
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // made meanwhile by EnsureMirror: as good
+		l.runErr = "receiving: " + err.Error()
 	}
 }
 
@@ -212,4 +270,12 @@ func (l *Link) Kicks() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.kicks
+}
+
+// Resets is how many times the mirror was made again for a new leaf
+// connection.
+func (l *Link) Resets() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.resets
 }

@@ -41,8 +41,6 @@ type Node struct {
 	JS     jetstream.JetStream
 	Domain string
 	auth   *leafAuth // hub only
-
-	stopHolding context.CancelFunc // lostRequests
 }
 
 // HubConfig starts the hub side.
@@ -141,16 +139,7 @@ func start(opts *server.Options, auth *leafAuth) (*Node, error) {
 		s.Shutdown()
 		return nil, err
 	}
-	n := &Node{Server: s, NC: nc, JS: js, Domain: opts.JetStreamDomain}
-	ctx, cancel := context.WithCancel(context.Background())
-	n.stopHolding = cancel
-	if err := n.holdLostRequests(ctx, auth.internal); err != nil {
-		cancel()
-		nc.Close()
-		s.Shutdown()
-		return nil, err
-	}
-	return n, nil
+	return &Node{Server: s, NC: nc, JS: js, Domain: opts.JetStreamDomain}, nil
 }
 
 // WebsocketAddr is the loopback host:port of the hub's WebSocket listener.
@@ -170,10 +159,24 @@ func (n *Node) Remote(domain string) (jetstream.JetStream, error) {
 // LeafConnected reports whether a leaf connection is up.
 func (n *Node) LeafConnected() bool { return n.Server.NumLeafNodes() > 0 }
 
+// leafConns are the ids of the leaf connections up to the server named
+// peer (a server is named for its JetStream domain); a new id is a new
+// connection, however short the gap before it.
+func (n *Node) leafConns(peer string) map[uint64]bool {
+	ids := map[uint64]bool{}
+	if lz, err := n.Server.Leafz(nil); err == nil {
+		for _, lf := range lz.Leafs {
+			if lf.Name == peer {
+				ids[lf.ID] = true
+			}
+		}
+	}
+	return ids
+}
+
 // Close stops the client and the server and waits for the server to finish
 // writing its stores.
 func (n *Node) Close() {
-	n.stopHolding()
 	n.NC.Close()
 	n.Server.Shutdown()
 	n.Server.WaitForShutdown()

@@ -2,137 +2,149 @@ package hub
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
 )
+
+// Both restart tests run each side's Link over a memLog that outlives the
+// side's node (the store survives a restart), as the product runs them.
+const deskO, hubO = "d1", "h1"
+
+// startLink runs l until the returned stop is called (a process ending).
+func startLink(l *Link) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+func deskLink(n *Node, log *memLog) *Link {
+	return &Link{Node: n, Origin: deskO, Epoch: 1, Source: log, Sink: log, Peer: Peer{hubO, 1, HubDomain}}
+}
+
+func hubLink(n *Node, log *memLog) *Link {
+	return &Link{Node: n, Origin: hubO, Epoch: 1, Source: log, Sink: log, Peer: Peer{deskO, 1, DesktopDomain(deskO)}}
+}
+
+// writeBoth writes five changes on each side, named for round.
+func writeBoth(dlog, hlog *memLog, round string) {
+	for i := range 5 {
+		dlog.write(round + "d" + strconv.Itoa(i))
+		hlog.write(round + "h" + strconv.Itoa(i))
+	}
+}
 
 // A hub that restarts (a crash, an update) while its desktop keeps running:
 // the hub's mirror of the desktop's stream asks the desktop's JetStream for
-// its consumer at once, before the desktop's leaf has redialled. nats drops
-// that request (no route yet) and waits 30 s for the answer, then backs off:
-// the desktop's changes stalled for ~40 s after each restart (bench/synckill).
-// Now the request is held and sent on once the desktop can hear it.
+// its consumer at once, before the desktop's leaf has redialled, so nats
+// drops that request and waits 30 s for the answer, then backs off; and
+// the consumer feeding the desktop's mirror of the hub's stream went with
+// the hub (nats notices by 10 s heartbeat checks). The desktop's changes
+// stalled ~40 s after each restart (bench/synckill). The new leaf
+// connection makes both mirrors again: the changes written meanwhile go
+// across with no mirror stalling.
 func TestMirrorResumesPromptlyAfterTheHubRestarts(t *testing.T) {
-	ctx := testCtx(t)
-	hubDir, origin := t.TempDir(), "0123456789abcdef0123456789abcdef"
-	secret := randomSecret()
-	startHub := func() *Node {
-		n, err := StartHub(HubConfig{Dir: hubDir, Creds: LeafCreds{origin: HashSecret(secret)}, Stream: StreamName("h1", 1)})
+	hubDir, secret := t.TempDir(), randomSecret()
+	dlog, hlog := newMemLog(), newMemLog()
+	var cur atomic.Pointer[Node]
+	startHub := func() (*Link, func()) {
+		n, err := StartHub(HubConfig{Dir: hubDir, Creds: LeafCreds{deskO: HashSecret(secret)}, Stream: StreamName(hubO, 1)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		cur.Store(n)
+		l := hubLink(n, hlog)
+		stop := startLink(l)
+		return l, func() { stop(); n.Close() }
 	}
 	// The hub's HTTP server stays; the nats node behind it is replaced.
-	var cur atomic.Pointer[Node]
-	hub := startHub()
-	cur.Store(hub)
+	hl, stopHub := startHub()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cur.Load().WSHandler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	desk, err := StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: origin, Remote: RemoteURL(u, origin, secret)})
+	desk, err := StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: deskO, Remote: RemoteURL(u, deskO, secret)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(desk.Close)
-	const epoch = 7
-	if _, err := EnsureOwnStream(ctx, desk.JS, origin, epoch); err != nil {
-		t.Fatal(err)
-	}
-	publish := func(from, to int) { publishRange(t, desk, origin, epoch, from, to) }
-	mirrored := func(n *Node, want uint64) func() bool { return mirrorHas(n, origin, epoch, want) }
-	publish(1, 5)
-	if _, err := EnsureMirror(ctx, hub.JS, origin, epoch, DesktopDomain(origin)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 15*time.Second, "the first five on the hub", mirrored(hub, 5))
+	dl := deskLink(desk, dlog)
+	t.Cleanup(startLink(dl))
+	writeBoth(dlog, hlog, "a")
+	waitFor(t, 15*time.Second, "the first changes across", func() bool {
+		return len(hlog.received()) == 5 && len(dlog.received()) == 5
+	})
 
-	hub.Close()
-	publish(6, 10) // written while the hub is down
-	hub = startHub()
-	cur.Store(hub)
-	t.Cleanup(func() { cur.Load().Close() })
+	stopHub()
+	for i := range 5 {
+		dlog.write("down" + strconv.Itoa(i)) // written while the hub is down
+	}
+	kicks := dl.Kicks()
+	hl, stopHub = startHub()
+	t.Cleanup(stopHub)
 	start := time.Now()
-	// nats waits 30 s for an unanswered mirror request: 15 s tells a
-	// request answered once the leaf is back from one left to time out.
-	waitFor(t, 15*time.Second, "the five written while the hub was down, on the hub", mirrored(hub, 10))
-	t.Logf("the hub's mirror caught up %s after the restart", time.Since(start).Round(time.Millisecond))
+	writeBoth(dlog, hlog, "b")
+	// nats waits 30 s for an unanswered mirror request.
+	waitFor(t, 8*time.Second, "both sides' changes across after the hub's restart", func() bool {
+		return len(hlog.received()) == 15 && len(dlog.received()) == 10
+	})
+	t.Logf("in step %s after the hub's restart", time.Since(start).Round(time.Millisecond))
+	// Neither mirror waited to be found stalled (stallAfter) to be made again.
+	if hl.Kicks() != 0 || dl.Kicks() != kicks {
+		t.Errorf("mirrors made again as stalled: hub %d, desktop %d, want none", hl.Kicks(), dl.Kicks()-kicks)
+	}
 }
 
 // The other way round: the desktop (the origin) restarts; the consumer
 // feeding the hub's mirror went with it, and nats' mirror notices only by
-// the silence of its heartbeats, checked every 10 s (10-20 s). The leaf
-// coming back makes the hub's mirror ask again at once.
+// the silence of its heartbeats, checked every 10 s (10-20 s); and the
+// desktop's own mirror asked for its consumer before its leaf was up.
+// The new leaf connection makes both mirrors again.
 func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
-	ctx := testCtx(t)
-	origin, secret := "0123456789abcdef0123456789abcdef", randomSecret()
-	hub, err := StartHub(HubConfig{Dir: t.TempDir(), Creds: LeafCreds{origin: HashSecret(secret)}, Stream: StreamName("h1", 1)})
+	secret := randomSecret()
+	hub, err := StartHub(HubConfig{Dir: t.TempDir(), Creds: LeafCreds{deskO: HashSecret(secret)}, Stream: StreamName(hubO, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(hub.Close)
+	dlog, hlog := newMemLog(), newMemLog()
+	hl := hubLink(hub, hlog)
+	t.Cleanup(startLink(hl))
 	srv := hubHTTP(t, hub, nil)
 	u, _ := url.Parse(srv.URL)
 	deskDir := t.TempDir()
-	startDesk := func() *Node {
-		n, err := StartDesktop(DesktopConfig{Dir: deskDir, Origin: origin, Remote: RemoteURL(u, origin, secret)})
+	startDesk := func() (*Link, func()) {
+		n, err := StartDesktop(DesktopConfig{Dir: deskDir, Origin: deskO, Remote: RemoteURL(u, deskO, secret)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		l := deskLink(n, dlog)
+		stop := startLink(l)
+		return l, func() { stop(); n.Close() }
 	}
-	desk := startDesk()
-	const epoch = 9
-	if _, err := EnsureOwnStream(ctx, desk.JS, origin, epoch); err != nil {
-		t.Fatal(err)
-	}
-	publish := func(n *Node, from, to int) { publishRange(t, n, origin, epoch, from, to) }
-	mirrored := func(want uint64) func() bool { return mirrorHas(hub, origin, epoch, want) }
-	publish(desk, 1, 5)
-	if _, err := EnsureMirror(ctx, hub.JS, origin, epoch, DesktopDomain(origin)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 15*time.Second, "the first five on the hub", mirrored(5))
-	desk.Close()
-	desk = startDesk()
-	t.Cleanup(desk.Close)
+	_, stopDesk := startDesk()
+	writeBoth(dlog, hlog, "a")
+	waitFor(t, 15*time.Second, "the first changes across", func() bool {
+		return len(hlog.received()) == 5 && len(dlog.received()) == 5
+	})
+	stopDesk()
+	kicks := hl.Kicks()
+	dl, stopDesk := startDesk()
+	t.Cleanup(stopDesk)
 	start := time.Now()
-	publish(desk, 6, 10)
+	writeBoth(dlog, hlog, "b")
 	// nats' own check finds the dead consumer 10-20 s after the restart.
-	waitFor(t, 8*time.Second, "the five written after the desktop's restart, on the hub", mirrored(10))
-	t.Logf("the hub's mirror caught up %s after the desktop's restart", time.Since(start).Round(time.Millisecond))
-}
-
-// publishRange publishes events from..to onto origin's stream on n.
-func publishRange(t *testing.T, n *Node, origin string, epoch int64, from, to int) {
-	t.Helper()
-	for i := from; i <= to; i++ {
-		m := nats.NewMsg(subject(origin, epoch))
-		m.Data = []byte(fmt.Sprint(i))
-		if _, err := n.JS.PublishMsg(context.Background(), m); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// mirrorHas reports whether n's copy of origin's stream ends at want.
-func mirrorHas(n *Node, origin string, epoch int64, want uint64) func() bool {
-	return func() bool {
-		ctx := context.Background()
-		st, err := n.JS.Stream(ctx, StreamName(origin, epoch))
-		if err != nil {
-			return false
-		}
-		info, err := st.Info(ctx)
-		return err == nil && info.State.LastSeq == want
+	waitFor(t, 8*time.Second, "both sides' changes across after the desktop's restart", func() bool {
+		return len(hlog.received()) == 10 && len(dlog.received()) == 10
+	})
+	t.Logf("in step %s after the desktop's restart", time.Since(start).Round(time.Millisecond))
+	if hl.Kicks() != kicks || dl.Kicks() != 0 {
+		t.Errorf("mirrors made again as stalled: hub %d, desktop %d, want none", hl.Kicks()-kicks, dl.Kicks())
 	}
 }
