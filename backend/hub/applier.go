@@ -66,13 +66,8 @@ const (
 func (a *Applier) Run(ctx context.Context) error {
 	lastGap := ^uint64(0)
 	backoff := time.Duration(0)
-	gone := 0 // sessions in a row that found the mirror or its consumer gone
 	for {
-		began := time.Now()
 		err := a.session(ctx)
-		if time.Since(began) > 2*time.Second {
-			gone = 0
-		}
 		if errors.Is(err, ErrGap) {
 			hw, _ := a.Sink.Applied(ctx, a.Origin, a.Epoch)
 			if hw == lastGap {
@@ -94,21 +89,13 @@ func (a *Applier) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		// The mirror being made again (Link.watchMirror) takes its consumer
-		// with it: start again as soon as the new one is there.
-		pause := time.Second
-		if remade := errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrStreamNotFound); remade && gone < 10 {
-			gone, pause = gone+1, 100*time.Millisecond
-		} else {
-			gone = 0
-			if a.OnError != nil {
-				a.OnError(err)
-			}
+		if a.OnError != nil && !errors.Is(err, ErrGap) {
+			a.OnError(err)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(pause):
+		case <-time.After(time.Second):
 		}
 	}
 }

@@ -26,15 +26,18 @@ type Link struct {
 	Sink   Sink
 	Peer   Peer
 
-	mu           sync.Mutex
-	kicks        int // stalled mirrors made again (watchMirror)
-	resets       int // mirrors made again for a new leaf connection (watchMirror)
-	published    uint64
-	applied      uint64
-	lastSync     time.Time
-	offlineSince time.Time
-	rejected     []RejectedNote
-	runErr       string
+	mu     sync.Mutex
+	kicks  int // stalled mirrors made again (watchMirror)
+	resets int // mirrors made again for a new leaf connection (watchMirror)
+	// restartApplier stops the applier's run, which starts again at once
+	// (on a mirror made again).
+	restartApplier context.CancelFunc
+	published      uint64
+	applied        uint64
+	lastSync       time.Time
+	offlineSince   time.Time
+	rejected       []RejectedNote
+	runErr         string
 }
 
 // RejectedNote is a refused event as the transport saw it (the log keeps
@@ -89,7 +92,20 @@ func (l *Link) Run(ctx context.Context) {
 					}
 					l.mu.Unlock()
 				}}
-			return a.Run(ctx)
+			// A mirror made again (watchMirror) took the applier's
+			// consumer with it: the applier starts again on the new one.
+			for ctx.Err() == nil {
+				actx, cancel := context.WithCancel(ctx)
+				l.mu.Lock()
+				l.restartApplier = cancel
+				l.mu.Unlock()
+				err := a.Run(actx)
+				cancel()
+				if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+					return err
+				}
+			}
+			return ctx.Err()
 		})
 	}()
 	wg.Wait()
@@ -244,6 +260,11 @@ func (l *Link) remakeMirror(ctx context.Context, count *int) {
 	*count++
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // made meanwhile by EnsureMirror: as good
 		l.runErr = "receiving: " + err.Error()
+	}
+	// Its consumer went with the old mirror, and a pull consumer's
+	// deletion may reach it only by missed heartbeats (seconds).
+	if l.restartApplier != nil {
+		l.restartApplier()
 	}
 }
 
