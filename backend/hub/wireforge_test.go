@@ -1,0 +1,180 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"grantbook/backend/changelog"
+	"grantbook/backend/core"
+	"grantbook/backend/hub"
+	"grantbook/backend/hub/hubtest"
+)
+
+// hubKey reads the hub's device key from its data dir, as someone who owns
+// the hub's machine can.
+func hubKey(t *testing.T, dataDir string) ed25519.PrivateKey {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(hub.KeyDir(dataDir), changelog.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := hex.DecodeString(string(bytes.TrimSpace(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+func signed(key ed25519.PrivateKey, e changelog.Event) changelog.Event {
+	e.Sig = nil
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err)
+	}
+	e.Sig = ed25519.Sign(key, b)
+	return e
+}
+
+// A compromised hub — a NATS client on the hub's own server with the hub's
+// internal credentials, and the hub's signing key, which is what whoever
+// owns the hub's machine has — publishes onto the hub's own stream events
+// that continue its chain: a grant widened under a broken signature, an
+// owner-only field (the account's name) and a grant widened, both signed
+// with the hub's real key, and a replay of the hub's older edit of a field
+// it may write. The desktop's applier takes them from its mirror like any
+// other event: it applies none, the window lists the three refusals with
+// their reason, the replay changes nothing, and the hub, which computes
+// access only from verified owner events, grants nothing more.
+func TestACompromisedHubsForgeriesOnTheWireAreRefused(t *testing.T) {
+	ctx := context.Background()
+	h, d, hubURL, proxy := hubAndDesktop(t)
+	acc, c := d.withAda()
+	technical := "technical"
+	if _, err := d.app.UpdateContact(ctx, c.ID, core.ContactPatch{Preset: &technical}); err != nil {
+		t.Fatal(err)
+	}
+	pair(t, h, d, proxy)
+	hubtest.WaitFor(t, 15*time.Second, "Ada on the hub", func() bool {
+		ok, _ := check(t, hubURL, c.ID, "support.open")
+		return ok
+	})
+	// Two genuine edits on the hub of a field it may write: the first is
+	// replayed later.
+	for _, p := range []string{"+44 1 old", "+44 2 new"} {
+		if _, err := h.app.UpdateAccount(ctx, acc.ID, core.AccountPatch{Phone: &p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hubtest.WaitFor(t, 15*time.Second, "the hub's edits on the desktop, in step", func() bool {
+		a, err := d.app.Account(ctx, acc.ID)
+		return err == nil && a.Phone == "+44 2 new" && d.desk.Status(ctx).State == hub.StateConnected
+	})
+	if ok, _ := check(t, hubURL, c.ID, "invoices.pay"); ok {
+		t.Fatal("Technical allows invoices.pay on the hub before any forgery")
+	}
+	deskAccess, _ := d.desk.Log.Digest(ctx)
+	hubAccess, _ := h.hub.Log.Digest(ctx)
+	rejected0 := len(d.desk.Status(ctx).Rejected)
+
+	evs, err := h.hub.Log.Since(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	var oldPhone changelog.Event
+	for _, e := range evs {
+		if e.Entity == "accounts" && strings.Contains(string(e.Fields), "+44 1 old") {
+			oldPhone = e
+		}
+	}
+	if oldPhone.Seq == 0 {
+		t.Fatal("the hub's first phone edit is not in its log")
+	}
+	key := hubKey(t, h.app.DataDir())
+	next := func(seq uint64, prev, entity, id, fields string) changelog.Event {
+		return changelog.Event{Origin: last.Origin, Epoch: last.Epoch, Seq: seq, HLC: last.HLC + seq - last.Seq,
+			Entity: entity, Key: id, Op: changelog.Upsert, Fields: json.RawMessage(fields), Prev: prev}
+	}
+	contactKey, accountKey := strconv.FormatInt(c.ID, 10), strconv.FormatInt(acc.ID, 10)
+	const wider = `{"preset":"custom","permissions":"services.view support.open support.view invoices.view invoices.pay"}`
+	badSig := signed(key, next(last.Seq+1, last.Hash(), "grants", contactKey, wider))
+	badSig.Sig[0] ^= 0xff
+	ownerOnly := signed(key, next(last.Seq+1, last.Hash(), "accounts", accountKey, `{"name":"Forged Ltd"}`))
+	widen := signed(key, next(last.Seq+2, ownerOnly.Hash(), "grants", contactKey, wider))
+	forged := []changelog.Event{badSig, ownerOnly, widen, oldPhone}
+
+	nc, err := hub.InternalConn(h.hub.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range forged {
+		m := nats.NewMsg(hub.Subject(e.Origin, e.Epoch))
+		m.Data, _ = changelog.Marshal(e)
+		m.Header.Set(hub.SeqHeader, strconv.FormatUint(e.Seq, 10))
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatalf("publishing a forgery onto the hub's stream: %v", err)
+		}
+	}
+
+	var st hub.DesktopStatus
+	hubtest.WaitFor(t, 15*time.Second, "the desktop's mark past the forged numbers", func() bool {
+		mark, _ := d.desk.Log.Applied(ctx, last.Origin, last.Epoch)
+		st = d.desk.Status(ctx)
+		return mark == widen.Seq && len(st.Rejected) == rejected0+3
+	})
+	reasons := map[uint64][]string{}
+	for _, r := range st.Rejected[:3] {
+		reasons[r.Seq] = append(reasons[r.Seq], r.Reason)
+	}
+	t.Logf("the window's refusals: %v", reasons)
+	if len(reasons[last.Seq+1]) != 2 || len(reasons[last.Seq+2]) != 1 {
+		t.Fatalf("refusals by number = %v, want two at %d (bad signature, owner-only field) and the widening at %d", reasons, last.Seq+1, last.Seq+2)
+	}
+	all := strings.Join(append(reasons[last.Seq+1], reasons[last.Seq+2]...), " | ")
+	for _, want := range []string{"bad signature", "accounts.name is written by the owner only", "the hub may not add permissions"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("refusal reasons %q: want %q", all, want)
+		}
+	}
+	if a, err := d.app.Account(ctx, acc.ID); err != nil || a.Name != "Acme Ltd" || a.Phone != "+44 2 new" {
+		t.Errorf("the desktop's account after the forgeries: %+v, %v; want Acme Ltd, +44 2 new (no forged name, the replay ignored)", a, err)
+	}
+	if got, _ := d.desk.Log.Digest(ctx); got != deskAccess {
+		t.Error("the desktop's access rows changed")
+	}
+	if got, _ := h.hub.Log.Digest(ctx); got != hubAccess {
+		t.Error("the hub's access rows changed")
+	}
+	if ok, _ := check(t, hubURL, c.ID, "invoices.pay"); ok {
+		t.Error("the hub grants invoices.pay after the forged widening")
+	}
+	if ok, _ := check(t, hubURL, c.ID, "support.open"); !ok {
+		t.Error("the hub no longer grants what the owner gave (support.open)")
+	}
+	// The hub's own next change cannot follow: its stream's numbers are no
+	// longer its log's, and its owner page says so.
+	p := "+44 3 after"
+	if _, err := h.app.UpdateAccount(ctx, acc.ID, core.AccountPatch{Phone: &p}); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.WaitFor(t, 10*time.Second, "the hub's status naming its stopped relay", func() bool {
+		return strings.Contains(h.hub.Status(ctx).Error, "wrong last sequence")
+	})
+}
