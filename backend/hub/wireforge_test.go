@@ -178,3 +178,112 @@ func TestACompromisedHubsForgeriesOnTheWireAreRefused(t *testing.T) {
 		return strings.Contains(h.hub.Status(ctx).Error, "wrong last sequence")
 	})
 }
+
+// The same compromised hub forging the owner's events for its own applier:
+// it replaces its mirror of the desktop's stream with a stream of its own
+// under the same name and publishes, as the desktop's next events, a
+// widened grant signed with the hub's key (it has no owner key) and an
+// altered copy of the owner's last event under its old signature. The hub
+// computes access only from verified owner events: its applier refuses
+// both and records why, the hub's mark for the desktop does not move, and
+// the contact gains nothing on the hub.
+func TestACompromisedHubCannotGrantWithForgedOwnerEvents(t *testing.T) {
+	ctx := context.Background()
+	h, d, hubURL, proxy := hubAndDesktop(t)
+	_, c := d.withAda()
+	technical := "technical"
+	if _, err := d.app.UpdateContact(ctx, c.ID, core.ContactPatch{Preset: &technical}); err != nil {
+		t.Fatal(err)
+	}
+	pair(t, h, d, proxy)
+	origin, epoch := d.desk.Log.Origin(), d.desk.Log.Epoch()
+	deskLast, err := d.desk.Log.Since(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := deskLast[len(deskLast)-1]
+	hubtest.WaitFor(t, 15*time.Second, "the hub in step with the desktop", func() bool {
+		mark, _ := h.hub.Log.Applied(ctx, origin, epoch)
+		return mark == last.Seq
+	})
+	if ok, _ := check(t, hubURL, c.ID, "support.open"); !ok {
+		t.Fatal("Ada cannot open support requests on the hub")
+	}
+	hubAccess, _ := h.hub.Log.Digest(ctx)
+
+	nc, err := hub.InternalConn(h.hub.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the hub's mirror holds is what the attacker sees of the owner.
+	mirror, err := js.Stream(ctx, hub.StreamName(origin, epoch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := mirror.GetMsg(ctx, last.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := changelog.Unmarshal(raw.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := hubKey(t, h.app.DataDir())
+	widen := signed(key, changelog.Event{Origin: origin, Epoch: epoch, Seq: seen.Seq + 1, HLC: seen.HLC + 1,
+		Entity: "grants", Key: strconv.FormatInt(c.ID, 10), Op: changelog.Upsert, Prev: seen.Hash(),
+		Fields: json.RawMessage(`{"preset":"full","permissions":"services.view support.open support.view invoices.view invoices.pay"}`)})
+	altered := seen
+	altered.Seq, altered.Prev = seen.Seq+1, seen.Hash()
+	altered.Entity, altered.Key = "grants", strconv.FormatInt(c.ID, 10)
+	altered.Fields = json.RawMessage(`{"admin_all":1}`)
+
+	if err := js.DeleteStream(ctx, hub.StreamName(origin, epoch)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: hub.StreamName(origin, epoch),
+		Subjects: []string{"forged.>"}, FirstSeq: seen.Seq + 1, Storage: jetstream.FileStorage}); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []changelog.Event{widen, altered} {
+		m := nats.NewMsg("forged.ev")
+		m.Data, _ = changelog.Marshal(e)
+		m.Header.Set(hub.SeqHeader, strconv.FormatUint(e.Seq, 10))
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rejected []hub.RejectedNote
+	hubtest.WaitFor(t, 15*time.Second, "the hub's applier refusing both", func() bool {
+		hs := h.hub.Status(ctx)
+		if len(hs.Peers) != 1 {
+			return false
+		}
+		rejected = hs.Peers[0].Rejected
+		return len(rejected) >= 2
+	})
+	t.Logf("the hub's refusals: %+v", rejected)
+	for _, r := range rejected {
+		if r.Seq != seen.Seq+1 || r.Reason != "bad signature" {
+			t.Errorf("refusal %+v, want the forged number %d refused for a bad signature", r, seen.Seq+1)
+		}
+	}
+	if mark, _ := h.hub.Log.Applied(ctx, origin, epoch); mark != seen.Seq {
+		t.Errorf("the hub's mark for the desktop moved to %d (want %d)", mark, seen.Seq)
+	}
+	if got, _ := h.hub.Log.Digest(ctx); got != hubAccess {
+		t.Error("the hub's access rows changed")
+	}
+	for _, perm := range []string{"invoices.pay", "invoices.view"} {
+		if ok, _ := check(t, hubURL, c.ID, perm); ok {
+			t.Errorf("the hub grants %s after the forged owner events", perm)
+		}
+	}
+	if ok, _ := check(t, hubURL, c.ID, "support.open"); !ok {
+		t.Error("the hub no longer grants what the owner gave (support.open)")
+	}
+}
