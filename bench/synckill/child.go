@@ -62,7 +62,7 @@ func (l *lineWriter) printf(format string, a ...any) {
 	l.w.Flush()
 }
 
-func runChild(role, dir, addr, hubURL, code string, gen, rate int) error {
+func runChild(role, dir, addr, hubURL, code string, gen, rate, seedRows int) error {
 	ctx := context.Background()
 	c := &child{role: role, dir: dir, gen: gen, rate: rate, out: &lineWriter{w: bufio.NewWriter(os.Stdout)}}
 	c.cond = sync.NewCond(&c.mu)
@@ -88,13 +88,21 @@ func runChild(role, dir, addr, hubURL, code string, gen, rate int) error {
 			return err
 		}
 		if code != "" {
-			if err := c.seedAndPair(ctx, hubURL, code); err != nil {
+			if err := c.seed(ctx, seedRows); err != nil {
 				return err
+			}
+			c.out.printf("pairing")
+			if err := c.desk.Connect(ctx, hubURL, code); err != nil {
+				// As the window would show it; the owner asks the hub for a new code.
+				c.out.printf("unpaired %s", err)
+				return c.app.Close()
 			}
 		} else if st := c.desk.Status(ctx); !st.Paired {
 			// The window resumes its pairing from <data dir>/sync/pairing.json
-			// through the same StartDesktopSync.
-			return errors.New("restarted desktop did not resume its pairing")
+			// through the same StartDesktopSync; a desktop killed before it
+			// kept one is not paired.
+			c.out.printf("unpaired")
+			return c.app.Close()
 		}
 	default:
 		return fmt.Errorf("unknown role %q", role)
@@ -121,9 +129,13 @@ func serve(addr string, h http.Handler) error {
 	return nil
 }
 
-// seedAndPair gives the desktop the account and the contact the hub acts
-// for, then pairs (first start only).
-func (c *child) seedAndPair(ctx context.Context, hubURL, code string) error {
+// seed gives the desktop the account and the contact the hub acts for,
+// and rows more accounts (a bigger snapshot: a longer pairing), once.
+func (c *child) seed(ctx context.Context, rows int) error {
+	var n int
+	if err := c.app.Store().QueryRow(ctx, `SELECT count(*) FROM contacts WHERE email = ?`, adaEmail).Scan(&n); err != nil || n > 0 {
+		return err // seeded by an earlier start (pairing again)
+	}
 	acc, err := c.app.CreateAccount(ctx, "Acme Ltd")
 	if err != nil {
 		return err
@@ -132,7 +144,15 @@ func (c *child) seedAndPair(ctx context.Context, hubURL, code string) error {
 		Email: adaEmail, Preset: "full"}); err != nil {
 		return err
 	}
-	return c.desk.Connect(ctx, hubURL, code)
+	return c.app.Store().Tx(ctx, func(tx *store.Tx) error {
+		for i := range rows {
+			if _, err := tx.Exec(ctx, `INSERT INTO accounts (name, created_at) VALUES (?, ?)`,
+				"seed-"+strconv.Itoa(i), time.Now().Unix()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (c *child) commands(ctx context.Context) error {
@@ -160,6 +180,9 @@ func (c *child) commands(ctx context.Context) error {
 			}
 			b, _ := json.Marshal(v)
 			c.out.printf("%c %s", cmd[0], b)
+		case "code": // the hub's Settings page makes a new one
+			code, _ := c.hub.Codes.New()
+			c.out.printf("code %s", code)
 		case "quit":
 			c.mu.Lock()
 			c.running = false

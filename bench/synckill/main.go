@@ -45,16 +45,29 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed for the side killed and the moment")
 	minWait := flag.Duration("min", 150*time.Millisecond, "shortest wait before a kill")
 	maxWait := flag.Duration("max", 1500*time.Millisecond, "longest wait before a kill")
+	pairKills := flag.Int("pair-kills", 0, "instead: rounds of kill -9 of one side during pairing, each on fresh data dirs")
+	seedRows := flag.Int("seed-rows", 0, "accounts on the desktop before it pairs (its snapshot); -pair-kills: 3000 unless set")
+	pairMax := flag.Duration("pair-max", 0, "-pair-kills: longest wait after the desktop starts pairing (0: 1.2 times a pairing nobody killed)")
 	flag.Parse()
 	if *role != "" {
-		if err := runChild(*role, *dir, *addr, *hubURL, *code, *gen, *rate); err != nil {
+		if err := runChild(*role, *dir, *addr, *hubURL, *code, *gen, *rate, *seedRows); err != nil {
 			fmt.Fprintln(os.Stderr, *role+":", err)
 			os.Exit(2)
 		}
 		return
 	}
-	r := &run{rate: *rate, rng: rand.New(rand.NewPCG(*seed, 0x5eed)), rec: newRecord()}
-	ok, err := r.main(*kills, *minWait, *maxWait)
+	rng := rand.New(rand.NewPCG(*seed, 0x5eed))
+	var ok bool
+	var err error
+	if *pairKills > 0 {
+		if *seedRows == 0 {
+			*seedRows = 3000
+		}
+		ok, err = pairingRounds(*pairKills, *rate, *seedRows, *pairMax, rng)
+	} else {
+		r := &run{rate: *rate, rng: rng, rec: newRecord(), seedRows: *seedRows}
+		ok, err = r.main(*kills, *minWait, *maxWait)
+	}
 	if err != nil {
 		log.Printf("FAIL: %v", err)
 		os.Exit(1)
@@ -68,6 +81,7 @@ func main() {
 
 type run struct {
 	rate     int
+	seedRows int
 	rng      *rand.Rand
 	rec      *record
 	tmp      string
@@ -115,7 +129,10 @@ func (r *run) main(kills int, minWait, maxWait time.Duration) (bool, error) {
 	if _, err := r.hub.await("ready"); err != nil {
 		return false, err
 	}
-	if r.dsk, err = r.start("desk", "-code", strings.TrimPrefix(line, "code ")); err != nil {
+	if r.dsk, err = r.start("desk", "-code", strings.TrimPrefix(line, "code "), "-seed-rows", strconv.Itoa(r.seedRows)); err != nil {
+		return false, err
+	}
+	if _, err := r.dsk.await("pairing"); err != nil {
 		return false, err
 	}
 	if _, err := r.dsk.await("ready"); err != nil {
