@@ -20,6 +20,7 @@ import (
 	"grantbook/backend/core"
 	"grantbook/backend/hub"
 	"grantbook/backend/hub/hubtest"
+	"grantbook/backend/model"
 )
 
 // hubKey reads the hub's device key from its data dir, as someone who owns
@@ -37,14 +38,38 @@ func hubKey(t *testing.T, dataDir string) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed)
 }
 
-func signed(key ed25519.PrivateKey, e changelog.Event) changelog.Event {
-	e.Sig = nil
-	b, err := json.Marshal(e)
+// attacker is JetStream through a client of the hub's own server with the
+// hub's internal credentials.
+func attacker(t *testing.T, h *side) jetstream.JetStream {
+	t.Helper()
+	nc, err := hub.InternalConn(h.hub.Node)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	e.Sig = ed25519.Sign(key, b)
-	return e
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// pairedWithTechnicalAda pairs a desktop whose Ada (Technical: no
+// invoices) can act on the hub.
+func pairedWithTechnicalAda(t *testing.T) (h, d *side, hubURL string, acc *model.Account, c *model.Contact) {
+	t.Helper()
+	h, d, hubURL, proxy := hubAndDesktop(t)
+	acc, c = d.withAda()
+	technical := "technical"
+	if _, err := d.app.UpdateContact(context.Background(), c.ID, core.ContactPatch{Preset: &technical}); err != nil {
+		t.Fatal(err)
+	}
+	pair(t, h, d, proxy)
+	hubtest.WaitFor(t, 15*time.Second, "Ada on the hub", func() bool {
+		ok, _ := check(t, hubURL, c.ID, "support.open")
+		return ok
+	})
+	return h, d, hubURL, acc, c
 }
 
 // A compromised hub — a NATS client on the hub's own server with the hub's
@@ -59,17 +84,7 @@ func signed(key ed25519.PrivateKey, e changelog.Event) changelog.Event {
 // access only from verified owner events, grants nothing more.
 func TestACompromisedHubsForgeriesOnTheWireAreRefused(t *testing.T) {
 	ctx := context.Background()
-	h, d, hubURL, proxy := hubAndDesktop(t)
-	acc, c := d.withAda()
-	technical := "technical"
-	if _, err := d.app.UpdateContact(ctx, c.ID, core.ContactPatch{Preset: &technical}); err != nil {
-		t.Fatal(err)
-	}
-	pair(t, h, d, proxy)
-	hubtest.WaitFor(t, 15*time.Second, "Ada on the hub", func() bool {
-		ok, _ := check(t, hubURL, c.ID, "support.open")
-		return ok
-	})
+	h, d, hubURL, acc, c := pairedWithTechnicalAda(t)
 	// Two genuine edits on the hub of a field it may write: the first is
 	// replayed later.
 	for _, p := range []string{"+44 1 old", "+44 2 new"} {
@@ -109,21 +124,13 @@ func TestACompromisedHubsForgeriesOnTheWireAreRefused(t *testing.T) {
 	}
 	contactKey, accountKey := strconv.FormatInt(c.ID, 10), strconv.FormatInt(acc.ID, 10)
 	const wider = `{"preset":"custom","permissions":"services.view support.open support.view invoices.view invoices.pay"}`
-	badSig := signed(key, next(last.Seq+1, last.Hash(), "grants", contactKey, wider))
+	badSig := hubtest.Sign(key, next(last.Seq+1, last.Hash(), "grants", contactKey, wider))
 	badSig.Sig[0] ^= 0xff
-	ownerOnly := signed(key, next(last.Seq+1, last.Hash(), "accounts", accountKey, `{"name":"Forged Ltd"}`))
-	widen := signed(key, next(last.Seq+2, ownerOnly.Hash(), "grants", contactKey, wider))
+	ownerOnly := hubtest.Sign(key, next(last.Seq+1, last.Hash(), "accounts", accountKey, `{"name":"Forged Ltd"}`))
+	widen := hubtest.Sign(key, next(last.Seq+2, ownerOnly.Hash(), "grants", contactKey, wider))
 	forged := []changelog.Event{badSig, ownerOnly, widen, oldPhone}
 
-	nc, err := hub.InternalConn(h.hub.Node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := attacker(t, h)
 	for _, e := range forged {
 		m := nats.NewMsg(hub.Subject(e.Origin, e.Epoch))
 		m.Data, _ = changelog.Marshal(e)
@@ -189,13 +196,7 @@ func TestACompromisedHubsForgeriesOnTheWireAreRefused(t *testing.T) {
 // the contact gains nothing on the hub.
 func TestACompromisedHubCannotGrantWithForgedOwnerEvents(t *testing.T) {
 	ctx := context.Background()
-	h, d, hubURL, proxy := hubAndDesktop(t)
-	_, c := d.withAda()
-	technical := "technical"
-	if _, err := d.app.UpdateContact(ctx, c.ID, core.ContactPatch{Preset: &technical}); err != nil {
-		t.Fatal(err)
-	}
-	pair(t, h, d, proxy)
+	h, d, hubURL, _, c := pairedWithTechnicalAda(t)
 	origin, epoch := d.desk.Log.Origin(), d.desk.Log.Epoch()
 	deskLast, err := d.desk.Log.Since(ctx, 0, 1<<20)
 	if err != nil {
@@ -206,20 +207,9 @@ func TestACompromisedHubCannotGrantWithForgedOwnerEvents(t *testing.T) {
 		mark, _ := h.hub.Log.Applied(ctx, origin, epoch)
 		return mark == last.Seq
 	})
-	if ok, _ := check(t, hubURL, c.ID, "support.open"); !ok {
-		t.Fatal("Ada cannot open support requests on the hub")
-	}
 	hubAccess, _ := h.hub.Log.Digest(ctx)
 
-	nc, err := hub.InternalConn(h.hub.Node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := attacker(t, h)
 	// What the hub's mirror holds is what the attacker sees of the owner.
 	mirror, err := js.Stream(ctx, hub.StreamName(origin, epoch))
 	if err != nil {
@@ -234,7 +224,7 @@ func TestACompromisedHubCannotGrantWithForgedOwnerEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := hubKey(t, h.app.DataDir())
-	widen := signed(key, changelog.Event{Origin: origin, Epoch: epoch, Seq: seen.Seq + 1, HLC: seen.HLC + 1,
+	widen := hubtest.Sign(key, changelog.Event{Origin: origin, Epoch: epoch, Seq: seen.Seq + 1, HLC: seen.HLC + 1,
 		Entity: "grants", Key: strconv.FormatInt(c.ID, 10), Op: changelog.Upsert, Prev: seen.Hash(),
 		Fields: json.RawMessage(`{"preset":"full","permissions":"services.view support.open support.view invoices.view invoices.pay"}`)})
 	altered := seen

@@ -13,19 +13,8 @@ import (
 	"sync"
 
 	"grantbook/backend/changelog"
+	"grantbook/backend/hub/hubtest"
 )
-
-// sign signs e with key as the change log does: Ed25519 over the JSON of
-// the event with sig empty (changelog's canonical bytes).
-func sign(key ed25519.PrivateKey, e changelog.Event) changelog.Event {
-	e.Sig = nil
-	b, err := json.Marshal(e)
-	if err != nil {
-		panic(err)
-	}
-	e.Sig = ed25519.Sign(key, b)
-	return e
-}
 
 // alter changes every string field of an event's row to say FORGED.
 func alter(e changelog.Event, what string) changelog.Event {
@@ -90,15 +79,15 @@ func (r *rig) forged(k int, seed uint64, ada *contact) {
 			continue
 		}
 		pool = append(pool, injected{e: alter(g, "altered "+strconv.Itoa(i)), forged: "altered, old signature"})
-		pool = append(pool, injected{e: sign(rogue, alter(g, "rogue "+strconv.Itoa(i))), forged: "new key signing as the hub"})
+		pool = append(pool, injected{e: hubtest.Sign(rogue, alter(g, "rogue "+strconv.Itoa(i))), forged: "new key signing as the hub"})
 		u := alter(g, "unknown "+strconv.Itoa(i))
 		u.Origin = rogueOrigin
-		pool = append(pool, injected{e: sign(rogue, u), forged: "new key, its own origin"})
+		pool = append(pool, injected{e: hubtest.Sign(rogue, u), forged: "new key, its own origin"})
 	}
 	for j := range 3 {
 		w := changelog.Event{Origin: last.Origin, Epoch: last.Epoch, Seq: last.Seq + 1 + uint64(j), HLC: last.HLC + 1, Entity: "grants",
 			Key: strconv.FormatInt(r.ada.ID, 10), Op: changelog.Upsert, Fields: json.RawMessage(`{"admin_all":1}`), Prev: last.Hash()}
-		pool = append(pool, injected{e: sign(rogue, w), forged: "next number, widening a grant, new key"})
+		pool = append(pool, injected{e: hubtest.Sign(rogue, w), forged: "next number, widening a grant, new key"})
 	}
 	forgedN := 0
 	for _, p := range pool {

@@ -209,14 +209,9 @@ func (r *run) main(kills int, minWait, maxWait time.Duration) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for _, p := range []*proc{r.hub, r.dsk} {
-		p.stdin.Write([]byte("quit\n"))
-		<-p.done
-		if err := p.cmd.Wait(); err != nil {
-			return false, fmt.Errorf("%s did not stop cleanly: %w", p.role, err)
-		}
+	if err := r.quitBoth(); err != nil {
+		return false, err
 	}
-	r.hub, r.dsk = nil, nil
 
 	fmt.Printf("kills: %d hub, %d desktop; rate %d changes/s each side\n", killed["hub"], killed["desk"], r.rate)
 	fmt.Printf("committed (printed after commit): desktop %d, hub %d; events: desktop %d, hub %d\n",
@@ -236,6 +231,19 @@ func (r *run) main(kills int, minWait, maxWait time.Duration) (bool, error) {
 		fmt.Println("problem:", p)
 	}
 	return len(problems) == 0, nil
+}
+
+// quitBoth stops both children the clean way.
+func (r *run) quitBoth() error {
+	for _, p := range []*proc{r.hub, r.dsk} {
+		p.stdin.Write([]byte("quit\n"))
+		<-p.done
+		if err := p.cmd.Wait(); err != nil {
+			return fmt.Errorf("%s did not stop cleanly: %w", p.role, err)
+		}
+	}
+	r.hub, r.dsk = nil, nil
+	return nil
 }
 
 func (r *run) start(role string, extra ...string) (*proc, error) {

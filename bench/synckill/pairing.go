@@ -253,15 +253,7 @@ func (r *run) writeAndCheck() ([]string, error) {
 	if seeded != r.seedRows {
 		problems = append(problems, fmt.Sprintf("%d seeded accounts on the desktop, want %d", seeded, r.seedRows))
 	}
-	for _, p := range []*proc{r.hub, r.dsk} {
-		p.stdin.Write([]byte("quit\n"))
-		<-p.done
-		if err := p.cmd.Wait(); err != nil {
-			return problems, fmt.Errorf("%s did not stop cleanly: %w", p.role, err)
-		}
-	}
-	r.hub, r.dsk = nil, nil
-	return problems, nil
+	return problems, r.quitBoth()
 }
 
 // awaitAny waits for a line starting with one of prefixes.

@@ -1,14 +1,30 @@
 // Package hubtest holds what sync tests share: a TCP proxy the test cuts
-// and restores, and polling for a condition.
+// and restores, polling for a condition, and signing a forged event.
 package hubtest
 
 import (
+	"crypto/ed25519"
+	"encoding/json"
 	"io"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"grantbook/backend/changelog"
 )
+
+// Sign signs e with key as the change log does: Ed25519 over the JSON of
+// the event with sig empty (changelog's canonical bytes). For forgeries.
+func Sign(key ed25519.PrivateKey, e changelog.Event) changelog.Event {
+	e.Sig = nil
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err)
+	}
+	e.Sig = ed25519.Sign(key, b)
+	return e
+}
 
 // CutProxy is a TCP proxy the test controls: Cut drops every connection
 // and refuses new ones until Restore.
