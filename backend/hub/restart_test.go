@@ -94,7 +94,8 @@ func TestMirrorResumesPromptlyAfterTheHubRestarts(t *testing.T) {
 	waitFor(t, 8*time.Second, "both sides' changes across after the hub's restart", func() bool {
 		return len(hlog.received()) == 15 && len(dlog.received()) == 10
 	})
-	t.Logf("in step %s after the hub's restart", time.Since(start).Round(time.Millisecond))
+	t.Logf("in step %s after the hub's restart; mirrors made again for a new connection: hub %d, desktop %d",
+		time.Since(start).Round(time.Millisecond), hl.Resets(), dl.Resets())
 	// Neither mirror waited to be found stalled (stallAfter) to be made again.
 	if hl.Kicks() != 0 || dl.Kicks() != kicks {
 		t.Errorf("mirrors made again as stalled: hub %d, desktop %d, want none", hl.Kicks(), dl.Kicks()-kicks)
@@ -143,7 +144,8 @@ func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
 	waitFor(t, 8*time.Second, "both sides' changes across after the desktop's restart", func() bool {
 		return len(hlog.received()) == 10 && len(dlog.received()) == 10
 	})
-	t.Logf("in step %s after the desktop's restart", time.Since(start).Round(time.Millisecond))
+	t.Logf("in step %s after the desktop's restart; mirrors made again for a new connection: hub %d, desktop %d",
+		time.Since(start).Round(time.Millisecond), hl.Resets(), dl.Resets())
 	if hl.Kicks() != kicks || dl.Kicks() != 0 {
 		t.Errorf("mirrors made again as stalled: hub %d, desktop %d, want none", hl.Kicks()-kicks, dl.Kicks())
 	}
