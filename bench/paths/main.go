@@ -225,11 +225,16 @@ func runCase(c pathCase, prod, base *proc, dir string, n int) error {
 		return err
 	}
 	var prods []result
+	var cpus []string
 	bases := map[string][]result{}
 	for r := 0; r < *rounds; r++ {
+		t0 := prod.cpu()
 		pr, err := c.product.run(dir, prod.base, *threads, *conns, *duration)
 		if err != nil {
 			return err
+		}
+		if pr.Requests > 0 {
+			cpus = append(cpus, fmt.Sprintf("%.0f", float64(prod.cpu()-t0)/float64(time.Microsecond)/float64(pr.Requests)))
 		}
 		if pr.Errors > 0 {
 			return fmt.Errorf("%d errors or non-2xx answers out of %d requests (log: %s)", pr.Errors, pr.Requests, prod.log)
@@ -245,6 +250,7 @@ func runCase(c pathCase, prod, base *proc, dir string, n int) error {
 	}
 	p := medianResult(prods)
 	fmt.Printf("%-26s product  %s   rounds %s\n", c.name, p, joinRounds(prods))
+	fmt.Printf("%-26s serve's CPU a request (user+system, rounds): %s µs\n", "", strings.Join(cpus, " / "))
 	med := map[string]result{}
 	for _, kind := range c.baselines {
 		b := medianResult(bases[kind])
