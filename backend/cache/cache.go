@@ -49,6 +49,51 @@ func (c *Map[K, V]) Get(k K, load func() (V, error)) (V, error) {
 	return v, nil
 }
 
+// GetAll returns the values of keys that are held or that load finds,
+// in the order of keys, loading all those not held with one call (load
+// leaves out what does not exist). Errors are returned, never kept.
+func (c *Map[K, V]) GetAll(keys []K, load func(missing []K) (map[K]V, error)) ([]V, error) {
+	vals := make([]V, len(keys))
+	held := make([]bool, len(keys))
+	var missing []K
+	c.mu.RLock()
+	e := c.epoch
+	for i, k := range keys {
+		if vals[i], held[i] = c.m[k]; !held[i] {
+			missing = append(missing, k)
+		}
+	}
+	c.mu.RUnlock()
+	if len(missing) == 0 {
+		return vals, nil
+	}
+	got, err := load(missing)
+	if err != nil {
+		return nil, err
+	}
+	out := vals[:0]
+	c.mu.Lock()
+	keep := c.epoch == e
+	for i, k := range keys {
+		v := vals[i]
+		if !held[i] {
+			var ok bool
+			if v, ok = got[k]; !ok {
+				continue
+			}
+			if keep {
+				if len(c.m) >= c.max {
+					c.evictLocked()
+				}
+				c.m[k] = v
+			}
+		}
+		out = append(out, v)
+	}
+	c.mu.Unlock()
+	return out, nil
+}
+
 // evictLocked drops about an eighth of the values, whichever the map's
 // order gives first: cheap, and fair enough for uniform traffic.
 func (c *Map[K, V]) evictLocked() {

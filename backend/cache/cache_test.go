@@ -65,3 +65,42 @@ func TestBounded(t *testing.T) {
 		t.Errorf("Clear left %d", c.Len())
 	}
 }
+
+// GetAll loads only what is not held, in one call, keeps the keys' order,
+// leaves out what load did not find, and keeps nothing a Forget overtook.
+func TestGetAllLoadsTheMissingOnce(t *testing.T) {
+	c := New[int, string](10)
+	c.Get(2, func() (string, error) { return "two", nil })
+	var asked [][]int
+	load := func(missing []int) (map[int]string, error) {
+		asked = append(asked, missing)
+		out := map[int]string{}
+		for _, k := range missing {
+			if k != 4 { // 4 does not exist
+				out[k] = string(rune('a' + k))
+			}
+		}
+		return out, nil
+	}
+	got, err := c.GetAll([]int{3, 2, 4, 1}, load)
+	if err != nil || len(got) != 3 || got[0] != "d" || got[1] != "two" || got[2] != "b" {
+		t.Fatalf("GetAll = %q, %v", got, err)
+	}
+	if len(asked) != 1 || len(asked[0]) != 3 {
+		t.Errorf("loads asked for %v, want one load of 3, 4, 1", asked)
+	}
+	if got, _ := c.GetAll([]int{1, 3}, load); len(asked) != 1 || len(got) != 2 {
+		t.Errorf("held values were loaded again: %v (%q)", asked, got)
+	}
+	c.GetAll([]int{5}, func(missing []int) (map[int]string, error) {
+		c.Forget(5) // a change commits while the old value is read
+		return map[int]string{5: "old"}, nil
+	})
+	if got, _ := c.GetAll([]int{5}, load); len(got) != 1 || got[0] != "f" {
+		t.Errorf("after a Forget during the load: %q, want the reloaded value", got)
+	}
+	boom := errors.New("boom")
+	if _, err := c.GetAll([]int{7}, func([]int) (map[int]string, error) { return nil, boom }); err != boom {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -21,6 +21,7 @@ const (
 	sessionCacheSize = 1 << 16
 	listCacheSize    = 1 << 13 // accounts; a few KiB each
 	countCacheSize   = 1 << 12 // filters and searches
+	contactCacheSize = 1 << 13 // contacts of listings, with their JSON: about 1 KiB each
 )
 
 // caches are what the hot paths (checks, the client area, forward
@@ -37,8 +38,10 @@ type caches struct {
 	// The client area's lists, by account; callers must not change them.
 	invoiceLists *cache.Map[int64, Listing[*model.Invoice]]
 	serviceLists *cache.Map[int64, Listing[*model.Service]]
-	// counts of contact listings, by filter (contactlist.go)
-	counts *cache.Map[string, store.ContactCount]
+	// counts of contact listings, by filter, and listed contacts by id
+	// (contactlist.go)
+	counts   *cache.Map[string, store.ContactCount]
+	contacts *cache.Map[int64, contactItem]
 	// settings every check or client-area request reads, and how many
 	// second factors a person (email key) has
 	zone      *cache.Map[struct{}, *time.Location]
@@ -55,6 +58,7 @@ func newCaches() caches {
 		invoiceLists: cache.New[int64, Listing[*model.Invoice]](listCacheSize),
 		serviceLists: cache.New[int64, Listing[*model.Service]](listCacheSize),
 		counts:       cache.New[string, store.ContactCount](countCacheSize),
+		contacts:     cache.New[int64, contactItem](contactCacheSize),
 		zone:         cache.New[struct{}, *time.Location](1),
 		lifecycle:    cache.New[struct{}, LifecycleSettings](1),
 		factors:      cache.New[string, int](sessionCacheSize)}
@@ -71,6 +75,7 @@ func (c *caches) forget(ch store.Changes) {
 		c.invoiceLists.Clear()
 		c.serviceLists.Clear()
 		c.counts.Clear()
+		c.contacts.Clear()
 		c.zone.Clear()
 		c.lifecycle.Clear()
 		c.factors.Clear()
@@ -94,6 +99,7 @@ func (c *caches) forget(ch store.Changes) {
 	}
 	if len(ch.Contacts) > 0 {
 		c.grants.Forget(ch.Contacts...)
+		c.contacts.Forget(ch.Contacts...)
 		c.sessions.Clear() // a session holds its contacts
 	}
 	if len(ch.Services) > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"grantbook/backend/model"
@@ -17,6 +18,8 @@ type ContactFilter = store.ContactFilter
 
 // ContactPage is one page of a contact listing: its contacts, how many
 // match in all, and the cursor that continues after it ("" on the last).
+// Its contacts share their grants' slices with the cache: callers must
+// not change those.
 type ContactPage struct {
 	Contacts []*model.Contact `json:"contacts"`
 	Total    int              `json:"total"`
@@ -24,6 +27,27 @@ type ContactPage struct {
 	// there are more than Total.
 	TotalCapped bool   `json:"total_capped,omitempty"`
 	Next        string `json:"next,omitempty"`
+
+	json [][]byte // each contact's JSON
+}
+
+// AppendJSON appends the page as encoding/json writes it.
+func (p *ContactPage) AppendJSON(b []byte) []byte {
+	b = append(b, `{"contacts":[`...)
+	for i, j := range p.json {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, j...)
+	}
+	b = strconv.AppendInt(append(b, `],"total":`...), int64(p.Total), 10)
+	if p.TotalCapped {
+		b = append(b, `,"total_capped":true`...)
+	}
+	if p.Next != "" { // URL-safe base64: nothing to escape
+		b = append(append(append(b, `,"next":"`...), p.Next...), '"')
+	}
+	return append(b, '}')
 }
 
 // Contacts lists contacts matching f and counts all matches.
@@ -61,12 +85,62 @@ func (a *App) ContactPage(ctx context.Context, f ContactFilter, after string) (*
 	if err != nil {
 		return nil, err
 	}
-	cs, next, err := a.store.ContactsPage(ctx, f)
+	ids, more, err := a.store.PageIDs(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	a.decorateAll(ctx, cs)
-	return &ContactPage{Contacts: cs, Total: n.N, TotalCapped: n.Capped, Next: encodeCursor(next)}, nil
+	items, err := a.contactItems(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	cs := make([]model.Contact, len(items)) // copies: decorate fills them in
+	p := &ContactPage{Contacts: make([]*model.Contact, len(items)), Total: n.N, TotalCapped: n.Capped, json: make([][]byte, len(items))}
+	for i, it := range items {
+		cs[i] = *it.c
+		p.Contacts[i] = &cs[i]
+	}
+	a.decorateAll(ctx, p.Contacts)
+	for i, c := range p.Contacts {
+		if p.json[i] = items[i].json; c.EffectiveStatus != c.Status || c.Invitation != nil {
+			if p.json[i], err = json.Marshal(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if more && len(p.Contacts) > 0 {
+		p.Next = encodeCursor(store.PageEnd(p.Contacts[len(p.Contacts)-1]))
+	}
+	return p, nil
+}
+
+// A contactItem is a contact as listings load it, and its JSON as served
+// when neither time nor an invitation changes it (decorate: its effective
+// status is its status, no invitation). Kept until the contact changes;
+// never changed.
+type contactItem struct {
+	c    *model.Contact
+	json []byte
+}
+
+// contactItems are the contacts of ids, in that order (those that exist),
+// from memory, the others loaded in one query.
+func (a *App) contactItems(ctx context.Context, ids []int64) ([]contactItem, error) {
+	return a.cached.contacts.GetAll(ids, func(missing []int64) (map[int64]contactItem, error) {
+		cs, err := a.store.ContactsByID(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int64]contactItem, len(cs))
+		for _, c := range cs {
+			c.EffectiveStatus = c.Status
+			b, err := json.Marshal(c)
+			if err != nil {
+				return nil, err
+			}
+			out[c.ID] = contactItem{c, b}
+		}
+		return out, nil
+	})
 }
 
 // contactCount is the number of contacts f matches, from memory while

@@ -121,6 +121,25 @@ func (q Q) CountContacts(ctx context.Context, f ContactFilter) (ContactCount, er
 func (q Q) ContactsPage(ctx context.Context, f ContactFilter) ([]*model.Contact, *SortKey, error) {
 	// First the page's ids, walking the name-order index; then only those
 	// rows. A deep page skips index entries, not whole joined rows.
+	ids, more, err := q.PageIDs(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := q.ContactsByID(ctx, ids)
+	if err != nil || !more || len(cs) == 0 {
+		return cs, nil, err
+	}
+	return cs, PageEnd(cs[len(cs)-1]), nil
+}
+
+// PageEnd is the sort key a page that ends with c continues after.
+func PageEnd(c *model.Contact) *SortKey {
+	return &SortKey{Last: c.LastName, First: c.FirstName, ID: c.ID}
+}
+
+// PageIDs are the ids of a page of contacts in name order, and whether
+// more follow it.
+func (q Q) PageIDs(ctx context.Context, f ContactFilter) ([]int64, bool, error) {
 	var ids []int64
 	var err error
 	if s, ok := newSearch(f.Query); ok {
@@ -134,18 +153,13 @@ func (q Q) ContactsPage(ctx context.Context, f ContactFilter) ([]*model.Contact,
 		ids, err = collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("contacts: %w", err)
+		return nil, false, fmt.Errorf("contacts: %w", err)
 	}
 	more := len(ids) > f.Limit
 	if more {
 		ids = ids[:f.Limit]
 	}
-	cs, err := q.contactsByID(ctx, ids)
-	if err != nil || !more || len(cs) == 0 {
-		return cs, nil, err
-	}
-	last := cs[len(cs)-1]
-	return cs, &SortKey{Last: last.LastName, First: last.FirstName, ID: last.ID}, nil
+	return ids, more, nil
 }
 
 // Contacts lists contacts by name and counts all matches.
@@ -158,8 +172,8 @@ func (q Q) Contacts(ctx context.Context, f ContactFilter) ([]*model.Contact, int
 	return cs, n.N, err
 }
 
-// contactsByID loads contacts in list order.
-func (q Q) contactsByID(ctx context.Context, ids []int64) ([]*model.Contact, error) {
+// ContactsByID loads contacts in list order (those that exist).
+func (q Q) ContactsByID(ctx context.Context, ids []int64) ([]*model.Contact, error) {
 	if len(ids) == 0 {
 		return []*model.Contact{}, nil
 	}

@@ -213,7 +213,11 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Query, f.Preset, f.Status = q.Get("q"), q.Get("preset"), q.Get("status")
 	p, err := a.app.ContactPage(r.Context(), f, q.Get("after"))
-	a.reply(w, r, http.StatusOK, p, err)
+	if err != nil {
+		a.reply(w, r, http.StatusOK, nil, err)
+		return
+	}
+	writeAppended(w, nil, p)
 }
 
 func (a *API) lookupContact(w http.ResponseWriter, r *http.Request) {

@@ -75,12 +75,19 @@ type jsonAppender interface{ AppendJSON([]byte) []byte }
 
 var answers = sync.Pool{New: func() any { return new([]byte) }}
 
-// writeAppended writes {key: l} as writeJSON would, from l's own JSON
-// and with its length (a large answer is not chunked).
+// writeAppended writes {key: l} (l alone: key nil) as writeJSON would,
+// from l's own JSON and with its length (a large answer is not chunked).
 func writeAppended(w http.ResponseWriter, key []byte, l jsonAppender) {
 	buf := answers.Get().(*[]byte)
-	b := append(append(append((*buf)[:0], '{'), key...), ':')
-	b = append(l.AppendJSON(b), '}', '\n')
+	b := (*buf)[:0]
+	if key != nil {
+		b = append(append(append(b, '{'), key...), ':')
+	}
+	b = l.AppendJSON(b)
+	if key != nil {
+		b = append(b, '}')
+	}
+	b = append(b, '\n')
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
