@@ -256,19 +256,42 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 			return ids, err
 		}
 	}
-	above, err := q.unindexedAbove(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// The first want candidates by rank from the cursor's group on, then
-	// the rest of the last one's group: every match that can sort before
-	// the page's end (a later group sorts after it). A group dense with
-	// matches (a common last name) is walked in list order instead.
 	want := f.Offset + f.Limit + 1
 	var start int64
 	if f.After != nil {
 		start = searchGroup(f.After.Last, f.After.First) << rankIDBits
 	}
+	listArgs := func() []any { return append(append([]any{}, args...), aargs...) }
+	// The index alone first: when the group of the want-th candidate holds
+	// SearchGroupRead more, it is dense (a common last name) and the list
+	// is walked there at once, no candidate's row read.
+	var keys []rankedKey
+	walked, tried := false, false // keys are the list's own, in its order; the walk was tried
+	cands, err := collectIDs(q, ctx, `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? AND rowid >= ? ORDER BY rowid LIMIT ?`,
+		s.match, start, want+SearchGroupRead)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == want+SearchGroupRead && cands[len(cands)-1] <= cands[want-1]|rankMaxID {
+		if keys, err = q.walkFrom(ctx, from, withAfter(cond), listArgs(), s, cands[0]>>rankIDBits, want); err != nil {
+			return nil, err
+		}
+		walked, tried = len(keys) == want, true
+	}
+	if !walked {
+		if keys, walked, err = q.rankedKeys(ctx, from, cond, withAfter, args, aargs, s, start, want, tried); err != nil {
+			return nil, err
+		}
+	}
+	return q.finishSearch(ctx, f, from, cond, withAfter, args, aargs, s, keys, walked)
+}
+
+// rankedKeys are the first want matches by rank from start, then the rest
+// of the last one's group: every match that can sort before the page's
+// end (a later group sorts after it). A group dense with matches is
+// walked in list order instead, unless that was tried.
+func (q Q) rankedKeys(ctx context.Context, from, cond string, withAfter func(string) string, args, aargs []any,
+	s search, start int64, want int, tried bool) (keys []rankedKey, walked bool, err error) {
 	a := append(append(append([]any{}, args...), s.match, s.like), aargs...)
 	indexed := `SELECT contacts_search.rowid, c.id, c.last_name, c.first_name` + searchFrom(from) + withAfter(andWhere(cond, indexedCond))
 	// One read for both: the first want, and up to SearchGroupRead after
@@ -276,10 +299,9 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 	ranked, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid >= ? ORDER BY contacts_search.rowid LIMIT ?`,
 		append(a, start, want+SearchGroupRead)...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	keys := ranked[:min(len(ranked), want)]
-	walked := false // keys are the list's own, in its order
+	keys = ranked[:min(len(ranked), want)]
 	if len(keys) == want {
 		first, last := keys[0].rank, keys[want-1].rank
 		var more []rankedKey
@@ -289,18 +311,32 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 			}
 		}
 		if len(more) == SearchGroupRead {
-			w, err := q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want)
-			if err != nil {
-				return nil, err
+			var w []rankedKey
+			if !tried {
+				if w, err = q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want); err != nil {
+					return nil, false, err
+				}
 			}
 			if len(w) == want {
-				keys, more, walked = w, nil, true
+				return w, true, nil
 			} else if more, err = collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
 				append(a, last, last|rankMaxID)...); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		keys = append(keys[:want:want], more...)
+	}
+	return keys, false, nil
+}
+
+// finishSearch adds the rows the index lacks to keys, puts them in list
+// order (unless keys are walked and nothing was added) and cuts the page.
+func (q Q) finishSearch(ctx context.Context, f ContactFilter, from, cond string, withAfter func(string) string, args, aargs []any,
+	s search, keys []rankedKey, walked bool) ([]int64, error) {
+	want := f.Offset + f.Limit + 1
+	above, err := q.unindexedAbove(ctx)
+	if err != nil {
+		return nil, err
 	}
 	tail, err := collectRanked(q, ctx, `SELECT 0, c.id, c.last_name, c.first_name`+from+withAfter(andWhere(cond, unindexedCond))+listOrder+` LIMIT ?`,
 		append(append(append(append([]any{}, args...), above, above, s.like), aargs...), want)...)
