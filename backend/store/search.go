@@ -196,6 +196,15 @@ const (
 		SELECT id FROM contacts WHERE search_group IS NULL AND id <= ?) AND c.search_key LIKE ? ESCAPE '\'`
 )
 
+// unindexed is unindexedAbove, and whether any contact is not in the
+// index (above it, or without a group): usually none, and a page need not
+// look for them.
+func (q Q) unindexed(ctx context.Context) (above int64, some bool, err error) {
+	err = q.q.QueryRowContext(ctx, `SELECT a, EXISTS (SELECT 1 FROM contacts WHERE id > a) OR EXISTS (SELECT 1 FROM contacts WHERE search_group IS NULL)
+		FROM (SELECT min(indexed_upto, `+strconv.Itoa(rankMaxID)+`) AS a FROM search_state)`).Scan(&above, &some)
+	return above, some, err
+}
+
 // unindexedAbove is the id above which no contact is in the index.
 func (q Q) unindexedAbove(ctx context.Context) (int64, error) {
 	upto, err := q.indexedUpto(ctx)
@@ -334,14 +343,17 @@ func (q Q) rankedKeys(ctx context.Context, from, cond string, withAfter func(str
 func (q Q) finishSearch(ctx context.Context, f ContactFilter, from, cond string, withAfter func(string) string, args, aargs []any,
 	s search, keys []rankedKey, walked bool) ([]int64, error) {
 	want := f.Offset + f.Limit + 1
-	above, err := q.unindexedAbove(ctx)
+	above, some, err := q.unindexed(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tail, err := collectRanked(q, ctx, `SELECT 0, c.id, c.last_name, c.first_name`+from+withAfter(andWhere(cond, unindexedCond))+listOrder+` LIMIT ?`,
-		append(append(append(append([]any{}, args...), above, above, s.like), aargs...), want)...)
-	if err != nil {
-		return nil, err
+	var tail []rankedKey
+	if some {
+		tail, err = collectRanked(q, ctx, `SELECT 0, c.id, c.last_name, c.first_name`+from+withAfter(andWhere(cond, unindexedCond))+listOrder+` LIMIT ?`,
+			append(append(append(append([]any{}, args...), above, above, s.like), aargs...), want)...)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if !walked || len(tail) > 0 {
 		// In list order (listBefore is SQLite's listOrder), once each.
