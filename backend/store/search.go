@@ -282,10 +282,29 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 		return nil, err
 	}
 	if len(cands) == want+SearchGroupRead && cands[len(cands)-1] <= cands[want-1]|rankMaxID {
-		if keys, err = q.walkFrom(ctx, from, withAfter(cond), listArgs(), s, cands[0]>>rankIDBits, want); err != nil {
+		last := cands[want-1]
+		// A short walk fills the page when the group's entries mostly
+		// match (a common last name). Else a group of few candidates is
+		// read from the index (rankedKeys): a long walk is worth it only
+		// for one too large to read.
+		g := cands[0] >> rankIDBits
+		if keys, err = q.walkFrom(ctx, from, withAfter(cond), listArgs(), s, g, want, shortWalkRows); err != nil {
 			return nil, err
 		}
 		walked, tried = len(keys) == want, true
+		if !walked {
+			var n int
+			if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? AND rowid > ? AND rowid <= ? LIMIT ?)`,
+				s.match, last, last|rankMaxID, SearchGroupMax).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n == SearchGroupMax {
+				if keys, err = q.walkFrom(ctx, from, withAfter(cond), listArgs(), s, g, want, walkRows); err != nil {
+					return nil, err
+				}
+				walked = len(keys) == want
+			}
+		}
 	}
 	if !walked {
 		if keys, walked, err = q.rankedKeys(ctx, from, cond, withAfter, args, aargs, s, start, want, tried); err != nil {
@@ -322,7 +341,7 @@ func (q Q) rankedKeys(ctx context.Context, from, cond string, withAfter func(str
 		if len(more) == SearchGroupRead {
 			var w []rankedKey
 			if !tried {
-				if w, err = q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want); err != nil {
+				if w, err = q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want, walkRows); err != nil {
 					return nil, false, err
 				}
 			}
@@ -394,18 +413,18 @@ var SearchGroupRead = 64
 
 // walkFrom reads the list in order from the first name group g can hold
 // (no match after the cursor sorts before it) and returns the first want
-// matches; fewer when they are not among the first walkRows×want entries.
+// matches; fewer when they are not among the first rows×want entries.
 // SQLite walks the covering index and checks each entry, and stops at the
 // want-th match: only matches cross cgo, and a dense group reads no more
 // than it returns. The walk's rows come in the index's order; that SQL
 // does not promise it without an outer ORDER BY (which would read every
 // entry to sort them) is checked here, and the sorted form answers if it
 // ever fails.
-func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want int) ([]rankedKey, error) {
+func (q Q) walkFrom(ctx context.Context, from, cond string, args []any, s search, g int64, want, rows int) ([]rankedKey, error) {
 	last, first := groupFloor(g)
 	cond = andWhere(cond, `(c.last_name, c.first_name, c.id) >= (? COLLATE NOCASE, ? COLLATE NOCASE, 0)`)
 	inner := `(SELECT c.id, c.last_name, c.first_name, c.search_key` + from + cond + listOrder + ` LIMIT ?) WHERE search_key LIKE ? ESCAPE '\'`
-	a := append(append([]any{}, args...), last, first, walkRows*want, s.like, want)
+	a := append(append([]any{}, args...), last, first, rows*want, s.like, want)
 	keys, err := collectRanked(q, ctx, `SELECT 0, id, last_name, first_name FROM `+inner+` LIMIT ?`, a...)
 	for i := 1; err == nil && i < len(keys); i++ {
 		if !listBefore(keys[i-1].SortKey, keys[i].SortKey) {
@@ -453,8 +472,18 @@ func nocase(a, b string) int {
 	return len(a) - len(b)
 }
 
-// walkRows bounds walkFrom: entries read a match wanted.
-const walkRows = 32
+// walkRows bounds walkFrom: entries read a match wanted; shortWalkRows
+// the first, short walk of a group dense with candidates.
+const (
+	walkRows      = 32
+	shortWalkRows = 2
+)
+
+// SearchGroupMax is how many candidates of a page's last group, past the
+// page, make it too large to read from the index rather than walk (a
+// variable for tests). Reading a candidate costs about what walking five
+// entries does (a row read at random against an index entry in order).
+var SearchGroupMax = 512
 
 // collectRanked reads (rank, id, last name, first name) rows.
 func collectRanked(q Q, ctx context.Context, query string, args ...any) ([]rankedKey, error) {

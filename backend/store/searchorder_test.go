@@ -90,10 +90,12 @@ func TestSearchPagesAcrossGroups(t *testing.T) {
 	s, _ := openStore(t)
 	a, b := addAccount(t, s, "Acme").ID, addAccount(t, s, "Bolt").ID
 	seedNames(t, s, []int64{a, b}, 1500, false)
-	defer func(n int) { store.SearchGroupRead = n }(store.SearchGroupRead)
+	defer func(n, m int) { store.SearchGroupRead, store.SearchGroupMax = n, m }(store.SearchGroupRead, store.SearchGroupMax)
 	for _, read := range []int{store.SearchGroupRead, 1} {
-		store.SearchGroupRead = read
-		checkPages(t, s, a)
+		for _, most := range []int{store.SearchGroupMax, 1} { // the group read from the index, or walked
+			store.SearchGroupRead, store.SearchGroupMax = read, most
+			checkPages(t, s, a)
+		}
 	}
 }
 
