@@ -270,91 +270,100 @@ func (q Q) searchIDs(ctx context.Context, f ContactFilter, s search) ([]int64, e
 	if f.After != nil {
 		start = searchGroup(f.After.Last, f.After.First) << rankIDBits
 	}
-	listArgs := func() []any { return append(append([]any{}, args...), aargs...) }
+	p := pageQuery{q: q, from: from, cond: cond, withAfter: withAfter, args: args, aargs: aargs, s: s, want: want}
 	// The index alone first: when the group of the want-th candidate holds
 	// SearchGroupRead more, it is dense (a common last name) and the list
 	// is walked there at once, no candidate's row read.
 	var keys []rankedKey
-	walked, tried := false, false // keys are the list's own, in its order; the walk was tried
+	walked, tried := false, int64(-1) // keys are the list's own, in its order; the group walked from
 	cands, err := collectIDs(q, ctx, `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? AND rowid >= ? ORDER BY rowid LIMIT ?`,
 		s.match, start, want+SearchGroupRead)
 	if err != nil {
 		return nil, err
 	}
 	if len(cands) == want+SearchGroupRead && cands[len(cands)-1] <= cands[want-1]|rankMaxID {
-		last := cands[want-1]
-		// A short walk fills the page when the group's entries mostly
-		// match (a common last name). Else a group of few candidates is
-		// read from the index (rankedKeys): a long walk is worth it only
-		// for one too large to read.
-		g := cands[0] >> rankIDBits
-		if keys, err = q.walkFrom(ctx, from, withAfter(cond), listArgs(), s, g, want, shortWalkRows); err != nil {
+		tried = cands[0] >> rankIDBits
+		if keys, walked, err = p.walkGroup(ctx, tried, cands[want-1]); err != nil {
 			return nil, err
-		}
-		walked, tried = len(keys) == want, true
-		if !walked {
-			var n int
-			if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? AND rowid > ? AND rowid <= ? LIMIT ?)`,
-				s.match, last, last|rankMaxID, SearchGroupMax).Scan(&n); err != nil {
-				return nil, err
-			}
-			if n == SearchGroupMax {
-				if keys, err = q.walkFrom(ctx, from, withAfter(cond), listArgs(), s, g, want, walkRows); err != nil {
-					return nil, err
-				}
-				walked = len(keys) == want
-			}
 		}
 	}
 	if !walked {
-		if keys, walked, err = q.rankedKeys(ctx, from, cond, withAfter, args, aargs, s, start, want, tried); err != nil {
+		if keys, walked, err = p.rankedKeys(ctx, start, tried); err != nil {
 			return nil, err
 		}
 	}
 	return q.finishSearch(ctx, f, from, cond, withAfter, args, aargs, s, keys, walked)
 }
 
+// pageQuery is a search page's query, its filter and cursor.
+type pageQuery struct {
+	q           Q
+	from, cond  string
+	withAfter   func(string) string
+	args, aargs []any // of cond, and of the cursor's condition
+	s           search
+	want        int
+}
+
+func (p pageQuery) listArgs() []any { return append(append([]any{}, p.args...), p.aargs...) }
+
+// walkGroup walks the list from the first name group g can hold, for a
+// page whose last candidate is last, if it is worth it: a short walk fills
+// the page when the entries there mostly match (a common last name); a
+// long one is tried only when the group holds too many candidates
+// (SearchGroupMax) to read from the index instead (rankedKeys).
+func (p pageQuery) walkGroup(ctx context.Context, g, last int64) ([]rankedKey, bool, error) {
+	keys, err := p.q.walkFrom(ctx, p.from, p.withAfter(p.cond), p.listArgs(), p.s, g, p.want, shortWalkRows)
+	if err != nil || len(keys) == p.want {
+		return keys, err == nil, err
+	}
+	var n int
+	if err := p.q.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? AND rowid > ? AND rowid <= ? LIMIT ?)`,
+		p.s.match, last, last|rankMaxID, SearchGroupMax).Scan(&n); err != nil || n < SearchGroupMax {
+		return nil, false, err
+	}
+	keys, err = p.q.walkFrom(ctx, p.from, p.withAfter(p.cond), p.listArgs(), p.s, g, p.want, walkRows)
+	return keys, err == nil && len(keys) == p.want, err
+}
+
 // rankedKeys are the first want matches by rank from start, then the rest
 // of the last one's group: every match that can sort before the page's
-// end (a later group sorts after it). A group dense with matches is
-// walked in list order instead, unless that was tried.
-func (q Q) rankedKeys(ctx context.Context, from, cond string, withAfter func(string) string, args, aargs []any,
-	s search, start int64, want int, tried bool) (keys []rankedKey, walked bool, err error) {
-	a := append(append(append([]any{}, args...), s.match, s.like), aargs...)
-	indexed := `SELECT contacts_search.rowid, c.id, c.last_name, c.first_name` + searchFrom(from) + withAfter(andWhere(cond, indexedCond))
+// end (a later group sorts after it). A group dense with matches may be
+// walked in list order instead (walkGroup), unless it was (tried).
+func (p pageQuery) rankedKeys(ctx context.Context, start, tried int64) (keys []rankedKey, walked bool, err error) {
+	a := append(append(append([]any{}, p.args...), p.s.match, p.s.like), p.aargs...)
+	indexed := `SELECT contacts_search.rowid, c.id, c.last_name, c.first_name` + searchFrom(p.from) + p.withAfter(andWhere(p.cond, indexedCond))
 	// One read for both: the first want, and up to SearchGroupRead after
 	// them (those of the last one's group come first: by rank).
-	ranked, err := collectRanked(q, ctx, indexed+` AND contacts_search.rowid >= ? ORDER BY contacts_search.rowid LIMIT ?`,
-		append(a, start, want+SearchGroupRead)...)
+	ranked, err := collectRanked(p.q, ctx, indexed+` AND contacts_search.rowid >= ? ORDER BY contacts_search.rowid LIMIT ?`,
+		append(a, start, p.want+SearchGroupRead)...)
 	if err != nil {
 		return nil, false, err
 	}
-	keys = ranked[:min(len(ranked), want)]
-	if len(keys) == want {
-		first, last := keys[0].rank, keys[want-1].rank
-		var more []rankedKey
-		for _, k := range ranked[want:] {
-			if k.rank <= last|rankMaxID {
-				more = append(more, k)
-			}
-		}
-		if len(more) == SearchGroupRead {
-			var w []rankedKey
-			if !tried {
-				if w, err = q.walkFrom(ctx, from, withAfter(cond), append(append([]any{}, args...), aargs...), s, first>>rankIDBits, want, walkRows); err != nil {
-					return nil, false, err
-				}
-			}
-			if len(w) == want {
-				return w, true, nil
-			} else if more, err = collectRanked(q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
-				append(a, last, last|rankMaxID)...); err != nil {
-				return nil, false, err
-			}
-		}
-		keys = append(keys[:want:want], more...)
+	keys = ranked[:min(len(ranked), p.want)]
+	if len(keys) < p.want {
+		return keys, false, nil
 	}
-	return keys, false, nil
+	first, last := keys[0].rank, keys[p.want-1].rank
+	var more []rankedKey
+	for _, k := range ranked[p.want:] {
+		if k.rank <= last|rankMaxID {
+			more = append(more, k)
+		}
+	}
+	if len(more) == SearchGroupRead {
+		if g := first >> rankIDBits; g != tried {
+			w, walked, err := p.walkGroup(ctx, g, last)
+			if err != nil || walked {
+				return w, walked, err
+			}
+		}
+		if more, err = collectRanked(p.q, ctx, indexed+` AND contacts_search.rowid > ? AND contacts_search.rowid <= ? ORDER BY contacts_search.rowid`,
+			append(a, last, last|rankMaxID)...); err != nil {
+			return nil, false, err
+		}
+	}
+	return append(keys[:p.want:p.want], more...), false, nil
 }
 
 // finishSearch adds the rows the index lacks to keys, puts them in list
