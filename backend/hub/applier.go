@@ -48,6 +48,11 @@ type Applier struct {
 	OnRejected func(seq uint64, reason string)
 	// OnError, when set, is told why a session stopped (nil: it runs again).
 	OnError func(err error)
+	// OnConsumed, when set, is told the stream sequence and the event
+	// number of each message consumed (applied, replayed or refused). The
+	// origin's relay makes them equal: a message where they differ was
+	// written onto the origin's stream by something else.
+	OnConsumed func(streamSeq, eventSeq uint64)
 }
 
 const consumerName = "apply"
@@ -151,6 +156,9 @@ func (a *Applier) session(ctx context.Context) error {
 		n, refused, err := a.Sink.ApplyAll(ctx, data)
 		for i, m := range batch[:n] {
 			seq, _ := strconv.ParseUint(m.Headers().Get(seqHeader), 10, 64)
+			if md, err := m.Metadata(); err == nil && a.OnConsumed != nil {
+				a.OnConsumed(md.Sequence.Stream, seq)
+			}
 			if refused[i] != nil {
 				if a.OnRejected != nil {
 					a.OnRejected(seq, refused[i].Reason)

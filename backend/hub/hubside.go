@@ -89,7 +89,7 @@ func OpenHub(ctx context.Context, dataDir string, log *changelog.Log) (*HubSide,
 	h := &HubSide{Node: node, Log: log, dir: dir, ctx: ctx, peers: map[string]*hubPeer{}}
 	relay := &Relay{JS: node.JS, Origin: log.Origin(), Epoch: log.Epoch(), Source: LogSource{log},
 		Published: func(uint64) { h.relayErr.Store("") }}
-	go relay.runRetrying(ctx, func(err error) { h.relayErr.Store("sending: " + err.Error()) })
+	go relay.runRetrying(ctx, func(err error) { h.relayErr.Store(sendingError(err)) })
 	for _, r := range recs {
 		h.startPeer(r)
 	}

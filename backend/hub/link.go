@@ -38,6 +38,10 @@ type Link struct {
 	offlineSince   time.Time
 	rejected       []RejectedNote
 	runErr         string
+	// consumed is the highest stream sequence the applier consumed;
+	// forged counts the messages up to it whose stream sequence is not
+	// their event number (not written by the peer's relay).
+	consumed, forged uint64
 }
 
 // RejectedNote is a refused event as the transport saw it (the log keeps
@@ -83,6 +87,16 @@ func (l *Link) Run(ctx context.Context) {
 					l.runErr = "receiving: " + err.Error()
 					l.mu.Unlock()
 				},
+				OnConsumed: func(streamSeq, eventSeq uint64) {
+					l.mu.Lock()
+					if streamSeq > l.consumed {
+						l.consumed = streamSeq
+						if streamSeq != eventSeq {
+							l.forged++
+						}
+					}
+					l.mu.Unlock()
+				},
 				OnRejected: func(seq uint64, reason string) {
 					l.mu.Lock()
 					l.applied = seq // refused and recorded: done with it
@@ -121,7 +135,7 @@ func (l *Link) retry(ctx context.Context, f func() error) {
 		}
 		if err != nil {
 			l.mu.Lock()
-			l.runErr = "sending: " + err.Error()
+			l.runErr = sendingError(err)
 			l.mu.Unlock()
 		}
 		select {

@@ -1,7 +1,9 @@
 package hub
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -50,6 +52,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		return err
 	}
 	last := info.State.LastSeq
+	if err := r.checkLast(ctx, st, last); err != nil {
+		return err
+	}
 	batch := r.Batch
 	if batch <= 0 {
 		batch = 256
@@ -93,8 +98,46 @@ func (r *Relay) publish(ctx context.Context, e Outgoing, last uint64) error {
 	_, err := r.JS.PublishMsg(ctx, m,
 		jetstream.WithMsgID(MsgID(r.Origin, r.Epoch, e.Seq)),
 		jetstream.WithExpectLastSequence(last))
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+		// Only this relay writes the stream: something else has.
+		return &TamperedError{At: e.Seq}
+	}
 	if err != nil {
 		return fmt.Errorf("hub relay: publish %d: %w", e.Seq, err)
+	}
+	return nil
+}
+
+// TamperedError: the own stream holds messages this relay did not write.
+// Only the relay publishes there, under its own numbers, so whatever did
+// has this process's credentials: the machine is compromised, or the sync
+// store was damaged or copied in from elsewhere.
+type TamperedError struct{ At uint64 }
+
+func (e *TamperedError) Error() string {
+	return fmt.Sprintf("this machine's sync stream holds messages Grantbook did not write there (at number %d): "+
+		"something here wrote to it with Grantbook's own credentials, so the machine may be compromised, "+
+		"or its sync store is damaged. Its changes no longer go out.", e.At)
+}
+
+// checkLast makes sure the stream's last message is the own log's event
+// under that number (the stream may be new or shorter, never other).
+func (r *Relay) checkLast(ctx context.Context, st jetstream.Stream, last uint64) error {
+	if last == 0 {
+		return nil
+	}
+	m, err := st.GetMsg(ctx, last)
+	if err != nil {
+		return err
+	}
+	evs, err := r.Source.Since(ctx, last-1, 1)
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 || evs[0].Seq != last || m.Header.Get(seqHeader) != strconv.FormatUint(last, 10) || !bytes.Equal(evs[0].Data, m.Data) {
+		return &TamperedError{At: last}
 	}
 	return nil
 }
@@ -111,4 +154,13 @@ func (r *Relay) runRetrying(ctx context.Context, failed func(error)) {
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// sendingError is how the status names why the relay stopped.
+func sendingError(err error) string {
+	var t *TamperedError
+	if errors.As(err, &t) {
+		return t.Error()
+	}
+	return "sending: " + err.Error()
 }

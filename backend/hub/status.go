@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -23,7 +24,11 @@ type Status struct {
 	OfflineSince *time.Time     `json:"offline_since,omitempty"`
 	LastSync     *time.Time     `json:"last_sync,omitempty"` // last moment both sides were seen in step
 	Rejected     []RejectedNote `json:"rejected"`
-	Error        string         `json:"error,omitempty"`
+	// Forged: messages in the other side's stream that its relay did not
+	// write (their place is not their number), consumed and never applied:
+	// the other side's machine wrote its stream by other means.
+	Forged uint64 `json:"forged,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Status looks at both streams: what the mirror here has not applied yet,
@@ -32,6 +37,9 @@ func (l *Link) Status(ctx context.Context) Status {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	up := l.Node.LeafConnected()
+	l.mu.Lock()
+	consumed, forged := l.consumed, l.forged
+	l.mu.Unlock()
 	var pending uint64
 	if st, err := l.Node.JS.Stream(ctx, StreamName(l.Peer.Origin, l.Peer.Epoch)); err == nil {
 		if info, err := st.Info(ctx); err == nil {
@@ -41,6 +49,9 @@ func (l *Link) Status(ctx context.Context) Status {
 			if err != nil {
 				applied = 0
 			}
+			// Messages the applier consumed are done with, applied or
+			// not: forged ones shift the stream's numbers past the mark.
+			applied = max(applied, consumed)
 			if info.State.LastSeq > applied {
 				pending += info.State.LastSeq - applied
 			}
@@ -62,7 +73,10 @@ func (l *Link) Status(ctx context.Context) Status {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := Status{Pending: pending, Rejected: append([]RejectedNote{}, l.rejected...), Error: l.runErr}
+	s := Status{Pending: pending, Rejected: append([]RejectedNote{}, l.rejected...), Error: l.runErr, Forged: forged}
+	if forged > 0 {
+		s.Error = forgedError(l.Peer.Domain, forged)
+	}
 	switch {
 	case !up:
 		s.State = StateOffline
@@ -82,4 +96,19 @@ func (l *Link) Status(ctx context.Context) Status {
 		s.LastSync = &t
 	}
 	return s
+}
+
+// forgedError says what forged messages in the peer's stream mean.
+func forgedError(peerDomain string, n uint64) string {
+	whose, Whose := "the hub's", "The hub's"
+	if peerDomain != HubDomain {
+		whose, Whose = "that computer's", "That computer's"
+	}
+	changes := "changes"
+	if n == 1 {
+		changes = "change"
+	}
+	return fmt.Sprintf("%d %s in %s sync stream were not written by Grantbook: they were refused and will not be applied. "+
+		"%s machine may be compromised or its sync store damaged: its further changes cannot reach this side until it is repaired and paired again.",
+		n, changes, whose, Whose)
 }

@@ -175,15 +175,32 @@ func TestACompromisedHubsForgeriesOnTheWireAreRefused(t *testing.T) {
 	if ok, _ := check(t, hubURL, c.ID, "support.open"); !ok {
 		t.Error("the hub no longer grants what the owner gave (support.open)")
 	}
+	// The window tells the truth: the three messages out of their place
+	// (two refused, a replay) are done with, not pending, and it says the
+	// hub's stream was written by something else.
+	hubtest.WaitFor(t, 10*time.Second, "the window naming the forged changes", func() bool {
+		st = d.desk.Status(ctx)
+		return st.Forged == 3
+	})
+	t.Logf("the window: %s, %d pending, %d forged: %s", st.State, st.Pending, st.Forged, st.Error)
+	if st.State == hub.StateCatchingUp || st.Pending != 0 {
+		t.Errorf("the window says %s with %d pending after the forgeries, want nothing pending", st.State, st.Pending)
+	}
+	if !strings.Contains(st.Error, "3 changes in the hub's sync stream were not written by Grantbook") ||
+		!strings.Contains(st.Error, "will not be applied") {
+		t.Errorf("the window's error %q does not say the hub's stream was forged", st.Error)
+	}
 	// The hub's own next change cannot follow: its stream's numbers are no
-	// longer its log's, and its owner page says so.
+	// longer its log's, and its owner page says its stream was written by
+	// something other than its relay.
 	p := "+44 3 after"
 	if _, err := h.app.UpdateAccount(ctx, acc.ID, core.AccountPatch{Phone: &p}); err != nil {
 		t.Fatal(err)
 	}
-	hubtest.WaitFor(t, 10*time.Second, "the hub's status naming its stopped relay", func() bool {
-		return strings.Contains(h.hub.Status(ctx).Error, "wrong last sequence")
+	hubtest.WaitFor(t, 10*time.Second, "the hub's status naming its tampered stream", func() bool {
+		return strings.Contains(h.hub.Status(ctx).Error, "this machine's sync stream holds messages Grantbook did not write there")
 	})
+	t.Logf("the hub: %s", h.hub.Status(ctx).Error)
 }
 
 // The same compromised hub forging the owner's events for its own applier:

@@ -11,9 +11,17 @@ export const syncColour: Record<SyncStatus['state'], string> = {
   unpaired: 'grey',
 };
 
+/** The pill's colour: red when the other side's stream was forged. */
+export function syncTone(s: SyncStatus): string {
+  return s.forged ? 'red' : syncColour[s.state];
+}
+
 /** One short line: connected / catching up (n changes) / offline since …
  * (onHub: said of a paired computer on the hub's page). */
 export function syncLine(s: SyncStatus, onHub = false): string {
+  // Forged changes in the other side's stream are done with, never pending:
+  // say so rather than a progress that will not come.
+  if (s.forged) return `${s.forged} ${s.forged === 1 ? 'change' : 'changes'} from ${onHub ? 'this computer' : 'the hub'} refused`;
   switch (s.state) {
     case 'connected':
       return onHub ? 'Connected' : 'Connected to your hub';

@@ -315,6 +315,7 @@ export interface SyncStatus { // hub.Status
   offline_since?: string | null;
   last_sync?: string | null;
   rejected: SyncRejected[] | null;
+  forged?: number;
   error?: string;
 }
 
