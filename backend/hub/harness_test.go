@@ -39,7 +39,8 @@ func pairNodes(t *testing.T, deskOrigin string) (hub, desk *Node, proxy *hubtest
 	u, _ := url.Parse(srv.URL)
 	proxy = hubtest.NewCutProxy(t, u.Host)
 	base := &url.URL{Scheme: "http", Host: proxy.Addr()}
-	desk, err = StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: deskOrigin, Remote: RemoteURL(base, deskOrigin, secret)})
+	desk, err = StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: deskOrigin, Remote: RemoteURL(base, deskOrigin, secret),
+		Mirrors: []string{StreamName("h1", 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}

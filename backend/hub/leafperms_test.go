@@ -1,11 +1,13 @@
 package hub
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Whoever holds a desktop's leaf credential (the paired desktop, or a
@@ -93,4 +95,84 @@ func msgData(m *nats.Msg) string {
 		return ""
 	}
 	return string(m.Data)
+}
+
+// The desktop does not trust the hub's leaf permissions: whoever owns the
+// hub's machine has its internal connection (hub.NC here) and can ask the
+// desktop's JetStream anything across the leaf. Only what the hub's mirror
+// of the desktop's stream and its status line need reaches it (stream info,
+// that mirror's consumer create); deleting or purging a stream, deleting a
+// message, updating a stream, making other consumers are dropped, the
+// desktop's streams stay whole, and sync goes on.
+func TestTheHubCannotDeleteOrPurgeTheDesktopsStreams(t *testing.T) {
+	ctx := testCtx(t)
+	const deskO, hubO = "d1", "h1"
+	hub, desk, _ := pairNodes(t, deskO)
+	dlog, hlog, _, _ := runLinks(t, hub, desk)
+	own, mirror := StreamName(deskO, 1), StreamName(hubO, 1)
+
+	rjs, err := jetstream.NewWithDomain(hub.NC, DesktopDomain(deskO))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rjs.Stream(ctx, own); err != nil {
+		t.Fatalf("stream info of the desktop's stream from the hub (its mirror needs it): %v", err)
+	}
+	short := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 500*time.Millisecond) }
+	for name, ask := range map[string]func(context.Context) error{
+		"STREAM.DELETE " + own:    func(c context.Context) error { return rjs.DeleteStream(c, own) },
+		"STREAM.DELETE " + mirror: func(c context.Context) error { return rjs.DeleteStream(c, mirror) },
+		"STREAM.PURGE " + own: func(c context.Context) error {
+			s, err := rjs.Stream(c, own)
+			if err != nil {
+				return err
+			}
+			return s.Purge(c)
+		},
+		"STREAM.MSG.DELETE " + own: func(c context.Context) error {
+			s, err := rjs.Stream(c, own)
+			if err != nil {
+				return err
+			}
+			return s.DeleteMsg(c, 1)
+		},
+		"STREAM.UPDATE " + own: func(c context.Context) error {
+			_, err := rjs.UpdateStream(c, jetstream.StreamConfig{Name: own, Subjects: []string{"gb.d1.1.>"}, MaxMsgs: 1})
+			return err
+		},
+		"CONSUMER.CREATE " + mirror: func(c context.Context) error {
+			_, err := rjs.CreateConsumer(c, mirror, jetstream.ConsumerConfig{AckPolicy: jetstream.AckNonePolicy})
+			return err
+		},
+		"durable CONSUMER.CREATE " + own: func(c context.Context) error {
+			_, err := rjs.CreateConsumer(c, own, jetstream.ConsumerConfig{Durable: "spy", AckPolicy: jetstream.AckNonePolicy})
+			return err
+		},
+		"CONSUMER.DELETE " + mirror + " " + consumerName: func(c context.Context) error {
+			return rjs.DeleteConsumer(c, mirror, consumerName)
+		},
+	} {
+		c, cancel := short()
+		err := ask(c)
+		cancel()
+		if err == nil {
+			t.Errorf("%s from the hub's side was done on the desktop", name)
+		}
+	}
+	for _, name := range []string{own, mirror} {
+		st, err := desk.JS.Stream(ctx, name)
+		if err != nil {
+			t.Fatalf("the desktop's stream %s after the hub's requests: %v", name, err)
+		}
+		info, err := st.Info(ctx)
+		if err != nil || info.State.Msgs != 1 || info.State.FirstSeq != 1 {
+			t.Errorf("the desktop's stream %s holds %+v (%v), want its one event from 1", name, info.State, err)
+		}
+	}
+	// Sync goes on both ways.
+	dlog.write("later")
+	hlog.write("after")
+	waitFor(t, 15*time.Second, "the next events across", func() bool {
+		return len(hlog.received()) == 2 && len(dlog.received()) == 2
+	})
 }

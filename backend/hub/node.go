@@ -55,6 +55,9 @@ type DesktopConfig struct {
 	Dir    string   // <data-dir>/nats
 	Origin string   // this desktop's device id
 	Remote *url.URL // ws(s)://user:pass@hub/sync/ws; nil: not paired, no leaf
+	// Mirrors are this side's mirrors of the hub's streams: the hub may not
+	// make consumers on them (desktopDenyImports).
+	Mirrors []string
 }
 
 func baseOptions(dir, domain string) *server.Options {
@@ -109,9 +112,37 @@ func StartDesktop(cfg DesktopConfig) (*Node, error) {
 	opts.CustomClientAuthentication = auth
 	if cfg.Remote != nil {
 		opts.LeafNode.ReconnectInterval = time.Second
-		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{cfg.Remote}}}
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{cfg.Remote},
+			DenyImports: desktopDenyImports(cfg.Origin, cfg.Mirrors)}}
 	}
 	return start(opts, auth)
+}
+
+// desktopDenyImports is what the hub may not ask of the desktop's
+// JetStream across the leaf: a compromised hub controls every client on its
+// side, and the hub's leaf permissions are the hub's to set. The hub's
+// mirror of the desktop's stream and its status line need stream info and
+// that mirror's consumer create (the plain form, CONSUMER.CREATE.<stream>);
+// its deliveries and flow control are not API subjects. Everything else
+// under the desktop's API prefix is refused here: on a solicited leaf nats
+// drops messages from the hub whose subject the remote's deny imports name
+// (v2.15.2 leafMsgAllowed → leafReceiveAllowed), and tells the hub not to
+// send them (CONNECT's deny_pub). nats' remote options take deny lists only,
+// so the verbs are named one by one.
+func desktopDenyImports(origin string, mirrors []string) []string {
+	p := APIPrefix(DesktopDomain(origin)) + "."
+	deny := []string{p + "INFO", p + "STREAM.NAMES", p + "STREAM.LIST", p + "CONSUMER.CREATE.*.>"}
+	for _, verb := range []string{"STREAM.CREATE", "STREAM.UPDATE", "STREAM.DELETE", "STREAM.PURGE", "STREAM.MSG",
+		"STREAM.SNAPSHOT", "STREAM.RESTORE", "STREAM.PEER", "STREAM.LEADER", "STREAM.CANCEL_MOVE", "STREAM.TEMPLATE",
+		"DIRECT", "CONSUMER.DURABLE", "CONSUMER.INFO", "CONSUMER.DELETE", "CONSUMER.NAMES", "CONSUMER.LIST",
+		"CONSUMER.MSG", "CONSUMER.PAUSE", "CONSUMER.RESET", "CONSUMER.UNPIN", "CONSUMER.LEADER", "CONSUMER.PEER",
+		"ACCOUNT", "META", "SERVER"} {
+		deny = append(deny, p+verb+".>")
+	}
+	for _, m := range mirrors {
+		deny = append(deny, p+"CONSUMER.CREATE."+m)
+	}
+	return deny
 }
 
 func start(opts *server.Options, auth *leafAuth) (*Node, error) {

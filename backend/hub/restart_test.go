@@ -69,7 +69,7 @@ func TestMirrorResumesPromptlyAfterTheHubRestarts(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	desk, err := StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: deskO, Remote: RemoteURL(u, deskO, secret)})
+	desk, err := StartDesktop(DesktopConfig{Dir: t.TempDir(), Origin: deskO, Remote: RemoteURL(u, deskO, secret), Mirrors: []string{StreamName(hubO, 1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	deskDir := t.TempDir()
 	startDesk := func() (*Link, func()) {
-		n, err := StartDesktop(DesktopConfig{Dir: deskDir, Origin: deskO, Remote: RemoteURL(u, deskO, secret)})
+		n, err := StartDesktop(DesktopConfig{Dir: deskDir, Origin: deskO, Remote: RemoteURL(u, deskO, secret), Mirrors: []string{StreamName(hubO, 1)}})
 		if err != nil {
 			t.Fatal(err)
 		}
