@@ -47,7 +47,9 @@ type DesktopSide struct {
 	node    *Node
 	link    *Link
 	cancel  context.CancelFunc
-	done    chan struct{}
+	// linkDone closes when the link has stopped; release lets the node
+	// close (Disconnect deletes the streams in between); done closes after.
+	linkDone, release, done chan struct{}
 }
 
 // OpenDesktop reads the pairing under dataDir and, if there is one, starts
@@ -163,16 +165,26 @@ func (d *DesktopSide) start(p *Pairing) error {
 		return err
 	}
 	node, err := StartDesktop(DesktopConfig{Dir: filepath.Join(d.dir, "nats"), Origin: d.Log.Origin(),
-		Remote: RemoteURL(base, p.LeafUser, p.LeafSecret)})
+		Remote: RemoteURL(base, p.LeafUser, p.LeafSecret), Mirrors: []string{StreamName(p.HubOrigin, p.HubEpoch)}})
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(d.ctx)
-	d.pairing, d.node, d.cancel, d.done = p, node, cancel, make(chan struct{})
+	d.pairing, d.node, d.cancel = p, node, cancel
+	d.linkDone, d.release, d.done = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	d.link = &Link{Node: node, Origin: d.Log.Origin(), Epoch: p.Epoch, Source: LogSource{d.Log}, Sink: LogSink{d.Log},
 		Peer: Peer{Origin: p.HubOrigin, Epoch: p.HubEpoch, Domain: HubDomain}}
-	done := d.done
-	go func() { defer close(done); d.link.Run(ctx); node.Close() }()
+	link, linkDone, release, done := d.link, d.linkDone, d.release, d.done
+	go func() {
+		defer close(done)
+		link.Run(ctx)
+		close(linkDone)
+		select {
+		case <-release: // Disconnect is done with the node
+		case <-d.ctx.Done():
+		}
+		node.Close()
+	}()
 	return nil
 }
 
@@ -186,9 +198,13 @@ func (d *DesktopSide) Disconnect(ctx context.Context) error {
 		return ErrNotPaired
 	}
 	hubErr := d.post(ctx, p.Hub+"/api/sync/unpair", p.LeafSecret, map[string]string{"origin": p.LeafUser}, nil)
+	// The link first: a mirror it is making again meanwhile would outlive
+	// a deletion made before it stopped.
+	d.cancel()
+	<-d.linkDone
 	_ = DeleteStream(ctx, d.node.JS, d.Log.Origin(), p.Epoch)
 	_ = DeleteStream(ctx, d.node.JS, p.HubOrigin, p.HubEpoch)
-	d.cancel()
+	close(d.release)
 	<-d.done
 	_ = d.Log.Unpin(ctx, p.HubOrigin)
 	d.pairing, d.node, d.link = nil, nil, nil
