@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"grantbook/backend/access"
@@ -200,6 +201,30 @@ type liveSession struct {
 	hash     []byte
 	contacts []*model.Contact
 	grants   []access.Grant
+	// seen is the latest touch queued since the load, in Unix seconds (0:
+	// none): a touch does not drop the session (migration 21), so the
+	// cached one learns of it here.
+	seen atomic.Int64
+}
+
+// session is the request's own copy of the session (the cached one is
+// shared), last seen at its latest touch.
+func (ls *liveSession) session() model.Session {
+	s := ls.s
+	if t := ls.seen.Load(); t > s.LastSeen.Unix() {
+		s.LastSeen = time.Unix(t, 0).UTC()
+	}
+	return s
+}
+
+// saw records a touch queued at now.
+func (ls *liveSession) saw(now time.Time) {
+	for t := now.Unix(); ; {
+		old := ls.seen.Load()
+		if old >= t || ls.seen.CompareAndSwap(old, t) {
+			return
+		}
+	}
 }
 
 // sessionByToken is the live session of a cookie value.

@@ -53,7 +53,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	if !ls.live(now) {
 		return nil, ErrSignedOut
 	}
-	s := ls.s // the request's own copy: the cached one is shared
+	s := ls.session()
 	p := &Principal{Session: &s}
 	for i, c := range ls.contacts {
 		if !access.Standing(&ls.grants[i], now.Unix()).Allowed {
@@ -83,14 +83,15 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 			return nil, err
 		}
 	}
-	a.touch(ctx, p.Session, now)
+	a.touch(ls, p.Session, now)
 	return p, nil
 }
 
 // live reports whether the session may still be used at now: not signed
 // out, not expired, not idle too long.
 func (ls *liveSession) live(now time.Time) bool {
-	return sessionLive(&ls.s, now)
+	s := ls.session()
+	return sessionLive(&s, now)
 }
 
 func sessionLive(s *model.Session, now time.Time) bool {
@@ -115,9 +116,11 @@ func liveContacts(ctx context.Context, q store.Q, s *model.Session, now time.Tim
 }
 
 // touch records activity at most once a minute: it keeps the session from
-// going idle, queued with the views rather than written on the request.
-func (a *App) touch(ctx context.Context, s *model.Session, now time.Time) {
+// going idle, queued with the views rather than written on the request,
+// and known at once to the cached session ls.
+func (a *App) touch(ls *liveSession, s *model.Session, now time.Time) {
 	if now.Sub(s.LastSeen) > time.Minute {
+		ls.saw(now)
 		a.views.touch(s.ID, now)
 	}
 }

@@ -108,8 +108,8 @@ func (a *App) VerifySite(ctx context.Context, s *model.Site, in SiteRequest) (*S
 			}
 		}
 	}
-	sess := ls.s
-	a.touch(ctx, &sess, now)
+	sess := ls.session()
+	a.touch(ls, &sess, now)
 	return d, nil
 }
 
