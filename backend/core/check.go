@@ -2,7 +2,10 @@ package core
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"grantbook/backend/access"
 	"grantbook/backend/permission"
@@ -12,6 +15,40 @@ import (
 type CheckResult struct {
 	Allowed bool   `json:"allowed"`
 	Reason  string `json:"reason"`
+}
+
+// AppendJSON appends r as encoding/json writes it, without reflection or
+// an encoder: the check is the hottest answer.
+func (r CheckResult) AppendJSON(b []byte) []byte {
+	b = strconv.AppendBool(append(b, `{"allowed":`...), r.Allowed)
+	return append(appendJSONString(append(b, `,"reason":`...), r.Reason), '}')
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it (HTML
+// escaped). A string with anything to escape, invalid UTF-8 or U+2028,
+// U+2029 is left to encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return appendMarshalled(b, s)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			return appendMarshalled(b, s)
+		}
+		i += n
+	}
+	return append(append(append(b, '"'), s...), '"')
+}
+
+func appendMarshalled(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }
 
 // Check evaluates one permission for a contact, now. It is the only path

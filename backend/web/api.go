@@ -270,7 +270,11 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.app.Check(r.Context(), cid, q.Get("permission"), sid)
-	a.reply(w, r, http.StatusOK, res, err)
+	if err != nil {
+		a.reply(w, r, http.StatusOK, nil, err)
+		return
+	}
+	writeBuilt(w, res.AppendJSON)
 }
 
 func (a *API) listInvitations(w http.ResponseWriter, r *http.Request) {

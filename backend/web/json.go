@@ -76,21 +76,28 @@ type jsonAppender interface{ AppendJSON([]byte) []byte }
 var answers = sync.Pool{New: func() any { return new([]byte) }}
 
 // writeAppended writes {key: l} (l alone: key nil) as writeJSON would,
-// from l's own JSON and with its length (a large answer is not chunked).
+// from l's own JSON.
 func writeAppended(w http.ResponseWriter, key []byte, l jsonAppender) {
-	buf := answers.Get().(*[]byte)
-	b := (*buf)[:0]
-	if key != nil {
+	writeBuilt(w, func(b []byte) []byte {
+		if key == nil {
+			return l.AppendJSON(b)
+		}
 		b = append(append(append(b, '{'), key...), ':')
-	}
-	b = l.AppendJSON(b)
-	if key != nil {
-		b = append(b, '}')
-	}
-	b = append(b, '\n')
+		return append(l.AppendJSON(b), '}')
+	})
+}
+
+// writeBuilt writes the JSON value build appends as writeJSON would, with
+// status 200 and no encoder. An answer longer than net/http buffers gets
+// its length (it is not chunked); net/http gives the others theirs.
+func writeBuilt(w http.ResponseWriter, build func([]byte) []byte) {
+	buf := answers.Get().(*[]byte)
+	b := append(build((*buf)[:0]), '\n')
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	if len(b) > 2048 {
+		h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
 	if cap(b) <= 1<<16 {
