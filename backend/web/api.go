@@ -261,7 +261,8 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "contact_id", Message: "contact_id is required"})
 		return
 	}
-	if q.Get("permission") == "" {
+	perm := q.Get("permission")
+	if perm == "" {
 		writeError(w, http.StatusUnprocessableEntity, &core.Error{Code: core.CodeInvalid, Field: "permission", Message: "permission is required"})
 		return
 	}
@@ -269,7 +270,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := a.app.Check(r.Context(), cid, q.Get("permission"), sid)
+	res, err := a.app.Check(r.Context(), cid, perm, sid)
 	if err != nil {
 		a.reply(w, r, http.StatusOK, nil, err)
 		return

@@ -186,6 +186,9 @@ func (q query) Get(key string) string {
 			continue
 		}
 		k, v, _ := strings.Cut(kv, "=")
+		if k != key && strings.IndexByte(k, '%') < 0 && strings.IndexByte(k, '+') < 0 {
+			continue // another key, as it stands
+		}
 		k, err := url.QueryUnescape(k)
 		if err != nil || k != key {
 			continue
