@@ -25,25 +25,33 @@ func (r CheckResult) AppendJSON(b []byte) []byte {
 }
 
 // appendJSONString appends s quoted as encoding/json quotes it (HTML
-// escaped). A string with anything to escape, invalid UTF-8 or U+2028,
-// U+2029 is left to encoding/json.
+// escaped): quotes and backslashes escaped here, a string with a control
+// character, <, >, &, invalid UTF-8, U+2028 or U+2029 left to
+// encoding/json.
 func appendJSONString(b []byte, s string) []byte {
+	start := len(b)
+	b = append(b, '"')
+	last := 0 // s[:last] is in b
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				return appendMarshalled(b, s)
+			switch {
+			case c == '"' || c == '\\':
+				b = append(append(b, s[last:i]...), '\\', c)
+				last = i + 1
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				return appendMarshalled(b[:start], s)
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
-			return appendMarshalled(b, s)
+			return appendMarshalled(b[:start], s)
 		}
 		i += n
 	}
-	return append(append(append(b, '"'), s...), '"')
+	return append(append(b, s[last:]...), '"')
 }
 
 func appendMarshalled(b []byte, s string) []byte {
