@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -75,4 +76,19 @@ func TestLockoutOutlastsTheWindow(t *testing.T) {
 	if l.blocked("a") != 0 || !l.allow("a") {
 		t.Error("still locked after the lockout")
 	}
+}
+
+// ipString is the address's own String, whatever the peer's text.
+func FuzzIPString(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:8080", "[::1]:443", "[::ffff:10.0.0.1]:1", "[fe80::1%eth0]:9", "[2001:DB8::1]:80",
+		"[2001:db8:0:0:0:0:0:1]:80", "10.0.0.1", ":80", "", "1.2.3.4:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, hostport string) {
+		r := &http.Request{RemoteAddr: hostport}
+		a := peerIP(r)
+		if got, want := ipString(a, hostport), a.String(); got != want {
+			t.Errorf("ipString(%v, %q) = %q, want %q", a, hostport, got, want)
+		}
+	})
 }
