@@ -261,3 +261,60 @@ func TestSearchMatchesUnicodeLowerExactly(t *testing.T) {
 		}
 	}
 }
+
+// Past deferEmailIndexPast an import drops contacts_email too and builds
+// it again, identical, in the same transaction; the unique index stays, so
+// a repeated address still fails the import, and a rollback restores it.
+func TestContactImporterDefersEmailIndex(t *testing.T) {
+	defer store.SetDeferEmailIndexPast(100)()
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	const q = `SELECT coalesce((SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'contacts_email'), '')`
+	var before string
+	s.DB().QueryRow(q).Scan(&before)
+	if before == "" {
+		t.Fatal("no contacts_email index before the import")
+	}
+	run := func(dup bool) error {
+		return s.Tx(ctx, func(tx *store.Tx) error {
+			im, err := tx.NewContactImporter(ctx, 300)
+			if err != nil {
+				return err
+			}
+			defer im.Close()
+			var during string
+			tx.QueryRow(ctx, q).Scan(&during)
+			if during != "" {
+				t.Error("contacts_email kept during a large import")
+			}
+			for i := range 300 {
+				email := fmt.Sprintf("a%d@example.com", i)
+				if dup && i == 299 {
+					email = "A0@example.com"
+				}
+				if err := im.Insert(ctx, newContact(acc.ID, "F", "L", email)); err != nil {
+					return err
+				}
+			}
+			return im.Finish(ctx)
+		})
+	}
+	if err := run(true); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("import with a repeated address: %v, want ErrDuplicate", err)
+	}
+	var after string
+	s.DB().QueryRow(q).Scan(&after)
+	if after != before || count(t, s, "SELECT count(*) FROM contacts") != 0 {
+		t.Fatalf("after a failed import: index %q, want %q", after, before)
+	}
+	if err := run(false); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().QueryRow(q).Scan(&after)
+	if after != before {
+		t.Errorf("contacts_email after the import: %q, want %q", after, before)
+	}
+	if n := count(t, s, `SELECT count(*) FROM contacts INDEXED BY contacts_email WHERE email_key = 'a7@example.com'`); n != 1 {
+		t.Errorf("the rebuilt index finds %d contacts for a7@example.com", n)
+	}
+}
