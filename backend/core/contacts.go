@@ -221,6 +221,12 @@ func (a *App) contactWriteError(err error) error {
 // applyGrant validates g against the catalog and the account's services and
 // writes it into c.
 func (a *App) applyGrant(ctx context.Context, c *model.Contact, g grantInput) error {
+	return a.applyGrantKnown(ctx, c, g, nil)
+}
+
+// applyGrantKnown is applyGrant checking service ids against known, the
+// account's services read once (a CSV import's rules), when not nil.
+func (a *App) applyGrantKnown(ctx context.Context, c *model.Contact, g grantInput, known map[int64]bool) error {
 	g.Preset = strings.TrimSpace(g.Preset)
 	if g.Preset == "" {
 		return invalid("preset", "choose an access level: full, personal, technical, billing or custom")
@@ -252,6 +258,12 @@ func (a *App) applyGrant(ctx context.Context, c *model.Contact, g grantInput) er
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
 		for _, id := range ids {
+			if known != nil {
+				if !known[id] {
+					return invalid("service_ids", "service %d is not a service of this account", id)
+				}
+				continue
+			}
 			s, err := a.store.Service(ctx, id)
 			if errors.Is(err, store.ErrNotFound) || (err == nil && s.AccountID != c.AccountID) {
 				return invalid("service_ids", "service %d is not a service of this account", id)

@@ -95,7 +95,9 @@ func (a *App) contactFromCSV(ctx context.Context, r csvRules, rec []string, base
 	if err := csvStatus(c, base, strings.ToLower(strings.TrimSpace(get("status"))), g.ExpiresAt, r.now); err != nil {
 		return nil, err
 	}
-	if err := a.applyGrant(ctx, c, g); err != nil {
+	// The account's services as read for this import: no query a row (the
+	// write checks each reference again, foreign keys being on).
+	if err := a.applyGrantKnown(ctx, c, g, r.services.ids); err != nil {
 		return nil, err
 	}
 	return c, nil
