@@ -152,24 +152,14 @@ type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-// deferredIndexes are built once after a large import, which is cheaper
-// than keeping them up to date row by row: the list-order indexes
-// (migration 4) and contacts_email, whose entries come in the file's
-// random order (at 1M rows they no longer fit the page cache, and each
-// insert spilled and read back pages). The import's own look-ups use
-// contacts_account_email, which stays: it also keeps addresses unique.
-// contacts_email is deferred only past largeImport: below it the page
-// cache holds the index and keeping it costs less than the sort.
-var deferredIndexes = []string{"contacts_order", "contacts_account_order", "contacts_email"}
-
-// deferEmailIndexPast is largeImport; a test lowers it.
-var deferEmailIndexPast = largeImport
+// listIndexes are kept in list order (migration 4). Building them once
+// after a large import is cheaper than keeping them up to date row by row.
+var listIndexes = []string{"contacts_order", "contacts_account_order"}
 
 // NewContactImporter prepares the import of about rows contacts in tx.
-// When they outnumber the contacts already stored, the deferredIndexes are
-// dropped for the import and rebuilt by Finish, in the same transaction:
-// other connections read the committed state, indexes and all, and a
-// rollback restores them with everything else.
+// When they outnumber the contacts already stored, the list indexes are
+// dropped for the import and rebuilt by Finish; a rollback restores them
+// with everything else.
 func (tx *Tx) NewContactImporter(ctx context.Context, rows int) (*ContactImporter, error) {
 	return tx.newContactImporter(ctx, rows, rows >= bulkImport)
 }
@@ -192,10 +182,7 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	}
 	var rebuild []string
 	if rows > stored {
-		for _, name := range deferredIndexes {
-			if name == "contacts_email" && rows <= deferEmailIndexPast {
-				continue
-			}
+		for _, name := range listIndexes {
 			var ddl string
 			if err := tx.q.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&ddl); err != nil {
 				return nil, fmt.Errorf("contact importer: index %s: %w", name, err)
@@ -328,7 +315,7 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Finish writes what is queued and rebuilds the deferred indexes if they were
+// Finish writes what is queued and rebuilds the list indexes if they were
 // dropped. Call it once, after the last Insert.
 func (im *ContactImporter) Finish(ctx context.Context) error {
 	if err := im.Flush(ctx); err != nil {
