@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,10 +109,16 @@ func (l *Link) Run(ctx context.Context) {
 				}}
 			// A mirror made again (watchMirror) took the applier's
 			// consumer with it: the applier starts again on the new one.
-			for ctx.Err() == nil {
+			for again := false; ctx.Err() == nil; again = true {
 				actx, cancel := context.WithCancel(ctx)
 				l.mu.Lock()
 				l.restartApplier = cancel
+				// The old consumer's deletion was reported as an error;
+				// it went with the mirror made again, and the window
+				// showed it while connected until the next change came.
+				if again && strings.HasSuffix(l.runErr, jetstream.ErrConsumerDeleted.Error()) {
+					l.runErr = ""
+				}
 				l.mu.Unlock()
 				err := a.Run(actx)
 				cancel()

@@ -149,4 +149,18 @@ func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
 	if hl.Kicks() != kicks || dl.Kicks() != 0 {
 		t.Errorf("mirrors made again as stalled: hub %d, desktop %d, want none", hl.Kicks()-kicks, dl.Kicks())
 	}
+
+	// Once more with nothing written after: the hub's mirror is made again,
+	// and its old consumer's deletion must not stay on the status line of a
+	// connected link (the window showed "receiving: nats: consumer deleted").
+	resets := hl.Resets()
+	stopDesk()
+	dl, stopDesk = startDesk()
+	t.Cleanup(stopDesk)
+	ctx := context.Background()
+	waitFor(t, 8*time.Second, "the hub's mirror made again for the new connection", func() bool { return hl.Resets() > resets })
+	waitFor(t, 5*time.Second, "no error on either connected side", func() bool {
+		hs, ds := hl.Status(ctx), dl.Status(ctx)
+		return hs.Error == "" && ds.Error == "" && hs.State == StateConnected && ds.State == StateConnected
+	})
 }
