@@ -28,6 +28,7 @@ func (s *Store) BackupTo(ctx context.Context, dest string) error {
 // the online backup API: open handles stay valid, and the copy is one
 // write transaction on s, so a failure leaves s as it was.
 func (s *Store) ReplaceWith(ctx context.Context, other *Store) error {
+	defer s.settling(Changes{All: true}, true)()
 	if err := copyDB(ctx, other.db, s.w); err != nil {
 		return err
 	}

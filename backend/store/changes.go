@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Changes is what committed transactions changed, as far as the caches in
@@ -32,6 +33,25 @@ type watchers struct {
 	fns []func(Changes)
 	// on once the schema has cache_changes (migration 12 applied).
 	on bool
+	// gen moves on twice for each commit that changes what a cache may
+	// hold: odd from just before its commit until the watchers are told.
+	gen atomic.Uint64
+}
+
+// Generation is a number that changes whenever a commit may change what a
+// cache holds: odd from just before such a commit until OnChange's
+// functions have been told. A value read from a cache while it was even,
+// and unchanged after a query, agrees with what that query read.
+func (s *Store) Generation() uint64 { return s.watch.gen.Load() }
+
+// settling marks the start of a commit that changes c; the function it
+// returns marks the end, once the watchers have been told.
+func (s *Store) settling(c Changes, tracked bool) func() {
+	if tracked && c.Empty() {
+		return func() {}
+	}
+	s.watch.gen.Add(1)
+	return func() { s.watch.gen.Add(1) }
 }
 
 // OnChange registers fn: it is called after every commit that changed

@@ -61,3 +61,33 @@ func TestChangesOfBulkStatementsAndCascades(t *testing.T) {
 		t.Errorf("a transaction that changed nothing: told %v (%v)", got, err)
 	}
 }
+
+// The generation is odd while a commit that changes what caches hold is on
+// its way to them (from before the commit until OnChange is told), and
+// moves on once more after: a reader who saw it even and unchanged around
+// a query knows that no such commit overlapped it. A commit that changes
+// nothing cached leaves it alone.
+func TestGenerationSpansTheCommitsWindow(t *testing.T) {
+	s, _ := openStore(t)
+	acme := addAccount(t, s, "Acme")
+	var during []uint64
+	s.OnChange(func(store.Changes) { during = append(during, s.Generation()) })
+	before := s.Generation()
+	if before%2 != 0 {
+		t.Fatalf("generation %d at rest", before)
+	}
+	mustInsert(t, s, newContact(acme.ID, "A", "Bc", "a@example.com"))
+	if len(during) != 1 || during[0]%2 != 1 || during[0] <= before {
+		t.Errorf("generation told %v, before %d: want one odd value after it", during, before)
+	}
+	if g := s.Generation(); g%2 != 0 || g <= during[0] {
+		t.Errorf("generation %d after the commit (%d during it)", g, during[0])
+	}
+	g := s.Generation()
+	if err := s.Tx(ctx, func(tx *store.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() != g {
+		t.Errorf("an empty transaction moved the generation %d → %d", g, s.Generation())
+	}
+}

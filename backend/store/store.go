@@ -236,12 +236,14 @@ func (s *Store) run(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) e
 		}
 	}
 	var changed Changes
-	if s.tracking() {
+	tracked := s.tracking()
+	if tracked {
 		if changed, err = tx.drain(ctx); err != nil {
 			sqlTx.Rollback()
 			return err
 		}
 	}
+	defer s.settling(changed, tracked)()
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
