@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,12 @@ type ContactFilter struct {
 	// After continues a listing after this contact (keyset paging: a deep
 	// page costs what the first does); Offset then counts from there.
 	After *SortKey
+	// Counted says Total is exactly how many contacts the filter matches
+	// (its query, paging and After aside) as a page reads them: a page
+	// nearer the end is then read from the end, stepping over fewer
+	// entries. Ignored for a search and after a cursor.
+	Counted bool
+	Total   int
 }
 
 // SortKey is a contact's place in list order: last name, first name (both
@@ -38,9 +45,16 @@ type ContactCount struct {
 	N         int
 	ChangesAt int64
 	Capped    bool
+	// At is the time (unix seconds) the filters on active or expired were
+	// counted at: the count holds from then until ChangesAt.
+	At int64
 }
 
 const listOrder = ` ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.id`
+
+// listOrderDesc is listOrder backwards: the sort key is unique (it ends
+// with the id), so its order is exactly listOrder's reversed.
+const listOrderDesc = ` ORDER BY c.last_name COLLATE NOCASE DESC, c.first_name COLLATE NOCASE DESC, c.id DESC`
 
 // contactWhere is the FROM and WHERE of a listing, its query aside
 // (search.go). Grants are joined only
@@ -106,6 +120,7 @@ func (q Q) CountContacts(ctx context.Context, f ContactFilter) (ContactCount, er
 		return n, nil
 	}
 	// One pass: the count, and the next expiry among the same contacts.
+	n.At = f.Now.Unix()
 	from, cond, args := contactWhere(f, false)
 	timed, targs := expiryCond(f)
 	err := q.q.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE `+timed+`), coalesce(min(g.expires_at) FILTER (WHERE g.expires_at > ?), 0)`+
@@ -145,12 +160,7 @@ func (q Q) PageIDs(ctx context.Context, f ContactFilter) ([]int64, bool, error) 
 	if s, ok := newSearch(f.Query); ok {
 		ids, err = q.searchIDs(ctx, f, s)
 	} else {
-		from, cond, args := contactWhere(f, true)
-		if f.After != nil {
-			cond = andWhere(cond, afterCond)
-			args = append(args, f.After.Last, f.After.First, f.After.ID)
-		}
-		ids, err = collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
+		ids, err = q.listIDs(ctx, f)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("contacts: %w", err)
@@ -160,6 +170,29 @@ func (q Q) PageIDs(ctx context.Context, f ContactFilter) ([]int64, bool, error) 
 		ids = ids[:f.Limit]
 	}
 	return ids, more, nil
+}
+
+// listIDs are the ids of a listing's page and of the contact after it, if
+// any. SQLite steps over the index entries before an offset one by one:
+// when the total is known and fewer entries follow the page than precede
+// it, the page is read from the end and turned round.
+func (q Q) listIDs(ctx context.Context, f ContactFilter) ([]int64, error) {
+	from, cond, args := contactWhere(f, true)
+	if f.After != nil {
+		cond = andWhere(cond, afterCond)
+		args = append(args, f.After.Last, f.After.First, f.After.ID)
+	} else if f.Counted {
+		if f.Offset >= f.Total {
+			return nil, nil
+		}
+		end := min(f.Offset+f.Limit+1, f.Total) // the page and the one after it
+		if rest := f.Total - end; rest < f.Offset {
+			ids, err := collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrderDesc+` LIMIT ? OFFSET ?`, append(args, end-f.Offset, rest)...)
+			slices.Reverse(ids)
+			return ids, err
+		}
+	}
+	return collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
 }
 
 // Contacts lists contacts by name and counts all matches.
