@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -193,6 +195,54 @@ func (q Q) listIDs(ctx context.Context, f ContactFilter) ([]int64, error) {
 		}
 	}
 	return collectIDs(q, ctx, `SELECT c.id`+from+cond+listOrder+` LIMIT ? OFFSET ?`, append(args, f.Limit+1, f.Offset)...)
+}
+
+// ListMarks are the sort keys of every every-th contact of a listing (its
+// query, paging and After aside), in list order: mark i is the contact at
+// offset (i+1)*every-1, so a page at offset o continues after mark
+// o/every-1 at offset o%every.
+//
+// SQLite steps over index entries cheaply (about 20 ns each) only within a
+// range of one column: after a cursor (afterCond) it also compares each
+// entry, ten times the cost. So each mark is found from the start of its
+// predecessor's last-name group (whose offset is known: the entries
+// between two groups are counted the same cheap way), and from the
+// predecessor itself only inside a group much larger than every.
+func (q Q) ListMarks(ctx context.Context, f ContactFilter, every int) ([]SortKey, error) {
+	from, cond, args := contactWhere(f, true)
+	cols := `SELECT c.last_name, c.first_name, c.id` + from
+	with := func(more ...any) []any { return append(slices.Clip(args), more...) }
+	var marks []SortKey
+	group, start := "", 0 // the latest mark's last name, and the offset its group starts at
+	for at := every - 1; ; at += every {
+		query, qargs := cols+cond+listOrder+` LIMIT 1 OFFSET ?`, with(at)
+		if n := len(marks); n > 0 && at-start <= 8*every {
+			query, qargs = cols+andWhere(cond, `c.last_name >= ? COLLATE NOCASE`)+listOrder+` LIMIT 1 OFFSET ?`, with(group, at-start)
+		} else if n > 0 {
+			m := marks[n-1]
+			query, qargs = cols+andWhere(cond, afterCond)+listOrder+` LIMIT 1 OFFSET ?`, with(m.Last, m.First, m.ID, every-1)
+		}
+		var k SortKey
+		err := q.q.QueryRowContext(ctx, query, qargs...).Scan(&k.Last, &k.First, &k.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return marks, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list marks: %w", err)
+		}
+		if n := len(marks); n > 0 && !listBefore(marks[n-1], k) {
+			return marks, nil // a write came between two reads: the caller will not use these
+		}
+		between, bargs := `c.last_name < ? COLLATE NOCASE`, with(k.Last)
+		if len(marks) > 0 {
+			between, bargs = `c.last_name >= ? COLLATE NOCASE AND c.last_name < ? COLLATE NOCASE`, with(group, k.Last)
+		}
+		var n int
+		if err := q.q.QueryRowContext(ctx, `SELECT count(*)`+from+andWhere(cond, between), bargs...).Scan(&n); err != nil {
+			return nil, fmt.Errorf("list marks: %w", err)
+		}
+		marks, group, start = append(marks, k), k.Last, start+n
+	}
 }
 
 // Contacts lists contacts by name and counts all matches.

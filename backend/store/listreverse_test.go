@@ -10,9 +10,10 @@ import (
 	"grantbook/backend/store"
 )
 
-// A page read from the end (the total known) is the page read from the
-// start, for every offset and limit, every filter a listing takes, names
-// that tie but for case or not at all, and pages that cross the end.
+// A page read from the end (the total known), or after the list mark
+// before it, is the page read from the start, for every offset and limit,
+// every filter a listing takes, names that tie but for case or not at
+// all, and pages that cross the end.
 func TestPageFromTheEndIsThePageFromTheStart(t *testing.T) {
 	s, _ := openStore(t)
 	a1, a2 := addAccount(t, s, "One"), addAccount(t, s, "Two")
@@ -63,6 +64,27 @@ func TestPageFromTheEndIsThePageFromTheStart(t *testing.T) {
 		if n.N != len(all) {
 			t.Fatalf("%+v: count %d, listing %d", f, n.N, len(all))
 		}
+		cs, err := s.ContactsByID(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var marks []store.SortKey
+		// every 1 and 2: the 27 Smiths of any case are a group too large to
+		// step over from its start
+		for _, every := range []int{1, 2, 3, 7} {
+			if marks, err = s.ListMarks(ctx, f, every); err != nil {
+				t.Fatal(err)
+			}
+			if len(marks) != len(all)/every {
+				t.Fatalf("%+v: %d marks of %d contacts every %d", f, len(marks), len(all), every)
+			}
+			for i, m := range marks {
+				if want := *store.PageEnd(cs[(i+1)*every-1]); m != want {
+					t.Fatalf("%+v: mark %d every %d %+v, want %+v", f, i, every, m, want)
+				}
+			}
+		}
+		const every = 7
 		for _, limit := range []int{1, 2, 3, 7, 50} {
 			for offset := 0; offset <= n.N+2; offset++ {
 				f.Limit, f.Offset = limit, offset
@@ -79,6 +101,17 @@ func TestPageFromTheEndIsThePageFromTheStart(t *testing.T) {
 				want := all[min(offset, len(all)):min(offset+limit, len(all))]
 				if !slices.Equal(fwd, want) || !slices.Equal(back, want) || fmore != (offset+limit < len(all)) || bmore != fmore {
 					t.Fatalf("%+v: from the start %v (more %v), from the end %v (more %v), want %v", f, fwd, fmore, back, bmore, want)
+				}
+				if i := offset/every - 1; i >= 0 && i < len(marks) {
+					m := f
+					m.After, m.Offset = &marks[i], offset%every
+					got, more, err := s.PageIDs(ctx, m)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(got, want) || more != fmore {
+						t.Fatalf("%+v: after mark %d %v (more %v), want %v", f, i, got, more, want)
+					}
 				}
 				if n.N-min(offset+limit+1, n.N) < offset && offset < n.N {
 					reversed++
