@@ -49,6 +49,14 @@ func (c *Map[K, V]) Get(k K, load func() (V, error)) (V, error) {
 	return v, nil
 }
 
+// Peek returns k's value if it is held, loading nothing.
+func (c *Map[K, V]) Peek(k K) (V, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
 // GetAll returns the values of keys that are held or that load finds,
 // in the order of keys, loading all those not held with one call (load
 // leaves out what does not exist). Errors are returned, never kept.

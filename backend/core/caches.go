@@ -22,6 +22,7 @@ const (
 	sessionCacheSize = 1 << 16
 	listCacheSize    = 1 << 13 // accounts; a few KiB each
 	countCacheSize   = 1 << 12 // filters and searches
+	markCacheSize    = 1 << 6  // filters; a key every listMarkEvery contacts: about 30 KiB a million
 	contactCacheSize = 1 << 13 // contacts of listings, with their JSON: about 1 KiB each
 )
 
@@ -42,6 +43,7 @@ type caches struct {
 	// counts of contact listings, by filter, and listed contacts by id
 	// (contactlist.go)
 	counts   *cache.Map[string, store.ContactCount]
+	marks    *cache.Map[string, listMarks]
 	contacts *cache.Map[int64, contactItem]
 	// settings every check or client-area request reads, and how many
 	// second factors a person (email key) has
@@ -59,6 +61,7 @@ func newCaches() caches {
 		invoiceLists: cache.New[int64, Listing[*model.Invoice]](listCacheSize),
 		serviceLists: cache.New[int64, Listing[*model.Service]](listCacheSize),
 		counts:       cache.New[string, store.ContactCount](countCacheSize),
+		marks:        cache.New[string, listMarks](markCacheSize),
 		contacts:     cache.New[int64, contactItem](contactCacheSize),
 		zone:         cache.New[struct{}, *time.Location](1),
 		lifecycle:    cache.New[struct{}, LifecycleSettings](1),
@@ -76,6 +79,7 @@ func (c *caches) forget(ch store.Changes) {
 		c.invoiceLists.Clear()
 		c.serviceLists.Clear()
 		c.counts.Clear()
+		c.marks.Clear()
 		c.contacts.Clear()
 		c.zone.Clear()
 		c.lifecycle.Clear()
@@ -91,6 +95,7 @@ func (c *caches) forget(ch store.Changes) {
 	}
 	if len(ch.Contacts) > 0 || len(ch.Accounts) > 0 {
 		c.counts.Clear() // any contact's status, grant or name may move it between filters
+		c.marks.Clear()
 	}
 	if len(ch.InvoiceLists) > 0 {
 		c.invoiceLists.Forget(ch.InvoiceLists...)

@@ -90,10 +90,12 @@ func (a *App) ContactPage(ctx context.Context, f ContactFilter, after string) (*
 	// taken while no commit was on its way to the caches (an even
 	// generation), for the clock it was counted at, and no commit since.
 	f.Counted, f.Total = gen%2 == 0 && !n.Capped && f.Now.Unix() >= n.At, n.N
+	asked := f
+	f = a.fromMark(f, n)
 	ids, more, err := a.store.PageIDs(ctx, f)
 	if err == nil && f.Counted && a.store.Generation() != gen {
-		f.Counted = false
-		ids, more, err = a.store.PageIDs(ctx, f)
+		asked.Counted = false
+		ids, more, err = a.store.PageIDs(ctx, asked)
 	}
 	if err != nil {
 		return nil, err

@@ -193,3 +193,98 @@ func TestContactPageInACommitsWindow(t *testing.T) {
 		t.Errorf("page in the window %v (next %q), want %v (more %v)", ids, got.Next, want, more)
 	}
 }
+
+// Every offset= page, read from the end or after a listing's mark (before
+// and once the marks are read), is the page read from the start, for every filter, before and after contacts
+// change (renamed to sort first, deleted) and after the clock passes an
+// expiry (the active and expired filters change with no write).
+func TestContactPageAtEveryOffset(t *testing.T) {
+	defer core.SetListMarkEveryForTest(3)()
+	f := newFixture(t)
+	must(f.app.PutOwnerTimeZone(bg, core.TimeZone{TimeZone: "UTC"}))
+	lasts := []string{"Smith", "smith", "Ab", "Zed", "Émile", "O'Neil"}
+	var ids []int64
+	for i := range 26 {
+		in := f.input()
+		in.FirstName, in.LastName, in.Email = []string{"Ann", "ann", "Bo"}[i%3], lasts[(i/2)%len(lasts)], fmt.Sprintf("p%d@example.com", i)
+		if i%4 == 1 {
+			in.Preset = "technical"
+		}
+		if i%7 == 6 {
+			in.AccountID = f.other.ID
+		}
+		switch i % 5 {
+		case 2:
+			in.ExpiresAt = &core.Expiry{Time: f.now.Add(20 * time.Hour)}
+		case 3:
+			in.ExpiresAt = &core.Expiry{Time: f.now.Add(200 * time.Hour)}
+		}
+		c := must(f.app.CreateContact(bg, in))
+		ids = append(ids, c.ID)
+		if i%6 == 4 {
+			suspended := model.StatusSuspended
+			must(f.app.UpdateContact(bg, c.ID, core.ContactPatch{Status: &suspended}))
+		}
+	}
+	err := f.app.StoreForTest().Tx(bg, func(tx *store.Tx) error {
+		return tx.InsertContact(bg, &model.Contact{AccountID: f.acc.ID, AccountType: "individual", FirstName: "Ivy", LastName: "Smith",
+			Email: "invited@example.com", Status: model.StatusInvited, CreatedAt: f.now, UpdatedAt: f.now,
+			Grant: model.Grant{Preset: "personal", Permissions: []string{"profile.view"}, AllServices: true}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := func(when string) {
+		t.Helper()
+		for _, acct := range []int64{0, f.acc.ID} {
+			for _, preset := range []string{"", "technical"} {
+				for _, status := range []string{"", model.StatusActive, model.StatusExpired, model.StatusSuspended, model.StatusInvited} {
+					for _, limit := range []int{1, 2, 5} {
+						checkOffsets(t, f, core.ContactFilter{AccountID: acct, Preset: preset, Status: status, Limit: limit}, when)
+					}
+				}
+			}
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		pass(when) // reads the marks of listings whose deep pages are asked
+		f.app.WaitListMarksForTest()
+		pass(when + ", with marks")
+	}
+	check("at first")
+	if f.app.ListMarksHeldForTest() == 0 {
+		t.Fatal("no listing's marks were read")
+	}
+	first := "Aaron"
+	must(f.app.UpdateContact(bg, ids[20], core.ContactPatch{LastName: &first}))
+	must(0, f.app.DeleteContact(bg, ids[3]))
+	check("after a rename and a deletion")
+	f.now = f.now.Add(24 * time.Hour)
+	check("after an expiry")
+}
+
+// checkOffsets compares the page at every offset with the store's page
+// read from the start.
+func checkOffsets(t *testing.T, f *fixture, filter core.ContactFilter, when string) {
+	t.Helper()
+	total := -1
+	for offset := 0; total < 0 || offset <= total+1; offset++ {
+		filter.Offset = offset
+		p := must(f.app.ContactPage(bg, filter, ""))
+		total = p.Total
+		sf := filter
+		sf.Now = f.now
+		want, more, err := f.app.StoreForTest().PageIDs(bg, sf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, c := range p.Contacts {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, want) || (p.Next != "") != more {
+			t.Fatalf("%s, %+v: page %v (next %q), from the start %v (more %v)", when, filter, got, p.Next, want, more)
+		}
+	}
+}

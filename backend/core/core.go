@@ -69,12 +69,14 @@ type App struct {
 	}
 	// guard vets access rows before a grant is compiled (accessguard.go).
 	guard atomic.Pointer[AccessGuard]
+	// marking reads listings' marks in the background (listmarks.go).
+	marking *markBuilder
 }
 
 // New builds the core on an open store; secrets go to vault.
 func New(s *store.Store, vault *secret.Vault) *App {
 	a := &App{store: s, vault: vault, now: time.Now, log: slog.Default(), signins: make(chan signinJob, 64), cached: newCaches(),
-		reindex: make(chan struct{}, 1)}
+		reindex: make(chan struct{}, 1), marking: newMarkBuilder()}
 	s.OnChange(a.cached.forget)
 	a.imports = newImports(func() time.Time { return a.now() })
 	a.views = newViewLog(s, func(msg string, args ...any) { a.log.Error(msg, args...) })

@@ -16,3 +16,17 @@ func (a *App) SessionCachedForTest(id int64) bool {
 	_, err := a.cached.sessions.Get(id, func() (*liveSession, error) { return nil, errLoad })
 	return err == nil
 }
+
+// SetListMarkEveryForTest sets how far apart listings' marks are and
+// returns the function that sets it back.
+func SetListMarkEveryForTest(n int) func() {
+	old := listMarkEvery
+	listMarkEvery = n
+	return func() { listMarkEvery = old }
+}
+
+// ListMarksHeldForTest is how many listings' marks are in memory.
+func (a *App) ListMarksHeldForTest() int { return a.cached.marks.Len() }
+
+// WaitListMarksForTest waits for the reads of listings' marks under way.
+func (a *App) WaitListMarksForTest() { a.marking.wg.Wait() }

@@ -61,6 +61,7 @@ func (a *App) Close() error {
 	var err error
 	a.closed.Do(func() {
 		a.stopWork()
+		a.marking.stop()
 		a.imports.stop()
 		a.stopSync()
 		err = a.markStopped(context.Background())
