@@ -14,17 +14,8 @@ import (
 var listMarkEvery = 2048
 
 // listMarks are the sort keys of every listMarkEvery-th contact of a
-// listing (store.ListMarks), valid from the time they were read at until
-// the next expiry, if the filter depends on expiry (0: while nothing
-// changes).
-type listMarks struct {
-	keys        []store.SortKey
-	from, until int64
-}
-
-func (m listMarks) validAt(now int64) bool {
-	return now >= m.from && (m.until == 0 || now < m.until)
-}
+// listing (store.ListMarks).
+type listMarks struct{ keys []store.SortKey }
 
 // fromMark turns a deep offset= page of a counted listing into a page
 // after the mark before it: SQLite steps over index entries one by one,
@@ -39,17 +30,17 @@ func (a *App) fromMark(f ContactFilter, n store.ContactCount) ContactFilter {
 	if min(f.Offset, f.Total-min(f.Offset+f.Limit+1, f.Total)) <= listMarkEvery {
 		return f // the store steps over at most that many, from the start or from the end
 	}
-	key := fmt.Sprintf("%d\x00%s\x00%s", f.AccountID, f.Preset, f.Status)
+	// Marks hold while the count does: for the filters on active or
+	// expired, from the time it was counted at until the next expiry.
+	// (No Forget here: it would start a new epoch for every listing's
+	// marks, and drop those being read.)
+	key := fmt.Sprintf("%d\x00%s\x00%s\x00%d\x00%d", f.AccountID, f.Preset, f.Status, n.At, n.ChangesAt)
 	m, ok := a.cached.marks.Peek(key)
-	if !ok || !m.validAt(f.Now.Unix()) {
+	if !ok {
 		a.marking.start(key, func(ctx context.Context) {
-			if m, ok := a.cached.marks.Peek(key); ok && m.validAt(f.Now.Unix()) {
-				return
-			}
-			a.cached.marks.Forget(key)
 			_, err := a.cached.marks.Get(key, func() (listMarks, error) {
 				keys, err := a.store.ListMarks(ctx, f, listMarkEvery)
-				return listMarks{keys: keys, from: n.At, until: n.ChangesAt}, err
+				return listMarks{keys: keys}, err
 			})
 			if err != nil && ctx.Err() == nil {
 				a.log.Warn("contact list: reading the listing's marks", "err", err)
