@@ -185,10 +185,7 @@ func TestContactPageInACommitsWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []int64
-	for _, c := range got.Contacts {
-		ids = append(ids, c.ID)
-	}
+	ids := idsOf(got.Contacts)
 	if !slices.Equal(ids, want) || (got.Next != "") != more {
 		t.Errorf("page in the window %v (next %q), want %v (more %v)", ids, got.Next, want, more)
 	}
@@ -279,12 +276,16 @@ func checkOffsets(t *testing.T, f *fixture, filter core.ContactFilter, when stri
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []int64
-		for _, c := range p.Contacts {
-			got = append(got, c.ID)
-		}
-		if !slices.Equal(got, want) || (p.Next != "") != more {
+		if got := idsOf(p.Contacts); !slices.Equal(got, want) || (p.Next != "") != more {
 			t.Fatalf("%s, %+v: page %v (next %q), from the start %v (more %v)", when, filter, got, p.Next, want, more)
 		}
 	}
+}
+
+func idsOf(cs []*model.Contact) []int64 {
+	var ids []int64
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
