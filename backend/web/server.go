@@ -36,7 +36,11 @@ type Server struct {
 	public map[string]bool // "METHOD pattern" of routes open without the owner's token
 	// mux routes the API once: each route checks its own access first
 	// (guard), then runs the API's handler.
-	mux    *http.ServeMux
+	mux *http.ServeMux
+	// exact are the routes of one method and a literal path, by path: a
+	// request for exactly that method and path is theirs whatever else
+	// is registered, so it skips the mux's look-up.
+	exact  map[string][]exactRoute
 	static http.Handler
 	// failures counts wrong owner tokens per client address.
 	failures *limiter
@@ -97,12 +101,16 @@ func NewServerWithToken(api *API, assets fs.FS, owner *OwnerToken, opts ...Optio
 	for _, o := range opts {
 		o(s)
 	}
-	s.mux = http.NewServeMux()
+	s.mux, s.exact = http.NewServeMux(), map[string][]exactRoute{}
 	for _, r := range api.served {
 		if r.Auth != Owner {
 			s.public[r.Pattern] = true
 		}
-		s.mux.HandleFunc(r.Pattern, s.guard(r.Pattern, r.Handler))
+		h := s.guard(r.Pattern, r.Handler)
+		s.mux.HandleFunc(r.Pattern, h)
+		if method, path, ok := literalPattern(r.Pattern); ok {
+			s.exact[path] = append(s.exact[path], exactRoute{method, r.Pattern, h})
+		}
 	}
 	s.mux.HandleFunc("/api/", s.guard("/api/", api.noRoute))
 	s.static, s.assets = spa(assets), assets
@@ -167,8 +175,46 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		// One context for the client and the actor, one route look-up.
 		ctx := core.WithActor(context.WithValue(r.Context(), clientKey{}, c), "owner (web)")
-		s.mux.ServeHTTP(w, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		if h := s.exactRoute(r); h != nil {
+			h(w, r)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
 	}
+}
+
+// An exactRoute is a route whose pattern is one method and a literal path.
+type exactRoute struct {
+	method, pattern string
+	h               http.HandlerFunc
+}
+
+// literalPattern splits "METHOD /path" when the path has no wildcard and
+// no trailing slash (a pattern the mux matches only exactly), and no host.
+func literalPattern(p string) (method, path string, ok bool) {
+	method, path, ok = strings.Cut(p, " ")
+	ok = ok && method != "" && strings.HasPrefix(path, "/") && !strings.ContainsAny(path, "{}") &&
+		!strings.HasSuffix(path, "/") && cleanPath(path) == path
+	return method, path, ok
+}
+
+// exactRoute is the handler of r's route when its pattern is r's method
+// and exactly r's path, as the mux would choose it (no pattern is more
+// specific than a literal path with its method; HEAD, CONNECT, escaped
+// paths and the rest go through the mux), with r.Pattern set as the mux
+// sets it.
+func (s *Server) exactRoute(r *http.Request) http.HandlerFunc {
+	if r.URL.RawPath != "" || r.Method == http.MethodConnect {
+		return nil
+	}
+	for _, e := range s.exact[r.URL.Path] {
+		if e.method == r.Method {
+			r.Pattern = e.pattern
+			return e.h
+		}
+	}
+	return nil
 }
 
 // redirectChecked answers an API path that is not clean (net/http's
