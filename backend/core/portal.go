@@ -121,8 +121,9 @@ func (a *App) PortalServices(ctx context.Context, p *Principal) (Listing[*model.
 	if err != nil {
 		return Listing[*model.Service]{}, err
 	}
+	now := a.now().Unix() // one instant for the whole list, and one clock read
 	out := all.filter(func(s *model.Service) bool {
-		return a.decide(p, permission.ServicesView, serviceRef(s.AccountID, s.ID)).Allowed
+		return access.Evaluate(&p.Grant, permission.ServicesView, serviceRef(s.AccountID, s.ID), now).Allowed
 	})
 	return out, a.listed(ctx, p, "services", permission.ServicesView, len(out.Items), len(all.Items))
 }
@@ -147,8 +148,9 @@ func (a *App) PortalInvoices(ctx context.Context, p *Principal) (Listing[*model.
 	if err != nil {
 		return Listing[*model.Invoice]{}, err
 	}
+	now := a.now().Unix()
 	out := all.filter(func(inv *model.Invoice) bool {
-		return a.decide(p, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID)).Allowed
+		return access.Evaluate(&p.Grant, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID), now).Allowed
 	})
 	return out, a.listed(ctx, p, "invoices", permission.InvoicesView, len(out.Items), len(all.Items))
 }
