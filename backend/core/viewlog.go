@@ -160,10 +160,8 @@ func (v *viewLog) write(rows []*model.AuditEntry, touches map[int64]time.Time) {
 	ctx := context.Background()
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := v.st.Tx(ctx, func(tx *store.Tx) error {
-			for _, e := range rows {
-				if err := tx.InsertAudit(ctx, e); err != nil {
-					return err
-				}
+			if err := tx.InsertAudits(ctx, rows); err != nil {
+				return err
 			}
 			for id, at := range touches {
 				if err := tx.TouchSession(ctx, id, at); err != nil {
