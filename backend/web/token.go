@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"grantbook/backend/core"
 )
@@ -16,6 +17,22 @@ type OwnerToken struct {
 	mu     sync.RWMutex
 	value  string
 	rotate func(context.Context) (string, error) // nil when fixed
+	// want is value's bytes, for matches: read on every owner request
+	// with no lock and no copy.
+	want atomic.Pointer[[]byte]
+}
+
+func newOwnerToken(value string, rotate func(context.Context) (string, error)) *OwnerToken {
+	t := &OwnerToken{value: value, rotate: rotate}
+	t.set(value)
+	return t
+}
+
+// set makes value the token matches compares with (t.mu held, or t new).
+func (t *OwnerToken) set(value string) {
+	t.value = value
+	b := []byte(value)
+	t.want.Store(&b)
 }
 
 // Where an owner token comes from, as the API reports it.
@@ -25,7 +42,7 @@ const (
 )
 
 // FixedToken is a token that cannot be rotated (GRANTBOOK_TOKEN).
-func FixedToken(value string) *OwnerToken { return &OwnerToken{value: value} }
+func FixedToken(value string) *OwnerToken { return newOwnerToken(value, nil) }
 
 // StoredToken is the token kept in app's data folder, made on first use;
 // with rotate a new one replaces it first (serve --new-token).
@@ -40,7 +57,7 @@ func StoredToken(ctx context.Context, app *core.App, rotate bool) (*OwnerToken, 
 	if err != nil {
 		return nil, err
 	}
-	return &OwnerToken{value: tok, rotate: app.RotateOwnerToken}, nil
+	return newOwnerToken(tok, app.RotateOwnerToken), nil
 }
 
 // String is the current token.
@@ -59,8 +76,9 @@ func (t *OwnerToken) Source() string {
 }
 
 func (t *OwnerToken) matches(got string) bool {
-	want := t.String()
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	want := *t.want.Load()
+	var buf [128]byte // a token's copy stays on the stack (longer ones are no token)
+	return len(want) > 0 && subtle.ConstantTimeCompare(append(buf[:0], got...), want) == 1
 }
 
 // Rotate replaces a stored token; the old one stops working at once.
@@ -77,7 +95,7 @@ func (t *OwnerToken) Rotate(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t.value = tok
+	t.set(tok)
 	return tok, nil
 }
 
