@@ -202,6 +202,30 @@ func WithActor(ctx context.Context, actor string) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor)
 }
 
+// WithActorValue is WithActor(context.WithValue(ctx, key, &val), actor) in
+// one allocation: an API request's actor and one value of the server's,
+// which Value returns as a *T into the context.
+func WithActorValue[T any](ctx context.Context, actor string, key any, val T) context.Context {
+	return &actorValueCtx[T]{Context: ctx, actor: actor, key: key, val: val}
+}
+
+type actorValueCtx[T any] struct {
+	context.Context
+	actor any // the string, boxed once
+	key   any
+	val   T
+}
+
+func (c *actorValueCtx[T]) Value(k any) any {
+	switch k {
+	case actorKey{}:
+		return c.actor
+	case c.key:
+		return &c.val
+	}
+	return c.Context.Value(k)
+}
+
 func actor(ctx context.Context) string {
 	if s, ok := ctx.Value(actorKey{}).(string); ok && s != "" {
 		return s

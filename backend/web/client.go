@@ -17,14 +17,14 @@ type client struct {
 type clientKey struct{}
 
 func withClient(r *http.Request, c client) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), clientKey{}, c))
+	return r.WithContext(context.WithValue(r.Context(), clientKey{}, &c))
 }
 
 // clientOf is the client Server resolved, or the bare peer for a request
 // that did not come through Server (tests, the window).
 func clientOf(r *http.Request) client {
-	if c, ok := r.Context().Value(clientKey{}).(client); ok {
-		return c
+	if c, ok := r.Context().Value(clientKey{}).(*client); ok {
+		return *c
 	}
 	return client{ip: peerIP(r).String(), https: r.TLS != nil}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"io/fs"
 	"math"
@@ -174,8 +173,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.redirectChecked(w, withClient(r, c))
 	default:
 		// One context for the client and the actor, one route look-up.
-		ctx := core.WithActor(context.WithValue(r.Context(), clientKey{}, c), "owner (web)")
-		r = r.WithContext(ctx)
+		r = r.WithContext(core.WithActorValue(r.Context(), "owner (web)", clientKey{}, c))
 		if h := s.exactRoute(r); h != nil {
 			h(w, r)
 			return
