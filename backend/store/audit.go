@@ -44,6 +44,9 @@ const auditChunk = 100
 func (tx *Tx) InsertAudits(ctx context.Context, rows []*model.AuditEntry) error {
 	args := make([]any, 0, 6*min(len(rows), auditChunk))
 	n := 0 // plain rows in args
+	var atV, actionV, entityV any
+	var lastAt int64
+	var lastAction, lastEntity string
 	flush := func() error {
 		if n == 0 {
 			return nil
@@ -69,7 +72,18 @@ func (tx *Tx) InsertAudits(ctx context.Context, rows []*model.AuditEntry) error 
 			}
 			continue
 		}
-		args = append(args, e.At.Unix(), e.Actor, e.Action, e.Entity, e.EntityID, e.Summary)
+		// Rows in a batch mostly share the second, the action and the
+		// entity: those are boxed once, not once a row.
+		if at := e.At.Unix(); atV == nil || at != lastAt {
+			atV, lastAt = at, at
+		}
+		if actionV == nil || e.Action != lastAction {
+			actionV, lastAction = e.Action, e.Action
+		}
+		if entityV == nil || e.Entity != lastEntity {
+			entityV, lastEntity = e.Entity, e.Entity
+		}
+		args = append(args, atV, e.Actor, actionV, entityV, e.EntityID, e.Summary)
 		if n++; n == auditChunk {
 			if err := flush(); err != nil {
 				return err

@@ -16,7 +16,7 @@ import (
 func TestInsertAuditsIsInsertAudit(t *testing.T) {
 	var entries []*model.AuditEntry
 	for i := range 257 {
-		e := &model.AuditEntry{At: t0.Add(time.Duration(i) * time.Second), Actor: fmt.Sprintf("contact c%d@x.y", i),
+		e := &model.AuditEntry{At: t0.Add(time.Duration(i/3) * time.Second), Actor: fmt.Sprintf("contact c%d@x.y", i),
 			Action: "portal.view", Entity: "contact", EntityID: int64(i%7 + 1),
 			Summary: fmt.Sprintf("Zoë \"O'Brien\" <%d>: view services — allowed\x00 (%d of 20 shown)", i, i%20)}
 		switch {
@@ -26,6 +26,8 @@ func TestInsertAuditsIsInsertAudit(t *testing.T) {
 			e.Contacts = []int64{2, 5}
 		case i == 200:
 			e.Entity, e.EntityID = "invitation", 1
+		case i%50 == 7:
+			e.Entity, e.Action = "account", "portal.refused"
 		}
 		entries = append(entries, e)
 	}
