@@ -24,6 +24,11 @@ type Principal struct {
 	// Factor is what the session lacks before Contact may act: "",
 	// FactorSetup or FactorVerify (see factorHold).
 	Factor string
+	// Room for Authenticate's session and first choice, so that a
+	// request's principal is one allocation.
+	session model.Session
+	first   model.Contact
+	choices [1]*model.Contact
 }
 
 // ErrChooseAccount answers a request that needs an account before the
@@ -53,16 +58,21 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	if !ls.live(now) {
 		return nil, ErrSignedOut
 	}
-	s := ls.session()
-	p := &Principal{Session: &s}
+	p := &Principal{session: ls.session()}
+	p.Session, p.Choices = &p.session, p.choices[:0]
+	s := p.Session
 	for i, c := range ls.contacts {
 		if !access.Standing(&ls.grants[i], now.Unix()).Allowed {
 			continue
 		}
-		own := *c
-		p.Choices = append(p.Choices, a.decorate(&own))
+		own := &p.first // the cached contact is shared: each choice is a copy
+		if len(p.Choices) > 0 {
+			own = new(model.Contact)
+		}
+		*own = *c
+		p.Choices = append(p.Choices, a.decorate(own))
 		if c.ID == s.ContactID {
-			p.Contact, p.Grant = &own, ls.grants[i]
+			p.Contact, p.Grant = own, ls.grants[i]
 		}
 	}
 	switch {
