@@ -103,3 +103,28 @@ func TestQueuedViewsSurviveACleanStop(t *testing.T) {
 		}
 	}
 }
+
+// TestViewRowWords checks a listing's view row word for word: who, what,
+// how many of how many were shown.
+func TestViewRowWords(t *testing.T) {
+	e := newEnv(t)
+	d := e.seedPortal()
+	e.addContact(d, "words@example.com", map[string]any{"preset": "full"})
+	p := e.signIn("words@example.com")
+	if r := p.get("/api/portal/services"); r.status != 200 {
+		t.Fatalf("services: %d %s", r.status, r.body)
+	}
+	entries, _, err := e.app.Audit(context.Background(), core.AuditFilter{Entity: "contact", Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range entries {
+		if x.Action == "portal.view" {
+			if want := "C words@example.com: view services — allowed (2 of 2 shown)"; x.Summary != want || x.Actor != "contact words@example.com" {
+				t.Errorf("view row %q by %q, want %q by contact words@example.com", x.Summary, x.Actor, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no view row")
+}
