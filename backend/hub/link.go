@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +37,11 @@ type Link struct {
 	lastSync       time.Time
 	offlineSince   time.Time
 	rejected       []RejectedNote
-	runErr         string
+	runErr         linkErr // why receiving or sending last stopped
+	// remade counts the mirrors this link deleted and made again
+	// (remakeMirror), so the applier can tell their consumer's deletion,
+	// which is no fault, from one it did not cause.
+	remade int
 	// consumed is the highest stream sequence the applier consumed;
 	// forged counts the messages up to it whose stream sequence is not
 	// their event number (not written by the peer's relay).
@@ -69,10 +72,11 @@ func (l *Link) Run(ctx context.Context) {
 			r := &Relay{JS: l.Node.JS, Origin: l.Origin, Epoch: l.Epoch, Source: l.Source,
 				Published: func(seq uint64) { l.mu.Lock(); l.published = seq; l.mu.Unlock() }}
 			return r.Run(ctx)
-		})
+		}, sending)
 	}()
 	go func() {
 		defer wg.Done()
+		var run int // remade when the applier's current run began
 		l.retry(ctx, func() error {
 			if _, err := EnsureMirror(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch, l.Peer.Domain); err != nil {
 				return err
@@ -80,13 +84,20 @@ func (l *Link) Run(ctx context.Context) {
 			a := &Applier{JS: l.Node.JS, Origin: l.Peer.Origin, Epoch: l.Peer.Epoch, Sink: l.Sink,
 				OnApplied: func(seq uint64) {
 					l.mu.Lock()
-					l.applied, l.lastSync, l.runErr = seq, time.Now(), ""
+					l.applied, l.lastSync, l.runErr = seq, time.Now(), linkErr{}
 					l.mu.Unlock()
 				},
 				OnError: func(err error) {
 					l.mu.Lock()
-					l.runErr = "receiving: " + err.Error()
-					l.mu.Unlock()
+					defer l.mu.Unlock()
+					if errors.Is(err, jetstream.ErrConsumerDeleted) && l.remade != run {
+						// Its consumer went with a mirror this link made
+						// again: no fault, and the window showed "receiving:
+						// nats: consumer deleted" beside "connected" until the
+						// next change came.
+						return
+					}
+					l.runErr = linkErr{receiving, err}
 				},
 				OnConsumed: func(streamSeq, eventSeq uint64) {
 					l.mu.Lock()
@@ -109,16 +120,11 @@ func (l *Link) Run(ctx context.Context) {
 				}}
 			// A mirror made again (watchMirror) took the applier's
 			// consumer with it: the applier starts again on the new one.
-			for again := false; ctx.Err() == nil; again = true {
+			for ctx.Err() == nil {
 				actx, cancel := context.WithCancel(ctx)
 				l.mu.Lock()
 				l.restartApplier = cancel
-				// The old consumer's deletion was reported as an error;
-				// it went with the mirror made again, and the window
-				// showed it while connected until the next change came.
-				if again && strings.HasSuffix(l.runErr, jetstream.ErrConsumerDeleted.Error()) {
-					l.runErr = ""
-				}
+				run = l.remade
 				l.mu.Unlock()
 				err := a.Run(actx)
 				cancel()
@@ -127,14 +133,39 @@ func (l *Link) Run(ctx context.Context) {
 				}
 			}
 			return ctx.Err()
-		})
+		}, receiving)
 	}()
 	wg.Wait()
 }
 
+// The sides of a link, as the status names them.
+const (
+	receiving = "receiving"
+	sending   = "sending"
+)
+
+// linkErr is why one side of a link stopped.
+type linkErr struct {
+	side string // receiving or sending
+	err  error  // nil: none
+}
+
+// String is how the status says it: a stream written by something else in
+// words (TamperedError), any other error after its side.
+func (e linkErr) String() string {
+	var t *TamperedError
+	switch {
+	case e.err == nil:
+		return ""
+	case errors.As(e.err, &t):
+		return t.Error()
+	}
+	return e.side + ": " + e.err.Error()
+}
+
 // retry runs f again after a pause until ctx ends, keeping the last error
-// for the status.
-func (l *Link) retry(ctx context.Context, f func() error) {
+// for the status under side.
+func (l *Link) retry(ctx context.Context, f func() error, side string) {
 	for ctx.Err() == nil {
 		err := f()
 		if ctx.Err() != nil {
@@ -142,7 +173,7 @@ func (l *Link) retry(ctx context.Context, f func() error) {
 		}
 		if err != nil {
 			l.mu.Lock()
-			l.runErr = sendingError(err)
+			l.runErr = linkErr{side, err}
 			l.mu.Unlock()
 		}
 		select {
@@ -269,6 +300,9 @@ func (l *Link) peerAnswers(ctx context.Context) bool {
 // event not applied here (the history before it need not travel again),
 // counting it in *count.
 func (l *Link) remakeMirror(ctx context.Context, count *int) {
+	l.mu.Lock()
+	l.remade++ // before the deletion reaches the applier
+	l.mu.Unlock()
 	err := DeleteStream(ctx, l.Node.JS, l.Peer.Origin, l.Peer.Epoch)
 	if err == nil {
 		var hw uint64
@@ -280,7 +314,7 @@ func (l *Link) remakeMirror(ctx context.Context, count *int) {
 	defer l.mu.Unlock()
 	*count++
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // made meanwhile by EnsureMirror: as good
-		l.runErr = "receiving: " + err.Error()
+		l.runErr = linkErr{receiving, err}
 	}
 	// Its consumer went with the old mirror, and a pull consumer's
 	// deletion may reach it only by missed heartbeats (seconds).

@@ -157,10 +157,4 @@ func (r *Relay) runRetrying(ctx context.Context, failed func(error)) {
 }
 
 // sendingError is how the status names why the relay stopped.
-func sendingError(err error) string {
-	var t *TamperedError
-	if errors.As(err, &t) {
-		return t.Error()
-	}
-	return "sending: " + err.Error()
-}
+func sendingError(err error) string { return linkErr{sending, err}.String() }

@@ -6,9 +6,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Both restart tests run each side's Link over a memLog that outlives the
@@ -163,4 +166,23 @@ func TestMirrorResumesPromptlyAfterTheDesktopRestarts(t *testing.T) {
 		hs, ds := hl.Status(ctx), dl.Status(ctx)
 		return hs.Error == "" && ds.Error == "" && hs.State == StateConnected && ds.State == StateConnected
 	})
+}
+
+// When the applier's side cannot start — here the mirror of the peer's
+// stream cannot be made, for a peer whose stream name nats refuses — the
+// status says receiving stopped, and why (it said "sending: …": the
+// applier's retries were worded as the relay's).
+func TestLinkStatusSaysWhichSideStopped(t *testing.T) {
+	hub, err := StartHub(HubConfig{Dir: t.TempDir(), Stream: StreamName(hubO, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	l := &Link{Node: hub, Origin: hubO, Epoch: 1, Sink: newMemLog(), Peer: Peer{"d.1", 1, DesktopDomain("d1")}}
+	t.Cleanup(startLink(l))
+	ctx := context.Background()
+	waitFor(t, 5*time.Second, "an error on the status", func() bool { return l.Status(ctx).Error != "" })
+	if got, want := l.Status(ctx).Error, "receiving: "+jetstream.ErrInvalidStreamName.Error(); !strings.HasPrefix(got, want) {
+		t.Errorf("status error %q, want %q…", got, want)
+	}
 }

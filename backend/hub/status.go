@@ -73,7 +73,7 @@ func (l *Link) Status(ctx context.Context) Status {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := Status{Pending: pending, Rejected: append([]RejectedNote{}, l.rejected...), Error: l.runErr, Forged: forged}
+	s := Status{Pending: pending, Rejected: append([]RejectedNote{}, l.rejected...), Error: l.runErr.String(), Forged: forged}
 	if forged > 0 {
 		s.Error = forgedError(l.Peer.Domain, forged)
 	}
