@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -45,8 +46,21 @@ func main() {
 	revocations := flag.Int("revocations", 20, "revocations timed")
 	forgedK := flag.Int("forged", 30, "genuine hub events handed to the desktop's log, with forgeries")
 	settle := flag.Duration("settle", 5*time.Minute, "longest wait for both sides to be in step")
+	invoices := flag.Int("invoices", 5, "invoices of the contact's account made before pairing (the outage's GET lists them all; the full run's cuts leave ~13,000)")
+	progress := flag.Bool("progress", false, "print the hub's mark and mirror every 2 s during the outage's catch-up")
 	only := flag.String("only", "", "comma-separated scenarios to run (lag,cuts,revocation,skew,forged,outage); empty: all")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (both sides and the contact) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *skewCuts == 0 {
 		*skewCuts = max(3, *cuts/5)
 	}
@@ -57,9 +71,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	r.progress = *progress
 	defer r.close()
 	t0 := time.Now()
-	if err := r.seedAndPair(); err != nil {
+	if err := r.seedAndPair(*invoices); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("paired and in step after %s\n", time.Since(t0).Round(time.Millisecond))
@@ -89,6 +104,7 @@ func main() {
 	if r.fails > 0 {
 		fmt.Printf("%d FAIL\n", r.fails)
 		r.close()
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	fmt.Println("all PASS")

@@ -26,17 +26,18 @@ import (
 // the hub behind serve's web.Server; the desktop's leaf dials the hub
 // through a TCP proxy the program cuts.
 type rig struct {
-	ctx    context.Context
-	tmp    string
-	hub    *core.App
-	desk   *core.App
-	hs     *hub.HubSide
-	ds     *hub.DesktopSide
-	srv    *httptest.Server
-	proxy  *hubtest.CutProxy
-	settle time.Duration
-	mu     sync.Mutex // fails, counted from the writers' goroutines too
-	fails  int
+	ctx      context.Context
+	tmp      string
+	hub      *core.App
+	desk     *core.App
+	hs       *hub.HubSide
+	ds       *hub.DesktopSide
+	srv      *httptest.Server
+	proxy    *hubtest.CutProxy
+	settle   time.Duration
+	progress bool       // -progress
+	mu       sync.Mutex // fails, counted from the writers' goroutines too
+	fails    int
 
 	// What the desktop made before pairing: the account the hub's
 	// contact acts in, its service, and that contact.
@@ -91,7 +92,7 @@ func (r *rig) close() {
 // seedAndPair gives the desktop an account with a service, a way to pay,
 // invoices and a contact with Full access, pairs it with the hub and waits
 // for the hub to have all of it.
-func (r *rig) seedAndPair() error {
+func (r *rig) seedAndPair(invoices int) error {
 	ctx := r.ctx
 	var err error
 	if r.acme, err = r.desk.CreateAccount(ctx, "Acme Ltd"); err != nil {
@@ -109,7 +110,7 @@ func (r *rig) seedAndPair() error {
 		Email: "ada@example.com", Preset: "full", BillingScope: "account"}); err != nil {
 		return err
 	}
-	for i := range 5 {
+	for i := range invoices {
 		if _, err := r.desk.CreateInvoice(ctx, r.acme.ID, core.InvoiceInput{ServiceID: r.svc.ID,
 			Number: fmt.Sprintf("SEED-%d", i), AmountCents: 1000, Currency: "EUR"}); err != nil {
 			return err

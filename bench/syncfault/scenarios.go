@@ -124,7 +124,14 @@ func (r *rig) outage(n, gets int, ada *contact) {
 		getsDone <- nil
 	}()
 	var leafUp time.Duration
+	nextTrace := time.Now()
 	for {
+		if r.progress && time.Now().After(nextTrace) {
+			// Is the applier waiting for the mirror, or the mirror for it?
+			nextTrace = time.Now().Add(2 * time.Second)
+			m, _ := r.hs.Log.Applied(ctx, r.ds.Log.Origin(), r.ds.Log.Epoch())
+			fmt.Printf("    %s: applied %d; hub's %s\n", time.Since(t0).Round(time.Millisecond), m, mirrorLine(ctx, r.hs.Node, r.ds.Node(), r.ds.Log))
+		}
 		if leafUp == 0 && r.hs.Node.LeafConnected() {
 			leafUp = time.Since(t0)
 		}
