@@ -3,6 +3,7 @@ package changelog
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +26,7 @@ func (l *Log) Apply(ctx context.Context, e Event) (bool, error) {
 	if e.Origin == l.origin {
 		return false, nil // an echo of this device's own event
 	}
-	p, refused := l.vet(e)
+	v, refused := l.vet(e)
 	if refused != nil {
 		if err := l.s.Tx(ctx, func(tx *store.Tx) error { return record(ctx, tx, e, refused.Reason) }); err != nil {
 			return false, err
@@ -34,9 +35,15 @@ func (l *Log) Apply(ctx context.Context, e Event) (bool, error) {
 	}
 	var applied bool
 	err := l.s.ApplyTx(ctx, func(tx *store.Tx) error {
-		var err error
-		applied, refused, err = l.applyIn(ctx, tx, p, e)
-		return err
+		return applying(ctx, tx, func(ms marks) error {
+			var err error
+			var at markAt
+			applied, refused, at, err = l.applyIn(ctx, tx, v, e, ms)
+			if err == nil {
+				ms.moved(e, at)
+			}
+			return err
+		})
 	})
 	if err != nil {
 		return false, err
@@ -58,28 +65,34 @@ func (l *Log) ApplyAll(ctx context.Context, evs []Event) (n int, refused []*Reje
 	var stop error
 	err = l.s.ApplyTx(ctx, func(tx *store.Tx) error {
 		n, stop, refused = 0, nil, make([]*Rejected, 0, len(evs))
-		for _, e := range evs {
-			var why *Rejected
-			if e.Origin != l.origin {
-				p, vetoed := l.vet(e)
-				if vetoed != nil {
-					if err := record(ctx, tx, e, vetoed.Reason); err != nil {
-						return err
+		return applying(ctx, tx, func(ms marks) error {
+			for _, e := range evs {
+				var why *Rejected
+				if e.Origin != l.origin {
+					v, vetoed := l.vet(e)
+					if vetoed != nil {
+						if err := record(ctx, tx, e, vetoed.Reason); err != nil {
+							return err
+						}
+						why = vetoed
+					} else {
+						var at markAt
+						if err := l.savepoint(ctx, tx, func() error {
+							var err error
+							_, why, at, err = l.applyIn(ctx, tx, v, e, ms)
+							return err
+						}); err != nil {
+							stop = err
+							return nil // commit what came before
+						}
+						ms.moved(e, at) // its savepoint was kept
 					}
-					why = vetoed
-				} else if err := l.savepoint(ctx, tx, func() error {
-					var err error
-					_, why, err = l.applyIn(ctx, tx, p, e)
-					return err
-				}); err != nil {
-					stop = err
-					return nil // commit what came before
 				}
+				refused = append(refused, why)
+				n++
 			}
-			refused = append(refused, why)
-			n++
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return 0, nil, err
@@ -101,39 +114,49 @@ func (l *Log) savepoint(ctx context.Context, tx *store.Tx, fn func() error) erro
 	return err
 }
 
+// vetted is an event whose form and signature were checked: its origin's
+// pinned peer and its hash (of the canonical bytes the signature covers).
+type vetted struct {
+	peer
+	hash string
+}
+
 // vet checks what needs no database: the event's form, its origin, its
 // signature. It returns the origin's pinned peer, or why e is refused.
-func (l *Log) vet(e Event) (peer, *Rejected) {
+func (l *Log) vet(e Event) (vetted, *Rejected) {
 	if reason := malformed(e); reason != "" {
-		return peer{}, &Rejected{Reason: reason}
+		return vetted{}, &Rejected{Reason: reason}
 	}
 	p, ok := l.peer(e.Origin)
 	if !ok {
-		return peer{}, &Rejected{Reason: "unknown origin " + e.Origin}
+		return vetted{}, &Rejected{Reason: "unknown origin " + e.Origin}
 	}
-	if !ed25519.Verify(p.pub, e.canonical(), e.Sig) {
-		return peer{}, &Rejected{Reason: "bad signature"}
+	c := e.canonical()
+	if !ed25519.Verify(p.pub, c, e.Sig) {
+		return vetted{}, &Rejected{Reason: "bad signature"}
 	}
-	return p, nil
+	h := sha256.Sum256(c)
+	return vetted{p, hex.EncodeToString(h[:])}, nil
 }
 
 // applyIn applies a vetted event inside tx: its place in the origin's
-// chain, the rules, the write, the high-water mark.
-func (l *Log) applyIn(ctx context.Context, tx *store.Tx, p peer, e Event) (applied bool, refused *Rejected, err error) {
-	seq, hash, err := mark(ctx, tx, e.Origin, e.Epoch)
-	if err != nil {
-		return false, nil, err
+// chain, the rules, the write. It returns the origin's high-water mark
+// after e, which the caller keeps in ms once e's writes stand.
+func (l *Log) applyIn(ctx context.Context, tx *store.Tx, v vetted, e Event, ms marks) (applied bool, refused *Rejected, at markAt, err error) {
+	p := v.peer
+	if at, err = ms.get(ctx, tx, e.Origin, e.Epoch); err != nil {
+		return false, nil, at, err
 	}
 	switch {
-	case e.Seq <= seq:
-		return false, nil, nil // replay
-	case e.Seq > seq+1:
-		return false, nil, ErrGap
-	case e.Prev != hash:
+	case e.Seq <= at.seq:
+		return false, nil, at, nil // replay
+	case e.Seq > at.seq+1:
+		return false, nil, at, ErrGap
+	case e.Prev != at.hash:
 		// Signed but not the successor of what was applied: a forked
 		// chain. Refused without moving on.
 		refused = &Rejected{Reason: "predecessor hash does not match"}
-		return false, refused, record(ctx, tx, e, refused.Reason)
+		return false, refused, at, record(ctx, tx, e, refused.Reason)
 	}
 	reason := ""
 	if l.clock.tooFarAhead(e.HLC) {
@@ -143,7 +166,7 @@ func (l *Log) applyIn(ctx context.Context, tx *store.Tx, p peer, e Event) (appli
 	var old row
 	if reason == "" {
 		if old, err = readRow(ctx, tx, e.Entity, t, e.Key); err != nil {
-			return false, nil, err
+			return false, nil, at, err
 		}
 		if p.role == Hub {
 			reason = hubMay(e, old)
@@ -151,29 +174,88 @@ func (l *Log) applyIn(ctx context.Context, tx *store.Tx, p peer, e Event) (appli
 	}
 	if reason == "" {
 		if reason, err = l.write(ctx, tx, t, e, old); err != nil {
-			return false, nil, err
+			return false, nil, at, err
 		}
 	}
 	if reason != "" {
 		refused = &Rejected{Reason: reason}
 		if err := record(ctx, tx, e, reason); err != nil {
-			return false, nil, err
+			return false, nil, at, err
 		}
 	} else {
-		if err := insertEvent(ctx, tx, e); err != nil {
-			return false, nil, err
+		if err := insertEvent(ctx, tx, e, v.hash); err != nil {
+			return false, nil, at, err
 		}
 		if l.role == Hub && p.role == Owner && verifiedTables[e.Entity] {
 			if err := foldVerified(ctx, tx, e, nil); err != nil {
-				return false, nil, err
+				return false, nil, at, err
 			}
 		}
 		applied = true
 	}
 	l.clock.Observe(e.HLC)
-	_, err = tx.Exec(ctx, `INSERT INTO change_applied (origin, epoch, seq, hash) VALUES (?, ?, ?, ?)
-		ON CONFLICT (origin, epoch) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, e.Origin, e.Epoch, e.Seq, e.Hash())
-	return applied, refused, err
+	return applied, refused, markAt{e.Seq, v.hash, true}, nil
+}
+
+// markAt is an origin's high-water mark and the hash of the event there.
+type markAt struct {
+	seq   uint64
+	hash  string
+	moved bool // to be written
+}
+
+// marks are the high-water marks one applying transaction read and moved,
+// keyed by origin and epoch: each is read once, and written once at its
+// end (applying), not twice per event.
+type marks map[series]markAt
+
+// series is an origin's epoch.
+type series struct {
+	origin string
+	epoch  int64
+}
+
+func (ms marks) get(ctx context.Context, tx *store.Tx, origin string, epoch int64) (markAt, error) {
+	k := series{origin, epoch}
+	if m, ok := ms[k]; ok {
+		return m, nil
+	}
+	seq, hash, err := mark(ctx, tx, origin, epoch)
+	if err == nil {
+		ms[k] = markAt{seq: seq, hash: hash}
+	}
+	return markAt{seq: seq, hash: hash}, err
+}
+
+// moved keeps e's origin's mark after e once e's writes stand.
+func (ms marks) moved(e Event, at markAt) {
+	if at.moved {
+		ms[series{e.Origin, e.Epoch}] = at
+	}
+}
+
+// applying runs fn with the triggers' capture paused (another device's
+// changes must not be logged again) and the marks fn moved written after
+// it: once per transaction, not per event.
+func applying(ctx context.Context, tx *store.Tx, fn func(marks) error) error {
+	if _, err := tx.Exec(ctx, `UPDATE change_state SET applying = 1`); err != nil {
+		return err
+	}
+	ms := marks{}
+	if err := fn(ms); err != nil {
+		return err
+	}
+	for k, m := range ms {
+		if !m.moved {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO change_applied (origin, epoch, seq, hash) VALUES (?, ?, ?, ?)
+			ON CONFLICT (origin, epoch) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, k.origin, k.epoch, m.seq, m.hash); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, `UPDATE change_state SET applying = 0`)
+	return err
 }
 
 // malformed says what makes e unusable whatever its origin, or "".

@@ -57,7 +57,7 @@ func (l *Log) seal(ctx context.Context, tx *store.Tx) (bool, error) {
 			}
 		}
 		e.Sig = ed25519.Sign(l.key, e.canonical())
-		if err := insertEvent(ctx, tx, e); err != nil {
+		if err := insertEvent(ctx, tx, e, e.Hash()); err != nil {
 			return false, err
 		}
 		if err := stampFields(ctx, tx, e); err != nil {
@@ -159,7 +159,8 @@ func bases(ctx context.Context, tx *store.Tx, self string, p *pending) (map[stri
 	return out, rows.Err()
 }
 
-func insertEvent(ctx context.Context, tx *store.Tx, e Event) error {
+// insertEvent keeps e in the log under hash, e.Hash() (applying has it from the signature check).
+func insertEvent(ctx context.Context, tx *store.Tx, e Event, hash string) error {
 	var fields, base any
 	if e.Fields != nil {
 		fields = string(e.Fields)
@@ -173,7 +174,7 @@ func insertEvent(ctx context.Context, tx *store.Tx, e Event) error {
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO change_log (origin, epoch, seq, hlc, entity, key, op, fields, base, prev, hash, sig)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Origin, e.Epoch, e.Seq, e.HLC, e.Entity, e.Key, e.Op, fields, base, e.Prev, e.Hash(), e.Sig)
+		e.Origin, e.Epoch, e.Seq, e.HLC, e.Entity, e.Key, e.Op, fields, base, e.Prev, hash, e.Sig)
 	if err != nil {
 		return fmt.Errorf("changelog: log %s %s: %w", e.Entity, e.Key, err)
 	}

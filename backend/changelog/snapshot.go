@@ -49,7 +49,7 @@ func (l *Log) Snapshot(ctx context.Context) ([]Event, error) {
 				e := Event{Origin: l.origin, Epoch: epoch, Seq: uint64(len(out) + 1), HLC: l.clock.Now(),
 					Entity: entity, Key: key, Op: Upsert, Fields: b, Prev: prev}
 				e.Sig = ed25519.Sign(l.key, e.canonical())
-				if err := insertEvent(ctx, tx, e); err != nil {
+				if err := insertEvent(ctx, tx, e, e.Hash()); err != nil {
 					return err
 				}
 				prev = e.Hash()

@@ -77,10 +77,7 @@ func scanRows(rows *sql.Rows) ([]row, error) {
 // clock, and records the fields both sides changed at once. A reason is
 // returned for a change the table will not take.
 func (l *Log) write(ctx context.Context, tx *store.Tx, t table, e Event, old row) (string, error) {
-	if _, err := tx.Exec(ctx, `UPDATE change_state SET applying = 1`); err != nil {
-		return "", err
-	}
-	defer tx.Exec(ctx, `UPDATE change_state SET applying = 0`)
+	// The triggers' capture is paused around the whole transaction (applying).
 	keys, _ := keyValues(t, e.Key)
 	if e.Op == Delete {
 		_, err := tx.Exec(ctx, `DELETE FROM `+ident(e.Entity)+` WHERE `+pkWhere(t), keys...)
