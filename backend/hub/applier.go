@@ -58,18 +58,14 @@ type Applier struct {
 
 const consumerName = "apply"
 
-// A batch is what the consumer has ready, up to maxBatch events: the one
-// after the first is waited for at most gatherWait, so a lone change is not
-// held up; once two came, a run is arriving (a catch-up, which the mirror
-// fills at the pace of its disk's syncs, ~0.5 ms a message here) and each
-// next is waited for at most runWait, up to runGather in all, so the run
-// goes in fewer, larger transactions (each costs its begin, commit and
-// marks) instead of one every two or three events.
+// A batch is what the consumer has ready, up to maxBatch events, gathered
+// for at most gatherWait after the first so a lone change is not held up.
+// (Gathering a catch-up's run for up to 25 ms, into larger transactions,
+// was measured no better for the client area's p99 and the rate: wave 8,
+// docs/benchmarks.md.)
 const (
 	maxBatch   = 256
 	gatherWait = time.Millisecond
-	runWait    = 5 * time.Millisecond
-	runGather  = 25 * time.Millisecond
 )
 
 // Run applies until ctx ends; a failed session is retried after a pause.
@@ -152,16 +148,10 @@ func (a *Applier) session(ctx context.Context) error {
 			return err
 		}
 		batch, data = append(batch[:0], msg), append(data[:0], msg.Data())
-		for t0 := time.Now(); len(batch) < maxBatch; {
-			wait := gatherWait
-			if len(batch) > 1 {
-				if wait = min(runWait, runGather-time.Since(t0)); wait <= 0 {
-					break
-				}
-			}
+		for len(batch) < maxBatch {
 			// An error here (most often the wait ran out) ends the batch; a
 			// lasting one comes back from the Next above.
-			m, err := it.Next(jetstream.NextMaxWait(wait))
+			m, err := it.Next(jetstream.NextMaxWait(gatherWait))
 			if err != nil {
 				break
 			}
