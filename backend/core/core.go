@@ -235,7 +235,13 @@ func actor(ctx context.Context) string {
 
 // change runs fn in a transaction and records its audit row in the same one.
 func (a *App) change(ctx context.Context, fn func(tx *store.Tx, e *model.AuditEntry) error) error {
-	return a.store.Tx(ctx, func(tx *store.Tx) error {
+	return a.changeIn(ctx, a.store.Tx, fn)
+}
+
+// changeIn is change in a transaction of run's kind (store.Tx, store.ImportTx).
+func (a *App) changeIn(ctx context.Context, run func(context.Context, func(*store.Tx) error) error,
+	fn func(tx *store.Tx, e *model.AuditEntry) error) error {
+	return run(ctx, func(tx *store.Tx) error {
 		e := &model.AuditEntry{At: a.now().UTC(), Actor: actor(ctx)}
 		if err := fn(tx, e); err != nil {
 			return err

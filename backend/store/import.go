@@ -109,9 +109,23 @@ func (q Q) EmailKeyTaken(ctx context.Context, accountID int64, key string) (bool
 // itself (the transaction holds the write lock, so nobody else inserts) and
 // writes rows in multi-row statements of importBatch contacts, prepared
 // once. Flush before the transaction commits; Close always.
+//
+// In a transaction without foreign key checks (ImportTx) it checks the
+// contacts' accounts and services itself, each once (the write lock keeps
+// them there until the commit), and writes the contacts with OR ROLLBACK
+// and ids SQLite assigns: with no statement that may stop halfway, SQLite
+// keeps no statement journal (the copy, in a temporary file, of every page
+// a multi-row INSERT touches: two random e-mail index pages a contact).
+// A constraint that fails then rolls the whole transaction back at once,
+// as the import would anyway.
 type ContactImporter struct {
 	tx     *Tx
 	nextID int64
+	// own: the references are checked here (no foreign keys); known holds
+	// the accounts and services found so far.
+	own        bool
+	knownAccts map[int64]bool
+	knownSvcs  map[int64]bool
 	// statements for a full batch; partial batches prepare their own
 	contact, grant, service *sql.Stmt
 	batch                   []*model.Contact
@@ -142,6 +156,13 @@ const (
 	importGrantRow   = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	importServiceSQL = `INSERT INTO grant_services (contact_id, service_id) VALUES `
 	importServiceRow = `(?, ?)`
+	// The same without foreign keys (ContactImporter): no explicit id
+	// (SQLite would check it is an integer, a check that may stop the
+	// statement halfway) and OR ROLLBACK for the constraints.
+	ownContactSQL = `INSERT OR ROLLBACK INTO contacts (account_id, account_type, first_name, last_name,
+		email, email_key, phone, company, role, status, created_at, updated_at, search_key, search_group) VALUES `
+	ownContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	ownServiceSQL = `INSERT OR ROLLBACK INTO grant_services (contact_id, service_id) VALUES `
 )
 
 func rowsSQL(head, row string, n int) string {
@@ -206,7 +227,12 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	if _, err := tx.q.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, cacheKiB)); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
-	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{}}
+	var fk bool
+	if err := tx.q.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
+		return nil, fmt.Errorf("contact importer: %w", err)
+	}
+	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{},
+		own: !fk, knownAccts: map[int64]bool{}, knownSvcs: map[int64]bool{}}
 	if suspend {
 		resume, err := tx.suspendTriggers(ctx, "contacts", "grants", "grant_services")
 		if err != nil {
@@ -217,13 +243,14 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM contacts`).Scan(&im.nextID); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
+	contactHead, contactRow := im.contactSQL()
 	for _, s := range []struct {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&im.contact, rowsSQL(importContactSQL, importContactRow, importBatch)},
+		{&im.contact, rowsSQL(contactHead, contactRow, importBatch)},
 		{&im.grant, rowsSQL(importGrantSQL, importGrantRow, importBatch)},
-		{&im.service, rowsSQL(importServiceSQL, importServiceRow, importBatch)},
+		{&im.service, rowsSQL(im.serviceSQL(), importServiceRow, importBatch)},
 	} {
 		st, err := p.PrepareContext(ctx, s.sql)
 		if err != nil {
@@ -235,12 +262,33 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	return im, nil
 }
 
+// The statements' text, with or without foreign keys.
+func (im *ContactImporter) contactSQL() (head, row string) {
+	if im.own {
+		return ownContactSQL, ownContactRow
+	}
+	return importContactSQL, importContactRow
+}
+
+func (im *ContactImporter) serviceSQL() string {
+	if im.own {
+		return ownServiceSQL
+	}
+	return importServiceSQL
+}
+
 // Insert queues a new contact with its grant and sets its ID; it is
 // written at the latest by Flush. A contact with the same email in the
 // account gives ErrDuplicate, from Insert or Flush: the caller is expected
 // to have ruled duplicates out (EachEmailKey, EmailKeyTaken) and treats it as a
-// failure of the whole import.
+// failure of the whole import. Without foreign keys, an account or service
+// that does not exist gives ErrNotFound.
 func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
+	if im.own {
+		if err := im.checkRefs(ctx, c); err != nil {
+			return err
+		}
+	}
 	im.nextID++
 	c.ID = im.nextID
 	im.batch = append(im.batch, c)
@@ -248,6 +296,34 @@ func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
 	im.accounts[c.AccountID] = true
 	if len(im.batch) == importBatch {
 		return im.Flush(ctx)
+	}
+	return nil
+}
+
+// checkRefs does what the foreign keys would: c's account and services
+// exist. What was found once is not looked up again.
+func (im *ContactImporter) checkRefs(ctx context.Context, c *model.Contact) error {
+	exists := func(known map[int64]bool, table string, id int64) error {
+		if known[id] {
+			return nil
+		}
+		var n int
+		if err := im.tx.q.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(&n); err != nil {
+			return fmt.Errorf("contact importer: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("contact importer: %s %d: %w", table, id, ErrNotFound)
+		}
+		known[id] = true
+		return nil
+	}
+	if err := exists(im.knownAccts, "accounts", c.AccountID); err != nil {
+		return err
+	}
+	for _, sid := range c.Grant.ServiceIDs {
+		if err := exists(im.knownSvcs, "services", sid); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -263,7 +339,10 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	grants := make([]any, 0, 8*n)
 	services := make([]any, 0, 2*im.services)
 	for _, c := range im.batch {
-		contacts = append(contacts, c.ID, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
+		if !im.own {
+			contacts = append(contacts, c.ID)
+		}
+		contacts = append(contacts, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
 			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c))
 		var expires any
 		if c.Grant.ExpiresAt != nil {
@@ -284,30 +363,37 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 			services = append(services, c.ID, sid)
 		}
 	}
-	exec := func(full *sql.Stmt, head, row string, rows int, args []any) error {
+	var res sql.Result
+	exec := func(full *sql.Stmt, head, row string, rows int, args []any) (err error) {
 		if rows == 0 {
 			return nil
 		}
 		if full != nil && rows == importBatch {
-			_, err := full.ExecContext(ctx, args...)
+			res, err = full.ExecContext(ctx, args...)
 			return err
 		}
-		_, err := im.tx.q.ExecContext(ctx, rowsSQL(head, row, rows), args...)
+		res, err = im.tx.q.ExecContext(ctx, rowsSQL(head, row, rows), args...)
 		return err
 	}
-	err := exec(im.contact, importContactSQL, importContactRow, n, contacts)
+	head, row := im.contactSQL()
+	err := exec(im.contact, head, row, n, contacts)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
 	if err != nil {
 		return fmt.Errorf("insert contacts: %w", err)
 	}
+	if im.own { // SQLite gave the ids: the next after the largest, as nextID counts
+		if last, err := res.LastInsertId(); err != nil || last != im.batch[n-1].ID {
+			return fmt.Errorf("insert contacts: the last got id %d, not %d (%v)", last, im.batch[n-1].ID, err)
+		}
+	}
 	if err := exec(im.grant, importGrantSQL, importGrantRow, n, grants); err != nil {
 		return fmt.Errorf("insert grants: %w", err)
 	}
 	for len(services) > 0 {
 		k := min(len(services)/2, importBatch)
-		if err := exec(im.service, importServiceSQL, importServiceRow, k, services[:2*k]); err != nil {
+		if err := exec(im.service, im.serviceSQL(), importServiceRow, k, services[:2*k]); err != nil {
 			return fmt.Errorf("insert grant services: %w", err)
 		}
 		services = services[2*k:]

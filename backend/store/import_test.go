@@ -261,3 +261,95 @@ func TestSearchMatchesUnicodeLowerExactly(t *testing.T) {
 		}
 	}
 }
+
+// Without foreign keys (ImportTx) the importer writes the same rows, with
+// the ids it gave, checks the accounts and services itself, and a
+// duplicate rolls everything back; the writer has its foreign keys again
+// afterwards.
+func TestContactImporterWithoutForeignKeys(t *testing.T) {
+	s, _ := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	svc := addService(t, s, acc.ID, "web")
+	first := mustInsert(t, s, newContact(acc.ID, "A", "B", "first@example.com"))
+	const n = 64*3 + 5
+	var ids []int64
+	err := s.ImportTx(ctx, func(tx *store.Tx) error {
+		im, err := tx.NewContactImporter(ctx, 1000)
+		if err != nil {
+			return err
+		}
+		defer im.Close()
+		for i := range n {
+			c := newContact(acc.ID, "A", fmt.Sprint("B", i), fmt.Sprintf("b%d@example.com", i))
+			if i%2 == 0 {
+				c.Grant.AllServices, c.Grant.ServiceIDs = false, []int64{svc.ID}
+			}
+			if err := im.Insert(ctx, c); err != nil {
+				return err
+			}
+			ids = append(ids, c.ID)
+		}
+		return im.Finish(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[0] != first.ID+1 || ids[n-1] != first.ID+n {
+		t.Errorf("ids %d..%d after %d", ids[0], ids[n-1], first.ID)
+	}
+	for i, id := range ids {
+		c, err := s.Contact(ctx, id)
+		if err != nil || c.LastName != fmt.Sprint("B", i) || c.Email != fmt.Sprintf("b%d@example.com", i) ||
+			(i%2 == 0) != !c.Grant.AllServices || (i%2 == 0 && !slices.Equal(c.Grant.ServiceIDs, []int64{svc.ID})) {
+			t.Fatalf("contact %d: %+v %v", i, c, err)
+		}
+	}
+	stored := count(t, s, "SELECT count(*) FROM contacts")
+	links := count(t, s, "SELECT count(*) FROM grant_services")
+
+	bad := map[string]func(c *model.Contact){
+		"unknown service": func(c *model.Contact) { c.Grant.AllServices, c.Grant.ServiceIDs = false, []int64{svc.ID + 100} },
+		"unknown account": func(c *model.Contact) { c.AccountID = acc.ID + 100 },
+		"duplicate":       func(c *model.Contact) { c.Email = "FIRST@example.com" },
+	}
+	for name, spoil := range bad {
+		err := s.ImportTx(ctx, func(tx *store.Tx) error {
+			im, err := tx.NewContactImporter(ctx, 1000)
+			if err != nil {
+				return err
+			}
+			defer im.Close()
+			for i := range 100 {
+				c := newContact(acc.ID, "C", "D", fmt.Sprintf("%s%d@example.com", strings.ReplaceAll(name, " ", "."), i))
+				if i == 70 { // in the second batch
+					spoil(c)
+				}
+				if err := im.Insert(ctx, c); err != nil {
+					return err
+				}
+			}
+			return im.Finish(ctx)
+		})
+		want := store.ErrNotFound
+		if name == "duplicate" {
+			want = store.ErrDuplicate
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", name, err, want)
+		}
+		if got := count(t, s, "SELECT count(*) FROM contacts"); got != stored {
+			t.Errorf("%s: %d contacts after the failed import, was %d", name, got, stored)
+		}
+		if got := count(t, s, "SELECT count(*) FROM grant_services"); got != links {
+			t.Errorf("%s: %d grant_services rows after the failed import, was %d", name, got, links)
+		}
+	}
+	// The writer checks foreign keys again.
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO grant_services (contact_id, service_id) VALUES (?, ?)`, first.ID, svc.ID+100)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a dangling reference after the imports: %v", err)
+	}
+}

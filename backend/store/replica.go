@@ -67,6 +67,20 @@ func newID(table string) string {
 // them, which its own checks kept consistent at each commit (a cascade
 // there arrives as its own deletes), so a reference may lead for a moment.
 func (s *Store) ApplyTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.txWithoutForeignKeys(ctx, fn)
+}
+
+// ImportTx is Tx without foreign key checks, for a bulk import of new
+// contacts through a ContactImporter, which then checks each reference it
+// writes itself (NewContactImporter). SQLite's own checks make every
+// multi-row INSERT keep a statement journal (a copy of each page it
+// touches, to undo that one statement): most of the import's disk writes.
+// Nothing else may be written through tx that relies on foreign keys.
+func (s *Store) ImportTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.txWithoutForeignKeys(ctx, fn)
+}
+
+func (s *Store) txWithoutForeignKeys(ctx context.Context, fn func(tx *Tx) error) error {
 	conn, err := s.w.Conn(ctx) // the one writer connection, held until done
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
