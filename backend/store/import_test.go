@@ -77,31 +77,33 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 	}
 }
 
-// Full batches and a partial one, ids in order after existing contacts.
+// Full batches and a partial one, ids in order after existing contacts, in
+// an ordinary transaction and in one without foreign keys (ImportTx).
 func TestContactImporterBatches(t *testing.T) {
+	for _, kind := range []string{"Tx", "ImportTx"} {
+		t.Run(kind, func(t *testing.T) { testImporterBatches(t, kind) })
+	}
+}
+
+func testImporterBatches(t *testing.T, kind string) {
 	s, _ := openStore(t)
+	run := s.Tx
+	if kind == "ImportTx" { // without foreign keys: the importer checks them
+		run = s.ImportTx
+	}
 	acc := addAccount(t, s, "Acme")
 	svc := addService(t, s, acc.ID, "web")
 	first := mustInsert(t, s, newContact(acc.ID, "A", "B", "first@example.com"))
 	const n = 64*3 + 5
 	var ids []int64
-	err := s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx, 1000)
-		if err != nil {
-			return err
-		}
-		defer im.Close()
-		for i := range n {
+	err := run(ctx, func(tx *store.Tx) error {
+		return importEach(tx, n, func(i int) *model.Contact {
 			c := newContact(acc.ID, "A", fmt.Sprint("B", i), fmt.Sprintf("b%d@example.com", i))
 			if i%2 == 0 {
 				c.Grant.AllServices, c.Grant.ServiceIDs = false, []int64{svc.ID}
 			}
-			if err := im.Insert(ctx, c); err != nil {
-				return err
-			}
-			ids = append(ids, c.ID)
-		}
-		return im.Finish(ctx)
+			return c
+		}, func(c *model.Contact) { ids = append(ids, c.ID) })
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -111,13 +113,30 @@ func TestContactImporterBatches(t *testing.T) {
 	}
 	for i, id := range ids {
 		c, err := s.Contact(ctx, id)
-		if err != nil || c.LastName != fmt.Sprint("B", i) || (i%2 == 0) != !c.Grant.AllServices || (i%2 == 0 && !slices.Equal(c.Grant.ServiceIDs, []int64{svc.ID})) {
+		if err != nil || c.LastName != fmt.Sprint("B", i) || c.Email != fmt.Sprintf("b%d@example.com", i) || (i%2 == 0) != !c.Grant.AllServices || (i%2 == 0 && !slices.Equal(c.Grant.ServiceIDs, []int64{svc.ID})) {
 			t.Fatalf("contact %d: %+v %v", i, c, err)
 		}
 	}
 	if got := count(t, s, "SELECT count(*) FROM grant_services"); got != (n+1)/2 {
 		t.Errorf("%d grant_services rows", got)
 	}
+}
+
+// importEach imports n contacts made by mk in tx, telling done each one.
+func importEach(tx *store.Tx, n int, mk func(i int) *model.Contact, done func(*model.Contact)) error {
+	im, err := tx.NewContactImporter(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	defer im.Close()
+	for i := range n {
+		c := mk(i)
+		if err := im.Insert(ctx, c); err != nil {
+			return err
+		}
+		done(c)
+	}
+	return im.Finish(ctx)
 }
 
 // A rolled back import leaves nothing behind.
@@ -262,48 +281,14 @@ func TestSearchMatchesUnicodeLowerExactly(t *testing.T) {
 	}
 }
 
-// Without foreign keys (ImportTx) the importer writes the same rows, with
-// the ids it gave, checks the accounts and services itself, and a
-// duplicate rolls everything back; the writer has its foreign keys again
-// afterwards.
+// Without foreign keys (ImportTx) the importer checks the accounts and
+// services itself, and a duplicate rolls everything back; the writer has
+// its foreign keys again afterwards (the rows it writes: TestContactImporterBatches).
 func TestContactImporterWithoutForeignKeys(t *testing.T) {
 	s, _ := openStore(t)
 	acc := addAccount(t, s, "Acme")
 	svc := addService(t, s, acc.ID, "web")
 	first := mustInsert(t, s, newContact(acc.ID, "A", "B", "first@example.com"))
-	const n = 64*3 + 5
-	var ids []int64
-	err := s.ImportTx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx, 1000)
-		if err != nil {
-			return err
-		}
-		defer im.Close()
-		for i := range n {
-			c := newContact(acc.ID, "A", fmt.Sprint("B", i), fmt.Sprintf("b%d@example.com", i))
-			if i%2 == 0 {
-				c.Grant.AllServices, c.Grant.ServiceIDs = false, []int64{svc.ID}
-			}
-			if err := im.Insert(ctx, c); err != nil {
-				return err
-			}
-			ids = append(ids, c.ID)
-		}
-		return im.Finish(ctx)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ids[0] != first.ID+1 || ids[n-1] != first.ID+n {
-		t.Errorf("ids %d..%d after %d", ids[0], ids[n-1], first.ID)
-	}
-	for i, id := range ids {
-		c, err := s.Contact(ctx, id)
-		if err != nil || c.LastName != fmt.Sprint("B", i) || c.Email != fmt.Sprintf("b%d@example.com", i) ||
-			(i%2 == 0) != !c.Grant.AllServices || (i%2 == 0 && !slices.Equal(c.Grant.ServiceIDs, []int64{svc.ID})) {
-			t.Fatalf("contact %d: %+v %v", i, c, err)
-		}
-	}
 	stored := count(t, s, "SELECT count(*) FROM contacts")
 	links := count(t, s, "SELECT count(*) FROM grant_services")
 
@@ -314,21 +299,13 @@ func TestContactImporterWithoutForeignKeys(t *testing.T) {
 	}
 	for name, spoil := range bad {
 		err := s.ImportTx(ctx, func(tx *store.Tx) error {
-			im, err := tx.NewContactImporter(ctx, 1000)
-			if err != nil {
-				return err
-			}
-			defer im.Close()
-			for i := range 100 {
+			return importEach(tx, 100, func(i int) *model.Contact {
 				c := newContact(acc.ID, "C", "D", fmt.Sprintf("%s%d@example.com", strings.ReplaceAll(name, " ", "."), i))
 				if i == 70 { // in the second batch
 					spoil(c)
 				}
-				if err := im.Insert(ctx, c); err != nil {
-					return err
-				}
-			}
-			return im.Finish(ctx)
+				return c
+			}, func(*model.Contact) {})
 		})
 		want := store.ErrNotFound
 		if name == "duplicate" {
@@ -345,7 +322,7 @@ func TestContactImporterWithoutForeignKeys(t *testing.T) {
 		}
 	}
 	// The writer checks foreign keys again.
-	err = s.Tx(ctx, func(tx *store.Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO grant_services (contact_id, service_id) VALUES (?, ?)`, first.ID, svc.ID+100)
 		return err
 	})
