@@ -121,8 +121,8 @@ func (q Q) EmailKeyTaken(ctx context.Context, accountID int64, key string) (bool
 type ContactImporter struct {
 	tx     *Tx
 	nextID int64
-	// own: the references are checked here (no foreign keys); known holds
-	// the accounts and services found so far.
+	// own: the references are checked here (no foreign keys); knownAccts
+	// and knownSvcs hold the accounts and services found so far.
 	own        bool
 	knownAccts map[int64]bool
 	knownSvcs  map[int64]bool
