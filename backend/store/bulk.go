@@ -12,9 +12,19 @@ import (
 // row by row and makes up for it once (search: the background indexer;
 // caches: one change of its own). A rollback brings them back too.
 func (tx *Tx) suspendTriggers(ctx context.Context, tables ...string) (func() error, error) {
+	return tx.suspendTriggersBut(ctx, false, tables...)
+}
+
+// suspendTriggersBut is suspendTriggers keeping, when keepLog, the change
+// log's triggers (migration 18): a paired device's bulk write must still
+// reach its hub row by row; nothing makes up for those afterwards.
+func (tx *Tx) suspendTriggersBut(ctx context.Context, keepLog bool, tables ...string) (func() error, error) {
 	query, args := `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`, []any{}
 	if len(tables) > 0 {
 		query, args = query+` AND tbl_name IN (SELECT value FROM json_each(?))`, []any{jsonList(tables)}
+	}
+	if keepLog {
+		query += ` AND sql NOT LIKE '%INSERT INTO change_log%'`
 	}
 	rows, err := tx.q.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -234,7 +234,13 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{},
 		own: !fk, knownAccts: map[int64]bool{}, knownSvcs: map[int64]bool{}}
 	if suspend {
-		resume, err := tx.suspendTriggers(ctx, "contacts", "grants", "grant_services")
+		// Paired (a change log is open: capture), the change log's triggers
+		// stay: they are how the imported rows reach the hub.
+		var capture bool
+		if err := tx.q.QueryRowContext(ctx, `SELECT coalesce((SELECT capture FROM change_state), 0)`).Scan(&capture); err != nil {
+			return nil, fmt.Errorf("contact importer: %w", err)
+		}
+		resume, err := tx.suspendTriggersBut(ctx, capture, "contacts", "grants", "grant_services")
 		if err != nil {
 			return nil, fmt.Errorf("contact importer: %w", err)
 		}
