@@ -116,6 +116,27 @@ func (s *side) digests() map[string]string {
 	return m
 }
 
+// pairedWithAda is a hub and a desktop with Ada (withAda) on the
+// desktop, paired and in step.
+func pairedWithAda(t *testing.T) (h, d *side, acc *model.Account, c *model.Contact) {
+	t.Helper()
+	h, d, _, proxy := hubAndDesktop(t)
+	acc, c = d.withAda()
+	pair(t, h, d, proxy)
+	waitInStep(t, h, d, 15*time.Second, "in step")
+	return h, d, acc, c
+}
+
+// waitInStep waits until the desktop says connected, with no digest
+// difference, and both sides' table digests are equal.
+func waitInStep(t *testing.T, h, d *side, within time.Duration, what string) {
+	t.Helper()
+	hubtest.WaitFor(t, within, what, func() bool {
+		st := d.desk.Status(context.Background())
+		return st.State == hub.StateConnected && !st.DigestDiffers && maps.Equal(d.digests(), h.digests())
+	})
+}
+
 func (s *side) supportSubjects(accountID int64) []string {
 	s.t.Helper()
 	rs, err := s.app.SupportRequests(context.Background(), accountID)
@@ -238,13 +259,7 @@ func (s *side) log() interface {
 // grants a change behind Grantbook's back.
 func TestDesktopStatusWaitsForTheHubToApply(t *testing.T) {
 	ctx := context.Background()
-	h, d, _, proxy := hubAndDesktop(t)
-	_, c := d.withAda()
-	pair(t, h, d, proxy)
-	hubtest.WaitFor(t, 15*time.Second, "in step", func() bool {
-		st := d.desk.Status(ctx)
-		return st.State == hub.StateConnected && !st.DigestDiffers && maps.Equal(d.digests(), h.digests())
-	})
+	h, d, _, c := pairedWithAda(t)
 
 	// The hub's store busy: its applier cannot commit.
 	entered, release := make(chan struct{}), make(chan struct{})

@@ -3,13 +3,11 @@ package hub_test
 import (
 	"context"
 	"fmt"
-	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"grantbook/backend/core"
-	"grantbook/backend/hub"
 	"grantbook/backend/hub/hubtest"
 )
 
@@ -18,12 +16,7 @@ import (
 // hub: its contacts and grants are in the change log like any other.
 func TestABulkImportOnThePairedDesktopReachesTheHub(t *testing.T) {
 	ctx := context.Background()
-	h, d, _, proxy := hubAndDesktop(t)
-	acc, _ := d.withAda()
-	pair(t, h, d, proxy)
-	hubtest.WaitFor(t, 15*time.Second, "in step before the import", func() bool {
-		return d.desk.Status(ctx).State == hub.StateConnected && maps.Equal(d.digests(), h.digests())
-	})
+	h, d, acc, _ := pairedWithAda(t)
 
 	const rows = 1200
 	var csv strings.Builder
@@ -39,8 +32,5 @@ func TestABulkImportOnThePairedDesktopReachesTheHub(t *testing.T) {
 		_, n, err := h.app.Contacts(ctx, core.ContactFilter{AccountID: acc.ID, Limit: 1})
 		return err == nil && n == rows+1
 	})
-	hubtest.WaitFor(t, 30*time.Second, "both sides in step", func() bool {
-		st := d.desk.Status(ctx)
-		return st.State == hub.StateConnected && !st.DigestDiffers && maps.Equal(d.digests(), h.digests())
-	})
+	waitInStep(t, h, d, 30*time.Second, "both sides in step")
 }
