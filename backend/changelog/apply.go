@@ -3,7 +3,6 @@ package changelog
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -135,8 +134,7 @@ func (l *Log) vet(e Event) (vetted, *Rejected) {
 	if !ed25519.Verify(p.pub, c, e.Sig) {
 		return vetted{}, &Rejected{Reason: "bad signature"}
 	}
-	h := sha256.Sum256(c)
-	return vetted{p, hex.EncodeToString(h[:])}, nil
+	return vetted{p, hashOf(c)}, nil
 }
 
 // applyIn applies a vetted event inside tx: its place in the origin's

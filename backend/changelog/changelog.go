@@ -61,8 +61,11 @@ func (e Event) canonical() []byte {
 }
 
 // Hash is the hex sha256 of the canonical bytes: the next event's Prev.
-func (e Event) Hash() string {
-	h := sha256.Sum256(e.canonical())
+func (e Event) Hash() string { return hashOf(e.canonical()) }
+
+// hashOf is an event's hash from its canonical bytes.
+func hashOf(canonical []byte) string {
+	h := sha256.Sum256(canonical)
 	return hex.EncodeToString(h[:])
 }
 
