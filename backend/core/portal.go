@@ -25,15 +25,7 @@ func (a *App) auditPortal(ctx context.Context, c *model.Contact, action, what, o
 // auditPortalAs queues the row auditPortal would for verb + what, its
 // summary made in one allocation (every client-area GET writes one).
 func (a *App) auditPortalAs(c *model.Contact, action, verb, what, outcome string) {
-	var sum string
-	switch { // c.Name(), inline
-	case c.FirstName == "":
-		sum = c.LastName + ": " + verb + what + " — " + outcome
-	case c.LastName == "":
-		sum = c.FirstName + ": " + verb + what + " — " + outcome
-	default:
-		sum = c.FirstName + " " + c.LastName + ": " + verb + what + " — " + outcome
-	}
+	sum := c.FirstName + c.NameSep() + c.LastName + ": " + verb + what + " — " + outcome // c.Name(), in the same concatenation
 	a.views.add(&model.AuditEntry{At: a.now().UTC(), Actor: "contact " + c.Email, Action: action,
 		Entity: "contact", EntityID: c.ID, Summary: sum})
 }
@@ -41,7 +33,13 @@ func (a *App) auditPortalAs(c *model.Contact, action, verb, what, outcome string
 // decide evaluates one permission for the principal, now, and audits it
 // when it is an action (not a listing filter).
 func (a *App) decide(p *Principal, perm permission.Permission, svc access.Service) access.Decision {
-	return access.Evaluate(&p.Grant, perm, svc, a.now().Unix())
+	return a.decideAt(p, perm, svc, a.now().Unix())
+}
+
+// decideAt is decide at the instant now (unix seconds): a listing filters
+// all its items at one instant, reading the clock once.
+func (a *App) decideAt(p *Principal, perm permission.Permission, svc access.Service, now int64) access.Decision {
+	return access.Evaluate(&p.Grant, perm, svc, now)
 }
 
 func serviceRef(accountID, serviceID int64) access.Service {
@@ -139,7 +137,7 @@ func (a *App) PortalServices(ctx context.Context, p *Principal) (Listing[*model.
 	}
 	now := a.now().Unix() // one instant for the whole list, and one clock read
 	out := all.filter(func(s *model.Service) bool {
-		return access.Evaluate(&p.Grant, permission.ServicesView, serviceRef(s.AccountID, s.ID), now).Allowed
+		return a.decideAt(p, permission.ServicesView, serviceRef(s.AccountID, s.ID), now).Allowed
 	})
 	return out, a.listed(ctx, p, "services", permission.ServicesView, len(out.Items), len(all.Items))
 }
@@ -166,7 +164,7 @@ func (a *App) PortalInvoices(ctx context.Context, p *Principal) (Listing[*model.
 	}
 	now := a.now().Unix()
 	out := all.filter(func(inv *model.Invoice) bool {
-		return access.Evaluate(&p.Grant, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID), now).Allowed
+		return a.decideAt(p, permission.InvoicesView, serviceRef(inv.AccountID, inv.ServiceID), now).Allowed
 	})
 	return out, a.listed(ctx, p, "invoices", permission.InvoicesView, len(out.Items), len(all.Items))
 }

@@ -87,13 +87,17 @@ type ContactInvitation struct {
 
 // Name is the contact's display name.
 func (c *Contact) Name() string {
-	switch {
-	case c.FirstName == "":
-		return c.LastName
-	case c.LastName == "":
-		return c.FirstName
+	return c.FirstName + c.NameSep() + c.LastName
+}
+
+// NameSep is what Name puts between first and last name: a space when
+// both are set. (A caller adding to the name writes it in one
+// concatenation with it: one allocation.)
+func (c *Contact) NameSep() string {
+	if c.FirstName == "" || c.LastName == "" {
+		return ""
 	}
-	return c.FirstName + " " + c.LastName
+	return " "
 }
 
 // Grant is a contact's client-area access.
