@@ -53,7 +53,7 @@ func (tx *Tx) InsertAudits(ctx context.Context, rows []*model.AuditEntry) error 
 		}
 		q := auditRowsSQL
 		if n < auditChunk {
-			q = auditInsert + strings.Repeat(auditValues+",", n-1) + auditValues
+			q = rowsSQL(auditInsert, auditValues, n)
 		}
 		_, err := tx.q.ExecContext(ctx, q, args...)
 		args, n = args[:0], 0
@@ -98,7 +98,7 @@ const (
 	auditValues = `(?, ?, ?, ?, ?, ?)`
 )
 
-var auditRowsSQL = auditInsert + strings.Repeat(auditValues+",", auditChunk-1) + auditValues
+var auditRowsSQL = rowsSQL(auditInsert, auditValues, auditChunk)
 
 // linkAudit records the contacts an entry concerns (audit_contacts).
 func (tx *Tx) linkAudit(ctx context.Context, e *model.AuditEntry) error {
