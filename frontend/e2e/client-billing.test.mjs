@@ -46,6 +46,13 @@ before(async () => {
     permissions: ['services.view', 'invoices.view', 'invoices.pay', 'quotes.view', 'quotes.accept', 'orders.place'],
   });
   await addContact(api, fx.account.id, 'Lou', 'Looker', 'lou@bakery.test', { preset: 'custom', permissions: ['invoices.view', 'quotes.view'] });
+  // An account with more invoices than a page holds.
+  fx.ledger = await api('POST', '/api/accounts', { name: 'Long Ledger Ltd' });
+  for (let i = 1; i <= 55; i++) {
+    await api('POST', `/api/accounts/${fx.ledger.id}/invoices`, { number: `LL-${String(i).padStart(3, '0')}`, amount_cents: 100 * i, currency: 'EUR' });
+  }
+  await addContact(api, fx.ledger.id, 'Ida', 'Ledger', 'ida@ledger.test', { preset: 'custom', permissions: ['invoices.view'] });
+  fx.ida = await ca.signIn('ida@ledger.test');
   fx.bea = await ca.signIn('bea@bakery.test');
   fx.lou = await ca.signIn('lou@bakery.test');
 });
@@ -147,6 +154,26 @@ for (const size of SIZES) {
       await page.locator('#order-product-error').waitFor();
       assert.match(await page.locator('#order-product-error').innerText(), /Choose a product of the catalogue/);
       await ca.api('PATCH', `/api/products/${fx.domainProduct.id}`, { active: true });
+    }),
+  );
+
+  test(`invoices: 55 of them, 50 a page, with a pager at ${size.name}`, { timeout: 60000 }, () =>
+    ca.inPage(size, fx.ida, 'pager', async (page) => {
+      await ca.open(page, 'invoices', 'portal-invoices-table');
+      const rows = page.getByTestId('portal-invoice-row');
+      const foot = page.locator('.table-foot');
+      assert.equal(await rows.count(), 50);
+      assert.match(await foot.innerText(), /1–50 of 55 · page 1 of 2/);
+      // The open balance is of every invoice, not the page's.
+      assert.match(await page.getByText('Open balance').locator('..').innerText(), /€1,540\.00|1\.540,00/);
+      await ca.check(page, size, 'invoices-paged');
+      await foot.getByRole('button', { name: 'Next' }).click();
+      await foot.getByText('51–55 of 55 · page 2 of 2').waitFor();
+      assert.equal(await rows.count(), 5);
+      assert.ok(await foot.getByRole('button', { name: 'Next' }).isDisabled());
+      await foot.getByRole('button', { name: 'Previous' }).click();
+      await foot.getByText('1–50 of 55 · page 1 of 2').waitFor();
+      assert.equal(await rows.count(), 50);
     }),
   );
 
