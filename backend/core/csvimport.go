@@ -115,10 +115,15 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 	if f, err = src(); err != nil {
 		return fmt.Errorf("import: open the file: %w", err)
 	}
+	// Emails are told apart by a keyed 64-bit hash (12 bytes a row in
+	// memory, not the address), taken by the checking goroutine. A hash met
+	// again is checked exactly against the database, where the earlier row
+	// is by then: a collision never turns a good file away.
+	seed := maphash.MakeSeed()
 	rows := make(chan []csvRow, 16)
 	stop := make(chan struct{})
 	defer close(stop)
-	go a.checkCSVRows(ctx, rules, f, update, rows, stop)
+	go a.checkCSVRows(ctx, rules, f, update, seed, rows, stop)
 	imported := 0
 	var up importUpdates
 	// New contacts only: the importer checks their references itself, in
@@ -129,11 +134,6 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 		txKind = a.store.Tx
 	}
 	err = a.changeIn(ctx, txKind, func(tx *store.Tx, e *model.AuditEntry) error {
-		// Emails are told apart by a keyed 64-bit hash (12 bytes a row in
-		// memory, not the address). A hash met again is checked exactly
-		// against the database, where the earlier row is by then: a
-		// collision never turns a good file away.
-		seed := maphash.MakeSeed()
 		seen := make(map[uint64]int32) // line of the first row with the email; 0: a stored contact
 		if err := tx.EachEmailKey(ctx, accountID, func(k string) { seen[maphash.String(seed, k)] = 0 }); err != nil {
 			return err
@@ -172,11 +172,9 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 					}
 				}
 				if rowErr == nil {
-					key := store.EmailKey(c.Email)
-					h := maphash.String(seed, key)
-					if prev, hit := seen[h]; !hit {
-						seen[h] = int32(row.line)
-					} else if dup, err := emailTaken(ctx, tx, im, accountID, key, failed); err != nil {
+					if prev, hit := seen[row.hash]; !hit {
+						seen[row.hash] = int32(row.line)
+					} else if dup, err := emailTaken(ctx, tx, im, accountID, store.EmailKey(c.Email), failed); err != nil {
 						return err
 					} else if dup && prev == 0 {
 						rowErr = fmt.Errorf("email: a contact with email %s already exists in this account (import with \"update\" to change it)", c.Email)
@@ -185,7 +183,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 					}
 				}
 				if rowErr == nil && !failed {
-					if err := im.Insert(ctx, c); err != nil {
+					if err := im.InsertRow(ctx, c, row.values); err != nil {
 						return err // duplicates were ruled out above
 					}
 					if firstID == 0 {
@@ -331,20 +329,24 @@ func (a *App) importUpdate(ctx context.Context, tx *store.Tx, rules csvRules, ro
 	return nil
 }
 
-// csvRow is one checked row: a contact or why not, its address's key, and
-// (for an import that updates) the row itself. fatal ends the import.
+// csvRow is one checked row: a contact and its values to write (with the
+// hash of its email key) or why not, and (for an import that updates) the
+// row itself and its address's key. fatal ends the import.
 type csvRow struct {
-	line  int
-	key   string
-	rec   []string
-	c     *model.Contact
-	err   error
-	fatal error
+	line   int
+	key    string
+	rec    []string
+	c      *model.Contact
+	values *store.ImportRow
+	hash   uint64
+	err    error
+	fatal  error
 }
 
 // checkCSVRows parses src and checks each row, sending them on in batches
-// until done or stop closes.
-func (a *App) checkCSVRows(ctx context.Context, rules csvRules, src io.ReadCloser, keepRows bool,
+// until done or stop closes. What a valid row will write is worked out here
+// too: the writing goroutine has more to do.
+func (a *App) checkCSVRows(ctx context.Context, rules csvRules, src io.ReadCloser, keepRows bool, seed maphash.Seed,
 	out chan<- []csvRow, stop <-chan struct{}) {
 	defer close(out)
 	defer src.Close()
@@ -381,6 +383,9 @@ func (a *App) checkCSVRows(ctx context.Context, rules csvRules, src io.ReadClose
 		line, _ := r.FieldPos(0)
 		c, err := a.contactFromCSV(ctx, rules, rec, nil)
 		row := csvRow{line: line, c: c, err: err}
+		if err == nil {
+			row.values, row.hash = store.NewImportRow(c), maphash.String(seed, store.EmailKey(c.Email))
+		}
 		if keepRows {
 			row.key, row.rec = csvKey(rules, rec), slices.Clone(rec) // the reader reuses rec
 		}

@@ -112,10 +112,14 @@ func (q Q) EmailKeyTaken(ctx context.Context, accountID int64, key string) (bool
 //
 // In a transaction without foreign key checks (ImportTx) it checks the
 // contacts' accounts and services itself, each once (the write lock keeps
-// them there until the commit), and writes the contacts with OR ROLLBACK
-// and ids SQLite assigns: with no statement that may stop halfway, SQLite
-// keeps no statement journal (the copy, in a temporary file, of every page
-// a multi-row INSERT touches: two random e-mail index pages a contact).
+// them there until the commit), and writes the contacts and their grants
+// with OR ROLLBACK and ids SQLite assigns (an explicit INTEGER PRIMARY KEY
+// is checked to be an integer, a check that may stop a statement halfway):
+// with no statement that may stop halfway, SQLite keeps no statement
+// journal (the copy of every page a multi-row INSERT touches: two random
+// e-mail index pages a contact; the grants' last page and preset index).
+// Grants take the explicit ids when the store's largest grant is not its
+// largest contact's (SQLite would then give others).
 // A constraint that fails then rolls the whole transaction back at once,
 // as the import would anyway.
 type ContactImporter struct {
@@ -123,14 +127,18 @@ type ContactImporter struct {
 	nextID int64
 	// own: the references are checked here (no foreign keys); knownAccts
 	// and knownSvcs hold the accounts and services found so far.
-	own        bool
+	own bool
+	// ownGrants: the grants' ids are SQLite's too (the largest grant's is
+	// the largest contact's, so the next is the same for both).
+	ownGrants  bool
 	knownAccts map[int64]bool
 	knownSvcs  map[int64]bool
 	// statements for a full batch; partial batches prepare their own
 	contact, grant, service *sql.Stmt
 	batch                   []*model.Contact
-	services                int      // grant_services rows in batch
-	rebuild                 []string // CREATE INDEX statements Finish runs
+	rows                    []*ImportRow // batch's values
+	services                int          // grant_services rows in batch
+	rebuild                 []string     // CREATE INDEX statements Finish runs
 	// resume recreates the triggers a bulk import suspended (Finish).
 	resume   func() error
 	accounts map[int64]bool // accounts that gained contacts
@@ -163,6 +171,10 @@ const (
 		email, email_key, phone, company, role, status, created_at, updated_at, search_key, search_group) VALUES `
 	ownContactRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	ownServiceSQL = `INSERT OR ROLLBACK INTO grant_services (contact_id, service_id) VALUES `
+	// The grants too, when their ids follow on from the contacts' (every
+	// contact has its grant): SQLite gives the next, the contact's.
+	ownGrantSQL = `INSERT OR ROLLBACK INTO grants (preset, permissions, all_services, expires_at, admin_all, admin_areas, term_days, billing_scope) VALUES `
+	ownGrantRow = `(?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 func rowsSQL(head, row string, n int) string {
@@ -231,7 +243,7 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	if err := tx.q.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
-	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{},
+	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rows: make([]*ImportRow, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{},
 		own: !fk, knownAccts: map[int64]bool{}, knownSvcs: map[int64]bool{}}
 	if suspend {
 		// Paired (a change log is open: capture), the change log's triggers
@@ -249,13 +261,20 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM contacts`).Scan(&im.nextID); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
+	if im.own {
+		var lastGrant int64
+		if err := tx.q.QueryRowContext(ctx, `SELECT coalesce(max(contact_id), 0) FROM grants`).Scan(&lastGrant); err != nil {
+			return nil, fmt.Errorf("contact importer: %w", err)
+		}
+		im.ownGrants = lastGrant == im.nextID
+	}
 	contactHead, contactRow := im.contactSQL()
 	for _, s := range []struct {
 		dst **sql.Stmt
 		sql string
 	}{
 		{&im.contact, rowsSQL(contactHead, contactRow, importBatch)},
-		{&im.grant, rowsSQL(importGrantSQL, importGrantRow, importBatch)},
+		{&im.grant, rowsSQL(im.grantSQL(), im.grantRow(), importBatch)},
 		{&im.service, rowsSQL(im.serviceSQL(), importServiceRow, importBatch)},
 	} {
 		st, err := p.PrepareContext(ctx, s.sql)
@@ -276,11 +295,60 @@ func (im *ContactImporter) contactSQL() (head, row string) {
 	return importContactSQL, importContactRow
 }
 
+func (im *ContactImporter) grantSQL() string {
+	if im.ownGrants {
+		return ownGrantSQL
+	}
+	return importGrantSQL
+}
+
+func (im *ContactImporter) grantRow() string {
+	if im.ownGrants {
+		return ownGrantRow
+	}
+	return importGrantRow
+}
+
 func (im *ContactImporter) serviceSQL() string {
 	if im.own {
 		return ownServiceSQL
 	}
 	return importServiceSQL
+}
+
+// ImportRow is a new contact's column values as ContactImporter writes
+// them, worked out by NewImportRow. An import checks its rows on one
+// goroutine and writes them on another: made on the first, they cost the
+// writer, the slower of the two, nothing.
+type ImportRow struct {
+	contact  [15]any // the contact's id first, filled in by the importer
+	grant    [9]any  // the same
+	services []int64
+}
+
+// NewImportRow works out c's values for ContactImporter.InsertRow. c must
+// not change after it (but for its ID, which the importer sets).
+func NewImportRow(c *model.Contact) *ImportRow {
+	var expires any
+	if c.Grant.ExpiresAt != nil {
+		expires = c.Grant.ExpiresAt.Unix()
+	}
+	var adminAll bool
+	var adminAreas any
+	if c.Admin != nil {
+		adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
+	}
+	scope := c.Grant.BillingScope
+	if scope == "" {
+		scope = model.BillingServices
+	}
+	return &ImportRow{
+		contact: [15]any{nil, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone, c.Company,
+			c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c)},
+		grant: [9]any{nil, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices,
+			expires, adminAll, adminAreas, termDays(c), scope},
+		services: c.Grant.ServiceIDs,
+	}
 }
 
 // Insert queues a new contact with its grant and sets its ID; it is
@@ -290,6 +358,11 @@ func (im *ContactImporter) serviceSQL() string {
 // failure of the whole import. Without foreign keys, an account or service
 // that does not exist gives ErrNotFound.
 func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
+	return im.InsertRow(ctx, c, NewImportRow(c))
+}
+
+// InsertRow is Insert with c's values worked out ahead (NewImportRow(c)).
+func (im *ContactImporter) InsertRow(ctx context.Context, c *model.Contact, row *ImportRow) error {
 	if im.own {
 		if err := im.checkRefs(ctx, c); err != nil {
 			return err
@@ -297,8 +370,10 @@ func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
 	}
 	im.nextID++
 	c.ID = im.nextID
+	row.contact[0], row.grant[0] = c.ID, c.ID
 	im.batch = append(im.batch, c)
-	im.services += len(c.Grant.ServiceIDs)
+	im.rows = append(im.rows, row)
+	im.services += len(row.services)
 	im.accounts[c.AccountID] = true
 	if len(im.batch) == importBatch {
 		return im.Flush(ctx)
@@ -340,33 +415,23 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	defer func() { im.batch, im.services = im.batch[:0], 0 }()
+	defer func() { im.batch, im.rows, im.services = im.batch[:0], im.rows[:0], 0 }()
 	contacts := make([]any, 0, 15*n)
-	grants := make([]any, 0, 8*n)
+	grants := make([]any, 0, 9*n)
 	services := make([]any, 0, 2*im.services)
-	for _, c := range im.batch {
-		if !im.own {
-			contacts = append(contacts, c.ID)
+	for _, r := range im.rows {
+		if im.own { // no id: SQLite gives it
+			contacts = append(contacts, r.contact[1:]...)
+		} else {
+			contacts = append(contacts, r.contact[:]...)
 		}
-		contacts = append(contacts, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email,
-			EmailKey(c.Email), c.Phone, c.Company, c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c))
-		var expires any
-		if c.Grant.ExpiresAt != nil {
-			expires = c.Grant.ExpiresAt.Unix()
+		if im.ownGrants {
+			grants = append(grants, r.grant[1:]...)
+		} else {
+			grants = append(grants, r.grant[:]...)
 		}
-		var adminAll bool
-		var adminAreas any
-		if c.Admin != nil {
-			adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
-		}
-		scope := c.Grant.BillingScope
-		if scope == "" {
-			scope = model.BillingServices
-		}
-		grants = append(grants, c.ID, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices,
-			expires, adminAll, adminAreas, termDays(c), scope)
-		for _, sid := range c.Grant.ServiceIDs {
-			services = append(services, c.ID, sid)
+		for _, sid := range r.services {
+			services = append(services, r.contact[0], sid)
 		}
 	}
 	var res sql.Result
@@ -394,8 +459,13 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 			return fmt.Errorf("insert contacts: the last got id %d, not %d (%v)", last, im.batch[n-1].ID, err)
 		}
 	}
-	if err := exec(im.grant, importGrantSQL, importGrantRow, n, grants); err != nil {
+	if err := exec(im.grant, im.grantSQL(), im.grantRow(), n, grants); err != nil {
 		return fmt.Errorf("insert grants: %w", err)
+	}
+	if im.ownGrants {
+		if last, err := res.LastInsertId(); err != nil || last != im.batch[n-1].ID {
+			return fmt.Errorf("insert grants: the last got id %d, not %d (%v)", last, im.batch[n-1].ID, err)
+		}
 	}
 	for len(services) > 0 {
 		k := min(len(services)/2, importBatch)

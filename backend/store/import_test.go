@@ -330,3 +330,53 @@ func TestContactImporterWithoutForeignKeys(t *testing.T) {
 		t.Errorf("a dangling reference after the imports: %v", err)
 	}
 }
+
+// Without foreign keys the grants take the ids SQLite gives, the next after
+// the largest grant's: that is the contact's only while the largest contact
+// has its grant. When it lacks one, the grants take their contacts' ids.
+func TestContactImporterGrantIDs(t *testing.T) {
+	for _, lacking := range []bool{false, true} {
+		t.Run(fmt.Sprint("last contact without grant: ", lacking), func(t *testing.T) {
+			s, _ := openStore(t)
+			acc := addAccount(t, s, "Acme")
+			mustInsert(t, s, newContact(acc.ID, "A", "B", "first@example.com"))
+			last := mustInsert(t, s, newContact(acc.ID, "A", "B", "last@example.com"))
+			if lacking {
+				if err := s.Tx(ctx, func(tx *store.Tx) error {
+					_, err := tx.Exec(ctx, `DELETE FROM grants WHERE contact_id = ?`, last.ID)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			const n = 64*2 + 3
+			var ids []int64
+			err := s.ImportTx(ctx, func(tx *store.Tx) error {
+				return importEach(tx, n, func(i int) *model.Contact {
+					c := newContact(acc.ID, "C", fmt.Sprint("D", i), fmt.Sprintf("d%d@example.com", i))
+					c.Grant.Preset, c.Grant.Permissions = "custom", []string{fmt.Sprintf("p%d.view", i)}
+					return c
+				}, func(c *model.Contact) { ids = append(ids, c.ID) })
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids[0] != last.ID+1 {
+				t.Errorf("first id %d after %d", ids[0], last.ID)
+			}
+			for i, id := range ids {
+				var perms string
+				if err := s.DB().QueryRowContext(ctx, `SELECT permissions FROM grants WHERE contact_id = ?`, id).Scan(&perms); err != nil || perms != fmt.Sprintf("p%d.view", i) {
+					t.Fatalf("contact %d (line %d): grant %q, %v", id, i, perms, err)
+				}
+			}
+			want := n + 2
+			if lacking {
+				want--
+			}
+			if got := count(t, s, "SELECT count(*) FROM grants"); got != want {
+				t.Errorf("%d grants, want %d", got, want)
+			}
+		})
+	}
+}
