@@ -120,7 +120,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 	// again is checked exactly against the database, where the earlier row
 	// is by then: a collision never turns a good file away.
 	seed := maphash.MakeSeed()
-	rows := make(chan []csvRow, 16)
+	rows := make(chan []csvRow, 4) // the writer is the slower: a few batches ahead are enough
 	stop := make(chan struct{})
 	defer close(stop)
 	go a.checkCSVRows(ctx, rules, f, update, seed, rows, stop)
@@ -153,13 +153,14 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 		var firstID int64
 		processed := 0
 		for batch := range rows {
-			for _, row := range batch {
+			for i := range batch {
+				row := &batch[i] // in place: InsertRow keeps a pointer to its values until they are written
 				if row.fatal != nil {
 					return row.fatal
 				}
 				c, rowErr := row.c, row.err
 				if update && row.key != "" {
-					known, knownErr, err := a.importKnown(ctx, tx, im, rules, row, seed, seen, &up, job, failed)
+					known, knownErr, err := a.importKnown(ctx, tx, im, rules, *row, seed, seen, &up, job, failed)
 					if err != nil {
 						return err
 					}
@@ -183,7 +184,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 					}
 				}
 				if rowErr == nil && !failed {
-					if err := im.InsertRow(ctx, c, row.values); err != nil {
+					if err := im.InsertRow(ctx, c, &row.values); err != nil {
 						return err // duplicates were ruled out above
 					}
 					if firstID == 0 {
@@ -337,7 +338,7 @@ type csvRow struct {
 	key    string
 	rec    []string
 	c      *model.Contact
-	values *store.ImportRow
+	values store.ImportRow
 	hash   uint64
 	err    error
 	fatal  error

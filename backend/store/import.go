@@ -137,6 +137,7 @@ type ContactImporter struct {
 	contact, grant, service *sql.Stmt
 	batch                   []*model.Contact
 	rows                    []*ImportRow // batch's values
+	args                    [3][]any     // Flush's, kept for the next
 	services                int          // grant_services rows in batch
 	rebuild                 []string     // CREATE INDEX statements Finish runs
 	// resume recreates the triggers a bulk import suspended (Finish).
@@ -176,6 +177,12 @@ const (
 	ownGrantSQL = `INSERT OR ROLLBACK INTO grants (preset, permissions, all_services, expires_at, admin_all, admin_areas, term_days, billing_scope) VALUES `
 	ownGrantRow = `(?, ?, ?, ?, ?, ?, ?, ?)`
 )
+
+// clearAll empties s, keeping its room, without holding on to what it held.
+func clearAll(s []any) []any {
+	clear(s)
+	return s[:0]
+}
 
 func rowsSQL(head, row string, n int) string {
 	return head + row + strings.Repeat(", "+row, n-1)
@@ -328,7 +335,7 @@ type ImportRow struct {
 
 // NewImportRow works out c's values for ContactImporter.InsertRow. c must
 // not change after it (but for its ID, which the importer sets).
-func NewImportRow(c *model.Contact) *ImportRow {
+func NewImportRow(c *model.Contact) ImportRow {
 	var expires any
 	if c.Grant.ExpiresAt != nil {
 		expires = c.Grant.ExpiresAt.Unix()
@@ -342,7 +349,7 @@ func NewImportRow(c *model.Contact) *ImportRow {
 	if scope == "" {
 		scope = model.BillingServices
 	}
-	return &ImportRow{
+	return ImportRow{
 		contact: [15]any{nil, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone, c.Company,
 			c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c)},
 		grant: [9]any{nil, c.Grant.Preset, strings.Join(c.Grant.Permissions, " "), c.Grant.AllServices,
@@ -358,10 +365,12 @@ func NewImportRow(c *model.Contact) *ImportRow {
 // failure of the whole import. Without foreign keys, an account or service
 // that does not exist gives ErrNotFound.
 func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
-	return im.InsertRow(ctx, c, NewImportRow(c))
+	row := NewImportRow(c)
+	return im.InsertRow(ctx, c, &row)
 }
 
 // InsertRow is Insert with c's values worked out ahead (NewImportRow(c)).
+// The importer keeps row until the batch is written.
 func (im *ContactImporter) InsertRow(ctx context.Context, c *model.Contact, row *ImportRow) error {
 	if im.own {
 		if err := im.checkRefs(ctx, c); err != nil {
@@ -415,10 +424,14 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	defer func() { im.batch, im.rows, im.services = im.batch[:0], im.rows[:0], 0 }()
-	contacts := make([]any, 0, 15*n)
-	grants := make([]any, 0, 9*n)
-	services := make([]any, 0, 2*im.services)
+	defer func() {
+		clear(im.rows) // they point into the caller's rows
+		im.batch, im.rows, im.services = im.batch[:0], im.rows[:0], 0
+	}()
+	// One set of argument slices serves every batch (they hold nothing
+	// once the statements ran).
+	contacts, grants, services := im.args[0][:0], im.args[1][:0], im.args[2][:0]
+	defer func() { im.args = [3][]any{clearAll(contacts), clearAll(grants), clearAll(services)} }()
 	for _, r := range im.rows {
 		if im.own { // no id: SQLite gives it
 			contacts = append(contacts, r.contact[1:]...)
@@ -467,12 +480,12 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 			return fmt.Errorf("insert grants: the last got id %d, not %d (%v)", last, im.batch[n-1].ID, err)
 		}
 	}
-	for len(services) > 0 {
-		k := min(len(services)/2, importBatch)
-		if err := exec(im.service, im.serviceSQL(), importServiceRow, k, services[:2*k]); err != nil {
+	for rest := services; len(rest) > 0; {
+		k := min(len(rest)/2, importBatch)
+		if err := exec(im.service, im.serviceSQL(), importServiceRow, k, rest[:2*k]); err != nil {
 			return fmt.Errorf("insert grant services: %w", err)
 		}
-		services = services[2*k:]
+		rest = rest[2*k:]
 	}
 	return nil
 }
