@@ -91,20 +91,24 @@ func (tx *Tx) UpdateContact(ctx context.Context, c *model.Contact) error {
 	return tx.putGrant(ctx, c, false)
 }
 
-func (tx *Tx) putGrant(ctx context.Context, c *model.Contact, fresh bool) error {
-	var expires any
+// grantColumns are the values of c's grant that are worked out: its end,
+// its admin access and its billing scope.
+func grantColumns(c *model.Contact) (expires any, adminAll bool, adminAreas any, scope string) {
 	if c.Grant.ExpiresAt != nil {
 		expires = c.Grant.ExpiresAt.Unix()
 	}
-	var adminAll bool
-	var adminAreas any
 	if c.Admin != nil {
 		adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
 	}
-	scope := c.Grant.BillingScope
+	scope = c.Grant.BillingScope
 	if scope == "" {
 		scope = model.BillingServices
 	}
+	return expires, adminAll, adminAreas, scope
+}
+
+func (tx *Tx) putGrant(ctx context.Context, c *model.Contact, fresh bool) error {
+	expires, adminAll, adminAreas, scope := grantColumns(c)
 	// A new end gives the grant a new length, counted from this change;
 	// an unchanged end keeps its length (see SetGrantTerm for extensions).
 	term := termDays(c)

@@ -336,19 +336,7 @@ type ImportRow struct {
 // NewImportRow works out c's values for ContactImporter.InsertRow. c must
 // not change after it (but for its ID, which the importer sets).
 func NewImportRow(c *model.Contact) ImportRow {
-	var expires any
-	if c.Grant.ExpiresAt != nil {
-		expires = c.Grant.ExpiresAt.Unix()
-	}
-	var adminAll bool
-	var adminAreas any
-	if c.Admin != nil {
-		adminAll, adminAreas = c.Admin.All, strings.Join(c.Admin.Areas, " ")
-	}
-	scope := c.Grant.BillingScope
-	if scope == "" {
-		scope = model.BillingServices
-	}
+	expires, adminAll, adminAreas, scope := grantColumns(c)
 	return ImportRow{
 		contact: [15]any{nil, c.AccountID, c.AccountType, c.FirstName, c.LastName, c.Email, EmailKey(c.Email), c.Phone, c.Company,
 			c.Role, c.Status, c.CreatedAt.Unix(), c.UpdatedAt.Unix(), SearchKey(c), SearchGroup(c)},
