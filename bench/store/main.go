@@ -307,7 +307,9 @@ var (
 func generate(n int) []byte {
 	r := rand.New(rand.NewPCG(42, 42))
 	var b bytes.Buffer
-	b.WriteString(strings.Join(core.CSVColumns, ",") + "\n")
+	// The 12 columns the rows have (core.CSVColumns without admin and
+	// billing_scope): a header of all 14 above rows of 12 is refused.
+	b.WriteString(strings.Join(core.CSVColumns[:12], ",") + "\n")
 	presets := []string{"full", "personal", "technical", "billing", "custom"}
 	customs := []string{"services.view", "support.open support.view", "invoices.view invoices.pay", "quotes.view emails.view"}
 	for i := range n {
