@@ -61,8 +61,9 @@ func hasMigrationsTable(objs []store.SchemaObject) bool {
 }
 
 // derivedTables hold what the restored database computes again from its
-// rows: the search index's state (its index is a virtual table).
-var derivedTables = map[string]bool{"search_state": true, "cache_changes": true}
+// rows: the search index's state (its index is a virtual table), and the
+// changes the caches are told of (empty between transactions).
+var derivedTables = map[string]bool{"search_state": true, "cache_changes": true, "list_changes": true}
 
 // dataTables are the tables whose rows a restore copies: all the
 // migrations create but the version record, SQLite's own, virtual tables

@@ -39,6 +39,9 @@ type SortKey struct {
 	ID          int64
 }
 
+// Before reports whether k sorts before o in list order.
+func (k SortKey) Before(o SortKey) bool { return listBefore(k, o) }
+
 // ContactCount is how many contacts a filter matches, and the time (unix
 // seconds, 0: none) at which that may change without a write: the next
 // expiry, for the filters on active or expired. A search counts up to
@@ -61,7 +64,9 @@ const listOrderDesc = ` ORDER BY c.last_name COLLATE NOCASE DESC, c.first_name C
 // contactWhere is the FROM and WHERE of a listing, its query aside
 // (search.go). Grants are joined only
 // when filtered on: every contact has exactly one grant row, and without
-// the join SQLite counts and pages from the name-order indexes.
+// the join SQLite counts and pages from the name-order indexes. So a
+// listing without a preset, expiry or query depends on the contacts' rows
+// alone (list_changes, migration 22).
 func contactWhere(f ContactFilter, timed bool) (from, cond string, args []any) {
 	var where []string
 	if f.AccountID != 0 {
@@ -82,7 +87,7 @@ func contactWhere(f ContactFilter, timed bool) (from, cond string, args []any) {
 		where, args = append(where, "c.status = ?"), append(args, f.Status)
 	}
 	from = ` FROM contacts c`
-	if f.Preset != "" || f.Status != "" {
+	if f.Preset != "" || f.Status == model.StatusExpired || f.Status == model.StatusActive {
 		from = contactFrom
 	}
 	if len(where) > 0 {

@@ -506,6 +506,10 @@ func (im *ContactImporter) Finish(ctx context.Context) error {
 			return fmt.Errorf("contact importer: %w", err)
 		}
 	}
+	// The listings' moves went unrecorded with the triggers (list_changes).
+	if _, err := im.tx.q.ExecContext(ctx, `INSERT INTO cache_changes VALUES ('lists', 0)`); err != nil {
+		return fmt.Errorf("contact importer: %w", err)
+	}
 	return nil
 }
 

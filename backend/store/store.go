@@ -236,9 +236,9 @@ func (s *Store) run(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) e
 		}
 	}
 	var changed Changes
-	tracked := s.tracking()
+	tracked, moves := s.tracking()
 	if tracked {
-		if changed, err = tx.drain(ctx); err != nil {
+		if changed, err = tx.drain(ctx, moves); err != nil {
 			sqlTx.Rollback()
 			return err
 		}
