@@ -125,6 +125,22 @@ func (c *Map[K, V]) Forget(keys ...K) {
 	c.mu.Unlock()
 }
 
+// Update replaces each entry with what fn makes of it, dropping those fn
+// does not keep. Like Forget, it starts a new epoch: a value loaded before
+// it is not kept.
+func (c *Map[K, V]) Update(fn func(K, V) (V, bool)) {
+	c.mu.Lock()
+	c.epoch++
+	for k, v := range c.m {
+		if v, keep := fn(k, v); keep {
+			c.m[k] = v
+		} else {
+			delete(c.m, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
 // Clear drops every value.
 func (c *Map[K, V]) Clear() {
 	c.mu.Lock()

@@ -42,8 +42,8 @@ type caches struct {
 	serviceLists *cache.Map[int64, Listing[*model.Service]]
 	// counts of contact listings, by filter, and listed contacts by id
 	// (contactlist.go)
-	counts   *cache.Map[string, store.ContactCount]
-	marks    *cache.Map[string, listMarks]
+	counts   *cache.Map[listKey, store.ContactCount]
+	marks    *cache.Map[marksKey, listMarks]
 	contacts *cache.Map[int64, contactItem]
 	// settings every check or client-area request reads, and how many
 	// second factors a person (email key) has
@@ -60,8 +60,8 @@ func newCaches() caches {
 		tokens:       cache.New[string, int64](sessionCacheSize),
 		invoiceLists: cache.New[int64, Listing[*model.Invoice]](listCacheSize),
 		serviceLists: cache.New[int64, Listing[*model.Service]](listCacheSize),
-		counts:       cache.New[string, store.ContactCount](countCacheSize),
-		marks:        cache.New[string, listMarks](markCacheSize),
+		counts:       cache.New[listKey, store.ContactCount](countCacheSize),
+		marks:        cache.New[marksKey, listMarks](markCacheSize),
 		contacts:     cache.New[int64, contactItem](contactCacheSize),
 		zone:         cache.New[struct{}, *time.Location](1),
 		lifecycle:    cache.New[struct{}, LifecycleSettings](1),
@@ -93,9 +93,22 @@ func (c *caches) forget(ch store.Changes) {
 	if ch.Factors {
 		c.factors.Clear()
 	}
-	if len(ch.Contacts) > 0 || len(ch.Accounts) > 0 {
-		c.counts.Clear() // any contact's status, grant or name may move it between filters
+	if ch.Lists {
+		c.counts.Clear() // contacts moved in ways not told
 		c.marks.Clear()
+	} else if len(ch.Contacts) > 0 || len(ch.Accounts) > 0 || len(ch.Moves) > 0 {
+		// Any contact's grant or name may move it in or out of a search or
+		// a filter on its grant: those are read again. The others follow
+		// the moves.
+		c.counts.Update(func(k listKey, n store.ContactCount) (store.ContactCount, bool) {
+			return k.counted(n, ch.Moves), k.followed()
+		})
+		c.marks.Update(func(k marksKey, m listMarks) (listMarks, bool) {
+			if !k.followed() {
+				return m, false
+			}
+			return m.moved(k.listKey, ch.Moves)
+		})
 	}
 	if len(ch.InvoiceLists) > 0 {
 		c.invoiceLists.Forget(ch.InvoiceLists...)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strconv"
-	"strings"
 
 	"grantbook/backend/model"
 	"grantbook/backend/permission"
@@ -158,7 +156,7 @@ func (a *App) contactItems(ctx context.Context, ids []int64) ([]contactItem, err
 // nothing changed them (and, for the active and expired filters, until the
 // next expiry).
 func (a *App) contactCount(ctx context.Context, f ContactFilter) (store.ContactCount, error) {
-	key := fmt.Sprintf("%d\x00%s\x00%s\x00%s", f.AccountID, f.Preset, f.Status, strings.TrimSpace(f.Query))
+	key := listKeyOf(f)
 	load := func() (store.ContactCount, error) { return a.store.CountContacts(ctx, f) }
 	n, err := a.cached.counts.Get(key, load)
 	if err == nil && n.ChangesAt != 0 && f.Now.Unix() >= n.ChangesAt {

@@ -30,3 +30,13 @@ func (a *App) ListMarksHeldForTest() int { return a.cached.marks.Len() }
 
 // WaitListMarksForTest waits for the reads of listings' marks under way.
 func (a *App) WaitListMarksForTest() { a.marking.wg.Wait() }
+
+// ListMarksForTest are the contact ids and offsets of the marks held for
+// listing f (a followed one: no expiry in it), and whether any are held.
+func (a *App) ListMarksForTest(f ContactFilter) (ids []int64, offs []int, ok bool) {
+	m, ok := a.cached.marks.Peek(marksKey{listKey: listKeyOf(f)})
+	for _, l := range m.marks {
+		ids, offs = append(ids, l.key.ID), append(offs, l.off)
+	}
+	return ids, offs, ok
+}

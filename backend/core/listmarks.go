@@ -2,10 +2,12 @@ package core
 
 import (
 	"context"
-	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
+	"grantbook/backend/model"
 	"grantbook/backend/store"
 )
 
@@ -13,16 +15,118 @@ import (
 // steps over fewer index entries than this past the mark before it.
 var listMarkEvery = 2048
 
-// listMarks are the sort keys of every listMarkEvery-th contact of a
-// listing (store.ListMarks).
-type listMarks struct{ keys []store.SortKey }
+// A listKey names a listing: its filter, paging aside.
+type listKey struct {
+	AccountID             int64
+	Preset, Status, Query string
+}
+
+func listKeyOf(f ContactFilter) listKey {
+	return listKey{AccountID: f.AccountID, Preset: f.Preset, Status: f.Status, Query: strings.TrimSpace(f.Query)}
+}
+
+// followed reports whether the listing depends on its contacts' rows
+// alone, so that its count and marks follow their moves
+// (store.Changes.Moves) instead of being read again: no search, preset or
+// expiry (the active and expired filters) in it.
+func (k listKey) followed() bool {
+	return k.Query == "" && k.Preset == "" && (k.Status == "" || k.Status == model.StatusInvited || k.Status == model.StatusSuspended)
+}
+
+// holds reports whether a followed listing holds the entry.
+func (k listKey) holds(e *store.ListEntry) bool {
+	return e != nil && (k.AccountID == 0 || e.AccountID == k.AccountID) && (k.Status == "" || e.Status == k.Status)
+}
+
+// counted is a followed listing's count after moves.
+func (k listKey) counted(n store.ContactCount, moves []store.ContactMove) store.ContactCount {
+	for _, m := range moves {
+		if k.holds(m.New) {
+			n.N++
+		}
+		if k.holds(m.Old) {
+			n.N--
+		}
+	}
+	return n
+}
+
+// marksKey names a listing's marks: they hold while its count does.
+type marksKey struct {
+	listKey
+	At, ChangesAt int64
+}
+
+// listMarks are a listing's marks in list order: the sort keys of
+// contacts and their offsets, every listMarkEvery-th contact when read
+// (store.ListMarks), then moved with the contacts. Never changed: moved
+// makes a copy.
+type listMarks struct{ marks []listMark }
+
+type listMark struct {
+	key store.SortKey
+	off int
+}
+
+func newListMarks(keys []store.SortKey) listMarks {
+	m := listMarks{marks: make([]listMark, len(keys))}
+	for i, k := range keys {
+		m.marks[i] = listMark{key: k, off: (i+1)*listMarkEvery - 1}
+	}
+	return m
+}
+
+// moved are the marks of followed listing k after moves: a contact
+// inserted before a mark moves it one down, one deleted one up, and a
+// deleted mark goes. ok is false once they are too far apart to be worth
+// keeping (more than 4 listMarkEvery): they are read again.
+func (m listMarks) moved(k listKey, moves []store.ContactMove) (_ listMarks, ok bool) {
+	var marks []listMark
+	for _, mv := range moves {
+		was, is := k.holds(mv.Old), k.holds(mv.New)
+		if (!was && !is) || (was && is && mv.Old.Key == mv.New.Key) {
+			continue // in place: a sort key changes only with its text
+		}
+		if marks == nil {
+			marks = slices.Clone(m.marks)
+		}
+		if was {
+			marks = slices.DeleteFunc(marks, func(l listMark) bool { return l.key.ID == mv.Old.Key.ID })
+			shift(marks, mv.Old.Key, -1)
+		}
+		if is {
+			shift(marks, mv.New.Key, 1)
+		}
+	}
+	if marks == nil {
+		return m, true
+	}
+	prev := -1
+	for _, l := range marks {
+		if l.off-prev > 4*listMarkEvery {
+			return m, false
+		}
+		prev = l.off
+	}
+	return listMarks{marks: marks}, len(marks) > 0
+}
+
+// shift moves the marks after key by d.
+func shift(marks []listMark, key store.SortKey, d int) {
+	for i := range marks {
+		if key.Before(marks[i].key) {
+			marks[i].off += d
+		}
+	}
+}
 
 // fromMark turns a deep offset= page of a counted listing into a page
 // after the mark before it: SQLite steps over index entries one by one,
 // a million in 14–26 ms. A page that lies more than listMarkEvery entries
 // from both ends of a listing without marks is read as before (from the
 // nearer end), and the listing's marks are read in the background for
-// the next pages; they are kept until its contacts change, like its count.
+// the next pages; they are kept, like its count, until its contacts
+// change, and follow the changes of a followed listing.
 func (a *App) fromMark(f ContactFilter, n store.ContactCount) ContactFilter {
 	if !f.Counted || f.After != nil || strings.TrimSpace(f.Query) != "" || f.Offset >= f.Total {
 		return f
@@ -34,13 +138,13 @@ func (a *App) fromMark(f ContactFilter, n store.ContactCount) ContactFilter {
 	// expired, from the time it was counted at until the next expiry.
 	// (No Forget here: it would start a new epoch for every listing's
 	// marks, and drop those being read.)
-	key := fmt.Sprintf("%d\x00%s\x00%s\x00%d\x00%d", f.AccountID, f.Preset, f.Status, n.At, n.ChangesAt)
+	key := marksKey{listKeyOf(f), n.At, n.ChangesAt}
 	m, ok := a.cached.marks.Peek(key)
 	if !ok {
 		a.marking.start(key, func(ctx context.Context) {
 			_, err := a.cached.marks.Get(key, func() (listMarks, error) {
 				keys, err := a.store.ListMarks(ctx, f, listMarkEvery)
-				return listMarks{keys: keys}, err
+				return newListMarks(keys), err
 			})
 			if err != nil && ctx.Err() == nil {
 				a.log.Warn("contact list: reading the listing's marks", "err", err)
@@ -48,8 +152,10 @@ func (a *App) fromMark(f ContactFilter, n store.ContactCount) ContactFilter {
 		})
 		return f
 	}
-	if i := f.Offset/listMarkEvery - 1; i >= 0 && i < len(m.keys) {
-		f.After, f.Offset = &m.keys[i], f.Offset%listMarkEvery
+	// The last mark before the offset.
+	if i := sort.Search(len(m.marks), func(i int) bool { return m.marks[i].off >= f.Offset }) - 1; i >= 0 {
+		k := m.marks[i].key
+		f.After, f.Offset = &k, f.Offset-m.marks[i].off-1
 	}
 	return f
 }
@@ -58,7 +164,7 @@ func (a *App) fromMark(f ContactFilter, n store.ContactCount) ContactFilter {
 // listing, until stopped.
 type markBuilder struct {
 	mu      sync.Mutex
-	running map[string]bool
+	running map[marksKey]bool
 	stopped bool
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -67,11 +173,11 @@ type markBuilder struct {
 
 func newMarkBuilder() *markBuilder {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &markBuilder{running: map[string]bool{}, ctx: ctx, cancel: cancel}
+	return &markBuilder{running: map[marksKey]bool{}, ctx: ctx, cancel: cancel}
 }
 
 // start runs fn for key in the background unless it is running already.
-func (b *markBuilder) start(key string, fn func(ctx context.Context)) {
+func (b *markBuilder) start(key marksKey, fn func(ctx context.Context)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.stopped || b.running[key] {
