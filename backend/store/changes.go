@@ -176,10 +176,11 @@ func (tx *Tx) drainKinds(ctx context.Context) (Changes, error) {
 }
 
 // drainMoves reads list_changes in the order its rows were written (a
-// contact may move twice in one transaction), and empties it.
+// contact may move twice in one transaction), up to one more than
+// maxMoves, and empties it.
 func (tx *Tx) drainMoves(ctx context.Context) ([]ContactMove, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT old_id, old_account, old_status, old_last, old_first,
-		new_id, new_account, new_status, new_last, new_first FROM list_changes ORDER BY rowid`)
+		new_id, new_account, new_status, new_last, new_first FROM list_changes ORDER BY rowid LIMIT ?`, maxMoves+1)
 	if err != nil {
 		return nil, fmt.Errorf("list changes: %w", err)
 	}
@@ -199,9 +200,7 @@ func (tx *Tx) drainMoves(ctx context.Context) ([]ContactMove, error) {
 					Key: SortKey{Last: last[i].String, First: first[i].String, ID: ids[i].Int64}}
 			}
 		}
-		if len(moves) <= maxMoves {
-			moves = append(moves, ContactMove{Old: e[0], New: e[1]})
-		}
+		moves = append(moves, ContactMove{Old: e[0], New: e[1]})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list changes: %w", err)

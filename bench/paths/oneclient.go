@@ -200,43 +200,49 @@ func coldListPages(prod *proc, n int) error {
 	var made struct {
 		ID int64 `json:"id"`
 	}
-	changes := []struct{ name, method, path, body string }{
-		{"edit (phone)", "PATCH", contact, `{"phone":"+44 20 7946 9917"}`},
-		{"rename to the front", "PATCH", contact, `{"last_name":"Aaaa Bench"}`},
-		{"suspend", "PATCH", contact, `{"status":"suspended"}`},
-		{"insert", "POST", "/api/contacts", `{"account_id":1,"first_name":"Bench","last_name":"Mmmm Bench","email":"bench-insert@example.com","preset":"billing"}`},
-		{"delete", "DELETE", "", ""},
+	var firsts []float64
+	for round := range 3 {
+		status := []string{"suspended", "active"}[round%2]
+		changes := []struct{ name, method, path, body string }{
+			{"edit (phone)", "PATCH", contact, fmt.Sprintf(`{"phone":"+44 20 7946 99%02d"}`, round)},
+			{"rename to the front", "PATCH", contact, fmt.Sprintf(`{"last_name":"Aaaa Bench %d"}`, round)},
+			{"status " + status, "PATCH", contact, fmt.Sprintf(`{"status":%q}`, status)},
+			{"insert", "POST", "/api/contacts", fmt.Sprintf(`{"account_id":1,"first_name":"Bench","last_name":"Mmmm Bench","email":"bench-insert%d@example.com","preset":"billing"}`, round)},
+			{"delete", "DELETE", "", ""},
+		}
+		for _, ch := range changes {
+			path := ch.path
+			if path == "" {
+				path = fmt.Sprintf("/api/contacts/%d", made.ID)
+			}
+			if err := change(prod, ch.method, path, ch.body, &made); err != nil {
+				return err
+			}
+			d1, err := get(prod.base, middle, &p)
+			if err != nil {
+				return err
+			}
+			d2, err := get(prod.base, account, &p)
+			if err != nil {
+				return err
+			}
+			firsts = append(firsts, ms(d1), ms(d2))
+			took, pages, err := warm()
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  the first after a contact's change, %-20s offset middle %6.2f ms, account 1 offset middle %6.2f ms; both fast after %.2f s (%d pages)\n",
+				ch.name+":", ms(d1), ms(d2), took.Seconds(), pages)
+		}
 	}
-	worst := 0.0
-	for _, ch := range changes {
-		path := ch.path
-		if path == "" {
-			path = fmt.Sprintf("/api/contacts/%d", made.ID)
-		}
-		if err := change(prod, ch.method, path, ch.body, &made); err != nil {
-			return err
-		}
-		d1, err := get(prod.base, middle, &p)
-		if err != nil {
-			return err
-		}
-		d2, err := get(prod.base, account, &p)
-		if err != nil {
-			return err
-		}
-		worst = max(worst, ms(d1), ms(d2))
-		took, pages, err := warm()
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  the first after a contact's change, %-20s offset middle %6.2f ms, account 1 offset middle %6.2f ms; both fast after %.2f s (%d pages)\n",
-			ch.name+":", ms(d1), ms(d2), took.Seconds(), pages)
-	}
+	slices.Sort(firsts)
+	worst := firsts[len(firsts)-1]
 	v := "(target at 1M)"
 	if n == 1_000_000 {
 		v = verdict(worst <= 20)
 	}
-	fmt.Printf("  worst first page after a change %.2f ms; target ≤ 20 ms: %s (load %s)\n", worst, v, loadavg())
+	fmt.Printf("  first pages after a change (%d): median %.2f ms, worst %.2f ms; target ≤ 20 ms: %s (load %s)\n",
+		len(firsts), firsts[len(firsts)/2], worst, v, loadavg())
 	return nil
 }
 
