@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strconv"
 
 	"grantbook/backend/model"
@@ -157,11 +158,14 @@ func (a *App) contactItems(ctx context.Context, ids []int64) ([]contactItem, err
 // next expiry).
 func (a *App) contactCount(ctx context.Context, f ContactFilter) (store.ContactCount, error) {
 	key := listKeyOf(f)
-	load := func() (store.ContactCount, error) { return a.store.CountContacts(ctx, f) }
+	load := settled(a.store, func() (store.ContactCount, error) { return a.store.CountContacts(ctx, f) })
 	n, err := a.cached.counts.Get(key, load)
 	if err == nil && n.ChangesAt != 0 && f.Now.Unix() >= n.ChangesAt {
 		a.cached.counts.Forget(key)
 		n, err = a.cached.counts.Get(key, load)
+	}
+	if errors.Is(err, errUnsettled) {
+		err = nil // the page's own generation check decides whether it may use it
 	}
 	return n, err
 }

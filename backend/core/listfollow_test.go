@@ -3,11 +3,13 @@ package core_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"grantbook/backend/core"
 	"grantbook/backend/model"
+	"grantbook/backend/secret"
 	"grantbook/backend/store"
 )
 
@@ -171,4 +173,60 @@ func TestListingsFollowChanges(t *testing.T) {
 		t.Fatalf("%d listings' marks held after a bulk import", held)
 	}
 	pass("after a bulk import")
+}
+
+// A count or marks read while a commit is on its way to the caches (the
+// commit's rows already in the database, the caches not yet told) are not
+// kept: told next, the caches would move them by the same change again.
+func TestListingsReadInACommitsWindow(t *testing.T) {
+	defer core.SetListMarkEveryForTest(3)()
+	t.Setenv("GRANTBOOK_KEYRING", "off")
+	dir := t.TempDir()
+	s, err := store.Open(bg, filepath.Join(dir, core.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inWindow func()
+	// Registered before the core's own: told first.
+	s.OnChange(func(store.Changes) {
+		if fn := inWindow; fn != nil {
+			inWindow = nil
+			fn()
+		}
+	})
+	app := core.New(s, secret.Open(dir))
+	t.Cleanup(func() { app.Close() })
+	acc := must(app.CreateAccount(bg, "Acme Ltd"))
+	for i := range 30 {
+		must(app.CreateContact(bg, core.ContactInput{AccountID: acc.ID, FirstName: "Ann", LastName: fmt.Sprintf("Name%02d", i),
+			Email: fmt.Sprintf("p%d@example.com", i), Preset: "billing"}))
+	}
+	whole, account := core.ContactFilter{Limit: 2, Offset: 20}, core.ContactFilter{AccountID: acc.ID, Limit: 2, Offset: 20}
+	inWindow = func() {
+		must(app.ContactPage(bg, whole, ""))
+		must(app.ContactPage(bg, account, ""))
+		app.WaitListMarksForTest()
+		must(app.ContactPage(bg, whole, ""))
+		app.WaitListMarksForTest()
+	}
+	must(app.CreateContact(bg, core.ContactInput{AccountID: acc.ID, FirstName: "Ann", LastName: "Aardvark",
+		Email: "first@example.com", Preset: "billing"})) // sorts first: every mark moves
+	if inWindow != nil {
+		t.Fatal("no page was asked in the commit's window")
+	}
+	for _, l := range []core.ContactFilter{whole, account} {
+		if p := must(app.ContactPage(bg, l, "")); p.Total != 31 {
+			t.Errorf("%+v: total %d after the commit, want 31", l, p.Total)
+		}
+		mids, offs, _ := app.ListMarksForTest(l)
+		for i, off := range offs {
+			want, _, err := s.PageIDs(bg, store.ContactFilter{AccountID: l.AccountID, Limit: 1, Offset: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != 1 || want[0] != mids[i] {
+				t.Errorf("%+v: mark %d is contact %d at offset %d; that offset holds %v", l, i, mids[i], off, want)
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -120,6 +121,26 @@ func shift(marks []listMark, key store.SortKey, d int) {
 	}
 }
 
+// errUnsettled is settled's: the value was read while a commit may have
+// been on its way to the caches.
+var errUnsettled = errors.New("read while a commit was settling")
+
+// settled is load, but a value it reads while a commit started or was on
+// its way to the caches (store.Generation odd or moved) comes with
+// errUnsettled, so that cache.Map.Get does not keep it: the caches, told
+// of that commit next, would move a count or marks that already hold it
+// by the same change again.
+func settled[V any](s *store.Store, load func() (V, error)) func() (V, error) {
+	return func() (V, error) {
+		g := s.Generation()
+		v, err := load()
+		if err == nil && (g%2 != 0 || s.Generation() != g) {
+			return v, errUnsettled
+		}
+		return v, err
+	}
+}
+
 // fromMark turns a deep offset= page of a counted listing into a page
 // after the mark before it: SQLite steps over index entries one by one,
 // a million in 14–26 ms. A page that lies more than listMarkEvery entries
@@ -142,11 +163,11 @@ func (a *App) fromMark(f ContactFilter, n store.ContactCount) ContactFilter {
 	m, ok := a.cached.marks.Peek(key)
 	if !ok {
 		a.marking.start(key, func(ctx context.Context) {
-			_, err := a.cached.marks.Get(key, func() (listMarks, error) {
+			_, err := a.cached.marks.Get(key, settled(a.store, func() (listMarks, error) {
 				keys, err := a.store.ListMarks(ctx, f, listMarkEvery)
 				return newListMarks(keys), err
-			})
-			if err != nil && ctx.Err() == nil {
+			}))
+			if err != nil && !errors.Is(err, errUnsettled) && ctx.Err() == nil {
 				a.log.Warn("contact list: reading the listing's marks", "err", err)
 			}
 		})
