@@ -100,8 +100,10 @@ func (c *caches) forget(ch store.Changes) {
 		// Any contact's grant or name may move it in or out of a search or
 		// a filter on its grant: those are read again. The others follow
 		// the moves.
+		d := deltasOf(ch.Moves)
 		c.counts.Update(func(k listKey, n store.ContactCount) (store.ContactCount, bool) {
-			return k.counted(n, ch.Moves), k.followed()
+			n.N += d[k] // a followed listing's key is one of deltasOf's
+			return n, k.followed()
 		})
 		c.marks.Update(func(k marksKey, m listMarks) (listMarks, bool) {
 			if !k.followed() {

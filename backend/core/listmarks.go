@@ -39,17 +39,28 @@ func (k listKey) holds(e *store.ListEntry) bool {
 	return e != nil && (k.AccountID == 0 || e.AccountID == k.AccountID) && (k.Status == "" || e.Status == k.Status)
 }
 
-// counted is a followed listing's count after moves.
-func (k listKey) counted(n store.ContactCount, moves []store.ContactMove) store.ContactCount {
-	for _, m := range moves {
-		if k.holds(m.New) {
-			n.N++
+// listDeltas are how many contacts a transaction's moves brought into
+// each followed listing (negative: took out of it), for the listings any
+// moved contact was or is in.
+type listDeltas map[listKey]int
+
+func deltasOf(moves []store.ContactMove) listDeltas {
+	d := listDeltas{}
+	add := func(e *store.ListEntry, n int) {
+		if e == nil {
+			return
 		}
-		if k.holds(m.Old) {
-			n.N--
+		for _, acct := range []int64{0, e.AccountID} {
+			for _, status := range []string{"", e.Status} {
+				d[listKey{AccountID: acct, Status: status}] += n
+			}
 		}
 	}
-	return n
+	for _, m := range moves {
+		add(m.New, 1)
+		add(m.Old, -1)
+	}
+	return d
 }
 
 // marksKey names a listing's marks: they hold while its count does.
@@ -77,48 +88,56 @@ func newListMarks(keys []store.SortKey) listMarks {
 	return m
 }
 
-// moved are the marks of followed listing k after moves: a contact
-// inserted before a mark moves it one down, one deleted one up, and a
-// deleted mark goes. ok is false once they are too far apart to be worth
-// keeping (more than 4 listMarkEvery): they are read again.
+// moved are the marks of followed listing k after moves: each moves down
+// by the contacts that came into the listing before it and up by those
+// that left from before it (a contact that moves counts as both), and a
+// mark whose contact left (or moved) goes. The moves add up, so their
+// order does not matter. ok is false once the marks are too far apart to
+// be worth keeping (more than 4 listMarkEvery): they are read again.
 func (m listMarks) moved(k listKey, moves []store.ContactMove) (_ listMarks, ok bool) {
-	var marks []listMark
+	var came, left []store.SortKey
+	gone := map[int64]bool{}
 	for _, mv := range moves {
 		was, is := k.holds(mv.Old), k.holds(mv.New)
-		if (!was && !is) || (was && is && mv.Old.Key == mv.New.Key) {
+		if was && is && mv.Old.Key == mv.New.Key {
 			continue // in place: a sort key changes only with its text
 		}
-		if marks == nil {
-			marks = slices.Clone(m.marks)
-		}
 		if was {
-			marks = slices.DeleteFunc(marks, func(l listMark) bool { return l.key.ID == mv.Old.Key.ID })
-			shift(marks, mv.Old.Key, -1)
+			left, gone[mv.Old.Key.ID] = append(left, mv.Old.Key), true
 		}
 		if is {
-			shift(marks, mv.New.Key, 1)
+			came = append(came, mv.New.Key)
 		}
 	}
-	if marks == nil {
+	if len(came)+len(left) == 0 {
 		return m, true
 	}
+	order := func(a, b store.SortKey) int {
+		if a.Before(b) {
+			return -1
+		}
+		if b.Before(a) {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(came, order)
+	slices.SortFunc(left, order)
+	before := func(keys []store.SortKey, k store.SortKey) int {
+		return sort.Search(len(keys), func(i int) bool { return !keys[i].Before(k) })
+	}
+	marks := make([]listMark, 0, len(m.marks))
 	prev := -1
-	for _, l := range marks {
-		if l.off-prev > 4*listMarkEvery {
+	for _, l := range m.marks {
+		if gone[l.key.ID] {
+			continue
+		}
+		if l.off += before(came, l.key) - before(left, l.key); l.off-prev > 4*listMarkEvery {
 			return m, false
 		}
-		prev = l.off
+		marks, prev = append(marks, l), l.off
 	}
 	return listMarks{marks: marks}, len(marks) > 0
-}
-
-// shift moves the marks after key by d.
-func shift(marks []listMark, key store.SortKey, d int) {
-	for i := range marks {
-		if key.Before(marks[i].key) {
-			marks[i].off += d
-		}
-	}
 }
 
 // errUnsettled is settled's: the value was read while a commit may have
