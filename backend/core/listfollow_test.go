@@ -229,4 +229,5 @@ func TestListingsReadInACommitsWindow(t *testing.T) {
 			}
 		}
 	}
+	app.WaitListMarksForTest() // the pages above may have started reads of marks, every 3
 }
