@@ -144,16 +144,17 @@ func (m listMarks) moved(k listKey, moves []store.ContactMove) (_ listMarks, ok 
 // been on its way to the caches.
 var errUnsettled = errors.New("read while a commit was settling")
 
-// settled is load, but a value it reads while a commit started or was on
-// its way to the caches (store.Generation odd or moved) comes with
-// errUnsettled, so that cache.Map.Get does not keep it: the caches, told
-// of that commit next, would move a count or marks that already hold it
-// by the same change again.
+// settled is load, but a value it reads while a commit that may change
+// listings started or was on its way to the caches
+// (store.ListGeneration odd or moved) comes with errUnsettled, so that
+// cache.Map.Get does not keep it: the caches, told of that commit next,
+// would move a count or marks that already hold it by the same change
+// again.
 func settled[V any](s *store.Store, load func() (V, error)) func() (V, error) {
 	return func() (V, error) {
-		g := s.Generation()
+		g := s.ListGeneration()
 		v, err := load()
-		if err == nil && (g%2 != 0 || s.Generation() != g) {
+		if err == nil && (g%2 != 0 || s.ListGeneration() != g) {
 			return v, errUnsettled
 		}
 		return v, err

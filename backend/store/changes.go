@@ -57,8 +57,9 @@ type watchers struct {
 	// once it has list_changes (migration 22).
 	on, moves bool
 	// gen moves on twice for each commit that changes what a cache may
-	// hold: odd from just before its commit until the watchers are told.
-	gen atomic.Uint64
+	// hold: odd from just before its commit until the watchers are told;
+	// listGen the same for the commits that may change contact listings.
+	gen, listGen atomic.Uint64
 }
 
 // Generation is a number that changes whenever a commit may change what a
@@ -67,14 +68,29 @@ type watchers struct {
 // and unchanged after a query, agrees with what that query read.
 func (s *Store) Generation() uint64 { return s.watch.gen.Load() }
 
+// ListGeneration is Generation for the commits that may change contact
+// listings (contacts came, went or changed): a count or marks read while it
+// was even and unchanged after are those of the state the next such
+// commit's Changes apply to.
+func (s *Store) ListGeneration() uint64 { return s.watch.listGen.Load() }
+
 // settling marks the start of a commit that changes c; the function it
 // returns marks the end, once the watchers have been told.
 func (s *Store) settling(c Changes, tracked bool) func() {
 	if tracked && c.Empty() {
 		return func() {}
 	}
+	lists := !tracked || c.All || c.Lists || len(c.Contacts)+len(c.Accounts)+len(c.Moves) > 0
 	s.watch.gen.Add(1)
-	return func() { s.watch.gen.Add(1) }
+	if lists {
+		s.watch.listGen.Add(1)
+	}
+	return func() {
+		if lists {
+			s.watch.listGen.Add(1)
+		}
+		s.watch.gen.Add(1)
+	}
 }
 
 // OnChange registers fn: it is called after every commit that changed

@@ -70,3 +70,26 @@ func moves(ms []store.ContactMove) []string {
 	}
 	return out
 }
+
+// The list generation is odd while a commit that changes contacts is on
+// its way to the caches, and stays put for a commit that changes other
+// cached data (a setting).
+func TestListGenerationMovesWithContactsOnly(t *testing.T) {
+	s, _ := openStore(t)
+	acme := addAccount(t, s, "Acme")
+	var during []uint64
+	s.OnChange(func(store.Changes) { during = append(during, s.ListGeneration()) })
+	before := s.ListGeneration()
+	mustInsert(t, s, newContact(acme.ID, "A", "Bc", "a@example.com"))
+	after := s.ListGeneration()
+	if len(during) != 1 || during[0]%2 != 1 || before%2 != 0 || after != during[0]+1 {
+		t.Fatalf("list generation %d, %v while told, %d after an insert", before, during, after)
+	}
+	g := s.Generation()
+	if err := s.Tx(ctx, func(tx *store.Tx) error { return tx.PutSetting(ctx, "k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() == g || s.ListGeneration() != after {
+		t.Fatalf("a setting: generation %d → %d, list generation %d → %d", g, s.Generation(), after, s.ListGeneration())
+	}
+}
