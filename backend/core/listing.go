@@ -1,6 +1,9 @@
 package core
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // A Listing is a client-area list as it answers: the items, and each
 // one's JSON, made once when the account's list was loaded (cached lists
@@ -14,6 +17,14 @@ type Listing[T any] struct {
 // AppendJSON appends the items as a JSON array, as encoding/json writes
 // them.
 func (l Listing[T]) AppendJSON(b []byte) []byte {
+	// Grown once to the answer's length: growing by appending copied and
+	// zeroed a 13,000-invoice answer (~5 MB) about twice over, the most of
+	// a client-area GET's CPU and garbage (docs/benchmarks.md, wave 9).
+	n := 2 + len(l.json) + 16 // and room for what a caller closes it with
+	for _, j := range l.json {
+		n += len(j)
+	}
+	b = slices.Grow(b, n)
 	b = append(b, '[')
 	for i, j := range l.json {
 		if i > 0 {
