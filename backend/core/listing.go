@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bufio"
 	"encoding/json"
 	"slices"
 )
@@ -33,6 +34,29 @@ func (l Listing[T]) AppendJSON(b []byte) []byte {
 		b = append(b, j...)
 	}
 	return append(b, ']')
+}
+
+// JSONLen is the length of the array AppendJSON appends.
+func (l Listing[T]) JSONLen() int {
+	n := 2 + max(len(l.json)-1, 0)
+	for _, j := range l.json {
+		n += len(j)
+	}
+	return n
+}
+
+// WriteJSON writes the array AppendJSON appends to w, a piece at a time:
+// a long list (13,000 invoices, about 5 MB) is never held whole, which
+// made each such GET allocate, copy and collect its whole answer.
+func (l Listing[T]) WriteJSON(w *bufio.Writer) error {
+	w.WriteByte('[')
+	for i, j := range l.json {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.Write(j)
+	}
+	return w.WriteByte(']')
 }
 
 // MarshalJSON is AppendJSON for any other encoder.

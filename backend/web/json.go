@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,9 +76,28 @@ type jsonAppender interface{ AppendJSON([]byte) []byte }
 
 var answers = sync.Pool{New: func() any { return new([]byte) }}
 
+// jsonStreamer is an answer that can also write its JSON a piece at a
+// time, and knows its length (core.Listing).
+type jsonStreamer interface {
+	JSONLen() int
+	WriteJSON(*bufio.Writer) error
+}
+
+// streamAbove is the length beyond which an answer is written a piece at a
+// time instead of built whole in one buffer.
+const streamAbove = 64 << 10
+
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
+
 // writeAppended writes {key: l} (l alone: key nil) as writeJSON would,
 // from l's own JSON.
 func writeAppended(w http.ResponseWriter, key []byte, l jsonAppender) {
+	if s, ok := l.(jsonStreamer); ok {
+		if n := s.JSONLen(); n > streamAbove {
+			writeStreamed(w, key, s, n)
+			return
+		}
+	}
 	writeBuilt(w, func(b []byte) []byte {
 		if key == nil {
 			return l.AppendJSON(b)
@@ -85,6 +105,33 @@ func writeAppended(w http.ResponseWriter, key []byte, l jsonAppender) {
 		b = append(append(append(b, '{'), key...), ':')
 		return append(l.AppendJSON(b), '}')
 	})
+}
+
+// writeStreamed is writeAppended for an answer of n bytes (before key and
+// newline) written a piece at a time, with its length.
+func writeStreamed(w http.ResponseWriter, key []byte, s jsonStreamer, n int) {
+	if key != nil {
+		n += len(key) + 3 // {key:...}
+	}
+	h := w.Header()
+	h["Content-Type"], h["Cache-Control"] = jsonType, noStore
+	h["Content-Length"] = []string{strconv.Itoa(n + 1)}
+	w.WriteHeader(http.StatusOK)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	if key != nil {
+		bw.WriteByte('{')
+		bw.Write(key)
+		bw.WriteByte(':')
+	}
+	s.WriteJSON(bw)
+	if key != nil {
+		bw.WriteByte('}')
+	}
+	bw.WriteByte('\n')
+	bw.Flush()
+	bw.Reset(nil)
+	writers.Put(bw)
 }
 
 // writeBuilt writes the JSON value build appends as writeJSON would, with
