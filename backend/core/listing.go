@@ -21,11 +21,7 @@ func (l Listing[T]) AppendJSON(b []byte) []byte {
 	// Grown once to the answer's length: growing by appending copied and
 	// zeroed a 13,000-invoice answer (~5 MB) about twice over, the most of
 	// a client-area GET's CPU and garbage (docs/benchmarks.md, wave 9).
-	n := 2 + len(l.json) + 16 // and room for what a caller closes it with
-	for _, j := range l.json {
-		n += len(j)
-	}
-	b = slices.Grow(b, n)
+	b = slices.Grow(b, l.JSONLen()+16) // and room for what a caller closes it with
 	b = append(b, '[')
 	for i, j := range l.json {
 		if i > 0 {
