@@ -134,12 +134,12 @@ type ContactImporter struct {
 	knownAccts map[int64]bool
 	knownSvcs  map[int64]bool
 	// statements for a full batch; partial batches prepare their own
-	contact, grant, service *sql.Stmt
+	contact, grant, service batchStmt
 	batch                   []*model.Contact
-	rows                    []*ImportRow // batch's values
-	args                    [3][]any     // Flush's, kept for the next
-	services                int          // grant_services rows in batch
-	rebuild                 []string     // CREATE INDEX statements Finish runs
+	rows                    []ImportRow // batch's values, copied
+	args                    [3][]any    // Flush's, kept for the next
+	services                int         // grant_services rows in batch
+	rebuild                 []string    // CREATE INDEX statements Finish runs
 	// resume recreates the triggers a bulk import suspended (Finish).
 	resume   func() error
 	accounts map[int64]bool // accounts that gained contacts
@@ -196,10 +196,19 @@ type preparer interface {
 // after a large import is cheaper than keeping them up to date row by row.
 var listIndexes = []string{"contacts_order", "contacts_account_order"}
 
+// bulkIndexes are the indexes a bulk import of new contacts drops and
+// builds again (sorting once, not a random B-tree insert a row): every
+// index with SQL on the tables it writes, the unique ones first, so that
+// a duplicate the checks missed fails the rebuild at once (ErrDuplicate).
+// Updates keep the e-mail indexes: each row looks its address up.
+const bulkIndexes = `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+	AND tbl_name IN ('contacts', 'grants', 'grant_services') ORDER BY sql NOT LIKE 'CREATE UNIQUE%', name`
+
 // NewContactImporter prepares the import of about rows contacts in tx.
-// When they outnumber the contacts already stored, the list indexes are
-// dropped for the import and rebuilt by Finish; a rollback restores them
-// with everything else.
+// When they outnumber the contacts already stored, the indexes are dropped
+// for the import and rebuilt by Finish (for a bulk import all of
+// bulkIndexes, else the list indexes); a rollback restores them with
+// everything else.
 func (tx *Tx) NewContactImporter(ctx context.Context, rows int) (*ContactImporter, error) {
 	return tx.newContactImporter(ctx, rows, rows >= bulkImport)
 }
@@ -212,25 +221,15 @@ func (tx *Tx) NewContactImporterWithTriggers(ctx context.Context, rows int) (*Co
 }
 
 func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*ContactImporter, error) {
-	p, ok := tx.q.(preparer)
-	if !ok {
-		return nil, errors.New("contact importer: the transaction cannot prepare statements")
-	}
 	var stored int
 	if err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM contacts`).Scan(&stored); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
 	var rebuild []string
 	if rows > stored {
-		for _, name := range listIndexes {
-			var ddl string
-			if err := tx.q.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&ddl); err != nil {
-				return nil, fmt.Errorf("contact importer: index %s: %w", name, err)
-			}
-			if _, err := tx.q.ExecContext(ctx, `DROP INDEX `+name); err != nil {
-				return nil, fmt.Errorf("contact importer: %w", err)
-			}
-			rebuild = append(rebuild, ddl)
+		var err error
+		if rebuild, err = tx.dropIndexes(ctx, suspend); err != nil {
+			return nil, fmt.Errorf("contact importer: %w", err)
 		}
 	}
 	// A bulk insert touches many index pages: with SQLite's default 2 MiB
@@ -250,7 +249,7 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	if err := tx.q.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
 		return nil, fmt.Errorf("contact importer: %w", err)
 	}
-	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rows: make([]*ImportRow, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{},
+	im := &ContactImporter{tx: tx, batch: make([]*model.Contact, 0, importBatch), rows: make([]ImportRow, 0, importBatch), rebuild: rebuild, accounts: map[int64]bool{},
 		own: !fk, knownAccts: map[int64]bool{}, knownSvcs: map[int64]bool{}}
 	if suspend {
 		// Paired (a change log is open: capture), the change log's triggers
@@ -277,21 +276,57 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 	}
 	contactHead, contactRow := im.contactSQL()
 	for _, s := range []struct {
-		dst **sql.Stmt
+		dst *batchStmt
 		sql string
 	}{
 		{&im.contact, rowsSQL(contactHead, contactRow, importBatch)},
 		{&im.grant, rowsSQL(im.grantSQL(), im.grantRow(), importBatch)},
 		{&im.service, rowsSQL(im.serviceSQL(), importServiceRow, importBatch)},
 	} {
-		st, err := p.PrepareContext(ctx, s.sql)
-		if err != nil {
+		if err := s.dst.prepare(ctx, tx, s.sql); err != nil {
 			im.Close()
 			return nil, fmt.Errorf("contact importer: %w", err)
 		}
-		*s.dst = st
 	}
 	return im, nil
+}
+
+// dropIndexes drops the indexes an import builds again after it (all of
+// bulkIndexes, or only the list indexes) and returns their DDL.
+func (tx *Tx) dropIndexes(ctx context.Context, all bool) ([]string, error) {
+	var names, ddls []string
+	if all {
+		rows, err := tx.q.QueryContext(ctx, bulkIndexes)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var name, ddl string
+			if err := rows.Scan(&name, &ddl); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			names, ddls = append(names, name), append(ddls, ddl)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, name := range listIndexes {
+			var ddl string
+			if err := tx.q.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&ddl); err != nil {
+				return nil, fmt.Errorf("index %s: %w", name, err)
+			}
+			names, ddls = append(names, name), append(ddls, ddl)
+		}
+	}
+	for _, name := range names {
+		if _, err := tx.q.ExecContext(ctx, `DROP INDEX `+name); err != nil {
+			return nil, err
+		}
+	}
+	return ddls, nil
 }
 
 // The statements' text, with or without foreign keys.
@@ -348,7 +383,7 @@ func NewImportRow(c *model.Contact) ImportRow {
 
 // Insert queues a new contact with its grant and sets its ID; it is
 // written at the latest by Flush. A contact with the same email in the
-// account gives ErrDuplicate, from Insert or Flush: the caller is expected
+// account gives ErrDuplicate, from Insert, Flush or Finish: the caller is expected
 // to have ruled duplicates out (EachEmailKey, EmailKeyTaken) and treats it as a
 // failure of the whole import. Without foreign keys, an account or service
 // that does not exist gives ErrNotFound.
@@ -358,7 +393,7 @@ func (im *ContactImporter) Insert(ctx context.Context, c *model.Contact) error {
 }
 
 // InsertRow is Insert with c's values worked out ahead (NewImportRow(c)).
-// The importer keeps row until the batch is written.
+// It copies row: the caller may reuse it at once.
 func (im *ContactImporter) InsertRow(ctx context.Context, c *model.Contact, row *ImportRow) error {
 	if im.own {
 		if err := im.checkRefs(ctx, c); err != nil {
@@ -369,7 +404,7 @@ func (im *ContactImporter) InsertRow(ctx context.Context, c *model.Contact, row 
 	c.ID = im.nextID
 	row.contact[0], row.grant[0] = c.ID, c.ID
 	im.batch = append(im.batch, c)
-	im.rows = append(im.rows, row)
+	im.rows = append(im.rows, *row)
 	im.services += len(row.services)
 	im.accounts[c.AccountID] = true
 	if len(im.batch) == importBatch {
@@ -413,14 +448,15 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 		return nil
 	}
 	defer func() {
-		clear(im.rows) // they point into the caller's rows
+		clear(im.rows) // hold none of their strings
 		im.batch, im.rows, im.services = im.batch[:0], im.rows[:0], 0
 	}()
 	// One set of argument slices serves every batch (they hold nothing
 	// once the statements ran).
 	contacts, grants, services := im.args[0][:0], im.args[1][:0], im.args[2][:0]
 	defer func() { im.args = [3][]any{clearAll(contacts), clearAll(grants), clearAll(services)} }()
-	for _, r := range im.rows {
+	for i := range im.rows {
+		r := &im.rows[i]
 		if im.own { // no id: SQLite gives it
 			contacts = append(contacts, r.contact[1:]...)
 		} else {
@@ -435,20 +471,24 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 			services = append(services, r.contact[0], sid)
 		}
 	}
-	var res sql.Result
-	exec := func(full *sql.Stmt, head, row string, rows int, args []any) (err error) {
+	var last int64 // the last row's id
+	exec := func(full *batchStmt, head, row string, rows int, args []any) (err error) {
 		if rows == 0 {
 			return nil
 		}
-		if full != nil && rows == importBatch {
-			res, err = full.ExecContext(ctx, args...)
+		if rows == importBatch {
+			last, err = full.exec(ctx, args)
 			return err
 		}
-		res, err = im.tx.q.ExecContext(ctx, rowsSQL(head, row, rows), args...)
+		res, err := im.tx.q.ExecContext(ctx, rowsSQL(head, row, rows), args...)
+		if err != nil {
+			return err
+		}
+		last, err = res.LastInsertId()
 		return err
 	}
 	head, row := im.contactSQL()
-	err := exec(im.contact, head, row, n, contacts)
+	err := exec(&im.contact, head, row, n, contacts)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -456,21 +496,21 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 		return fmt.Errorf("insert contacts: %w", err)
 	}
 	if im.own { // SQLite gave the ids: the next after the largest, as nextID counts
-		if last, err := res.LastInsertId(); err != nil || last != im.batch[n-1].ID {
-			return fmt.Errorf("insert contacts: the last got id %d, not %d (%v)", last, im.batch[n-1].ID, err)
+		if last != im.batch[n-1].ID {
+			return fmt.Errorf("insert contacts: the last got id %d, not %d", last, im.batch[n-1].ID)
 		}
 	}
-	if err := exec(im.grant, im.grantSQL(), im.grantRow(), n, grants); err != nil {
+	if err := exec(&im.grant, im.grantSQL(), im.grantRow(), n, grants); err != nil {
 		return fmt.Errorf("insert grants: %w", err)
 	}
 	if im.ownGrants {
-		if last, err := res.LastInsertId(); err != nil || last != im.batch[n-1].ID {
-			return fmt.Errorf("insert grants: the last got id %d, not %d (%v)", last, im.batch[n-1].ID, err)
+		if last != im.batch[n-1].ID {
+			return fmt.Errorf("insert grants: the last got id %d, not %d", last, im.batch[n-1].ID)
 		}
 	}
 	for rest := services; len(rest) > 0; {
 		k := min(len(rest)/2, importBatch)
-		if err := exec(im.service, im.serviceSQL(), importServiceRow, k, rest[:2*k]); err != nil {
+		if err := exec(&im.service, im.serviceSQL(), importServiceRow, k, rest[:2*k]); err != nil {
 			return fmt.Errorf("insert grant services: %w", err)
 		}
 		rest = rest[2*k:]
@@ -478,14 +518,16 @@ func (im *ContactImporter) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Finish writes what is queued and rebuilds the list indexes if they were
-// dropped. Call it once, after the last Insert.
+// Finish writes what is queued and rebuilds the indexes that were dropped.
+// Call it once, after the last Insert.
 func (im *ContactImporter) Finish(ctx context.Context) error {
 	if err := im.Flush(ctx); err != nil {
 		return err
 	}
 	for _, ddl := range im.rebuild {
-		if _, err := im.tx.q.ExecContext(ctx, ddl); err != nil {
+		if _, err := im.tx.q.ExecContext(ctx, ddl); isUnique(err) {
+			return ErrDuplicate
+		} else if err != nil {
 			return fmt.Errorf("rebuild index: %w", err)
 		}
 	}
@@ -517,10 +559,8 @@ func (im *ContactImporter) Finish(ctx context.Context) error {
 // contacts that were not flushed are dropped.
 func (im *ContactImporter) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{im.contact, im.grant, im.service} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
+	for _, st := range []*batchStmt{&im.contact, &im.grant, &im.service} {
+		errs = append(errs, st.close())
 	}
 	_, err := im.tx.q.ExecContext(context.Background(), `PRAGMA cache_size = -2000`)
 	return errors.Join(append(errs, err)...)

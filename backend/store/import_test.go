@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,8 +13,22 @@ import (
 )
 
 // The importer writes the same rows as InsertContact, one by one.
+// In both kinds of transaction, and in a full batch (which ImportTx writes
+// through the driver) as in a partial one.
 func TestContactImporterMatchesInsertContact(t *testing.T) {
+	for _, kind := range []string{"Tx", "ImportTx"} {
+		for _, n := range []int{1, 64} {
+			t.Run(fmt.Sprint(kind, n), func(t *testing.T) { testImporterMatchesInsertContact(t, kind, n) })
+		}
+	}
+}
+
+func testImporterMatchesInsertContact(t *testing.T, kind string, n int) {
 	s, _ := openStore(t)
+	run := s.Tx
+	if kind == "ImportTx" {
+		run = s.ImportTx
+	}
 	acc := addAccount(t, s, "Acme")
 	web, dns := addService(t, s, acc.ID, "web"), addService(t, s, acc.ID, "dns")
 	exp := t0.AddDate(1, 0, 0)
@@ -26,15 +41,20 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 	}
 	one := mustInsert(t, s, mk("one@example.com"))
 	var two *model.Contact
-	err := s.Tx(ctx, func(tx *store.Tx) error {
+	err := run(ctx, func(tx *store.Tx) error {
 		im, err := tx.NewContactImporter(ctx, 1000)
 		if err != nil {
 			return err
 		}
 		defer im.Close()
-		two = mk("Two@Example.com")
-		if err := im.Insert(ctx, two); err != nil {
-			return err
+		for i := range n {
+			c := mk(fmt.Sprintf("Two%d@Example.com", i))
+			if err := im.Insert(ctx, c); err != nil {
+				return err
+			}
+			if i == n/2 {
+				two = c
+			}
 		}
 		return im.Finish(ctx)
 	})
@@ -57,23 +77,35 @@ func TestContactImporterMatchesInsertContact(t *testing.T) {
 	if fmt.Sprintf("%+v", *a) != fmt.Sprintf("%+v", *b) {
 		t.Errorf("imported row differs:\n%+v %+v\n%+v %+v", a, a.Grant, b, b.Grant)
 	}
-	if c, err := s.ContactByEmail(ctx, "two@example.com", acc.ID); err != nil || c.ID != two.ID {
+	if c, err := s.ContactByEmail(ctx, fmt.Sprintf("two%d@example.com", n/2), acc.ID); err != nil || c.ID != two.ID {
 		t.Errorf("email key of the imported contact: %v %v", c, err)
 	}
-	// A duplicate fails the flush of its batch.
-	err = s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx, 1000)
-		if err != nil {
-			return err
+	// A duplicate fails the import: its batch's flush, or the rebuild of
+	// the unique index the import dropped (rows > stored).
+	for _, rows := range []int{1000, 1} {
+		err = run(ctx, func(tx *store.Tx) error {
+			im, err := tx.NewContactImporter(ctx, rows)
+			if err != nil {
+				return err
+			}
+			defer im.Close()
+			for i := range n {
+				email := fmt.Sprintf("three%d@example.com", i)
+				if i == n/2 {
+					email = "ONE@example.com"
+				}
+				if err := im.Insert(ctx, mk(email)); err != nil {
+					return err
+				}
+			}
+			return im.Finish(ctx)
+		})
+		if !errors.Is(err, store.ErrDuplicate) {
+			t.Errorf("duplicate (%d rows announced): %v", rows, err)
 		}
-		defer im.Close()
-		if err := im.Insert(ctx, mk("ONE@example.com")); err != nil {
-			return err
-		}
-		return im.Finish(ctx)
-	})
-	if !errors.Is(err, store.ErrDuplicate) {
-		t.Errorf("duplicate: %v", err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM contacts"); got != 1+n {
+		t.Errorf("%d contacts after the failed imports, want %d", got, 1+n)
 	}
 }
 
@@ -175,23 +207,32 @@ func TestContactImporterRollsBack(t *testing.T) {
 
 // A large import drops the list indexes and rebuilds them, identical, and
 // they serve the listing afterwards.
-func TestContactImporterRebuildsListIndexes(t *testing.T) {
+// The indexes an import drops (the list indexes; for a bulk import every
+// index of its tables) are all there again after it, and agree with the rows.
+func TestContactImporterRebuildsIndexes(t *testing.T) {
+	for _, n := range []int{300, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testImporterRebuildsIndexes(t, n) })
+	}
+}
+
+func testImporterRebuildsIndexes(t *testing.T, n int) {
 	s, _ := openStore(t)
 	acc := addAccount(t, s, "Acme")
 	indexSQL := func() string {
 		var all string
-		s.DB().QueryRow(`SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ('contacts_order', 'contacts_account_order') ORDER BY name)`).Scan(&all)
+		s.DB().QueryRow(`SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master WHERE type = 'index'
+			AND tbl_name IN ('contacts', 'grants', 'grant_services') ORDER BY name)`).Scan(&all)
 		return all
 	}
 	before := indexSQL()
 	err := s.Tx(ctx, func(tx *store.Tx) error {
-		im, err := tx.NewContactImporter(ctx, 300)
+		im, err := tx.NewContactImporter(ctx, n)
 		if err != nil {
 			return err
 		}
 		defer im.Close()
-		for i := range 300 {
-			if err := im.Insert(ctx, newContact(acc.ID, fmt.Sprintf("F%03d", i), fmt.Sprintf("L%03d", 299-i), fmt.Sprintf("a%d@example.com", i))); err != nil {
+		for i := range n {
+			if err := im.Insert(ctx, newContact(acc.ID, fmt.Sprintf("F%04d", i), fmt.Sprintf("L%04d", n-1-i), fmt.Sprintf("a%d@example.com", i))); err != nil {
 				return err
 			}
 		}
@@ -200,12 +241,19 @@ func TestContactImporterRebuildsListIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := indexSQL(); after != before || before == "" {
-		t.Errorf("list indexes after the import:\n%s\nwant\n%s", after, before)
+	if after := indexSQL(); after != before || strings.Count(before, "CREATE") < 7 {
+		t.Errorf("indexes after the import:\n%s\nwant\n%s", after, before)
+	}
+	var check string
+	if err := s.DB().QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity check: %s %v", check, err)
 	}
 	cs, total, err := s.Contacts(ctx, store.ContactFilter{AccountID: acc.ID, Limit: 2})
-	if err != nil || total != 300 || len(cs) != 2 || cs[0].LastName != "L000" || cs[1].LastName != "L001" {
+	if err != nil || total != n || len(cs) != 2 || cs[0].LastName != "L0000" || cs[1].LastName != "L0001" {
 		t.Errorf("first page after the import: %d of %d, %v", len(cs), total, err)
+	}
+	if c, err := s.ContactByEmail(ctx, "A7@example.com", acc.ID); err != nil || c.FirstName != "F0007" {
+		t.Errorf("by email after the import: %v %v", c, err)
 	}
 }
 
@@ -378,5 +426,38 @@ func TestContactImporterGrantIDs(t *testing.T) {
 				t.Errorf("%d grants, want %d", got, want)
 			}
 		})
+	}
+}
+
+// An import's commit leaves copying its pages into the database to the
+// writer's next commit (SQLite's checkpoint), whose setting comes back.
+func TestImportTxLeavesTheCheckpointToTheNextCommit(t *testing.T) {
+	s, file := openStore(t)
+	acc := addAccount(t, s, "Acme")
+	size := func() int64 {
+		st, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	before := size()
+	err := s.ImportTx(ctx, func(tx *store.Tx) error { // about 1,500 pages: past the 1,000 that checkpoint
+		return importEach(tx, 10_000, func(i int) *model.Contact {
+			return newContact(acc.ID, "A", fmt.Sprint("B", i), fmt.Sprintf("b%d@example.com", i))
+		}, func(*model.Contact) {})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := size(); got != before {
+		t.Errorf("the import's commit checkpointed: the database grew from %d to %d bytes", before, got)
+	}
+	mustInsert(t, s, newContact(acc.ID, "C", "D", "c@example.com"))
+	if got := size(); got <= before {
+		t.Errorf("the next commit did not checkpoint: the database stayed at %d bytes", got)
+	}
+	if got := count(t, s, "SELECT count(*) FROM contacts"); got != 10_001 {
+		t.Errorf("%d contacts", got)
 	}
 }

@@ -76,24 +76,45 @@ func (s *Store) ApplyTx(ctx context.Context, fn func(tx *Tx) error) error {
 // multi-row INSERT keep a statement journal (a copy of each page it
 // touches, to undo that one statement): most of the import's disk writes.
 // Nothing else may be written through tx that relies on foreign keys.
+//
+// Its commit does not checkpoint: copying the import's pages from the WAL
+// into the database (a third of a 100k import's commit) is left to the
+// writer's next commit, by then in the background (the search indexer
+// runs after every import).
 func (s *Store) ImportTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.txWithoutForeignKeys(ctx, fn)
+	return s.txWithoutForeignKeys(ctx, fn, `PRAGMA wal_autocheckpoint = 0`)
 }
 
-func (s *Store) txWithoutForeignKeys(ctx context.Context, fn func(tx *Tx) error) error {
+// txWithoutForeignKeys runs fn in a transaction without foreign key checks
+// on the writer connection; the pragmas hold for the transaction, and the
+// connection's settings come back after it, whatever happened.
+func (s *Store) txWithoutForeignKeys(ctx context.Context, fn func(tx *Tx) error, pragmas ...string) error {
 	conn, err := s.w.Conn(ctx) // the one writer connection, held until done
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Close()
+	var autoCheckpoint int
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	// Back on before the connection serves anyone else, even after a failure.
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	// Back before the connection serves anyone else, even after a failure.
+	defer func() {
+		bg := context.WithoutCancel(ctx)
+		conn.ExecContext(bg, `PRAGMA foreign_keys = ON`)
+		conn.ExecContext(bg, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autoCheckpoint))
+	}()
+	for _, p := range pragmas {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+	}
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	return s.run(ctx, sqlTx, fn)
+	return s.run(ctx, conn, sqlTx, fn)
 }
