@@ -265,12 +265,15 @@ func TestCSVImportDuplicates(t *testing.T) {
 	}
 }
 
-func TestCSVImport1000Rows(t *testing.T) {
+// Enough rows for the checked batches to be filled again after they were
+// written: every contact is checked against its row.
+func TestCSVImport3000Rows(t *testing.T) {
 	f := newFixture(t)
+	const n = 3000
 	var b strings.Builder
 	b.WriteString("\xef\xbb\xbf" + strings.ToUpper(oldHeader[:10]) + oldHeader[10:]) // a BOM and a shouted column, as spreadsheets write
 	presets := []string{"full", "personal", "technical", "billing", ""}
-	for i := range 1000 {
+	for i := range n {
 		svc := ""
 		if i%7 == 0 {
 			svc = fmt.Sprint(f.web.ID)
@@ -281,14 +284,14 @@ func TestCSVImport1000Rows(t *testing.T) {
 	audit0, contacts0 := f.counts(t)
 	start := time.Now()
 	p := f.importCSV(t, f.acc.ID, b.String())
-	t.Logf("1,000 rows in %v", time.Since(start))
-	if p.State != core.ImportDone || p.Imported != 1000 || p.Total != 1000 || p.Processed != 1000 || len(p.Errors) != 0 {
+	t.Logf("%d rows in %v", n, time.Since(start))
+	if p.State != core.ImportDone || p.Imported != n || p.Total != n || p.Processed != n || len(p.Errors) != 0 {
 		t.Fatalf("%+v", p)
 	}
-	if a, c := f.counts(t); a != audit0+1 || c != contacts0+1000 {
+	if a, c := f.counts(t); a != audit0+1 || c != contacts0+n {
 		t.Errorf("audit %d→%d, contacts %d→%d", audit0, a, contacts0, c)
 	}
-	if e := f.lastAudit(t); e.Summary != "Imported 1000 contacts from CSV" {
+	if e := f.lastAudit(t); e.Summary != fmt.Sprintf("Imported %d contacts from CSV", n) {
 		t.Errorf("audit: %q", e.Summary)
 	}
 	lookup := func(email string) *model.Contact { return must(f.app.LookupEmail(bg, email, f.acc.ID)) }
@@ -297,6 +300,13 @@ func TestCSVImport1000Rows(t *testing.T) {
 	}
 	if c := lookup("user4@example.com"); c == nil || c.Grant.Preset != core.DefaultImportPreset || c.Status != model.StatusActive {
 		t.Errorf("user4 (no preset): %+v", c)
+	}
+	for i := range n {
+		c := lookup(fmt.Sprintf("user%d@example.com", i))
+		if c == nil || c.FirstName != fmt.Sprint("First", i) || c.LastName != fmt.Sprint("Last", i) || c.Phone != fmt.Sprintf("+1 555 %04d", i) ||
+			c.Company != fmt.Sprint("Co ", i) || (i%7 == 0) == c.Grant.AllServices {
+			t.Fatalf("row %d: %+v", i, c)
+		}
 	}
 }
 

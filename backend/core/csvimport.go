@@ -121,9 +121,12 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 	// is by then: a collision never turns a good file away.
 	seed := maphash.MakeSeed()
 	rows := make(chan []csvRow, 4) // the writer is the slower: a few batches ahead are enough
+	// Written batches go back to be filled again: a row is 0.5 KB, and
+	// fresh ones were a quarter of a large import's garbage.
+	free := make(chan []csvRow, cap(rows)+2)
 	stop := make(chan struct{})
 	defer close(stop)
-	go a.checkCSVRows(ctx, rules, f, update, seed, rows, stop)
+	go a.checkCSVRows(ctx, rules, f, update, seed, rows, free, stop)
 	imported := 0
 	var up importUpdates
 	// New contacts only: the importer checks their references itself, in
@@ -154,7 +157,7 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 		processed := 0
 		for batch := range rows {
 			for i := range batch {
-				row := &batch[i] // in place: InsertRow keeps a pointer to its values until they are written
+				row := &batch[i]
 				if row.fatal != nil {
 					return row.fatal
 				}
@@ -200,6 +203,10 @@ func (a *App) runImport(ctx context.Context, job *importJob, accountID int64, sr
 			}
 			processed += len(batch)
 			job.update(func(p *ImportProgress) { p.Processed = processed })
+			select { // nothing holds its rows now: the importer copied them
+			case free <- batch:
+			default:
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -348,7 +355,7 @@ type csvRow struct {
 // until done or stop closes. What a valid row will write is worked out here
 // too: the writing goroutine has more to do.
 func (a *App) checkCSVRows(ctx context.Context, rules csvRules, src io.ReadCloser, keepRows bool, seed maphash.Seed,
-	out chan<- []csvRow, stop <-chan struct{}) {
+	out chan<- []csvRow, free <-chan []csvRow, stop <-chan struct{}) {
 	defer close(out)
 	defer src.Close()
 	const size = 256
@@ -356,7 +363,13 @@ func (a *App) checkCSVRows(ctx context.Context, rules csvRules, src io.ReadClose
 	send := func() bool {
 		select {
 		case out <- batch:
-			batch = make([]csvRow, 0, size)
+			select {
+			case b := <-free:
+				clear(b[:cap(b)])
+				batch = b[:0]
+			default:
+				batch = make([]csvRow, 0, size)
+			}
 			return true
 		case <-stop:
 			return false
