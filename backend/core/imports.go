@@ -57,6 +57,8 @@ type importJob struct {
 	mu       sync.Mutex
 	p        ImportProgress
 	finished time.Time
+	// changesFull: MaxImportChanges are recorded, the rest need no lock.
+	changesFull atomic.Bool
 }
 
 func (r *imports) newJob(accountID int64) *importJob {
@@ -238,9 +240,13 @@ func (a *App) ImportStatus(id string) (ImportProgress, error) {
 
 // change records what the import does with a row (the first MaxImportChanges).
 func (j *importJob) change(ch RowChange) {
+	if j.changesFull.Load() {
+		return
+	}
 	j.update(func(p *ImportProgress) {
 		if len(p.Changes) < MaxImportChanges {
 			p.Changes = append(p.Changes, ch)
 		}
+		j.changesFull.Store(len(p.Changes) >= MaxImportChanges)
 	})
 }

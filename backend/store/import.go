@@ -198,11 +198,14 @@ var listIndexes = []string{"contacts_order", "contacts_account_order"}
 
 // bulkIndexes are the indexes a bulk import of new contacts drops and
 // builds again (sorting once, not a random B-tree insert a row): every
-// index with SQL on the tables it writes, the unique ones first, so that
-// a duplicate the checks missed fails the rebuild at once (ErrDuplicate).
+// index with SQL on the tables it writes but the partial ones (which cost
+// only the rows they hold), the unique ones first, so that a duplicate the
+// checks missed fails the rebuild at once (ErrDuplicate).
 // Updates keep the e-mail indexes: each row looks its address up.
-const bulkIndexes = `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-	AND tbl_name IN ('contacts', 'grants', 'grant_services') ORDER BY sql NOT LIKE 'CREATE UNIQUE%', name`
+const bulkIndexes = `SELECT name, sql FROM sqlite_master m WHERE type = 'index' AND sql IS NOT NULL
+	AND tbl_name IN ('contacts', 'grants', 'grant_services')
+	AND NOT (SELECT partial FROM pragma_index_list(m.tbl_name) WHERE name = m.name)
+	ORDER BY sql NOT LIKE 'CREATE UNIQUE%', name`
 
 // NewContactImporter prepares the import of about rows contacts in tx.
 // When they outnumber the contacts already stored, the indexes are dropped
