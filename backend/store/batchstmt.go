@@ -66,7 +66,11 @@ func (b *batchStmt) exec(ctx context.Context, values []any) (lastID int64, err e
 		}
 		args := b.args[:0]
 		for i, v := range values {
-			args = append(args, driver.NamedValue{Ordinal: i + 1, Value: v})
+			// go-sqlite3 clears every parameter to NULL before it binds:
+			// a NULL needs no call into SQLite of its own.
+			if v != nil {
+				args = append(args, driver.NamedValue{Ordinal: i + 1, Value: v})
+			}
 		}
 		// No deadline: SQLite is not interrupted halfway through a batch.
 		res, err := ex.ExecContext(context.Background(), args)

@@ -134,6 +134,10 @@ func testImporterBatches(t *testing.T, kind string) {
 			if i%2 == 0 {
 				c.Grant.AllServices, c.Grant.ServiceIDs = false, []int64{svc.ID}
 			}
+			if i%3 == 0 { // between rows with no end (NULL, not bound): none may inherit it
+				end := t0.AddDate(0, 0, 30+i)
+				c.Grant.ExpiresAt = &end
+			}
 			return c
 		}, func(c *model.Contact) { ids = append(ids, c.ID) })
 	})
@@ -147,6 +151,9 @@ func testImporterBatches(t *testing.T, kind string) {
 		c, err := s.Contact(ctx, id)
 		if err != nil || c.LastName != fmt.Sprint("B", i) || c.Email != fmt.Sprintf("b%d@example.com", i) || (i%2 == 0) != !c.Grant.AllServices || (i%2 == 0 && !slices.Equal(c.Grant.ServiceIDs, []int64{svc.ID})) {
 			t.Fatalf("contact %d: %+v %v", i, c, err)
+		}
+		if end := c.Grant.ExpiresAt; (i%3 == 0) != (end != nil) || (end != nil && !end.Equal(t0.AddDate(0, 0, 30+i))) {
+			t.Fatalf("contact %d ends %v", i, end)
 		}
 	}
 	if got := count(t, s, "SELECT count(*) FROM grant_services"); got != (n+1)/2 {
