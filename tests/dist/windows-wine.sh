@@ -58,7 +58,10 @@ winenv() {
 	return 1
 }
 unix() { winepath -u "$1" 2>/dev/null; }            # C:\... -> its file in the prefix
-reg_value() { wine reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p"; }
+# A value of a key dumped by `wine reg query KEY` (file $1): one query for
+# all of a key's values, not a wine process each, any of which may come
+# back empty while the prefix's server is busy (seen once in CI).
+reg_value() { tr -d '\r' <"$1" | sed -n "s/^ *$2 *REG_[A-Z_]* *//p"; }
 
 # ---- a Windows 10 prefix -------------------------------------------------------
 t=$SECONDS
@@ -102,7 +105,11 @@ say "files: $inst\\grantbook.exe (the one in dist/) and uninstall.exe; shortcuts
 
 key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\Grantbook'
 wine reg query "$key" >"$out/wine-uninstall-key.txt" 2>&1 || fail "no uninstall registration $key"
-check_reg() { [ "$(reg_value "$key" "$1")" = "$2" ] || fail "$key $1 is '$(reg_value "$key" "$1")', want '$2'"; }
+check_reg() {
+	local got
+	got=$(reg_value "$out/wine-uninstall-key.txt" "$1")
+	[ "$got" = "$2" ] || fail "$key $1 is '$got', want '$2'"
+}
 check_reg DisplayName Grantbook
 check_reg DisplayVersion "$version"
 check_reg Publisher Grantbook
