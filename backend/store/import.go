@@ -192,26 +192,27 @@ type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-// listIndexes are kept in list order (migration 4). Building them once
-// after a large import is cheaper than keeping them up to date row by row.
-var listIndexes = []string{"contacts_order", "contacts_account_order"}
-
-// bulkIndexes are the indexes a bulk import of new contacts drops and
-// builds again (sorting once, not a random B-tree insert a row): every
-// index with SQL on the tables it writes but the partial ones (which cost
-// only the rows they hold), the unique ones first, so that a duplicate the
-// checks missed fails the rebuild at once (ErrDuplicate).
-// Updates keep the e-mail indexes: each row looks its address up.
-const bulkIndexes = `SELECT name, sql FROM sqlite_master m WHERE type = 'index' AND sql IS NOT NULL
+// rebuiltIndexes (with ?1 true) are the indexes a bulk import of new
+// contacts drops and builds again (sorting once, not a random B-tree insert
+// a row): every index with SQL on the tables it writes but the partial ones
+// (which cost only the rows they hold), the unique ones first, so that a
+// duplicate the checks missed fails the rebuild at once (ErrDuplicate).
+// Other imports (?1 false: updates keep the e-mail indexes, each row looks
+// its address up) drop only the listIndexes, kept in list order
+// (migration 4).
+const rebuiltIndexes = `SELECT name, sql FROM sqlite_master m WHERE type = 'index' AND sql IS NOT NULL
 	AND tbl_name IN ('contacts', 'grants', 'grant_services')
 	AND NOT (SELECT partial FROM pragma_index_list(m.tbl_name) WHERE name = m.name)
+	AND (?1 OR name IN ('contacts_order', 'contacts_account_order'))
 	ORDER BY sql NOT LIKE 'CREATE UNIQUE%', name`
+
+// listIndexes is how many indexes rebuiltIndexes names with ?1 false.
+const listIndexes = 2
 
 // NewContactImporter prepares the import of about rows contacts in tx.
 // When they outnumber the contacts already stored, the indexes are dropped
-// for the import and rebuilt by Finish (for a bulk import all of
-// bulkIndexes, else the list indexes); a rollback restores them with
-// everything else.
+// for the import and rebuilt by Finish (rebuiltIndexes); a rollback
+// restores them with everything else.
 func (tx *Tx) NewContactImporter(ctx context.Context, rows int) (*ContactImporter, error) {
 	return tx.newContactImporter(ctx, rows, rows >= bulkImport)
 }
@@ -295,34 +296,27 @@ func (tx *Tx) newContactImporter(ctx context.Context, rows int, suspend bool) (*
 }
 
 // dropIndexes drops the indexes an import builds again after it (all of
-// bulkIndexes, or only the list indexes) and returns their DDL.
+// rebuiltIndexes, or only the list indexes) and returns their DDL.
 func (tx *Tx) dropIndexes(ctx context.Context, all bool) ([]string, error) {
 	var names, ddls []string
-	if all {
-		rows, err := tx.q.QueryContext(ctx, bulkIndexes)
-		if err != nil {
+	rows, err := tx.q.QueryContext(ctx, rebuiltIndexes, all)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name, ddl string
+		if err := rows.Scan(&name, &ddl); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		for rows.Next() {
-			var name, ddl string
-			if err := rows.Scan(&name, &ddl); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			names, ddls = append(names, name), append(ddls, ddl)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	} else {
-		for _, name := range listIndexes {
-			var ddl string
-			if err := tx.q.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&ddl); err != nil {
-				return nil, fmt.Errorf("index %s: %w", name, err)
-			}
-			names, ddls = append(names, name), append(ddls, ddl)
-		}
+		names, ddls = append(names, name), append(ddls, ddl)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !all && len(names) != listIndexes {
+		return nil, fmt.Errorf("the list indexes are %v, want %d", names, listIndexes)
 	}
 	for _, name := range names {
 		if _, err := tx.q.ExecContext(ctx, `DROP INDEX `+name); err != nil {

@@ -67,7 +67,7 @@ func newID(table string) string {
 // them, which its own checks kept consistent at each commit (a cascade
 // there arrives as its own deletes), so a reference may lead for a moment.
 func (s *Store) ApplyTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.txWithoutForeignKeys(ctx, fn)
+	return s.txWithoutForeignKeys(ctx, fn, true)
 }
 
 // ImportTx is Tx without foreign key checks, for a bulk import of new
@@ -82,35 +82,33 @@ func (s *Store) ApplyTx(ctx context.Context, fn func(tx *Tx) error) error {
 // writer's next commit, by then in the background (the search indexer
 // runs after every import).
 func (s *Store) ImportTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.txWithoutForeignKeys(ctx, fn, `PRAGMA wal_autocheckpoint = 0`)
+	return s.txWithoutForeignKeys(ctx, fn, false)
 }
 
 // txWithoutForeignKeys runs fn in a transaction without foreign key checks
-// on the writer connection; the pragmas hold for the transaction, and the
+// on the writer connection, whose commit checkpoints or not; the
 // connection's settings come back after it, whatever happened.
-func (s *Store) txWithoutForeignKeys(ctx context.Context, fn func(tx *Tx) error, pragmas ...string) error {
+func (s *Store) txWithoutForeignKeys(ctx context.Context, fn func(tx *Tx) error, checkpoint bool) error {
 	conn, err := s.w.Conn(ctx) // the one writer connection, held until done
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Close()
-	var autoCheckpoint int
-	if err := conn.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
+	bg := context.WithoutCancel(ctx)
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	// Back before the connection serves anyone else, even after a failure.
-	defer func() {
-		bg := context.WithoutCancel(ctx)
-		conn.ExecContext(bg, `PRAGMA foreign_keys = ON`)
-		conn.ExecContext(bg, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, autoCheckpoint))
-	}()
-	for _, p := range pragmas {
-		if _, err := conn.ExecContext(ctx, p); err != nil {
+	// Back on before the connection serves anyone else, even after a failure.
+	defer conn.ExecContext(bg, `PRAGMA foreign_keys = ON`)
+	if !checkpoint {
+		var pages int
+		if err := conn.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
+		if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer conn.ExecContext(bg, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, pages))
 	}
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
