@@ -46,7 +46,10 @@ func EnsureMirror(ctx context.Context, js jetstream.JetStream, origin string, ep
 }
 
 // createMirror makes the mirror starting at the peer's event start (0: the
-// first); it keeps the peer's sequence numbers.
+// first); it keeps the peer's sequence numbers. Unlike the own stream it
+// does not sync each message to disk: a tail lost in a crash is fetched
+// again from the peer's stream, as the store's mark, not the mirror, says
+// what is applied (docs/sync.md, "The mirror's writes").
 func createMirror(ctx context.Context, js jetstream.JetStream, origin string, epoch int64, remoteDomain string, start uint64) (jetstream.Stream, error) {
 	name := StreamName(origin, epoch)
 	return js.CreateStream(ctx, jetstream.StreamConfig{
@@ -55,6 +58,7 @@ func createMirror(ctx context.Context, js jetstream.JetStream, origin string, ep
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Replicas:    1,
+		PersistMode: jetstream.AsyncPersistMode,
 		Mirror: &jetstream.StreamSource{
 			Name:        name,
 			OptStartSeq: start,
