@@ -337,6 +337,11 @@ say "about box opened from the menu and closed, screenshot deb-about.png"
 
 kill -- "-$app" 2>/dev/null || true
 for _ in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+# The window itself may outlive the chroot wrapper by a moment, holding its
+# lock on the data folder: wait for every grantbook in this root to be gone.
+window_left() { for p in $(pgrep -x grantbook); do [ "$(readlink "/proc/$p/root")" = "$root" ] && echo "$p"; done; }
+for _ in $(seq 100); do [ -z "$(window_left)" ] && break; sleep 0.1; done
+[ -z "$(window_left)" ] || fail "the window ($(window_left)) still runs 10 s after it was told to stop"
 
 # ---- data survives an upgrade and a removal -------------------------------
 serve() { # starts grantbook serve as the user; sets serve_pid and port
