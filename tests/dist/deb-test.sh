@@ -336,7 +336,6 @@ kill -0 "$app" 2>/dev/null || fail "Grantbook died after the about box"
 say "about box opened from the menu and closed, screenshot deb-about.png"
 
 kill -- "-$app" 2>/dev/null || true
-for _ in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
 # The window itself may outlive the chroot wrapper by a moment, holding its
 # lock on the data folder: wait for every grantbook in this root to be gone.
 window_left() { for p in $(pgrep -x grantbook); do [ "$(readlink "/proc/$p/root")" = "$root" ] && echo "$p"; done; }
